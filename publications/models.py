@@ -1,0 +1,301 @@
+"""The catalogue: publications, the topics and series they belong to, and their life on other outlets."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Deferrable, Q
+
+from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
+from publications.querysets import PublicationQuerySet
+from publications.validators import validate_doi, validate_language
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Series(models.Model):
+    """A run of publications under one title, such as the journal "CISS Insight"."""
+
+    class Kind(models.TextChoices):
+        JOURNAL = "journal", "Journal"
+        SERIES = "series", "Series"
+        NEWSLETTER = "newsletter", "Newsletter"
+
+    name = models.CharField(max_length=160, unique=True)
+    slug = models.SlugField(max_length=180, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.SERIES)
+    description = models.TextField(blank=True)
+    issn = models.CharField("ISSN", max_length=9, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outlet(models.Model):
+    """An external publication our work appears in, such as The National Interest or Strafasia."""
+
+    name = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=180, unique=True)
+    homepage = models.URLField(max_length=300, blank=True)
+    domain = models.CharField(
+        max_length=253, unique=True, help_text='Host name without "www.", e.g. "strafasia.com".'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+class Publication(models.Model):
+    class Type(models.TextChoices):
+        COMMENTARY = "commentary", "Commentary"
+        ISSUE_BRIEF = "issue_brief", "Issue brief"
+        POLICY_PAPER = "policy_paper", "Policy paper"
+        JOURNAL_ARTICLE = "journal_article", "Journal article"
+        REPORT = "report", "Report"
+        BOOK = "book", "Book"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        # Published with a future published_at is "scheduled": it goes live at that time by itself.
+        PUBLISHED = "published", "Published"
+
+    # A stable identity for feeds and partners that survives slug changes.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=20, choices=Type, default=Type.COMMENTARY)
+    title = models.CharField(max_length=300)
+    subtitle = models.CharField(max_length=300, blank=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True, help_text="Plain text shown in lists and feeds.")
+    body = models.TextField(blank=True, help_text="HTML; scripts, styles and event handlers are removed.")
+    language = models.CharField(max_length=12, default="en", validators=[validate_language])
+
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it goes (or went) live. A future time schedules it."
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    image = models.ImageField(upload_to="publications/images/%Y/", blank=True)
+    image_caption = models.CharField(max_length=300, blank=True)
+    image_credit = models.CharField(max_length=200, blank=True)
+    image_alt = models.CharField("image alt text", max_length=300, blank=True)
+    pdf = models.FileField(
+        "PDF",
+        upload_to="publications/pdf/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf"])],
+    )
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi])
+    report_number = models.CharField(max_length=60, blank=True)
+    comments_enabled = models.BooleanField(default=False)
+
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="publications"
+    )
+    volume = models.CharField(max_length=20, blank=True, help_text="Volume within the series.")
+    issue = models.CharField(max_length=20, blank=True, help_text="Issue within the series.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="publications")
+    authors = models.ManyToManyField(
+        "authors.Author", through="PublicationAuthor", related_name="publications", blank=True
+    )
+
+    internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    # Maintained by publications.search from title, summary, authors' names and body.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="publication_published_has_date",
+                violation_error_message="A published or scheduled publication needs a publication time.",
+            ),
+            models.UniqueConstraint(
+                fields=["doi"],
+                condition=~Q(doi=""),
+                name="publication_unique_doi",
+                violation_error_message="Another publication already has this DOI.",
+            ),
+        ]
+        indexes = [
+            # Public lists: newest first among published rows.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status="published"),
+                name="publication_live_idx",
+            ),
+            models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
+            models.Index(fields=["type", "-published_at"], name="publication_type_idx"),
+            GinIndex(fields=["search_vector"], name="publication_search_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = sanitize_html(self.body)
+        self.word_count = word_count(html_to_text(self.body))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "word_count"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"/publications/{self.slug}/"
+
+    @property
+    def public_url(self) -> str:
+        """Address of the piece on the public site."""
+        return f"{settings.SITE_URL}{self.get_absolute_url()}"
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+    @property
+    def is_scheduled(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_live(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class PublicationAuthor(models.Model):
+    """One author's place on a publication: their role and their position in the byline."""
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", "Author"
+        CO_AUTHOR = "co_author", "Co-author"
+        EDITOR = "editor", "Editor"
+        TRANSLATOR = "translator", "Translator"
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="authorships")
+    role = models.CharField(max_length=20, choices=Role, default=Role.AUTHOR)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = "author"
+        constraints = [
+            # Deferred so an editor can swap two authors' positions in one save.
+            models.UniqueConstraint(
+                fields=["publication", "position"],
+                name="publicationauthor_unique_position",
+                deferrable=Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "author"],
+                name="publicationauthor_unique_author",
+                violation_error_message="This author is already on the publication.",
+            ),
+        ]
+        indexes = [models.Index(fields=["author", "publication"], name="publicationauthor_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.get_role_display()}) on {self.publication}"
+
+
+class CrossPost(models.Model):
+    """A publication's life on another outlet ("published in another form at <url>")."""
+
+    class Relation(models.TextChoices):
+        ORIGINAL_ELSEWHERE = "original_elsewhere", "Originally published elsewhere"
+        REPUBLISHED_HERE = "republished_here", "Republished here"
+        ANOTHER_FORM = "another_form", "Published in another form"
+        TRANSLATION = "translation", "Translation"
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="cross_posts")
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="cross_posts")
+    url = models.URLField("URL", max_length=500)
+    relation = models.CharField(max_length=30, choices=Relation, default=Relation.ANOTHER_FORM)
+    published_on = models.DateField(null=True, blank=True)
+    is_canonical = models.BooleanField(
+        "canonical source",
+        default=False,
+        help_text="Search engines and partners treat this URL as the original.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "cross-post"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication"],
+                condition=Q(is_canonical=True),
+                name="crosspost_one_canonical",
+                violation_error_message="A publication can have only one canonical cross-post.",
+            ),
+            models.UniqueConstraint(
+                fields=["publication", "url"],
+                name="crosspost_unique_url",
+                violation_error_message="This URL is already listed for the publication.",
+            ),
+        ]
+        indexes = [models.Index(fields=["outlet", "publication"], name="crosspost_outlet_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} at {self.outlet}"
+
+
+def normalize_domain(value: str) -> str:
+    """Lower-case host name without scheme, path or a leading "www."."""
+    value = value.strip().lower()
+    for prefix in ("https://", "http://"):
+        value = value.removeprefix(prefix)
+    value = value.split("/", 1)[0]
+    return value.removeprefix("www.")
