@@ -110,6 +110,22 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# --- Cache -------------------------------------------------------------------------------------------
+# Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
+# table in Postgres (created by the cissapi app's migration), never process-local memory.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cissapi_cache"}
+    }
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "cissapi")
+
 # --- Internationalization -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Karachi")
