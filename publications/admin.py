@@ -149,7 +149,14 @@ class PublicationAdmin(admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["type", "title", "subtitle", "slug", "summary", "body", "language"]}),
-        ("Publishing", {"fields": ["status", "published_at", "comments_enabled", "loaded_updated_at"]}),
+        (
+            "Publishing",
+            {
+                "fields": ["status", "published_at", "comments_enabled", "loaded_updated_at"],
+                "description": "Draft and In review are never public. Published with a future time is "
+                "scheduled: it goes live by itself at that time.",
+            },
+        ),
         ("Classification", {"fields": ["topics", "series", "volume", "issue"]}),
         (
             "Image",
