@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# ensure_admin prints the login URL with this port, including when it is given as `make run PORT=...`.
+export PORT
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install migrate seed bench clean-db

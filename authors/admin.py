@@ -37,6 +37,7 @@ class AuthorAdmin(admin.ModelAdmin):
     list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
     list_filter = ["kind", "affiliation", "interests"]
     search_fields = ["name", "slug", "headline", "email"]
+    search_help_text = "Name, slug, headline or email."
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["interests", "outlets"]
     readonly_fields = ["created_at", "updated_at"]
@@ -51,6 +52,9 @@ class AuthorAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))
 
-    @admin.display(description="publications", ordering="publication_total")
+    @admin.display(description="publications (any state)", ordering="publication_total")
     def publication_count(self, obj: Author) -> int:
         return obj.publication_total
+
+    def view_on_site(self, obj: Author) -> str:
+        return obj.public_url

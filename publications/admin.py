@@ -2,14 +2,38 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
 from publications.services import publication_publish, publication_unpublish
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The states an editor thinks in; "published" alone hides whether a piece is live or only scheduled."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("draft", "Draft"), ("in_review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+        match self.value():
+            case "draft":
+                return queryset.filter(status=Publication.Status.DRAFT)
+            case "in_review":
+                return queryset.filter(status=Publication.Status.IN_REVIEW)
+            case "scheduled":
+                return queryset.scheduled()
+            case "live":
+                return queryset.published()
+        return queryset
 
 
 class AuthorshipForm(forms.ModelForm):
@@ -104,9 +128,9 @@ class PublicationForm(forms.ModelForm):
 class PublicationAdmin(admin.ModelAdmin):
     form = PublicationForm
     inlines = [AuthorshipInline, CrossPostInline]
-    list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at"]
+    list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at", "public_link"]
     list_filter = [
-        "status",
+        StateFilter,
         "type",
         "topics",
         "series",
@@ -125,7 +149,14 @@ class PublicationAdmin(admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["type", "title", "subtitle", "slug", "summary", "body", "language"]}),
-        ("Publishing", {"fields": ["status", "published_at", "comments_enabled", "loaded_updated_at"]}),
+        (
+            "Publishing",
+            {
+                "fields": ["status", "published_at", "comments_enabled", "loaded_updated_at"],
+                "description": "Draft and In review are never public. Published with a future time is "
+                "scheduled: it goes live by itself at that time.",
+            },
+        ),
         ("Classification", {"fields": ["topics", "series", "volume", "issue"]}),
         (
             "Image",
@@ -154,17 +185,31 @@ class PublicationAdmin(admin.ModelAdmin):
     @admin.display(description="state", ordering="status")
     def state(self, obj: Publication) -> str:
         if obj.is_scheduled:
-            return format_html('<span title="{}">Scheduled</span>', obj.published_at)
+            return f"Scheduled for {timezone.localtime(obj.published_at):%Y-%m-%d %H:%M}"
         if obj.is_live:
             return "Live"
         return obj.get_status_display()
 
     @admin.display(description="authors")
     def byline(self, obj: Publication) -> str:
-        return ", ".join(a.author.name for a in obj.authorships.all())
+        return ", ".join(a.author.display_name for a in obj.authorships.all())
+
+    @admin.display(description="public page")
+    def public_link(self, obj: Publication) -> str:
+        # Only live pieces have a public page; linking a draft would invite sharing a 404.
+        if not obj.is_live:
+            return "-"
+        return format_html('<a href="{}" target="_blank" rel="noopener">view</a>', obj.public_url)
+
+    def view_on_site(self, obj: Publication) -> str | None:
+        return obj.public_url if obj.is_live else None
 
     @admin.action(description="Publish selected (now, or at their scheduled time)", permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+    def publish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
+        # Like Django's bulk delete: the first submit only shows what would happen, so nothing goes live
+        # by a slip of the action menu.
+        if request.POST.get("post") != "yes":
+            return self._publish_confirmation(request, queryset)
         done = 0
         for publication in queryset:
             try:
@@ -173,6 +218,33 @@ class PublicationAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, f"{publication}: {'; '.join(error.messages)}", messages.ERROR)
         self.message_user(request, f"Published or scheduled {done} publication(s).", messages.SUCCESS)
+        return None
+
+    def _publish_confirmation(
+        self, request: HttpRequest, queryset: QuerySet[Publication]
+    ) -> TemplateResponse:
+        now = timezone.now()
+        live_now, scheduled, already_live = [], [], []
+        for publication in queryset.order_by("title"):
+            if publication.is_live:
+                already_live.append(publication)
+            elif publication.published_at is not None and publication.published_at > now:
+                scheduled.append(publication)
+            else:
+                live_now.append(publication)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Publish the selected publications?",
+            "opts": self.opts,
+            "queryset": queryset,
+            "live_now": live_now,
+            "scheduled": scheduled,
+            "already_live": already_live,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/publications/publication/publish_confirmation.html", context)
 
     @admin.action(description="Unpublish selected (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:

@@ -1,0 +1,139 @@
+"""Editing an author's bio in the admin: inlines for positions, education, works and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from authors.models import Author
+from tests.factories import AuthorFactory, OutletFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+ADD = reverse("admin:authors_author_add")
+INLINES = ["positions", "education", "works", "links"]
+
+
+def author_post(**inlines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The author add form's POST: the bio fields plus each inline's management form and rows."""
+    data: dict[str, Any] = {
+        "honorific": "Mr",
+        "name": "Mobeen Jafar Mir",
+        "slug": "mobeen-jafar-mir",
+        "sort_name": "Mir, Mobeen Jafar",
+        "headline": "Research Officer",
+        "kind": Author.Kind.STAFF,
+        "affiliation": Author.Affiliation.CURRENT,
+        "short_bio": "",
+        "bio": "",
+        "email": "mobeen@ciss.example",
+    }
+    for prefix in INLINES:
+        rows = inlines.get(prefix, [])
+        data |= {
+            f"{prefix}-TOTAL_FORMS": str(len(rows)),
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "1000",
+        }
+        for index, row in enumerate(rows):
+            data |= {f"{prefix}-{index}-{name}": value for name, value in row.items()}
+    return data
+
+
+def inline_errors(response, prefix: str) -> list[dict]:
+    return next(
+        f.formset.errors for f in response.context["inline_admin_formsets"] if f.formset.prefix == prefix
+    )
+
+
+def test_editor_creates_a_full_bio_with_inlines(editor_client):
+    us_policy, arms_control = TopicFactory(name="U.S. foreign policy"), TopicFactory(name="Arms control")
+    outlet = OutletFactory(name="South Asian Voices")
+
+    response = editor_client.post(
+        ADD,
+        author_post(
+            positions=[
+                {"title": "Research Officer", "organization": "CISS", "is_current": "on", "position": "0"},
+                {
+                    "title": "Intern",
+                    "organization": "ISSI",
+                    "start_year": "2019",
+                    "end_year": "2020",
+                    "position": "1",
+                },
+            ],
+            education=[
+                {
+                    "degree": "M.Phil.",
+                    "field": "International Relations",
+                    "institution": "Quaid-i-Azam University",
+                    "status": "pursuing",
+                    "position": "0",
+                }
+            ],
+            links=[
+                {"kind": "x", "url": "https://x.com/jafar_mobeen", "handle": "@jafar_mobeen", "position": "0"}
+            ],
+        )
+        | {"interests": [us_policy.pk, arms_control.pk], "outlets": [outlet.pk]},
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    author = Author.objects.get(slug="mobeen-jafar-mir")
+    assert [(p.title, p.is_current) for p in author.positions.all()] == [
+        ("Research Officer", True),
+        ("Intern", False),
+    ]
+    assert [(e.degree, e.status) for e in author.education.all()] == [("M.Phil.", "pursuing")]
+    assert [(link.kind, link.handle) for link in author.links.all()] == [("x", "@jafar_mobeen")]
+    assert set(author.interests.all()) == {us_policy, arms_control}
+    assert list(author.outlets.all()) == [outlet]
+
+
+def test_invalid_isbn_is_a_form_error(editor_client):
+    response = editor_client.post(
+        ADD,
+        author_post(
+            works=[{"kind": "book", "title": "A Book", "isbn": "978-0-00-000000-1", "position": "0"}]
+        ),
+    )
+
+    assert response.status_code == 200
+    assert inline_errors(response, "works")[0]["isbn"] == ["Enter a valid ISBN-10 or ISBN-13."]
+    assert not Author.objects.exists()
+
+
+def test_current_position_with_an_end_year_is_a_form_error(editor_client):
+    response = editor_client.post(
+        ADD,
+        author_post(
+            positions=[{"title": "Director", "is_current": "on", "end_year": "2020", "position": "0"}]
+        ),
+    )
+
+    assert response.status_code == 200
+    assert inline_errors(response, "positions")[0]["end_year"] == ["A current position has no end year."]
+
+
+def test_changelist_counts_publications_in_every_state(editor_client):
+    author = AuthorFactory(name="Anum Riaz")
+    AuthorFactory(name="Someone Else")
+    PublicationFactory(published=True, authors=[author])
+    PublicationFactory(authors=[author])  # a draft counts too: editors see their whole catalogue
+
+    response = editor_client.get(reverse("admin:authors_author_changelist"), {"q": "Riaz"})
+
+    assert response.status_code == 200
+    assert [(a, a.publication_total) for a in response.context["cl"].result_list] == [(author, 2)]
+
+
+def test_author_page_links_to_the_public_profile(editor_client, settings):
+    author = AuthorFactory(slug="bilal-zubair")
+
+    response = editor_client.get(reverse("admin:authors_author_change", args=[author.pk]))
+
+    assert response.context["absolute_url"] == f"{settings.SITE_URL}/authors/bilal-zubair/"
