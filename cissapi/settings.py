@@ -79,6 +79,9 @@ ROOT_URLCONF = "cissapi.urls"
 WSGI_APPLICATION = "cissapi.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django 6 makes https the default scheme for URLs typed without one; editors get it already.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
