@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
 
 admin.site.site_header = "CISS publications"
@@ -9,6 +9,7 @@ admin.site.index_title = "Catalogue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("feeds/", include("publications.feeds")),
 ]
 
 if settings.SERVE_MEDIA:
