@@ -10,6 +10,7 @@ admin.site.index_title = "Catalogue"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("feeds/", include("publications.feeds")),
+    path("", include("publications.sitemaps")),
 ]
 
 if settings.SERVE_MEDIA:
