@@ -3,11 +3,12 @@
 Each item carries, beside Django's standard keys, these extra keys (from `PublicationFeed.item_extra_kwargs`):
 `authors` (list of {"name", "url"} in byline order), `summary_text` (plain text), `content_html` (the body,
 only when the full text was asked for), `canonical` ({"url", "name"} of the canonical cross-post, or None)
-and `image_url`.
+and `image_url`. The feed carries `last_change`: when the public catalogue last changed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -17,7 +18,17 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
-class PublicationRssFeed(Rss201rev2Feed):
+class CatalogueDatesMixin:
+    """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it."""
+
+    def latest_post_date(self) -> dt.datetime:
+        dates = [d for item in self.items for d in (item["updateddate"], item["pubdate"]) if d]
+        if self.feed.get("last_change"):
+            dates.append(self.feed["last_change"])
+        return max(dates) if dates else super().latest_post_date()
+
+
+class PublicationRssFeed(CatalogueDatesMixin, Rss201rev2Feed):
     """RSS 2.0 with one `dc:creator` per author (RSS's own `author` wants an e-mail, which stays private)."""
 
     def rss_attributes(self) -> dict[str, str]:
@@ -34,7 +45,7 @@ class PublicationRssFeed(Rss201rev2Feed):
             handler.addQuickElement("source", item["canonical"]["name"], {"url": item["canonical"]["url"]})
 
 
-class PublicationAtomFeed(Atom1Feed):
+class PublicationAtomFeed(CatalogueDatesMixin, Atom1Feed):
     """Atom 1.0 with one `author` per author, the full text as `content` and the canonical source linked."""
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
@@ -54,7 +65,7 @@ class PublicationAtomFeed(Atom1Feed):
             )
 
 
-class JsonFeed(SyndicationFeed):
+class JsonFeed(CatalogueDatesMixin, SyndicationFeed):
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1), fed by the same `Feed` classes as RSS and Atom."""
 
     content_type = "application/feed+json; charset=utf-8"

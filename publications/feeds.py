@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
@@ -24,7 +25,7 @@ from django.views.decorators.http import conditional_page, require_safe
 
 from authors.models import Author
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
-from publications.models import Publication, Series, Topic
+from publications.models import Publication, PublicationChange, Series, Topic
 
 FEED_LENGTH = 50
 # Partners poll; a short freshness window plus ETag/Last-Modified revalidation keeps them cheap and current.
@@ -76,6 +77,11 @@ class PublicationFeed(Feed):
         # rel="self" names this very document, query string (?full=1) included.
         feedgen.feed["feed_url"] = request.build_absolute_uri()
         return feedgen
+
+    def feed_extra_kwargs(self, scope: FeedScope) -> dict:
+        # Unpublishing or deleting a piece changes no remaining item's date, yet must change the feed's.
+        last_change = PublicationChange.objects.effective().aggregate(latest=Max("effective_at"))["latest"]
+        return {"last_change": last_change}
 
     def title(self, scope: FeedScope) -> str:
         return "CISS publications"
@@ -228,7 +234,7 @@ def feed_view(feed_class: type[PublicationFeed], format_name: str) -> Callable[.
     feed = feed_class(FEED_FORMATS[format_name])
 
     # conditional_page sets a strong ETag from the body and answers If-None-Match / If-Modified-Since with
-    # 304; the body is built either way, which for a feed of FEED_LENGTH items is four queries.
+    # 304; the body is built either way, which for a feed of FEED_LENGTH items is five queries.
     @require_safe
     @conditional_page
     @cache_control(public=True, max_age=FEED_MAX_AGE)

@@ -261,14 +261,30 @@ def test_conditional_get_answers_304_and_sets_cache_headers(client, piece):
     assert by_date.status_code == 304
 
 
+def test_unpublishing_an_older_piece_moves_etag_and_last_modified(client, piece):
+    from publications.services import publication_unpublish
+
+    newer = PublicationFactory(published=True, published_at=timezone.now())
+    first = client.get("/feeds/rss/")
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        publication_unpublish(publication=piece)
+        by_etag = client.get("/feeds/rss/", headers={"if-none-match": first["ETag"]})
+        by_date = client.get("/feeds/rss/", headers={"if-modified-since": first["Last-Modified"]})
+
+    assert by_etag.status_code == 200
+    assert by_date.status_code == 200
+    assert [e.id for e in feedparser.parse(by_date.content).entries] == [f"urn:uuid:{newer.uuid}"]
+
+
 @pytest.mark.parametrize("count", [1, 6])
 def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
     author = AuthorFactory()
     for _ in range(count):
         PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[TopicFactory()])
 
-    # 1 author by slug, 2 publications (with series), 3 authorships+authors, 4 topics, 5 cross-posts
-    with django_assert_num_queries(5):
+    # 1 author by slug, 2 latest effective change, 3 publications (with series), 4 authorships+authors,
+    # 5 topics, 6 cross-posts
+    with django_assert_num_queries(6):
         response = client.get(f"/feeds/authors/{author.slug}/atom/")
 
     assert len(feedparser.parse(response.content).entries) == count
