@@ -159,6 +159,10 @@ CORS_URLS_REGEX = r"^/(api|feeds)/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 
+# --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
+# Seconds a change-feed page may be reused by a cache before revalidating.
+CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
+
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

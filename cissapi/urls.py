@@ -9,6 +9,8 @@ admin.site.index_title = "Catalogue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The change feed (issue 6); its own module until it joins the v1 router of the API.
+    path("api/v1/changes/", include("publications.api.changes")),
     path("feeds/", include("publications.feeds")),
     path("", include("publications.sitemaps")),
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -140,3 +141,28 @@ def _last_effective(publication_id: int, now: dt.datetime) -> PublicationChange 
         .order_by("-effective_at", "-pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    """One page of the change feed with the current public state of the upserted items."""
+
+    changes: list[PublicationChange]
+    publications: dict[int, Publication]  # by pk; only items public now
+    has_more: bool
+
+
+def changes_page(*, since: tuple[dt.datetime, int] | None, limit: int) -> ChangesPage:
+    """The effective changes after `since` (a decoded cursor), oldest first, and their items."""
+    with transaction.atomic():
+        now = changelog_read_barrier()
+        changes = PublicationChange.objects.effective(now)
+        changes = changes.after(*since) if since else changes.order_by("effective_at", "pk")
+        page = list(changes[: limit + 1])
+        upserted = {change.publication_id for change in page[:limit] if change.is_upsert}
+        publications = (
+            {p.pk: p for p in Publication.objects.published(now).with_related().filter(pk__in=upserted)}
+            if upserted
+            else {}
+        )
+    return ChangesPage(changes=page[:limit], publications=publications, has_more=len(page) > limit)
