@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "cissapi",
     "publications",
     "authors",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,8 @@ CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
 # Seconds a change-feed page may be reused by a cache before revalidating.
 CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
+# A new partner's rate until an editor sets its own (all its keys together).
+PARTNER_DEFAULT_THROTTLE_RATE = os.environ.get("PARTNER_DEFAULT_THROTTLE_RATE", "6000/hour")
 
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
@@ -173,3 +176,19 @@ LOGGING = {
 }
 # Uploads are served by Django itself only when asked (local runs); production puts them behind a web server.
 SERVE_MEDIA = env_bool("SERVE_MEDIA")
+
+# --- Partner keys in the API -----------------------------------------------------------------------------
+# Extends whatever REST_FRAMEWORK says above (the API block owns it): an `Authorization: Api-Key` header is
+# checked first (a bad key is a 401, never anonymous access), and partners get their own throttle rate.
+REST_FRAMEWORK = globals().get("REST_FRAMEWORK", {})
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "partners.authentication.ApiKeyAuthentication",
+    *REST_FRAMEWORK.get(
+        "DEFAULT_AUTHENTICATION_CLASSES",
+        ["rest_framework.authentication.SessionAuthentication"],
+    ),
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "partners.throttles.PartnerRateThrottle",
+    *REST_FRAMEWORK.get("DEFAULT_THROTTLE_CLASSES", []),
+]
