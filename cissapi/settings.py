@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "cissapi",
     "publications",
     "authors",
+    # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
+    "procrastinate.contrib.django",
     "partners",
 ]
 
@@ -165,6 +167,11 @@ CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
 # A new partner's rate until an editor sets its own (all its keys together).
 PARTNER_DEFAULT_THROTTLE_RATE = os.environ.get("PARTNER_DEFAULT_THROTTLE_RATE", "6000/hour")
+# Webhook deliveries: a timeout per attempt, and retries after base * 2**n seconds (30 s, 1 min, 2 min, ...
+# about 1 h in all with 8 attempts) before a delivery is marked failed.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {

@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 
-from partners.models import ApiKey, ApiKeyUsage, Partner
+from partners.models import (
+    ApiKey,
+    ApiKeyUsage,
+    Partner,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from partners.services import api_key_issue, api_key_revoke
+from partners.tasks import queue_deliveries
+from partners.webhooks import webhook_resend
+from publications.models import Publication
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -88,3 +100,58 @@ class ApiKeyUsageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+    types = forms.MultipleChoiceField(
+        choices=Publication.Type.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only pieces of these types (none ticked: every type).",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["partner", "url", "secret", "events", "topics", "types", "is_active"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
+    list_display = ["url", "partner", "events", "is_active", "created_at"]
+    list_filter = ["is_active", "partner"]
+    list_select_related = ["partner"]
+    autocomplete_fields = ["partner", "topics"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event", "subscription", "status", "attempts", "last_status_code"]
+    list_filter = ["status", "event", "subscription__partner"]
+    list_select_related = ["subscription__partner"]
+    search_fields = ["uuid", "subscription__url"]
+    fields = [
+        "uuid",
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "delivered_at",
+        "last_status_code",
+        "last_response",
+        "body",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Send the selected deliveries again")
+    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        with transaction.atomic():
+            queue_deliveries(webhook_resend(deliveries=queryset))
+        self.message_user(request, f"Queued {queryset.count()} delivery(ies) again.", messages.SUCCESS)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from publications.models import UPSERT_KINDS, Publication, PublicationChange
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 # Any fixed 64-bit number, unique among the project's advisory locks.
 CHANGELOG_LOCK = 0x43495353_4C4F47  # "CISSLOG"
 Kind = PublicationChange.Kind
+
+# Sent after rows are written (inside the writer's transaction); webhooks listen to wake their scanner.
+changes_recorded = Signal()
 
 
 @transaction.atomic
@@ -63,7 +67,7 @@ def changelog_sync(*, publication: Publication) -> list[PublicationChange]:
             changes.append((Kind.UNPUBLISHED, now, ""))
         if publication.status == Publication.Status.PUBLISHED and publication.published_at > now:
             changes.append((Kind.PUBLISHED, publication.published_at, ""))
-    return PublicationChange.objects.bulk_create(
+    created = PublicationChange.objects.bulk_create(
         PublicationChange(
             publication_id=publication.pk,
             publication_uuid=publication.uuid,
@@ -74,6 +78,9 @@ def changelog_sync(*, publication: Publication) -> list[PublicationChange]:
         )
         for kind, effective_at, old_slug in changes
     )
+    if created:
+        changes_recorded.send(sender=PublicationChange, changes=created)
+    return created
 
 
 @transaction.atomic
@@ -91,13 +98,14 @@ def changelog_delete(*, publication_id: int, publication_uuid: uuid.UUID, slug: 
     PublicationChange.objects.filter(publication_id=publication_id).pending(now).delete()
     last = _last_effective(publication_id, now)
     if last is not None and last.kind != Kind.DELETED:
-        PublicationChange.objects.create(
+        tombstone = PublicationChange.objects.create(
             publication_id=publication_id,
             publication_uuid=publication_uuid,
             kind=Kind.DELETED,
             slug=slug,
             effective_at=now,
         )
+        changes_recorded.send(sender=PublicationChange, changes=[tombstone])
 
 
 def changelog_read_barrier() -> dt.datetime:
