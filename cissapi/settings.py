@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -61,6 +62,9 @@ INSTALLED_APPS = [
     "cissapi",
     "publications",
     "authors",
+    # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
+    "procrastinate.contrib.django",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +165,17 @@ CORS_URLS_REGEX = r"^/(api|feeds)/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 
+# --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
+# Seconds a change-feed page may be reused by a cache before revalidating.
+CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
+# A new partner's rate until an editor sets its own (all its keys together).
+PARTNER_DEFAULT_THROTTLE_RATE = os.environ.get("PARTNER_DEFAULT_THROTTLE_RATE", "6000/hour")
+# Webhook deliveries: a timeout per attempt, and retries after base * 2**n seconds (30 s, 1 min, 2 min, ...
+# about 1 h in all with 8 attempts) before a delivery is marked failed.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -171,3 +186,19 @@ LOGGING = {
 }
 # Uploads are served by Django itself only when asked (local runs); production puts them behind a web server.
 SERVE_MEDIA = env_bool("SERVE_MEDIA")
+
+# --- Partner keys in the API -----------------------------------------------------------------------------
+# Extends whatever REST_FRAMEWORK says above (the API block owns it): an `Authorization: Api-Key` header is
+# checked first (a bad key is a 401, never anonymous access), and partners get their own throttle rate.
+REST_FRAMEWORK = globals().get("REST_FRAMEWORK", {})
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "partners.authentication.ApiKeyAuthentication",
+    *REST_FRAMEWORK.get(
+        "DEFAULT_AUTHENTICATION_CLASSES",
+        ["rest_framework.authentication.SessionAuthentication"],
+    ),
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "partners.throttles.PartnerRateThrottle",
+    *REST_FRAMEWORK.get("DEFAULT_THROTTLE_CLASSES", []),
+]

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Deferrable, Q
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
-from publications.querysets import PublicationQuerySet
+from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet
 from publications.validators import validate_doi, validate_language
 
 
@@ -299,3 +299,50 @@ def normalize_domain(value: str) -> str:
         value = value.removeprefix(prefix)
     value = value.split("/", 1)[0]
     return value.removeprefix("www.")
+
+
+class PublicationChange(models.Model):
+    """One change to the public catalogue, as a syncing partner sees it; kept forever (tombstones too).
+
+    Rows are written only by publications.changelog. `effective_at` is when the change becomes public: now
+    for most changes, the scheduled time for a scheduled go-live. Readers see rows with `effective_at` not
+    in the future, in (effective_at, id) order, so a scheduled go-live shows up by itself at its time.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated"
+        SLUG_CHANGED = "slug_changed", "Slug changed"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        DELETED = "deleted", "Deleted"
+
+    # No foreign key: a tombstone outlives its publication.
+    publication_id = models.BigIntegerField()
+    publication_uuid = models.UUIDField()
+    kind = models.CharField(max_length=20, choices=Kind)
+    # The slug when the change happened, so the next slug change can name the old one.
+    slug = models.SlugField(max_length=200)
+    old_slug = models.SlugField(max_length=200, blank=True)
+    effective_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PublicationChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["effective_at", "id"]
+        indexes = [
+            models.Index(fields=["effective_at", "id"], name="publicationchange_feed_idx"),
+            models.Index(fields=["publication_id", "effective_at", "id"], name="publicationchange_item_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.slug} at {self.effective_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_upsert(self) -> bool:
+        return self.kind in UPSERT_KINDS
+
+
+UPSERT_KINDS = frozenset(
+    {PublicationChange.Kind.PUBLISHED, PublicationChange.Kind.UPDATED, PublicationChange.Kind.SLUG_CHANGED}
+)

@@ -53,3 +53,19 @@ def published_q(at: datetime | None = None) -> Q:
 def published_q_via(prefix: str, at: datetime | None = None) -> Q:
     """The published rule seen through a relation, e.g. `published_q_via("publications")`."""
     return Q(**{f"{prefix}__status": "published", f"{prefix}__published_at__lte": at or timezone.now()})
+
+
+class PublicationChangeQuerySet(models.QuerySet):
+    def effective(self, at: datetime | None = None) -> PublicationChangeQuerySet:
+        """Changes already public: their effective time is not in the future."""
+        return self.filter(effective_at__lte=at or timezone.now())
+
+    def pending(self, at: datetime | None = None) -> PublicationChangeQuerySet:
+        """Changes waiting for their time (scheduled go-lives); no reader has seen them."""
+        return self.filter(effective_at__gt=at or timezone.now())
+
+    def after(self, effective_at: datetime, pk: int) -> PublicationChangeQuerySet:
+        """Changes that come after the cursor (effective_at, pk) in the change feed's order."""
+        return self.filter(
+            Q(effective_at__gt=effective_at) | Q(effective_at=effective_at, pk__gt=pk)
+        ).order_by("effective_at", "pk")

@@ -14,3 +14,12 @@ def editor(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def partner_key(db):
+    """A partner with a usable API key: (api_key, clear key)."""
+    from partners.services import api_key_issue
+    from tests.factories import PartnerFactory
+
+    return api_key_issue(partner=PartnerFactory(), name="production sync")

@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from authors.models import Author, AuthorLink, Education, Position, Work
+from partners.models import Partner
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
 
 
@@ -149,3 +150,11 @@ class CrossPostFactory(factory.django.DjangoModelFactory):
     outlet = factory.SubFactory(OutletFactory)
     url = factory.Sequence(lambda n: f"https://outlet.example.org/articles/{n}/")
     relation = CrossPost.Relation.ANOTHER_FORM
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    throttle_rate = "1000/hour"

@@ -76,3 +76,11 @@ def test_readme_starts_with_the_two_commands_and_names_the_compose_services():
     assert re.findall(r"^make \w+", first_block.split("\n", 1)[1], re.MULTILINE) == ["make run", "make test"]
     for service in compose()["services"]:
         assert f"`{service}`" in readme
+
+
+def test_compose_runs_the_webhook_worker_as_its_own_service_with_the_app_settings():
+    services = compose()["services"]
+    worker = services["worker"]
+    assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+    assert worker["environment"] == services["web"]["environment"]
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"

@@ -1,0 +1,143 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from partners.models import ApiKey, ApiKeyUsage
+from partners.services import api_key_issue, api_key_revoke, hash_key
+from tests.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/changes/"
+
+
+def auth(key):
+    return {"authorization": f"Api-Key {key}"}
+
+
+def test_issued_key_is_stored_only_as_prefix_and_hash(partner_key):
+    api_key, key = partner_key
+    stored = ApiKey.objects.filter(pk=api_key.pk).values().get()
+
+    assert key not in {str(value) for value in stored.values()}
+    assert key.split(".")[1] not in "".join(str(value) for value in stored.values())
+    assert stored["prefix"] == key.split(".")[0]
+    assert stored["hashed_key"] == hash_key(key)
+
+
+def test_a_valid_key_is_accepted_and_counted_per_day(client, partner_key):
+    api_key, key = partner_key
+
+    assert client.get(URL, headers=auth(key)).status_code == 200
+    assert client.get(URL, headers=auth(key)).status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert client.get(URL, headers=auth(key)).status_code == 200
+
+    today = timezone.now().astimezone(dt.UTC).date()
+    assert list(
+        ApiKeyUsage.objects.filter(api_key=api_key).order_by("day").values_list("day", "requests")
+    ) == [
+        (today, 2),
+        (today + dt.timedelta(days=1), 1),
+    ]
+
+
+def test_no_key_is_anonymous_access(client):
+    assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Api-Key nonsense", "Api-Key", "Api-Key two parts", "Api-Key 0123456789ab.wrong-secret"],
+)
+def test_a_bad_key_is_a_401_not_anonymous_access(client, partner_key, header):
+    response = client.get(URL, headers={"authorization": header})
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+    assert "detail" in response.json() or "title" in response.json()
+
+
+def test_a_right_prefix_with_a_wrong_secret_is_refused(client, partner_key):
+    _, key = partner_key
+    prefix = key.split(".")[0]
+
+    assert client.get(URL, headers=auth(f"{prefix}.guessed")).status_code == 401
+
+
+def test_a_revoked_key_is_refused(client, partner_key):
+    api_key, key = partner_key
+    api_key_revoke(api_key=api_key)
+
+    response = client.get(URL, headers=auth(key))
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This API key has been revoked."
+
+
+def test_a_key_stops_working_when_it_expires(client):
+    expires_at = timezone.now() + dt.timedelta(days=30)
+    _, key = api_key_issue(partner=PartnerFactory(), name="trial", expires_at=expires_at)
+
+    assert client.get(URL, headers=auth(key)).status_code == 200
+    with time_machine.travel(expires_at + dt.timedelta(seconds=1)):
+        response = client.get(URL, headers=auth(key))
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This API key has expired."
+
+
+def test_each_partner_is_throttled_at_its_own_rate_with_retry_after(client):
+    _, slow_key = api_key_issue(partner=PartnerFactory(throttle_rate="2/minute"), name="slow")
+    _, fast_key = api_key_issue(partner=PartnerFactory(throttle_rate="100/minute"), name="fast")
+
+    statuses = [client.get(URL, headers=auth(slow_key)).status_code for _ in range(3)]
+    throttled = client.get(URL, headers=auth(slow_key))
+
+    assert statuses == [200, 200, 429]
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert [client.get(URL, headers=auth(fast_key)).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_admin_issues_a_key_shown_once_and_revokes_it(editor_client):
+    partner = PartnerFactory()
+
+    response = editor_client.post(
+        "/admin/partners/apikey/add/",
+        {
+            "partner": partner.pk,
+            "name": "news app",
+            "expires_at_0": "",
+            "expires_at_1": "",
+            "usage-TOTAL_FORMS": "0",
+            "usage-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    (shown,) = [str(m) for m in response.context["messages"] if "new key is" in str(m)]
+    key = shown.split("new key is ")[1].split(" ")[0]
+    api_key = ApiKey.objects.get(partner=partner)
+    assert api_key.hashed_key == hash_key(key)
+    assert key not in editor_client.get(f"/admin/partners/apikey/{api_key.pk}/change/").content.decode()
+
+    editor_client.post(
+        "/admin/partners/apikey/",
+        {"action": "revoke", "_selected_action": [api_key.pk]},
+    )
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is not None
+
+
+def test_admin_shows_usage_by_day(editor_client, client, partner_key):
+    api_key, key = partner_key
+    client.get(URL, headers=auth(key))
+
+    response = editor_client.get("/admin/partners/apikeyusage/")
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list.values_list("api_key", "requests")) == [(api_key.pk, 1)]

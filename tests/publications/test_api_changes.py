@@ -1,0 +1,219 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from publications.models import Publication
+from publications.services import publication_publish, publication_unpublish
+from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/changes/"
+REMOVALS = {"unpublished", "deleted"}
+
+
+def replay(client, replica, cursor, limit=3):
+    """Apply the change feed to `replica` (uuid -> lean item) from `cursor` until it is drained."""
+    while True:
+        params = {"limit": limit, **({"since": cursor} if cursor else {})}
+        response = client.get(URL, params)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        for change in body["results"]:
+            if change["kind"] in REMOVALS:
+                replica.pop(change["uuid"], None)
+            elif change["publication"] is not None:
+                replica[change["uuid"]] = change["publication"]
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            return cursor
+
+
+def catalogue(client):
+    """The public catalogue, as lean items rendered by the feed's own serializer at full length."""
+    from publications.api.changes import LeanPublicationSerializer
+
+    request = client.get(URL).wsgi_request
+    return {
+        str(p.uuid): LeanPublicationSerializer(p, context={"request": request}).data
+        for p in Publication.objects.published().with_related()
+    }
+
+
+def test_replaying_from_the_start_rebuilds_the_public_catalogue_deletions_and_go_live_included(client):
+    start = timezone.now()
+    authors = [AuthorFactory(), AuthorFactory()]
+    topic = TopicFactory()
+    kept = PublicationFactory(published=True, authors=authors, topics=[topic])
+    renamed = PublicationFactory(published=True, slug="old-slug", authors=[authors[1]])
+    withdrawn = PublicationFactory(published=True)
+    deleted = PublicationFactory(published=True)
+    never_public = PublicationFactory(in_review=True)
+    scheduled = PublicationFactory()
+    publication_publish(publication=scheduled, at=start + dt.timedelta(hours=1))
+
+    replica: dict = {}
+    cursor = replay(client, replica, None)
+    assert replica == catalogue(client)
+
+    with time_machine.travel(start + dt.timedelta(minutes=10)):
+        kept.title = "Edited title"
+        kept.save()
+        renamed.slug = "new-slug"
+        renamed.save()
+        publication_unpublish(publication=withdrawn)
+        deleted.delete()
+        never_public.delete()
+        authors[0].name = "Renamed Author"
+        authors[0].save()
+        scheduled.title = "Edited before it went live"
+        scheduled.save()
+        cursor = replay(client, replica, cursor)
+        assert str(scheduled.uuid) not in replica
+        assert replica == catalogue(client)
+
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=1)):
+        cursor = replay(client, replica, cursor)
+        assert replica[str(scheduled.uuid)]["title"] == "Edited before it went live"
+        assert replica == catalogue(client)
+
+    # A fresh partner replaying everything from the start ends in the same place.
+    fresh: dict = {}
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=2)):
+        replay(client, fresh, None, limit=500)
+        assert fresh == catalogue(client)
+    assert set(fresh) == {str(kept.uuid), str(renamed.uuid), str(scheduled.uuid)}
+
+
+def test_results_name_the_item_kind_time_and_old_slug(client):
+    publication = PublicationFactory(slug="before")
+    publication_publish(publication=publication)
+    publication.slug = "after"
+    publication.save()
+    pk, uuid = publication.pk, str(publication.uuid)
+    publication.delete()
+
+    body = client.get(URL).json()
+
+    assert [
+        {key: change[key] for key in ("kind", "id", "uuid", "slug", "old_slug", "publication")}
+        for change in body["results"]
+    ] == [
+        {
+            "kind": "published",
+            "id": pk,
+            "uuid": uuid,
+            "slug": "before",
+            "old_slug": None,
+            "publication": None,
+        },
+        {
+            "kind": "slug_changed",
+            "id": pk,
+            "uuid": uuid,
+            "slug": "after",
+            "old_slug": "before",
+            "publication": None,
+        },
+        {"kind": "deleted", "id": pk, "uuid": uuid, "slug": "after", "old_slug": None, "publication": None},
+    ]
+    assert all(
+        dt.datetime.fromisoformat(change["time"]).utcoffset() is not None for change in body["results"]
+    )
+    assert body["has_more"] is False
+
+
+def test_upserts_carry_the_lean_representation(client):
+    author = AuthorFactory(honorific="Dr", name="Amna Tauhidi", headline="Director")
+    topic = TopicFactory(name="Arms Control", slug="arms-control")
+    publication = PublicationFactory(
+        published=True, slug="piece", subtitle="", authors=[author], topics=[topic]
+    )
+    publication.refresh_from_db()
+
+    (change, *_rest) = client.get(URL).json()["results"]
+
+    assert change["publication"] == {
+        "id": publication.pk,
+        "uuid": str(publication.uuid),
+        "slug": "piece",
+        "url": "http://testserver/api/v1/publications/piece/",
+        "public_url": publication.public_url,
+        "type": "commentary",
+        "title": publication.title,
+        "subtitle": None,
+        "summary": publication.summary,
+        "language": "en",
+        "published_at": timezone.localtime(publication.published_at).isoformat(),
+        "updated_at": timezone.localtime(publication.updated_at).isoformat(),
+        "reading_minutes": publication.reading_minutes,
+        "authors": [
+            {
+                "slug": author.slug,
+                "name": "Amna Tauhidi",
+                "honorific": "Dr",
+                "role": "author",
+                "headline": "Director",
+            }
+        ],
+        "topics": [{"slug": "arms-control", "name": "Arms Control"}],
+        "series": None,
+        "image": None,
+    }
+
+
+def test_scheduled_go_live_is_absent_until_its_time(client):
+    scheduled = PublicationFactory(scheduled=True)
+    PublicationFactory(title="draft")
+    PublicationFactory(in_review=True)
+
+    assert client.get(URL).json()["results"] == []
+    with time_machine.travel(scheduled.published_at):
+        (change,) = client.get(URL).json()["results"]
+    assert (change["kind"], change["uuid"]) == ("published", str(scheduled.uuid))
+
+
+def test_an_empty_tail_keeps_the_cursor(client):
+    PublicationFactory(published=True)
+    cursor = client.get(URL).json()["next_cursor"]
+
+    body = client.get(URL, {"since": cursor}).json()
+
+    assert body == {"results": [], "next_cursor": cursor, "has_more": False}
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"since": "not-a-cursor"}, "since"),
+        ({"since": "MTI6YQ"}, "since"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "501"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+    ],
+)
+def test_bad_parameters_are_a_400_problem_naming_them(client, params, parameter):
+    response = client.get(URL, params)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], list(body["errors"])) == (400, [parameter])
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_query_count_does_not_grow_with_page_size(client, django_assert_num_queries, count):
+    for _ in range(count):
+        PublicationFactory(
+            published=True, authors=[AuthorFactory(), AuthorFactory()], topics=[TopicFactory()]
+        )
+
+    # 1 savepoint, 2 advisory lock (shared), 3 page of changes, 4 publications (with series),
+    # 5 authorships + authors, 6 topics, 7 cross-posts, 8 release savepoint
+    with django_assert_num_queries(8):
+        response = client.get(URL, {"limit": 500})
+
+    # published, then updated by each of two authorships and the topics
+    assert len(response.json()["results"]) == count * 4

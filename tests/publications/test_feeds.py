@@ -1,0 +1,290 @@
+import datetime as dt
+import json
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from publications.models import Publication
+from tests.factories import (
+    AuthorFactory,
+    CrossPostFactory,
+    OutletFactory,
+    PublicationFactory,
+    SeriesFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+JSONFEED_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "../shared/schemas/jsonfeed/schema-v1.1.json").read_text()
+)
+HOSTILE_TITLE = "Guns & <Butter> ]]> in South Asia"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def get_xml_feed(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.bozo_exception
+    return parsed
+
+
+def get_json_feed(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/feed+json; charset=utf-8"
+    document = response.json()
+    jsonschema.validate(document, JSONFEED_SCHEMA)
+    return document
+
+
+@pytest.fixture
+def piece():
+    """A published, co-authored piece with topics, a PDF, an image-free body and a canonical cross-post."""
+    first, second = AuthorFactory(name="Syed Ali Abbas"), AuthorFactory(name="Amna Tauhidi")
+    publication = PublicationFactory(
+        published=True,
+        title=HOSTILE_TITLE,
+        summary="Summary with a <tag> & an ampersand.",
+        body="<p>The whole <strong>body</strong>.</p>",
+        authors=[second, first],
+        topics=[TopicFactory(name="Nuclear", slug="nuclear"), TopicFactory(name="Arms Control", slug="arms")],
+    )
+    publication.pdf.save("brief.pdf", ContentFile(b"%PDF-1.4 twelve"), save=True)
+    CrossPostFactory(
+        publication=publication,
+        outlet=OutletFactory(name="The National Interest"),
+        url="https://nationalinterest.org/a/1",
+        is_canonical=True,
+    )
+    return Publication.objects.get(pk=publication.pk)
+
+
+def test_rss_lists_every_author_in_order_with_categories_enclosure_and_stable_guid(client, piece):
+    parsed = get_xml_feed(client, "/feeds/rss/")
+
+    assert parsed.version == "rss20"
+    assert parsed.feed.language == "en"
+    assert {link.rel: link.href for link in parsed.feed.links}["self"] == "http://testserver/feeds/rss/"
+    (entry,) = parsed.entries
+    assert entry.title == HOSTILE_TITLE
+    # The description is HTML: the plain-text summary arrives escaped once, so it renders as written.
+    assert entry.summary == "Summary with a &lt;tag&gt; &amp; an ampersand."
+    assert [a.name for a in entry.authors] == ["Amna Tauhidi", "Syed Ali Abbas"]
+    assert [t.term for t in entry.tags] == ["Arms Control", "Nuclear"]
+    assert entry.id == f"urn:uuid:{piece.uuid}"
+    assert entry.guidislink is False
+    assert entry.link == piece.public_url
+    assert entry.published_parsed[:6] == piece.published_at.astimezone(dt.UTC).timetuple()[:6]
+    (enclosure,) = entry.enclosures
+    assert enclosure.href == f"http://testserver{piece.pdf.url}"
+    assert enclosure.length == str(len(b"%PDF-1.4 twelve"))
+    assert enclosure.type == "application/pdf"
+    assert entry.source == {"href": "https://nationalinterest.org/a/1", "title": "The National Interest"}
+    assert "content" not in entry
+
+
+def test_atom_has_one_author_each_updated_on_every_entry_and_canonical_link(client, piece):
+    PublicationFactory(published=True)
+    parsed = get_xml_feed(client, "/feeds/atom/")
+
+    assert parsed.version == "atom10"
+    assert parsed.feed.language == "en"
+    assert {link.rel: link.href for link in parsed.feed.links}["self"] == "http://testserver/feeds/atom/"
+    assert all(entry.get("updated_parsed") for entry in parsed.entries)
+    entry = next(e for e in parsed.entries if e.id == f"urn:uuid:{piece.uuid}")
+    assert entry.title == HOSTILE_TITLE
+    assert [a.name for a in entry.authors] == ["Amna Tauhidi", "Syed Ali Abbas"]
+    assert [t.term for t in entry.tags] == ["Arms Control", "Nuclear"]
+    links = {link.rel: link for link in entry.links}
+    assert links["alternate"].href == piece.public_url
+    assert links["canonical"].href == "https://nationalinterest.org/a/1"
+    assert links["enclosure"].href == f"http://testserver{piece.pdf.url}"
+    assert links["enclosure"].length == str(len(b"%PDF-1.4 twelve"))
+
+
+def test_full_text_is_added_only_when_asked(client, piece):
+    summary_only = get_xml_feed(client, "/feeds/atom/")
+    full = get_xml_feed(client, "/feeds/atom/", full=1)
+    rss_full = get_xml_feed(client, "/feeds/rss/", full=1)
+    json_full = get_json_feed(client, "/feeds/json/", full=1)
+
+    assert "content" not in summary_only.entries[0]
+    assert full.entries[0].content[0].value == "<p>The whole <strong>body</strong>.</p>"
+    assert {link.rel: link.href for link in full.feed.links}["self"] == "http://testserver/feeds/atom/?full=1"
+    assert rss_full.entries[0].content[0].value == "<p>The whole <strong>body</strong>.</p>"
+    assert json_full["items"][0]["content_html"] == "<p>The whole <strong>body</strong>.</p>"
+
+
+def test_json_feed_validates_and_carries_authors_tags_and_attachment(client, piece):
+    document = get_json_feed(client, "/feeds/json/")
+
+    assert document["version"] == "https://jsonfeed.org/version/1.1"
+    assert document["feed_url"] == "http://testserver/feeds/json/"
+    assert document["language"] == "en"
+    assert document["items"] == [
+        {
+            "id": f"urn:uuid:{piece.uuid}",
+            "url": piece.public_url,
+            "external_url": "https://nationalinterest.org/a/1",
+            "title": HOSTILE_TITLE,
+            "summary": "Summary with a <tag> & an ampersand.",
+            "content_text": "Summary with a <tag> & an ampersand.",
+            "date_published": piece.published_at.isoformat(),
+            "date_modified": piece.updated_at.isoformat(),
+            "authors": [
+                {"name": a.name, "url": a.public_url}
+                for a in [piece.authorships.all()[0].author, piece.authorships.all()[1].author]
+            ],
+            "tags": ["Arms Control", "Nuclear"],
+            "language": "en",
+            "attachments": [
+                {
+                    "url": f"http://testserver{piece.pdf.url}",
+                    "mime_type": "application/pdf",
+                    "size_in_bytes": len(b"%PDF-1.4 twelve"),
+                }
+            ],
+        }
+    ]
+
+
+def test_entry_id_survives_a_slug_change(client, piece):
+    before = get_xml_feed(client, "/feeds/atom/").entries[0].id
+    piece.slug = "a-new-slug"
+    piece.save()
+    after = get_xml_feed(client, "/feeds/atom/").entries[0]
+
+    assert after.id == before
+    assert after.link.endswith("/publications/a-new-slug/")
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_unpublished_pieces_never_appear(client, fmt):
+    live = PublicationFactory(published=True)
+    PublicationFactory(title="Draft")
+    PublicationFactory(in_review=True, title="In review")
+    PublicationFactory(scheduled=True, title="Scheduled")
+
+    if fmt == "json":
+        ids = [item["id"] for item in get_json_feed(client, f"/feeds/{fmt}/")["items"]]
+    else:
+        ids = [entry.id for entry in get_xml_feed(client, f"/feeds/{fmt}/").entries]
+
+    assert ids == [f"urn:uuid:{live.uuid}"]
+
+
+def test_scheduled_piece_appears_by_itself_at_its_time(client):
+    scheduled = PublicationFactory(scheduled=True)
+    assert get_xml_feed(client, "/feeds/atom/").entries == []
+
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=1)):
+        entries = get_xml_feed(client, "/feeds/atom/").entries
+
+    assert [e.id for e in entries] == [f"urn:uuid:{scheduled.uuid}"]
+
+
+def test_author_feed_includes_co_authored_pieces_only_of_that_author(client):
+    author, other = AuthorFactory(), AuthorFactory()
+    solo = PublicationFactory(published=True, authors=[author])
+    co_authored = PublicationFactory(
+        published=True, authors=[other, author], published_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    PublicationFactory(published=True, authors=[other])
+    PublicationFactory(scheduled=True, authors=[author])
+
+    document = get_json_feed(client, f"/feeds/authors/{author.slug}/json/")
+
+    assert [item["id"] for item in document["items"]] == [
+        f"urn:uuid:{co_authored.uuid}",
+        f"urn:uuid:{solo.uuid}",
+    ]
+    assert document["items"][0]["authors"][1]["name"] == author.name
+
+
+def test_topic_series_and_type_feeds_filter(client):
+    topic, series = TopicFactory(), SeriesFactory()
+    on_topic = PublicationFactory(published=True, topics=[topic])
+    in_series = PublicationFactory(published=True, series=series)
+    brief = PublicationFactory(published=True, type=Publication.Type.ISSUE_BRIEF)
+
+    def ids(url):
+        return [entry.id for entry in get_xml_feed(client, url).entries]
+
+    assert ids(f"/feeds/topics/{topic.slug}/rss/") == [f"urn:uuid:{on_topic.uuid}"]
+    assert ids(f"/feeds/series/{series.slug}/atom/") == [f"urn:uuid:{in_series.uuid}"]
+    assert ids("/feeds/types/issue_brief/atom/") == [f"urn:uuid:{brief.uuid}"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/feeds/authors/nobody/rss/", "/feeds/topics/nothing/atom/", "/feeds/types/poem/json/"]
+)
+def test_unknown_subject_is_a_json_404(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No such author, topic, series or type.",
+    }
+
+
+def test_bad_full_value_is_a_json_400_naming_the_parameter(client):
+    response = client.get("/feeds/rss/", {"full": "yes please"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"full": ["Must be 1 or 0."]}
+
+
+def test_conditional_get_answers_304_and_sets_cache_headers(client, piece):
+    first = client.get("/feeds/atom/")
+    assert first["Cache-Control"] == "public, max-age=300"
+    assert first["ETag"].startswith('"')
+
+    by_etag = client.get("/feeds/atom/", headers={"if-none-match": first["ETag"]})
+    by_date = client.get("/feeds/atom/", headers={"if-modified-since": first["Last-Modified"]})
+
+    assert by_etag.status_code == 304
+    assert by_date.status_code == 304
+
+
+def test_unpublishing_an_older_piece_moves_etag_and_last_modified(client, piece):
+    from publications.services import publication_unpublish
+
+    newer = PublicationFactory(published=True, published_at=timezone.now())
+    first = client.get("/feeds/rss/")
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        publication_unpublish(publication=piece)
+        by_etag = client.get("/feeds/rss/", headers={"if-none-match": first["ETag"]})
+        by_date = client.get("/feeds/rss/", headers={"if-modified-since": first["Last-Modified"]})
+
+    assert by_etag.status_code == 200
+    assert by_date.status_code == 200
+    assert [e.id for e in feedparser.parse(by_date.content).entries] == [f"urn:uuid:{newer.uuid}"]
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
+    author = AuthorFactory()
+    for _ in range(count):
+        PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[TopicFactory()])
+
+    # 1 author by slug, 2 latest effective change, 3 publications (with series), 4 authorships+authors,
+    # 5 topics, 6 cross-posts
+    with django_assert_num_queries(6):
+        response = client.get(f"/feeds/authors/{author.slug}/atom/")
+
+    assert len(feedparser.parse(response.content).entries) == count

@@ -1,0 +1,122 @@
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from authors.models import Author
+from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+
+
+def get_xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/xml"
+    return ET.fromstring(response.content)
+
+
+def locations(root):
+    return sorted(loc.text for loc in root.iterfind("sm:url/sm:loc", NS))
+
+
+@pytest.fixture
+def catalogue():
+    topic, unused_topic = TopicFactory(slug="nuclear"), TopicFactory(slug="unused")
+    writer = AuthorFactory(slug="writer", kind=Author.Kind.GUEST)
+    PublicationFactory(published=True, slug="live", authors=[writer], topics=[topic])
+    ghost = AuthorFactory(slug="ghost", kind=Author.Kind.GUEST)
+    PublicationFactory(slug="draft", authors=[ghost], topics=[unused_topic])
+    PublicationFactory(in_review=True, slug="in-review", authors=[ghost])
+    PublicationFactory(scheduled=True, slug="scheduled", authors=[ghost], topics=[unused_topic])
+    AuthorFactory(slug="staffer", kind=Author.Kind.STAFF, affiliation=Author.Affiliation.CURRENT)
+    AuthorFactory(slug="alumnus", kind=Author.Kind.STAFF, affiliation=Author.Affiliation.ALUMNI)
+
+
+def test_index_lists_each_section_with_lastmod(client, catalogue):
+    root = get_xml(client, "/sitemap.xml")
+
+    sitemaps = {
+        s.find("sm:loc", NS).text: s.find("sm:lastmod", NS).text for s in root.iterfind("sm:sitemap", NS)
+    }
+    assert sorted(sitemaps) == [
+        "http://testserver/sitemap-authors.xml",
+        "http://testserver/sitemap-publications.xml",
+        "http://testserver/sitemap-topics.xml",
+    ]
+    assert all(sitemaps.values())
+
+
+def test_sections_list_only_public_things_on_the_public_site(client, catalogue, settings):
+    settings.SITE_URL = "https://ciss.example"
+
+    assert locations(get_xml(client, "/sitemap-publications.xml")) == [
+        "https://ciss.example/publications/live/"
+    ]
+    assert locations(get_xml(client, "/sitemap-authors.xml")) == [
+        "https://ciss.example/authors/staffer/",
+        "https://ciss.example/authors/writer/",
+    ]
+    assert locations(get_xml(client, "/sitemap-topics.xml")) == ["https://ciss.example/topics/nuclear/"]
+
+
+def test_publication_lastmod_is_never_before_publication(client):
+    publication = PublicationFactory(scheduled=True, slug="later")
+    with time_machine.travel(publication.published_at + dt.timedelta(minutes=1)):
+        root = get_xml(client, "/sitemap-publications.xml")
+
+    assert root.find("sm:url/sm:lastmod", NS).text == timezone.localtime(publication.published_at).strftime(
+        "%Y-%m-%d"
+    )
+
+
+def test_news_sitemap_has_the_last_two_days_with_the_news_namespace(client, settings):
+    settings.SITE_URL = "https://ciss.example"
+    now = timezone.now()
+    fresh = PublicationFactory(
+        published=True, slug="fresh", title="Arms & <Influence>", published_at=now - dt.timedelta(hours=3)
+    )
+    PublicationFactory(published=True, slug="old", published_at=now - dt.timedelta(days=3))
+    PublicationFactory(scheduled=True, slug="soon")
+    PublicationFactory(slug="draft")
+
+    root = get_xml(client, "/sitemap-news.xml")
+
+    (url,) = root.findall("sm:url", NS)
+    assert url.find("sm:loc", NS).text == "https://ciss.example/publications/fresh/"
+    news = url.find("news:news", NS)
+    assert news.find("news:title", NS).text == "Arms & <Influence>"
+    assert news.find("news:publication/news:language", NS).text == "en"
+    assert news.find("news:publication/news:name", NS).text == "Center for International Strategic Studies"
+    assert dt.datetime.fromisoformat(
+        news.find("news:publication_date", NS).text
+    ) == fresh.published_at.replace(microsecond=0)
+
+
+def test_scheduled_piece_enters_the_sitemaps_at_its_time(client):
+    publication = PublicationFactory(scheduled=True, slug="soon")
+    assert locations(get_xml(client, "/sitemap-news.xml")) == []
+
+    with time_machine.travel(publication.published_at + dt.timedelta(seconds=1)):
+        assert locations(get_xml(client, "/sitemap-news.xml")) == [publication.public_url]
+        assert locations(get_xml(client, "/sitemap-publications.xml")) == [publication.public_url]
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_section_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
+    for _ in range(count):
+        PublicationFactory(published=True, authors=[AuthorFactory()], topics=[TopicFactory()])
+
+    # 1 count for the paginator, 2 the page of publications
+    with django_assert_num_queries(2):
+        client.get("/sitemap-publications.xml")
+    # 1 count, 2 the page of annotated authors
+    with django_assert_num_queries(2):
+        client.get("/sitemap-authors.xml")
