@@ -287,11 +287,11 @@ class Floor:
                 " ON a.id = pa.author_id WHERE pa.publication_id = p.id AND a.slug = ANY(%(authors)s))"
             )
         text = fold_accents(query.get("q", [""])[-1]).strip()
-        order = "p.published_at DESC, p.id DESC"
+        rank = "0"
         if text:
             params["q"] = text
             filters.append(f"p.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
-            order = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)) DESC, {order}"
+            rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
         where = " AND ".join(filters)
         # An unknown author on /authors/<slug>/publications/ is a 404, answered by the same statement.
         author_check = (
@@ -306,13 +306,24 @@ class Floor:
 
         page = page_number(query)
         params.update(limit=size, offset=(page - 1) * size)
-        row = self.execute(
-            f"""WITH page AS ({self.page_sql(where, order)})
+        if len(filters) == 1:
+            # Unfiltered: the count is an index-only scan of the live index, the page a walk down it.
+            sql = f"""WITH page AS ({self.page_sql(where, "p.published_at DESC, p.id DESC")})
             SELECT {author_check},
                 (SELECT count(*) FROM publications_publication p WHERE {where}),
-                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)""",
-            params,
-        )
+                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+        else:
+            # Filtered: find the matches once, then count them and slice the page from them.
+            sql = f"""WITH matches AS MATERIALIZED (
+                SELECT p.id, p.published_at, {rank} AS rank FROM publications_publication p WHERE {where}),
+            page AS (SELECT p.*, row_number() OVER () AS n FROM (
+                SELECT p.* FROM (SELECT * FROM matches m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
+                                 LIMIT %(limit)s OFFSET %(offset)s) m
+                JOIN publications_publication p ON p.id = m.id
+                ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
+            SELECT {author_check}, (SELECT count(*) FROM matches),
+                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+        row = self.execute(sql, params)
         if not row[0]:
             raise NotFound
         count, results = row[1], row[2]
