@@ -121,20 +121,22 @@ def detail_json(tz: str) -> str:
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/')
                 ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
             FROM (
-                SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, count(*) AS shared
-                FROM (
-                    SELECT pt2.publication_id AS id FROM publications_publication_topics pt1
-                    JOIN publications_publication_topics pt2 ON pt2.topic_id = pt1.topic_id
-                    WHERE pt1.publication_id = p.id AND pt2.publication_id <> p.id
-                    UNION ALL
-                    SELECT pa2.publication_id FROM publications_publicationauthor pa1
-                    JOIN publications_publicationauthor pa2 ON pa2.author_id = pa1.author_id
-                    WHERE pa1.publication_id = p.id AND pa2.publication_id <> p.id
-                ) AS shares
-                JOIN publications_publication p2 ON p2.id = shares.id
+                -- Count what each candidate shares first, then look up only the candidates (by primary
+                -- key): joining before grouping made the planner walk every publication.
+                WITH shares AS MATERIALIZED (
+                    SELECT id, count(*) AS shared FROM (
+                        SELECT pt2.publication_id AS id FROM publications_publication_topics pt1
+                        JOIN publications_publication_topics pt2 ON pt2.topic_id = pt1.topic_id
+                        WHERE pt1.publication_id = p.id AND pt2.publication_id <> p.id
+                        UNION ALL
+                        SELECT pa2.publication_id FROM publications_publicationauthor pa1
+                        JOIN publications_publicationauthor pa2 ON pa2.author_id = pa1.author_id
+                        WHERE pa1.publication_id = p.id AND pa2.publication_id <> p.id
+                    ) AS candidates GROUP BY id)
+                SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                 WHERE p2.status = 'published' AND p2.published_at <= %(now)s
-                GROUP BY p2.id
-                ORDER BY shared DESC, p2.published_at DESC, p2.id DESC
+                ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC
                 LIMIT 5
             ) AS r), '[]')
     ))"""
