@@ -65,8 +65,8 @@ def opt(expression: str) -> str:
     return f"NULLIF({expression}, '')"
 
 
-def item_json(tz: str) -> str:
-    """The lean list item of the publication aliased `p`."""
+def item_json(tz: str, extra: str = "") -> str:
+    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended)."""
     return f"""json_build_object(
         'id', p.id, 'uuid', p.uuid, 'slug', p.slug,
         'url', %(base)s || '/api/v1/publications/' || p.slug || '/',
@@ -91,10 +91,16 @@ def item_json(tz: str) -> str:
             'caption', {opt("p.image_caption")}, 'credit', {opt("p.image_credit")},
             'alt', {opt("p.image_alt")})
             END
+        {extra}
     )"""
 
 
 PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s"
+# Search results carry the matching passage of summary and body text, matches in <mark> (as the API does).
+SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
+    p.summary || ' ' || regexp_replace(p.body, '<[^>]+>', ' ', 'g'),
+    websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s),
+    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15')"""
 
 
 def detail_json(tz: str) -> str:
@@ -151,6 +157,7 @@ def author_json(tz: str) -> str:
         'photo', CASE WHEN a.photo <> '' THEN %(media)s || a.photo END,
         'kind', a.kind, 'affiliation', a.affiliation,
         'url', %(base)s || '/api/v1/authors/' || a.slug || '/',
+        'publications_url', %(base)s || '/api/v1/authors/' || a.slug || '/publications/',
         'public_url', %(site)s || '/authors/' || a.slug || '/',
         'positions', COALESCE((SELECT json_agg(json_build_object('title', x.title,
             'organization', {opt("x.organization")}, 'start_year', x.start_year, 'end_year', x.end_year,
@@ -219,6 +226,7 @@ class Floor:
         ZoneInfo(time_zone)  # an unknown zone fails here, not in SQL (it is interpolated into it)
         self.tz = time_zone
         self.item = item_json(time_zone)
+        self.search_item = item_json(time_zone, extra=SNIPPET)
         self.detail_sql = (
             f"SELECT {detail_json(time_zone)}::text FROM publications_publication p"
             f" WHERE p.slug = %(slug)s AND {PUBLISHED}"
@@ -324,7 +332,8 @@ class Floor:
                 JOIN publications_publication p ON p.id = m.id
                 ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
             SELECT {author_check}, (SELECT count(*) FROM matches),
-                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+                (SELECT COALESCE(json_agg({self.search_item if text else self.item} ORDER BY n), '[]')::text
+                 FROM page p)"""
         row = self.execute(sql, params)
         if not row[0]:
             raise NotFound
