@@ -56,6 +56,8 @@ def bench_environment() -> dict[str, str]:
         "DEBUG": "0",
         "DJANGO_SETTINGS_MODULE": "cissapi.settings",
         "PYTHONUNBUFFERED": "1",
+        # The bench measures the read path, not the anonymous throttle (which would answer 429s).
+        "API_THROTTLE_ANON_RATE": "off",
     }
     if os.environ.get("BENCH_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
@@ -297,8 +299,13 @@ def measure_server(
 
 
 # --- Report -----------------------------------------------------------------------------------------
+def clean(result: dict | None) -> bool:
+    """A run that answered only 2xx within the timeout; anything else is no basis for a ratio."""
+    return bool(result) and result["rps"] > 0 and not result["errors"] and not result.get("timeouts")
+
+
 def ratio(floor: dict | None, ours: dict | None) -> float | None:
-    if not floor or not ours or not ours["rps"]:
+    if not clean(floor) or not clean(ours):
         return None
     return round(floor["rps"] / ours["rps"], 2)
 
@@ -310,7 +317,8 @@ def table(report: dict) -> str:
         p50, p99 = (
             f"{v:7.1f}" if v is not None else f"{'-':>7}" for v in (result["p50_ms"], result["p99_ms"])
         )
-        return f"{result['rps']:8.0f} {p50} {p99}"
+        rps = f"{result['rps']:.0f}" + ("" if clean(result) else "!")
+        return f"{rps:>8} {p50} {p99}"
 
     def number(value: float | int | None, width: int) -> str:
         return f"{'n/a' if value is None else value:>{width}}"
@@ -341,6 +349,7 @@ def table(report: dict) -> str:
         f"({'reused' if corpus['reused'] else 'built now'}; {built}). {report['load_generator']}, "
         f"{CONNECTIONS} connections, {DURATION} s per URL, "
         f"{WORKERS} sync workers. ratio = floor req/s / ours (1.0 = as fast as the floor, < 1 faster).",
+        "! = some responses were not 2xx or timed out (see the JSON and var/bench-*.log); no ratio then.",
     ]
     return "\n".join([head, "-" * len(head.splitlines()[1]), *rows, "", *foot])
 
