@@ -35,6 +35,10 @@ run: seed
 test: install
 	$(PY) -m pytest
 
+# The API against the floor server on a separate 100,000-publication database (built once); see bench/run.py.
+bench: install
+	$(PY) -m bench.run
+
 lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .

@@ -132,6 +132,8 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cissapi_cache"}
     }
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "cissapi")
+# Whole-response caching of the public API; `make bench` measures with API_CACHE=0 and API_CACHE=1.
+API_CACHE = env_bool("API_CACHE", True)
 
 # --- Internationalization -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

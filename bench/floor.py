@@ -1,0 +1,555 @@
+"""The floor: a bare WSGI app answering the API's benchmarked URLs from one SQL statement per request.
+
+It is what `make bench` compares the real API against. Each response's JSON is built by Postgres in a
+single hand-written statement (page sliced in a subquery, then authors and topics aggregated per row) and
+returned with orjson; Python only parses the query string and adds the pagination links. It follows the
+same rules as the API (API_CONTRACT.md): same fields, `Publication.objects.published()`'s rule with
+Python's clock, authors in byline order, DRF's page-number and cursor pagination envelopes. No framework,
+no middleware, no ORM: anything the API does beyond this is overhead the ratio measures.
+
+Serve it with `gunicorn bench.floor:application` (the bench does); tests call `make_app(connect)` with the
+test's own connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import threading
+from collections.abc import Callable, Iterable
+from urllib.parse import parse_qs, quote, urlencode
+from zoneinfo import ZoneInfo
+
+import orjson
+import psycopg
+
+from cissapi.text import fold_accents
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+SEARCH_CONFIG = "english"
+FEED_SIZE = 20
+
+StartResponse = Callable[[str, list[tuple[str, str]]], object]
+Environ = dict
+
+
+class BadRequest(Exception):
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(detail)
+        self.parameter, self.detail = parameter, detail
+
+
+class NotFound(Exception):
+    pass
+
+
+# --- SQL building blocks ----------------------------------------------------------------------------
+def iso(column: str, tz: str) -> str:
+    """An ISO 8601 timestamp in `tz`, as DRF renders it (microseconds only when set, "Z" for UTC)."""
+    local = f"({column} AT TIME ZONE '{tz}')"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"CASE WHEN {column} IS NOT NULL THEN to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN mod(extract(microseconds FROM {column})::int, 1000000) <> 0"
+        f" THEN to_char({local}, '.US') ELSE '' END"
+        f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
+        f" WHEN {offset} > interval '0' THEN '+' || to_char({offset}, 'HH24:MI')"
+        f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
+    )
+
+
+def opt(expression: str) -> str:
+    """Empty optional strings render as null (API_CONTRACT.md)."""
+    return f"NULLIF({expression}, '')"
+
+
+def item_json(tz: str, extra: str = "") -> str:
+    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended)."""
+    return f"""json_build_object(
+        'id', p.id, 'uuid', p.uuid, 'slug', p.slug,
+        'url', %(base)s || '/api/v1/publications/' || p.slug || '/',
+        'public_url', %(site)s || '/publications/' || p.slug || '/',
+        'type', p.type, 'title', p.title, 'subtitle', {opt("p.subtitle")}, 'summary', {opt("p.summary")},
+        'language', p.language, 'published_at', {iso("p.published_at", tz)},
+        'updated_at', {iso("p.updated_at", tz)},
+        'reading_minutes', CASE WHEN p.word_count = 0 THEN 0 ELSE GREATEST(1, (p.word_count + 199) / 200) END,
+        'authors', COALESCE((
+            SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+                'honorific', {opt("a.honorific")},
+                'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position)
+            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+            WHERE pa.publication_id = p.id), '[]'),
+        'topics', COALESCE((
+            SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
+            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
+            WHERE pt.publication_id = p.id), '[]'),
+        'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
+                   FROM publications_series s WHERE s.id = p.series_id),
+        'image', CASE WHEN p.image <> '' THEN json_build_object('url', %(media)s || p.image,
+            'caption', {opt("p.image_caption")}, 'credit', {opt("p.image_credit")},
+            'alt', {opt("p.image_alt")})
+            END
+        {extra}
+    )"""
+
+
+PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s"
+# Search results carry the matching passage of summary and body text, matches in <mark> (as the API does).
+SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
+    p.summary || ' ' || regexp_replace(p.body, '<[^>]+>', ' ', 'g'),
+    websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s),
+    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15')"""
+
+
+def detail_json(tz: str) -> str:
+    """The whole publication aliased `p`: the list item plus body, files, cross-posts and related."""
+    return f"""(({item_json(tz)})::jsonb || jsonb_build_object(
+        'body', p.body, 'word_count', p.word_count, 'first_published_at', {iso("p.first_published_at", tz)},
+        'pdf', CASE WHEN p.pdf <> '' THEN %(media)s || p.pdf END,
+        'doi', {opt("p.doi")}, 'report_number', {opt("p.report_number")},
+        'volume', {opt("p.volume")}, 'issue', {opt("p.issue")}, 'comments_enabled', p.comments_enabled,
+        'canonical_url', COALESCE(
+            (SELECT c.url FROM publications_crosspost c WHERE c.publication_id = p.id AND c.is_canonical),
+            %(site)s || '/publications/' || p.slug || '/'),
+        'cross_posts', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object(
+                'outlet', jsonb_build_object('slug', o.slug, 'name', o.name, 'domain', o.domain,
+                                             'homepage', {opt("o.homepage")}),
+                'url', c.url, 'relation', c.relation, 'published_on', c.published_on,
+                'is_canonical', c.is_canonical) ORDER BY c.id)
+            FROM publications_crosspost c JOIN publications_outlet o ON o.id = c.outlet_id
+            WHERE c.publication_id = p.id), '[]'),
+        'related', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
+                'published_at', {iso("r.published_at", tz)},
+                'url', %(base)s || '/api/v1/publications/' || r.slug || '/')
+                ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
+            FROM (
+                -- Count what each candidate shares first, then look up only the candidates (by primary
+                -- key): joining before grouping made the planner walk every publication.
+                WITH shares AS MATERIALIZED (
+                    SELECT id, count(*) AS shared FROM (
+                        SELECT pt2.publication_id AS id FROM publications_publication_topics pt1
+                        JOIN publications_publication_topics pt2 ON pt2.topic_id = pt1.topic_id
+                        WHERE pt1.publication_id = p.id AND pt2.publication_id <> p.id
+                        UNION ALL
+                        SELECT pa2.publication_id FROM publications_publicationauthor pa1
+                        JOIN publications_publicationauthor pa2 ON pa2.author_id = pa1.author_id
+                        WHERE pa1.publication_id = p.id AND pa2.publication_id <> p.id
+                    ) AS candidates GROUP BY id)
+                SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                FROM shares JOIN publications_publication p2 ON p2.id = shares.id
+                WHERE p2.status = 'published' AND p2.published_at <= %(now)s
+                ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC
+                LIMIT 5
+            ) AS r), '[]')
+    ))"""
+
+
+def author_json(tz: str) -> str:
+    """The author bio aliased `a`, with a count of their published pieces."""
+    return f"""json_build_object(
+        'slug', a.slug, 'name', a.name, 'honorific', {opt("a.honorific")},
+        'display_name', btrim(a.honorific || ' ' || a.name), 'headline', {opt("a.headline")},
+        'short_bio', {opt("a.short_bio")}, 'bio', {opt("a.bio")},
+        'photo', CASE WHEN a.photo <> '' THEN %(media)s || a.photo END,
+        'kind', a.kind, 'affiliation', a.affiliation,
+        'url', %(base)s || '/api/v1/authors/' || a.slug || '/',
+        'publications_url', %(base)s || '/api/v1/authors/' || a.slug || '/publications/',
+        'public_url', %(site)s || '/authors/' || a.slug || '/',
+        'positions', COALESCE((SELECT json_agg(json_build_object('title', x.title,
+            'organization', {opt("x.organization")}, 'start_year', x.start_year, 'end_year', x.end_year,
+            'is_current', x.is_current) ORDER BY x.position, x.id)
+            FROM authors_position x WHERE x.author_id = a.id), '[]'),
+        'education', COALESCE((SELECT json_agg(json_build_object('degree', x.degree,
+            'field', {opt("x.field")},
+            'institution', x.institution, 'status', x.status, 'year', x.year) ORDER BY x.position, x.id)
+            FROM authors_education x WHERE x.author_id = a.id), '[]'),
+        'works', COALESCE((SELECT json_agg(json_build_object('kind', x.kind, 'title', x.title,
+            'publisher', {opt("x.publisher")}, 'year', x.year, 'isbn', {opt("x.isbn")}, 'url', {opt("x.url")})
+            ORDER BY x.position, x.year DESC NULLS LAST, x.id)
+            FROM authors_work x WHERE x.author_id = a.id), '[]'),
+        'links', COALESCE((SELECT json_agg(json_build_object('kind', x.kind, 'url', x.url,
+            'handle', {opt("x.handle")}) ORDER BY x.position, x.id)
+            FROM authors_authorlink x WHERE x.author_id = a.id), '[]'),
+        'interests', COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
+            ORDER BY t.name)
+            FROM authors_author_interests ai JOIN publications_topic t ON t.id = ai.topic_id
+            WHERE ai.author_id = a.id), '[]'),
+        'outlets', COALESCE((SELECT json_agg(json_build_object('slug', o.slug, 'name', o.name,
+            'domain', o.domain, 'homepage', {opt("o.homepage")}) ORDER BY o.name)
+            FROM authors_author_outlets ao JOIN publications_outlet o ON o.id = ao.outlet_id
+            WHERE ao.author_id = a.id), '[]'),
+        'publication_count', (SELECT count(*) FROM publications_publicationauthor pa
+            JOIN publications_publication p ON p.id = pa.publication_id
+            WHERE pa.author_id = a.id AND {PUBLISHED})
+    )"""
+
+
+# --- Pagination (DRF's, reproduced so links match) ---------------------------------------------------
+def encode_cursor(offset: int, reverse: bool, position: str | None) -> str:
+    tokens = {}
+    if offset:
+        tokens["o"] = str(offset)
+    if reverse:
+        tokens["r"] = "1"
+    if position is not None:
+        tokens["p"] = position
+    return base64.b64encode(urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+
+
+def decode_cursor(token: str) -> tuple[int, bool, str | None]:
+    try:
+        tokens = parse_qs(
+            base64.b64decode(token.encode("ascii"), validate=True).decode("ascii"), keep_blank_values=True
+        )
+        offset = max(0, int(tokens.get("o", ["0"])[0]))
+        return offset, tokens.get("r", ["0"])[0] == "1", tokens.get("p", [None])[0]
+    except (ValueError, UnicodeError) as error:
+        raise BadRequest("cursor", "Invalid cursor.") from error
+
+
+def position_of(value: dt.datetime) -> str:
+    """DRF's cursor position: str() of the ordering field's value as the ORM returns it (UTC)."""
+    return str(value.astimezone(dt.UTC))
+
+
+class Floor:
+    def __init__(
+        self, connect: Callable[[], psycopg.Connection], *, site_url: str, media_url: str, time_zone: str
+    ) -> None:
+        self.connect = connect
+        self.site_url = site_url.rstrip("/")
+        self.media_url = media_url
+        ZoneInfo(time_zone)  # an unknown zone fails here, not in SQL (it is interpolated into it)
+        self.tz = time_zone
+        self.item = item_json(time_zone)
+        self.search_item = item_json(time_zone, extra=SNIPPET)
+        self.detail_sql = (
+            f"SELECT {detail_json(time_zone)}::text FROM publications_publication p"
+            f" WHERE p.slug = %(slug)s AND {PUBLISHED}"
+        )  # fmt: skip
+        self.author_sql = (
+            f"SELECT {author_json(time_zone)}::text FROM authors_author a WHERE a.slug = %(slug)s"
+        )
+
+    # --- WSGI ---------------------------------------------------------------------------------------
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            status, body = self.route(environ)
+        except BadRequest as error:
+            status = "400 Bad Request"
+            body = orjson.dumps(
+                {"title": "Bad request", "status": 400, "detail": error.detail, "parameter": error.parameter}
+            )
+        except NotFound:
+            status, body = "404 Not Found", orjson.dumps({"title": "Not found", "status": 404})
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def route(self, environ: Environ) -> tuple[str, bytes]:
+        path = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        base = f"{environ.get('wsgi.url_scheme', 'http')}://{host(environ)}"
+        params = {"base": base, "site": self.site_url, "media": absolute(self.media_url, base), "now": now()}
+        if path == "/api/v1/publications/":
+            return "200 OK", self.publication_list(path, query, params)
+        if match := re.fullmatch(r"/api/v1/publications/([-\w]+)/", path):
+            return "200 OK", self.one(self.detail_sql, {**params, "slug": match[1]})
+        if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/publications/", path):
+            return "200 OK", self.publication_list(path, query, params, author_route=match[1])
+        if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/", path):
+            return "200 OK", self.one(self.author_sql, {**params, "slug": match[1]})
+        if path == "/feeds/publications.json":
+            return "200 OK", self.feed(params)
+        raise NotFound
+
+    def execute(self, sql: str, params: dict) -> tuple | None:
+        with self.connect().cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    def one(self, sql: str, params: dict) -> bytes:
+        row = self.execute(sql, params)
+        if row is None:
+            raise NotFound
+        return row[0].encode()
+
+    # --- Lists --------------------------------------------------------------------------------------
+    def publication_list(
+        self, path: str, query: dict, params: dict, author_route: str | None = None
+    ) -> bytes:
+        filters = [PUBLISHED]
+        topics = [t for t in query.get("topic", []) if t]
+        if topics:
+            params["topics"] = topics
+            filters.append(
+                "EXISTS (SELECT 1 FROM publications_publication_topics pt JOIN publications_topic t"
+                " ON t.id = pt.topic_id WHERE pt.publication_id = p.id AND t.slug = ANY(%(topics)s))"
+            )
+        authors = [a for a in query.get("author", []) if a] + ([author_route] if author_route else [])
+        if authors:
+            params["authors"] = authors
+            filters.append(
+                "EXISTS (SELECT 1 FROM publications_publicationauthor pa JOIN authors_author a"
+                " ON a.id = pa.author_id WHERE pa.publication_id = p.id AND a.slug = ANY(%(authors)s))"
+            )
+        text = fold_accents(query.get("q", [""])[-1]).strip()
+        rank = "0"
+        if text:
+            params["q"] = text
+            filters.append(f"p.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
+            rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
+        where = " AND ".join(filters)
+        # An unknown author on /authors/<slug>/publications/ is a 404, answered by the same statement.
+        author_check = (
+            "(SELECT count(*) FROM authors_author WHERE slug = %(author_route)s)" if author_route else "1"
+        )
+        params["author_route"] = author_route
+        size = page_size(query)
+        if "cursor" in query or query.get("mode", [""])[-1] == "cursor":
+            if text:
+                raise BadRequest("cursor", "Cursor pagination is ordered by date; it cannot be used with q.")
+            return self.cursor_page(path, query, params, where, author_check, size)
+
+        page = page_number(query)
+        params.update(limit=size, offset=(page - 1) * size)
+        if len(filters) == 1:
+            # Unfiltered: the count is an index-only scan of the live index, the page a walk down it.
+            sql = f"""WITH page AS ({self.page_sql(where, "p.published_at DESC, p.id DESC")})
+            SELECT {author_check},
+                (SELECT count(*) FROM publications_publication p WHERE {where}),
+                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+        else:
+            # Filtered: find the matches once, then count them and slice the page from them.
+            sql = f"""WITH matches AS MATERIALIZED (
+                SELECT p.id, p.published_at, {rank} AS rank FROM publications_publication p WHERE {where}),
+            page AS (SELECT p.*, row_number() OVER () AS n FROM (
+                SELECT p.* FROM (SELECT * FROM matches m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
+                                 LIMIT %(limit)s OFFSET %(offset)s) m
+                JOIN publications_publication p ON p.id = m.id
+                ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
+            SELECT {author_check}, (SELECT count(*) FROM matches),
+                (SELECT COALESCE(json_agg({self.search_item if text else self.item} ORDER BY n), '[]')::text
+                 FROM page p)"""
+        row = self.execute(sql, params)
+        if not row[0]:
+            raise NotFound
+        count, results = row[1], row[2]
+        if page > 1 and (page - 1) * size >= count:
+            raise NotFound
+        url = f"{params['base']}{path}"
+        next_url = link(url, query, page=page + 1) if page * size < count else None
+        previous_url = None
+        if page > 1:
+            previous_url = link(url, query, page=page - 1 if page > 2 else None)
+        head = orjson.dumps({"count": count, "next": next_url, "previous": previous_url})
+        return head[:-1] + b',"results":' + results.encode() + b"}"
+
+    @staticmethod
+    def page_sql(where: str, order: str) -> str:
+        # Slice the page first, number its rows, and only then build JSON for those rows.
+        return f"""SELECT p.*, row_number() OVER () AS n FROM (
+            SELECT * FROM publications_publication p WHERE {where} ORDER BY {order}
+            LIMIT %(limit)s OFFSET %(offset)s) p"""
+
+    def cursor_page(
+        self, path: str, query: dict, params: dict, where: str, author_check: str, size: int
+    ) -> bytes:
+        cursor = decode_cursor(query["cursor"][-1]) if "cursor" in query else None
+        offset, reverse, position = cursor or (0, False, None)
+        if position is not None:
+            try:
+                params["position"] = dt.datetime.fromisoformat(position)
+            except ValueError as error:
+                raise BadRequest("cursor", "Invalid cursor.") from error
+            where += " AND p.published_at " + ("> %(position)s" if reverse else "< %(position)s")
+        order = "p.published_at ASC, p.id ASC" if reverse else "p.published_at DESC, p.id DESC"
+        # One row more than the page tells whether another page follows, as in DRF.
+        params.update(limit=size + 1, offset=offset, size=size)
+        row = self.execute(
+            f"""WITH page AS ({self.page_sql(where, order)})
+            SELECT {author_check},
+                (SELECT COALESCE(array_agg(p.published_at ORDER BY n), '{{}}') FROM page p),
+                (SELECT COALESCE(json_agg({self.item} ORDER BY n {"DESC" if reverse else ""}), '[]')::text
+                 FROM page p WHERE n <= %(size)s)""",
+            params,
+        )
+        if not row[0]:
+            raise NotFound
+        positions = [position_of(value) for value in row[1]]
+        next_cursor, previous_cursor = cursor_links(positions, size, cursor)
+        url = f"{params['base']}{path}"
+        head = orjson.dumps(
+            {
+                "next": link(url, query, cursor=next_cursor) if next_cursor else None,
+                "previous": link(url, query, cursor=previous_cursor) if previous_cursor else None,
+            }
+        )
+        return head[:-1] + b',"results":' + row[2].encode() + b"}"
+
+    # --- Feed ---------------------------------------------------------------------------------------
+    def feed(self, params: dict) -> bytes:
+        """JSON Feed 1.1 of the newest pieces, every author in byline order."""
+        params.update(limit=FEED_SIZE, offset=0)
+        row = self.execute(
+            f"""WITH page AS ({self.page_sql(PUBLISHED, "p.published_at DESC, p.id DESC")})
+            SELECT json_build_object(
+                'version', 'https://jsonfeed.org/version/1.1', 'title', 'CISS publications',
+                'home_page_url', %(site)s || '/', 'feed_url', %(base)s || '/feeds/publications.json',
+                'language', 'en',
+                'items', (SELECT COALESCE(json_agg(json_build_object(
+                    'id', 'urn:uuid:' || p.uuid, 'url', %(site)s || '/publications/' || p.slug || '/',
+                    'title', p.title, 'summary', p.summary, 'content_html', p.summary,
+                    'date_published', {iso("p.published_at", self.tz)},
+                    'date_modified', {iso("p.updated_at", self.tz)},
+                    'authors', COALESCE((SELECT json_agg(json_build_object('name', a.name,
+                        'url', %(site)s || '/authors/' || a.slug || '/') ORDER BY pa.position)
+                        FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+                        WHERE pa.publication_id = p.id), '[]'),
+                    'tags', COALESCE((SELECT json_agg(t.name ORDER BY t.name)
+                        FROM publications_publication_topics pt
+                        JOIN publications_topic t ON t.id = pt.topic_id
+                        WHERE pt.publication_id = p.id), '[]')
+                ) ORDER BY n), '[]') FROM page p)
+            )::text""",
+            params,
+        )
+        return row[0].encode()
+
+
+def cursor_links(
+    positions: list[str], size: int, cursor: tuple[int, bool, str | None] | None
+) -> tuple[str | None, str | None]:
+    """DRF CursorPagination's next and previous cursors, from the positions of the fetched rows."""
+    offset, reverse, current = cursor or (0, False, None)
+    page = positions[:size]
+    following = positions[size] if len(positions) > size else None
+    if reverse:
+        page = page[::-1]
+        has_next, has_previous = current is not None or offset > 0, following is not None
+        next_position, previous_position = current, following
+    else:
+        has_next, has_previous = following is not None, current is not None or offset > 0
+        next_position, previous_position = following, current
+
+    def marker(
+        items: list[str], compare: str | None, other_side: bool, forward: bool
+    ) -> tuple[int, str | None]:
+        for count, position in enumerate(items):
+            if position != compare:
+                return count, position
+            compare = position
+        if not items:
+            return 0, next_position if forward else previous_position
+        # Every item shares one position: step over the page by offset (DRF's three cases).
+        if not other_side:
+            return size, None
+        if cursor is not None and cursor[1] != forward:
+            return cursor[0] + size, previous_position if forward else next_position
+        return 0, previous_position if forward else next_position
+
+    next_cursor = previous_cursor = None
+    if has_next:
+        compare = page[-1] if page and cursor and reverse and offset else next_position
+        count, position = marker(page[::-1], compare, has_previous, forward=True)
+        next_cursor = encode_cursor(count, False, position)
+    if has_previous:
+        compare = page[0] if page and cursor and not reverse and offset else previous_position
+        count, position = marker(page, compare, has_next, forward=False)
+        previous_cursor = encode_cursor(count, True, position)
+    return next_cursor, previous_cursor
+
+
+def page_size(query: dict) -> int:
+    raw = query.get("page_size", [""])[-1]
+    if not raw:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadRequest("page_size", "page_size must be a positive integer.")
+    return min(int(raw), MAX_PAGE_SIZE)
+
+
+def page_number(query: dict) -> int:
+    raw = query.get("page", ["1"])[-1]
+    if raw == "last" or not raw.isdigit() or int(raw) < 1:
+        raise BadRequest("page", "page must be a positive integer.")
+    return int(raw)
+
+
+def link(url: str, query: dict, **changes: object) -> str:
+    """`url` with the query string changed as DRF's replace_query_param does (keys sorted)."""
+    merged = dict(query)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = [str(value)]
+    encoded = urlencode(sorted(merged.items()), doseq=True)
+    return f"{url}?{encoded}" if encoded else url
+
+
+def host(environ: Environ) -> str:
+    if environ.get("HTTP_HOST"):
+        return environ["HTTP_HOST"]
+    name, port, scheme = (
+        environ.get("SERVER_NAME", "localhost"),
+        environ.get("SERVER_PORT", ""),
+        environ.get("wsgi.url_scheme", "http"),
+    )
+    default = "443" if scheme == "https" else "80"
+    return name if port in ("", default) else f"{name}:{port}"
+
+
+def absolute(url: str, base: str) -> str:
+    return url if "://" in url else base + quote(url)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_app(connect: Callable[[], psycopg.Connection] | None = None) -> Floor:
+    """The floor over Django's configured database (or over `connect()`, e.g. a test's connection)."""
+    from django.conf import settings
+
+    return Floor(
+        connect or _settings_connection,
+        site_url=settings.SITE_URL,
+        media_url=settings.MEDIA_URL,
+        time_zone=settings.TIME_ZONE,
+    )
+
+
+_local = threading.local()
+
+
+def _settings_connection() -> psycopg.Connection:
+    """One autocommit connection per worker thread, kept for the life of the process."""
+    connection = getattr(_local, "connection", None)
+    if connection is None or connection.closed:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+        connection = psycopg.connect(
+            dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None, port=db.get("PORT") or None, autocommit=True,
+        )  # fmt: skip
+        _local.connection = connection
+    return connection
+
+
+class _LazyApplication:
+    """What gunicorn serves: the floor, built on the first request (after Django's settings load)."""
+
+    app: Floor | None = None
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if self.app is None:
+            self.app = make_app()
+        return self.app(environ, start_response)
+
+
+application = _LazyApplication()

@@ -1,0 +1,65 @@
+"""The URLs `make bench` measures, picked from whatever catalogue the database holds.
+
+Shared by the bench runner and by tests/bench/test_floor.py, so the floor is checked against the API on
+exactly the URLs that are benchmarked.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Count
+
+from authors.models import Author
+from bench.floor import encode_cursor, position_of
+from publications.models import Publication, Topic
+from publications.querysets import published_q_via
+
+PAGE_SIZE = 20
+FEED_URL = "/feeds/publications.json"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+
+
+def benchmark_targets(*, deep_page: int = 500, common_term: str, rare_term: str) -> list[Target]:
+    """The benchmarked URLs: lists (first, deep and cursor pages, filters, search), details and a feed."""
+    live = Publication.objects.published().order_by("-published_at", "-id")
+    newest = live.first()
+    # The busiest topic and author: their lists and counts are the most expensive ones to serve.
+    topic = (
+        Topic.objects.annotate(n=Count("publications", filter=published_q_via("publications")))
+        .order_by("-n", "slug")
+        .first()
+    )
+    author = (
+        Author.objects.annotate(n=Count("authorships", filter=published_q_via("authorships__publication")))
+        .order_by("-n", "slug")
+        .first()
+    )
+    if newest is None or topic is None or author is None:
+        raise ValueError("The catalogue needs published pieces, a topic and an author to benchmark.")
+    page = max(1, min(deep_page, math.ceil(live.count() / PAGE_SIZE)))
+    # The cursor that lands where page `page` starts: DRF's position is the last item of the page before.
+    cursor_query = {"mode": "cursor"}
+    if page > 1:
+        pivot = live[(page - 1) * PAGE_SIZE - 1]
+        cursor_query = {"cursor": encode_cursor(0, False, position_of(pivot.published_at)), "mode": "cursor"}
+    publications = "/api/v1/publications/"
+    return [
+        Target("list page 1", publications),
+        Target(f"list page {page}", f"{publications}?page={page}" if page > 1 else publications),
+        Target(f"list cursor ~page {page}", f"{publications}?{urlencode(cursor_query)}"),
+        Target("topic filter", f"{publications}?topic={topic.slug}"),
+        Target("author's publications", f"/api/v1/authors/{author.slug}/publications/"),
+        Target("publication detail", f"{publications}{newest.slug}/"),
+        Target(f"search common ({common_term})", f"{publications}?{urlencode({'q': common_term})}"),
+        Target(f"search rare ({rare_term})", f"{publications}?{urlencode({'q': rare_term})}"),
+        Target("author detail", f"/api/v1/authors/{author.slug}/"),
+        Target("feed", FEED_URL),
+    ]

@@ -1,0 +1,475 @@
+"""A large, realistic, deterministic catalogue for benchmarks (`manage.py generate_corpus`).
+
+Everything is drawn from one seeded random generator, so the same seed gives the same titles, slugs,
+bylines and texts. Publications, bylines, topics and cross-posts go in with COPY; the search vector is
+computed by Postgres in the same INSERT ... SELECT that moves each batch out of a staging table, from text
+folded in Python exactly as publications.search folds it (weights A title+subtitle, B summary, C authors'
+names in byline order, D body text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from authors.models import Author, AuthorLink, Education, Position, Work
+from cissapi.text import fold_accents
+from publications import corpus_words as words
+from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.search import SEARCH_CONFIG
+
+BATCH_SIZE = 10_000
+YEARS_OF_HISTORY = 15
+RARE_TERM_RATE = 1 / 5000
+
+# Per 50 publications: 46 live, 2 drafts, 1 in review, 1 scheduled (a fixed pattern, so even a small
+# corpus has every state).
+STATE_PATTERN = ["published"] * 46 + ["draft", "draft", "in_review", "scheduled"]
+
+TYPES = [
+    (Publication.Type.COMMENTARY, 55),
+    (Publication.Type.ISSUE_BRIEF, 15),
+    (Publication.Type.POLICY_PAPER, 8),
+    (Publication.Type.JOURNAL_ARTICLE, 12),
+    (Publication.Type.REPORT, 7),
+    (Publication.Type.BOOK, 3),
+]
+LANGUAGES = [("en", 88), ("ur", 5), ("fr", 3), ("ar", 2), ("zh", 2)]
+BYLINE_SIZES = [(1, 45), (2, 30), (3, 15), (4, 7), (5, 2), (6, 1)]
+
+PUBLICATION_COLUMNS = [
+    "id", "uuid", "type", "title", "subtitle", "slug", "summary", "body", "language", "status",
+    "published_at", "first_published_at", "created_at", "updated_at", "image", "image_caption",
+    "image_credit", "image_alt", "pdf", "doi", "report_number", "comments_enabled", "series_id", "volume",
+    "issue", "internal_notes", "word_count",
+]  # fmt: skip
+FOLDED_COLUMNS = ["fold_title", "fold_summary", "fold_authors", "fold_body"]
+
+
+@dataclass
+class CorpusStats:
+    publications: int = 0
+    authors: int = 0
+    authorships: int = 0
+    topic_links: int = 0
+    cross_posts: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+
+
+def fold(text: str) -> str:
+    """publications.search's folding, skipping the Unicode work for plain ASCII (most of the corpus)."""
+    return text if text.isascii() else fold_accents(text)
+
+
+class CorpusGenerator:
+    def __init__(self, *, seed: int | str, now: dt.datetime | None = None) -> None:
+        self.rng = random.Random(seed)
+        # Whole minutes, so dates print without microseconds and two runs in one minute agree.
+        self.now = (now or timezone.now()).replace(second=0, microsecond=0)
+        self.word_cum = list(accumulate(1 / (rank + 3) for rank in range(len(words.BODY_WORDS))))
+        self.stats = CorpusStats()
+
+    # --- Reference data -------------------------------------------------------------------------------
+    def ensure_reference_data(self) -> None:
+        """Topics, series and outlets from the word lists, created once and reused by later runs."""
+        _bulk_get_or_create(Topic, [{"name": n, "slug": slugify(n)} for n in words.TOPICS])
+        _bulk_get_or_create(
+            Series, [{"name": n, "slug": slugify(n), "kind": k, "issn": i} for n, k, i in words.SERIES]
+        )
+        _bulk_get_or_create(
+            Outlet,
+            [
+                {"name": n, "slug": slugify(n), "domain": d, "homepage": f"https://{d}/"}
+                for n, d in words.OUTLETS
+            ],
+        )
+        self.topic_ids = list(
+            Topic.objects.filter(name__in=words.TOPICS).order_by("name").values_list("id", flat=True)
+        )
+        self.series = {
+            s.slug: s.id for s in Series.objects.filter(slug__in=[slugify(n) for n, *_ in words.SERIES])
+        }
+        outlets = Outlet.objects.filter(domain__in=[d for _, d in words.OUTLETS]).order_by("domain")
+        self.outlets = list(outlets.values_list("id", "domain"))
+
+    # --- Authors --------------------------------------------------------------------------------------
+    def create_authors(self, count: int) -> None:
+        rng = self.rng
+        taken = set(Author.objects.values_list("slug", flat=True))
+        authors = []
+        for _ in range(count):
+            name = f"{rng.choice(words.FIRST_NAMES)} {rng.choice(words.LAST_NAMES)}"
+            slug = _unique_slug(slugify(name), taken)
+            honorific = rng.choices(words.HONORIFICS, words.HONORIFIC_WEIGHTS)[0]
+            headline = rng.choice(words.HEADLINES)
+            interests = ", ".join(rng.sample(words.TOPICS, 3)).lower()
+            first, last = name.split(" ", 1)
+            authors.append(
+                Author(
+                    honorific=honorific,
+                    name=name,
+                    slug=slug,
+                    sort_name=f"{last}, {first}",
+                    headline=headline,
+                    short_bio=f"{name} is {headline} and writes on {interests}.",
+                    bio=f"<p>{name} works on {interests}.</p>\n<p>{self.sentence(14)}</p>",
+                    photo=f"authors/photos/{slug}.jpg" if rng.random() < 0.6 else "",
+                    email=f"{slug}@ciss.example",
+                    kind=rng.choices(["staff", "fellow", "guest"], [40, 20, 40])[0],
+                    affiliation="current" if rng.random() < 0.75 else "alumni",
+                    search_name=fold_accents(name).lower(),
+                )
+            )
+        self.authors = Author.objects.bulk_create(authors, batch_size=2000)
+        self.author_ids = [a.id for a in self.authors]
+        self.author_names = [a.name for a in self.authors]
+        # Some authors are prolific, most write now and then.
+        self.author_cum = list(accumulate(1 / (rank + 5) for rank in range(len(self.authors))))
+        self._create_author_details()
+        self.stats.authors = len(self.authors)
+
+    def _create_author_details(self) -> None:
+        rng = self.rng
+        positions, education, works, links, interests, outlets = [], [], [], [], [], []
+        Interest, AuthorOutlet = Author.interests.through, Author.outlets.through
+        year = self.now.year
+        for author in self.authors:
+            for i in range(rng.randint(1, 3)):
+                start = year - rng.randint(0, 20)
+                current = i == 0
+                positions.append(
+                    Position(
+                        author=author,
+                        title=author.headline if current else rng.choice(words.HEADLINES),
+                        organization=rng.choice(words.ORGANIZATIONS),
+                        start_year=start,
+                        end_year=None if current else min(year, start + rng.randint(1, 6)),
+                        is_current=current,
+                        position=i,
+                    )
+                )
+            for i in range(rng.randint(0, 2)):
+                pursuing = rng.random() < 0.15
+                education.append(
+                    Education(
+                        author=author,
+                        degree=rng.choice(words.DEGREES),
+                        field=rng.choice(words.FIELDS),
+                        institution=rng.choice(words.ORGANIZATIONS),
+                        status="pursuing" if pursuing else "completed",
+                        year=None if pursuing else year - rng.randint(1, 30),
+                        position=i,
+                    )
+                )
+            for i in range(rng.choices([0, 1, 2], [70, 22, 8])[0]):
+                works.append(
+                    Work(
+                        author=author,
+                        kind=rng.choice(["book", "edited_volume", "chapter", "article"]),
+                        title=self.title(),
+                        publisher=rng.choice(words.PUBLISHERS),
+                        year=year - rng.randint(0, 15),
+                        position=i,
+                    )
+                )
+            for i, kind in enumerate(
+                rng.sample(["x", "linkedin", "orcid", "google_scholar"], rng.randint(0, 3))
+            ):
+                handle = author.slug.replace("-", "_")
+                links.append(
+                    AuthorLink(
+                        author=author,
+                        kind=kind,
+                        url=f"https://{kind}.example.org/{handle}",
+                        handle=f"@{handle}" if kind == "x" else "",
+                        position=i,
+                    )
+                )
+            for topic_id in rng.sample(self.topic_ids, rng.randint(1, 4)):
+                interests.append(Interest(author_id=author.id, topic_id=topic_id))
+            for outlet_id, _ in rng.sample(self.outlets, rng.randint(0, 3)):
+                outlets.append(AuthorOutlet(author_id=author.id, outlet_id=outlet_id))
+        for model, rows in [
+            (Position, positions), (Education, education), (Work, works), (AuthorLink, links),
+            (Interest, interests), (AuthorOutlet, outlets),
+        ]:  # fmt: skip
+            model.objects.bulk_create(rows, batch_size=5000)
+
+    # --- Text -----------------------------------------------------------------------------------------
+    def sentence(self, length: int) -> str:
+        chosen = self.rng.choices(words.BODY_WORDS, cum_weights=self.word_cum, k=length)
+        return _sentence(chosen)
+
+    def title(self) -> str:
+        rng = self.rng
+        noun, noun2 = rng.sample(words.TITLE_NOUNS, 2)
+        title = rng.choice(words.TITLE_TEMPLATES).format(
+            adj=rng.choice(words.TITLE_ADJECTIVES),
+            noun=noun,
+            noun2=noun2,
+            place=rng.choice(words.TITLE_PLACES),
+        )
+        return title[:1].upper() + title[1:]
+
+    def body(self, language: str) -> tuple[str, str, int]:
+        """(HTML, its plain text, word count); the HTML is what sanitize_html would leave unchanged."""
+        rng = self.rng
+        paragraphs = []
+        total = 0
+        for _ in range(rng.randint(2, 6)):
+            sentences = []
+            for _ in range(rng.randint(3, 6)):
+                n = rng.randint(8, 18)
+                chosen = rng.choices(words.BODY_WORDS, cum_weights=self.word_cum, k=n)
+                if language == "fr":
+                    chosen[rng.randrange(n)] = rng.choice(words.ACCENTED_WORDS)
+                if rng.random() < RARE_TERM_RATE / 4:
+                    chosen[rng.randrange(n)] = rng.choice(words.RARE_TERMS)
+                total += n
+                sentences.append(_sentence(chosen))
+            paragraphs.append(" ".join(sentences))
+        html = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+        return html, " ".join(paragraphs), total
+
+    # --- Publications ---------------------------------------------------------------------------------
+    def publication_rows(self, ids: list[int], slugs_taken: set[str], first_index: int):
+        """Yield (publication row, folded texts, byline, topic ids, cross-posts) for each id."""
+        rng = self.rng
+        pattern = STATE_PATTERN[:]
+        rng.shuffle(pattern)
+        type_names, type_weights = zip(*TYPES, strict=True)
+        lang_names, lang_weights = zip(*LANGUAGES, strict=True)
+        byline_sizes, byline_weights = zip(*BYLINE_SIZES, strict=True)
+        span = YEARS_OF_HISTORY * 365 * 86400
+        # Dates rise with ids, as in a real catalogue written over the years (rows on disk in date order).
+        offsets = sorted((rng.randrange(3600, span) for _ in ids), reverse=True)
+        for n, (pk, offset) in enumerate(zip(ids, offsets, strict=True)):
+            index = first_index + n
+            state = pattern[index % len(pattern)]
+            kind = rng.choices(type_names, type_weights)[0]
+            language = rng.choices(lang_names, lang_weights)[0]
+            title = self.title()
+            if language == "fr":
+                title = f"{title} : {rng.choice(words.ACCENTED_WORDS).capitalize()}"
+            subtitle = ""
+            if rng.random() < 0.3:
+                noun, noun2 = rng.sample(words.TITLE_NOUNS, 2)
+                subtitle = rng.choice(words.SUBTITLE_TEMPLATES).format(
+                    adj=rng.choice(words.TITLE_ADJECTIVES), noun=noun, noun2=noun2,
+                    place=rng.choice(words.TITLE_PLACES),
+                )  # fmt: skip
+            slug = _unique_slug(slugify(title)[:180].strip("-"), slugs_taken)
+            summary = (
+                "" if rng.random() < 0.03 else " ".join(self.sentence(rng.randint(12, 24)) for _ in range(2))
+            )
+            if rng.random() < RARE_TERM_RATE:
+                summary = f"{summary} {rng.choice(words.RARE_TERMS).capitalize()}.".strip()
+            body, text, word_total = self.body(language)
+
+            published_at = self.now - dt.timedelta(seconds=offset)
+            first_published_at = published_at
+            if state == "scheduled":
+                published_at = self.now + dt.timedelta(seconds=rng.randrange(3600, 90 * 86400))
+                first_published_at = None
+            elif state in ("draft", "in_review") and rng.random() < 0.6:
+                # Never published: no dates yet. The rest are pieces taken back to draft, dates kept.
+                published_at = first_published_at = None
+            created_at = (published_at or self.now) - dt.timedelta(days=rng.randint(1, 20))
+            updated_at = (
+                min(self.now, published_at + dt.timedelta(days=rng.randint(0, 30)))
+                if published_at and rng.random() < 0.2
+                else (published_at or created_at)
+            )
+            year = (published_at or created_at).year
+            image = image_caption = image_credit = image_alt = ""
+            if rng.random() < 0.35:
+                image = f"publications/images/{year}/{slug[:80]}.jpg"
+                image_caption = self.sentence(8)
+                image_credit = rng.choice(words.IMAGE_CREDITS)
+                image_alt = f"Illustration for {title}"
+            series_slug = volume = issue = doi = report_number = pdf = ""
+            if kind == Publication.Type.JOURNAL_ARTICLE:
+                series_slug = "ciss-insight" if rng.random() < 0.7 else "strategic-thought"
+                volume, issue = str(year - 2012), str(rng.randint(1, 4))
+                doi = f"10.5555/ciss.{year}.{index}"
+            elif kind in (Publication.Type.REPORT, Publication.Type.POLICY_PAPER):
+                report_number = f"CISS-{kind[:1].upper()}-{year}-{index:06d}"
+                pdf = f"publications/pdf/{year}/{slug[:80]}.pdf"
+                series_slug = "policy-papers" if kind == Publication.Type.POLICY_PAPER else ""
+            elif kind == Publication.Type.ISSUE_BRIEF:
+                series_slug = "issue-briefs"
+            elif rng.random() < 0.2:
+                series_slug = "ciss-commentary"
+
+            size = rng.choices(byline_sizes, byline_weights)[0]
+            byline: list[int] = []
+            while len(byline) < min(size, len(self.author_ids)):
+                choice = rng.choices(range(len(self.author_ids)), cum_weights=self.author_cum)[0]
+                if choice not in byline:
+                    byline.append(choice)
+            roles = ["author"] + [
+                rng.choices(["co_author", "editor", "translator"], [90, 6, 4])[0] for _ in byline[1:]
+            ]
+            topics = rng.sample(self.topic_ids, rng.choices([1, 2, 3, 4], [25, 40, 25, 10])[0])
+
+            cross_posts = []
+            if rng.random() < 0.3:
+                relation = rng.choice([c.value for c in CrossPost.Relation])
+                for i, (outlet_id, domain) in enumerate(rng.sample(self.outlets, rng.randint(1, 3))):
+                    canonical = i == 0 and relation == CrossPost.Relation.ORIGINAL_ELSEWHERE
+                    cross_posts.append(
+                        (
+                            outlet_id,
+                            f"https://{domain}/{year}/{slug[:120]}/",
+                            relation if i == 0 else rng.choice([c.value for c in CrossPost.Relation]),
+                            (published_at or created_at).date() - dt.timedelta(days=rng.randint(0, 5)),
+                            canonical,
+                        )
+                    )
+
+            names = " ".join(self.author_names[i] for i in byline)
+            self.stats.states[state] = self.stats.states.get(state, 0) + 1
+            status = state if state in ("draft", "in_review") else "published"
+            public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            row = (
+                pk, public_id, kind, title, subtitle, slug, summary, body, language, status, published_at,
+                first_published_at, created_at, updated_at, image, image_caption, image_credit, image_alt,
+                pdf, doi, report_number, rng.random() < 0.15,
+                self.series[series_slug] if series_slug else None, volume, issue,
+                "Check the figures with the author." if rng.random() < 0.1 else "", word_total,
+            )  # fmt: skip
+            folded = (fold(f"{title} {subtitle}"), fold(summary), fold(names), fold(text))
+            yield (
+                row,
+                folded,
+                [(self.author_ids[i], roles[p], p) for p, i in enumerate(byline)],
+                topics,
+                cross_posts,
+            )
+
+    def create_publications(self, count: int, progress: Callable[[int], None] | None = None) -> None:
+        slugs_taken = set(Publication.objects.values_list("slug", flat=True))
+        first_index = Publication.objects.count()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('publications_publication', 'id')) "
+                "FROM generate_series(1, %s)",
+                [count],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = self.publication_rows(ids, slugs_taken, first_index)
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor  # psycopg's own cursor, for COPY
+            cursor.execute(
+                f"CREATE TEMP TABLE corpus_stage (LIKE publications_publication INCLUDING DEFAULTS, "
+                f"{', '.join(c + ' text' for c in FOLDED_COLUMNS)})"
+            )
+            done = 0
+            while done < count:
+                batch = min(BATCH_SIZE, count - done)
+                self._copy_batch(cursor, rows, batch)
+                done += batch
+                if progress:
+                    progress(done)
+            cursor.execute("DROP TABLE corpus_stage")
+        self.stats.publications = count
+
+    def _copy_batch(self, cursor, rows, batch: int) -> None:
+        stage_columns = ", ".join(PUBLICATION_COLUMNS + FOLDED_COLUMNS)
+        authorships, topic_links, cross_posts = [], [], []
+        with cursor.copy(f"COPY corpus_stage ({stage_columns}) FROM STDIN") as copy:
+            for _ in range(batch):
+                row, folded, byline, topics, posts = next(rows)
+                copy.write_row(row + folded)
+                pk = row[0]
+                authorships.extend((pk, author_id, role, position) for author_id, role, position in byline)
+                topic_links.extend((pk, topic_id) for topic_id in topics)
+                cross_posts.extend((pk, *post, row[12], row[12]) for post in posts)
+        columns = ", ".join(PUBLICATION_COLUMNS)
+        cursor.execute(
+            f"""
+            INSERT INTO publications_publication ({columns}, search_vector)
+            SELECT {columns},
+                setweight(to_tsvector('{SEARCH_CONFIG}', fold_title), 'A')
+                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_summary), 'B')
+                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_authors), 'C')
+                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_body), 'D')
+            FROM corpus_stage ORDER BY id
+            """
+        )
+        cursor.execute("TRUNCATE corpus_stage")
+        _copy(
+            cursor,
+            PublicationAuthor._meta.db_table,
+            ["publication_id", "author_id", "role", "position"],
+            authorships,
+        )
+        _copy(cursor, Publication.topics.through._meta.db_table, ["publication_id", "topic_id"], topic_links)
+        cross_post_columns = [
+            "publication_id",
+            "outlet_id",
+            "url",
+            "relation",
+            "published_on",
+            "is_canonical",
+        ]
+        _copy(
+            cursor, CrossPost._meta.db_table, [*cross_post_columns, "created_at", "updated_at"], cross_posts
+        )
+        self.stats.authorships += len(authorships)
+        self.stats.topic_links += len(topic_links)
+        self.stats.cross_posts += len(cross_posts)
+
+
+def generate_corpus(
+    *, publications: int, authors: int, seed: int = 1, progress: Callable[[int], None] | None = None
+) -> CorpusStats:
+    """Add `authors` authors and `publications` publications to the catalogue, in bulk."""
+    existing = (Publication.objects.count(), Author.objects.count())
+    # Appending with the same seed must not repeat the uuids (and names) already generated.
+    generator = CorpusGenerator(seed=seed if existing == (0, 0) else f"{seed}/{existing[0]}/{existing[1]}")
+    with transaction.atomic():
+        generator.ensure_reference_data()
+        generator.create_authors(authors)
+        generator.create_publications(publications, progress)
+    if connection.in_atomic_block:
+        return generator.stats  # inside a test's transaction, where VACUUM cannot run
+    # Fresh statistics and a visibility map, so the first queries plan (and index-only scan) as they will.
+    with connection.cursor() as cursor:
+        for model in (Publication, PublicationAuthor, Publication.topics.through, CrossPost, Author):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    return generator.stats
+
+
+def _sentence(chosen: list[str]) -> str:
+    first = chosen[0]
+    chosen[0] = first[:1].upper() + first[1:]
+    return " ".join(chosen) + "."
+
+
+def _unique_slug(base: str, taken: set[str]) -> str:
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+def _copy(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _bulk_get_or_create(model, rows: list[dict]) -> None:
+    existing = set(model.objects.filter(slug__in=[r["slug"] for r in rows]).values_list("slug", flat=True))
+    model.objects.bulk_create([model(**r) for r in rows if r["slug"] not in existing])

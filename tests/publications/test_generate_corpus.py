@@ -1,0 +1,118 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+
+from authors.models import Author
+from cissapi.text import html_to_text, sanitize_html, word_count
+from publications.corpus import generate_corpus
+from publications.models import CrossPost, Publication, PublicationAuthor, Topic
+from publications.search import refresh_search_vectors
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLICATIONS = 150
+AUTHORS = 25
+
+
+@pytest.fixture
+def corpus():
+    return generate_corpus(publications=PUBLICATIONS, authors=AUTHORS, seed=7)
+
+
+def titles_and_slugs() -> list[tuple[str, str]]:
+    return list(Publication.objects.order_by("id").values_list("title", "slug"))
+
+
+def test_generates_the_requested_numbers(corpus):
+    assert Publication.objects.count() == PUBLICATIONS
+    assert Author.objects.count() == AUTHORS
+    assert corpus.publications == PUBLICATIONS
+    assert PublicationAuthor.objects.count() == corpus.authorships >= PUBLICATIONS
+    assert Topic.objects.exists()
+
+
+def test_same_seed_gives_the_same_catalogue(corpus):
+    first = titles_and_slugs()
+    first_authors = list(Author.objects.order_by("id").values_list("name", "slug"))
+    Publication.objects.all().delete()
+    Author.objects.all().delete()
+
+    generate_corpus(publications=PUBLICATIONS, authors=AUTHORS, seed=7)
+
+    assert titles_and_slugs() == first
+    assert list(Author.objects.order_by("id").values_list("name", "slug")) == first_authors
+
+
+def test_another_seed_gives_another_catalogue(corpus):
+    first = titles_and_slugs()
+    Publication.objects.all().delete()
+
+    generate_corpus(publications=PUBLICATIONS, authors=AUTHORS, seed=8)
+
+    assert titles_and_slugs() != first
+
+
+def test_bylines_are_ordered_from_zero_with_several_authors_on_some_pieces(corpus):
+    positions: dict[int, list[int]] = {}
+    for publication_id, position in PublicationAuthor.objects.order_by("publication", "position").values_list(
+        "publication_id", "position"
+    ):
+        positions.setdefault(publication_id, []).append(position)
+
+    assert len(positions) == PUBLICATIONS
+    assert all(p == list(range(len(p))) for p in positions.values())
+    assert any(len(p) > 1 for p in positions.values())
+    assert set(PublicationAuthor.objects.filter(position=0).values_list("role", flat=True)) == {"author"}
+
+
+def test_at_most_one_canonical_cross_post_each(corpus):
+    per_publication = CrossPost.objects.values("publication").annotate(
+        canonical=Count("id", filter=Q(is_canonical=True))
+    )
+    assert per_publication.exists()
+    assert max(row["canonical"] for row in per_publication) == 1
+
+
+def test_mix_of_states_types_and_languages(corpus):
+    live = Publication.objects.published().count()
+    assert 0 < Publication.objects.scheduled().count() < live
+    assert Publication.objects.filter(status="draft").exists()
+    assert Publication.objects.filter(status="in_review").exists()
+    # Pieces taken back to draft keep their dates and must still be hidden.
+    assert Publication.objects.filter(status="draft", published_at__isnull=False).exists()
+    assert live == PUBLICATIONS - Publication.objects.unpublished().count()
+    assert Publication.objects.values("type").distinct().count() >= 4
+    assert Publication.objects.values("language").distinct().count() >= 2
+    years = {d.year for d in Publication.objects.published().values_list("published_at", flat=True)}
+    assert len(years) >= 5
+
+
+def test_bodies_are_stored_as_the_model_would_store_them(corpus):
+    for body, words in Publication.objects.values_list("body", "word_count"):
+        assert sanitize_html(body) == body
+        assert word_count(html_to_text(body)) == words > 0
+
+
+def test_search_vectors_match_what_the_search_module_computes(corpus):
+    ids = list(Publication.objects.values_list("id", flat=True))
+    generated = dict(Publication.objects.values_list("id", "search_vector"))
+    assert all(generated.values())
+
+    refresh_search_vectors(ids)
+
+    assert dict(Publication.objects.values_list("id", "search_vector")) == generated
+
+
+def test_refuses_to_run_into_a_catalogue_with_content():
+    PublicationFactory()
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("generate_corpus", publications=5, authors=2)
+
+
+def test_append_adds_to_an_existing_catalogue_with_unique_slugs(corpus):
+    call_command("generate_corpus", publications=PUBLICATIONS, authors=AUTHORS, seed=7, append=True)
+
+    assert Publication.objects.count() == 2 * PUBLICATIONS
+    assert Publication.objects.values("slug").distinct().count() == 2 * PUBLICATIONS
+    assert Author.objects.count() == 2 * AUTHORS
