@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
+from drf_spectacular.views import SpectacularSwaggerView
+
+from cissapi.api import router as api_v1
 
 admin.site.site_header = "CISS publications"
 admin.site.site_title = "CISS publications"
@@ -9,7 +12,13 @@ admin.site.index_title = "Catalogue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1.urlpatterns, "v1"), namespace="v1")),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
 ]
+
+# Unknown addresses and crashes under /api/ answer in problem+json, never an HTML page.
+handler404 = "cissapi.api.errorpages.not_found"
+handler500 = "cissapi.api.errorpages.server_error"
 
 if settings.SERVE_MEDIA:
     # Uploads are served by the app only where no web server or object store does it (make run).

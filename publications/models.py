@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Deferrable, Q
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
-from publications.querysets import PublicationQuerySet
+from publications.querysets import CatalogueQuerySet, OutletQuerySet, PublicationQuerySet
 from publications.validators import validate_doi, validate_language
 
 
@@ -22,6 +22,8 @@ class Topic(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -46,6 +48,8 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CatalogueQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "series"
@@ -65,6 +69,8 @@ class Outlet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutletQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

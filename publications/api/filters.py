@@ -1,0 +1,83 @@
+"""Query parameters of publication lists. Each filter hands its work to a PublicationQuerySet method."""
+
+from __future__ import annotations
+
+import django_filters as filters
+
+from publications.models import Publication
+from publications.querysets import PublicationQuerySet
+
+TOPIC_MATCHES = (("any", "any"), ("all", "all"))
+
+
+class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
+    """Comma-separated slugs: `?author=a,b`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("help_text", "One or more slugs, separated by commas.")
+        super().__init__(*args, **kwargs)
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Ordering by the client's choice, ties broken by id so pages never overlap."""
+
+    def filter(self, qs: PublicationQuerySet, value: list[str] | None) -> PublicationQuerySet:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
+class PublicationFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_search",
+        help_text='Full-text search, web syntax: "quoted phrase", -exclusion, or. Orders by relevance.',
+    )
+    author = SlugsFilter(method="filter_author", help_text="Author slug(s); co-authored pieces included.")
+    topic = SlugsFilter(method="filter_topic", help_text="Topic slug(s); see topic_match.")
+    topic_match = filters.ChoiceFilter(
+        choices=TOPIC_MATCHES, method="filter_nothing", help_text="any (default) or all of the topics."
+    )
+    type = filters.ChoiceFilter(choices=Publication.Type.choices)
+    series = SlugsFilter(method="filter_series", help_text="Series slug(s).")
+    outlet = SlugsFilter(method="filter_outlet", help_text="Outlet slug(s) the piece was cross-posted at.")
+    language = filters.CharFilter(max_length=12)
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = StableOrderingFilter(
+        fields=(("published_at", "published"), ("updated_at", "updated"), ("title", "title")),
+        help_text="published, updated or title; prefix - for descending. "
+        "Default -published (relevance with q).",
+    )
+
+    class Meta:
+        model = Publication
+        fields: list[str] = []
+
+    def filter_search(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_author(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.by_author_slugs(value)
+
+    def filter_topic(self, queryset: PublicationQuerySet, name: str, value: list[str]) -> PublicationQuerySet:
+        match_all = self.form.cleaned_data.get("topic_match") == "all"
+        return queryset.in_topics(value, match_all=match_all)
+
+    def filter_series(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.in_series(value)
+
+    def filter_outlet(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.cross_posted_at(value)
+
+    def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        # topic_match only changes how `topic` filters.
+        return queryset

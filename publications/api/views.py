@@ -1,0 +1,142 @@
+"""Views for publications, topics, series and outlets. They only wire querysets, filters and serializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cissapi.api.serializers import FIELDS_PARAM
+from cissapi.api.viewsets import PublicReadOnlyViewSet
+from publications.api.filters import PublicationFilterSet
+from publications.api.serializers import (
+    OutletSerializer,
+    PublicationDetailSerializer,
+    PublicationListSerializer,
+    SeriesSerializer,
+    TopicSerializer,
+)
+from publications.models import Outlet, Publication, Series, Topic
+
+FIELDS_PARAMETER = OpenApiParameter(
+    FIELDS_PARAM, OpenApiTypes.STR, description="Comma-separated top-level fields to return, e.g. slug,title."
+)
+
+
+class PublicationPagesMixin:
+    """Publication lists shared by every resource that has some (topics, series, outlets, authors)."""
+
+    filter_backends = [DjangoFilterBackend]
+
+    @property
+    def filterset_class(self) -> type[PublicationFilterSet] | None:
+        return PublicationFilterSet if self.action in ("list", "publications") else None
+
+    def publication_change_times(self, publication: Publication) -> list:
+        # published_at matters as well as updated_at: a scheduled piece appears without being edited.
+        return [publication.updated_at, publication.published_at]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published publications, newest first", parameters=[FIELDS_PARAMETER]),
+    retrieve=extend_schema(summary="One published publication, whole", parameters=[FIELDS_PARAMETER]),
+)
+class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
+    """Published publications: lean list items, whole details."""
+
+    def get_queryset(self):
+        publications = Publication.objects.published()
+        return publications.with_detail() if self.action == "retrieve" else publications.with_listing()
+
+    def get_serializer_class(self):
+        return PublicationDetailSerializer if self.action == "retrieve" else PublicationListSerializer
+
+    def change_times(self, item: Publication) -> list:
+        return self.publication_change_times(item)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        publication = self.get_object()
+        related = list(
+            Publication.objects.published().related_to(
+                publication,
+                topic_ids=[topic["id"] for topic in publication.topic_list],
+                author_ids=[author["id"] for author in publication.byline],
+            )
+        )
+        self.note_last_modified(self.publication_change_times(publication))
+        self.note_last_modified(item.published_at for item in related)
+        context = {**self.get_serializer_context(), "related": related}
+        return Response(self.get_serializer(publication, context=context).data)
+
+
+class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
+    """Topics, series and outlets: each with its count of published pieces and a list of them."""
+
+    model: type = Topic
+
+    @property
+    def filterset_class(self) -> type[PublicationFilterSet] | None:
+        return PublicationFilterSet if self.action == "publications" else None
+
+    def get_queryset(self):
+        if self.action == "publications":
+            return Publication.objects.published().with_listing()
+        return self.model.objects.with_publication_counts()
+
+    def get_serializer_class(self):
+        return PublicationListSerializer if self.action == "publications" else self.serializer_class
+
+    def change_times(self, item: Any) -> list:
+        if isinstance(item, Publication):
+            return self.publication_change_times(item)
+        return [item.updated_at, item.last_published_at]
+
+    def publications_of(self, owner: Any):
+        """The published pieces of `owner` (a topic, series or outlet)."""
+        raise NotImplementedError
+
+    @extend_schema(
+        summary="Its published publications",
+        parameters=[FIELDS_PARAMETER],
+        responses=PublicationListSerializer(many=True),
+    )
+    @action(detail=True)
+    def publications(self, request: Request, slug: str) -> Response:
+        owner = get_object_or_404(self.model.objects.only("id", "slug"), slug=slug)
+        return self.list_page(self.publications_of(owner))
+
+
+class TopicViewSet(CollectionViewSet):
+    """Topics with the number of published pieces in each."""
+
+    model = Topic
+    serializer_class = TopicSerializer
+
+    def publications_of(self, topic: Topic):
+        return self.get_queryset().in_topics([topic.slug])
+
+
+class SeriesViewSet(CollectionViewSet):
+    """Journals, series and newsletters with the number of published pieces in each."""
+
+    model = Series
+    serializer_class = SeriesSerializer
+
+    def publications_of(self, series: Series):
+        return self.get_queryset().filter(series=series)
+
+
+class OutletViewSet(CollectionViewSet):
+    """Outside outlets our work also appeared in, with the number of published pieces cross-posted there."""
+
+    model = Outlet
+    serializer_class = OutletSerializer
+
+    def publications_of(self, outlet: Outlet):
+        return self.get_queryset().cross_posted_at([outlet.slug])
