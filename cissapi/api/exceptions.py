@@ -85,5 +85,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 def problem_response(request: HttpRequest, status: int, detail: str) -> HttpResponse:
     """A problem+json response outside DRF views (unknown URLs, crashes in middleware)."""
     return HttpResponse(
-        orjson.dumps(problem(request, status, detail)), status=status, content_type=PROBLEM_CONTENT_TYPE
+        orjson.dumps(problem(request, status, detail)),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers={"Cache-Control": "no-store"},
     )
