@@ -18,10 +18,11 @@ class AuthorQuerySet(models.QuerySet):
     def with_publication_count(self) -> AuthorQuerySet:
         """Annotate `publication_count` and `last_published_at` over published publications only."""
         live = published_q_via("authorships__publication")
+        # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
         return self.annotate(
             publication_count=Count("authorships", filter=live),
             last_published_at=Max("authorships__publication__published_at", filter=live),
-        )
+        ).order_by("sort_name", "name", "id")
 
     def with_bio(self) -> AuthorQuerySet:
         """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays)."""

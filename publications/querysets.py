@@ -173,20 +173,22 @@ class CatalogueQuerySet(models.QuerySet):
     def with_publication_counts(self) -> CatalogueQuerySet:
         """Annotate `publication_count` and `last_published_at`, counting published publications only."""
         live = published_q_via("publications")
+        # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
         return self.annotate(
             publication_count=Count("publications", filter=live),
             last_published_at=Max("publications__published_at", filter=live),
-        )
+        ).order_by("name", "id")
 
 
 class OutletQuerySet(models.QuerySet):
     def with_publication_counts(self) -> OutletQuerySet:
         """Annotate `publication_count` and `last_published_at` of published pieces cross-posted here."""
         live = published_q_via("cross_posts__publication")
+        # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
         return self.annotate(
             publication_count=Count("cross_posts__publication", filter=live, distinct=True),
             last_published_at=Max("cross_posts__publication__published_at", filter=live),
-        )
+        ).order_by("name", "id")
 
 
 def _count(queryset: models.QuerySet) -> Coalesce:

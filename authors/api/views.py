@@ -17,7 +17,7 @@ from authors.models import Author
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 from publications.api.filters import PublicationFilterSet
 from publications.api.serializers import PublicationListSerializer
-from publications.api.views import FIELDS_PARAMETER
+from publications.api.views import LIST_FIELDS_PARAMETER
 from publications.models import Publication
 
 
@@ -48,7 +48,7 @@ class AuthorViewSet(PublicReadOnlyViewSet):
 
     @extend_schema(
         summary="The author's published publications, co-authored ones included",
-        parameters=[FIELDS_PARAMETER],
+        parameters=[LIST_FIELDS_PARAMETER],
         responses=PublicationListSerializer(many=True),
     )
     @action(detail=True)

@@ -23,19 +23,21 @@ PAGE_SIZE_PARAM = "page_size"
 CURSOR_PARAM = "cursor"
 MODE_PARAM = "mode"
 MODES = ("page", "cursor")
+# OFFSET is a bigint in Postgres; a page number beyond it is simply past the end.
+MAX_OFFSET = 2**62
 
 
 def _whole_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    upper = f" to {maximum}" if maximum else " or more"
+    expected = f"a whole number from 1 to {maximum}" if maximum else "a whole number of 1 or more"
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if value < 1 or (maximum and value > maximum):
-        raise ValidationError({name: f"Enter a whole number from 1{upper}."})
+        raise ValidationError({name: f"Enter {expected}."})
     return value
 
 
@@ -75,10 +77,12 @@ class ApiPagination(pagination.BasePagination):
             request, PAGE_SIZE_PARAM, settings.API_PAGE_SIZE, maximum=settings.API_MAX_PAGE_SIZE
         )
         mode = request.query_params.get(MODE_PARAM) or (
-            "cursor" if CURSOR_PARAM in request.query_params else "page"
+            "cursor" if request.query_params.get(CURSOR_PARAM) else "page"
         )
         if mode not in MODES:
             raise ValidationError({MODE_PARAM: f"Choose one of: {', '.join(MODES)}."})
+        # Validated in cursor mode too, where it means nothing, so a mistaken request is not half-obeyed.
+        self.page = _whole_number(request, PAGE_PARAM, 1)
         self.cursor_mode = mode == "cursor"
         if self.cursor_mode:
             self.cursor = _Cursor()
@@ -87,8 +91,9 @@ class ApiPagination(pagination.BasePagination):
         return self._paginate_by_number(queryset, request)
 
     def _paginate_by_number(self, queryset: QuerySet, request: Request) -> list:
-        self.page = _whole_number(request, PAGE_PARAM, 1)
         offset = (self.page - 1) * self.page_size
+        if offset > MAX_OFFSET:
+            raise NotFound(f"Page {self.page} is past the last page.")
         # Optimization: COUNT(*) OVER () gives the total with the page rows, saving a COUNT query.
         rows = list(queryset.annotate(total_count=Window(Count("*")))[offset : offset + self.page_size])
         if not rows and self.page > 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
+from cissapi.api.serializers import SparseFieldsMixin
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -39,11 +40,21 @@ ERROR_RESPONSES = {
 def add_problem_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: document the error responses of every operation."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    """drf-spectacular postprocessing hook: error responses, empty query values and sparse fieldsets."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name in _sparse_component_names():
+        if name in components:
+            # ?fields= may leave any field out, so none can be promised.
+            components[name].pop("required", None)
     problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    # An empty value means "not given" (django-filter's rule), never an error.
+                    parameter["allowEmptyValue"] = True
+                    _forbid_nul(parameter.get("schema", {}))
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": problem})
@@ -51,3 +62,21 @@ def add_problem_responses(
                 "304", {"description": "Not modified since the ETag or date the client sent."}
             )
     return result
+
+
+def _sparse_component_names() -> set[str]:
+    """Component names (drf-spectacular's: class name less "Serializer") of serializers with ?fields=."""
+    found: set[str] = set()
+    pending = list(SparseFieldsMixin.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.add(cls.__name__.removesuffix("Serializer"))
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def _forbid_nul(schema: dict[str, Any]) -> None:
+    """Free-text parameters cannot hold NUL characters (Postgres text cannot); say so in the schema."""
+    target = schema.get("items", schema)
+    if target.get("type") == "string" and "enum" not in target and "format" not in target:
+        target.setdefault("pattern", "^[^\\u0000]*$")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters as filters
+from django import forms
 
 from publications.models import Publication
 from publications.querysets import PublicationQuerySet
@@ -16,6 +19,23 @@ class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("help_text", "One or more slugs, separated by commas.")
         super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeField(filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC so any offset Python accepts is one Postgres accepts."""
+
+    def to_python(self, value: str | None) -> dt.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("Enter a date-time between the years 1 and 9999.") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -42,10 +62,10 @@ class PublicationFilterSet(filters.FilterSet):
     type = filters.ChoiceFilter(choices=Publication.Type.choices)
     series = SlugsFilter(method="filter_series", help_text="Series slug(s).")
     outlet = SlugsFilter(method="filter_outlet", help_text="Outlet slug(s) the piece was cross-posted at.")
-    language = filters.CharFilter(max_length=12)
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    language = filters.CharFilter(help_text="Language code, e.g. en or ur.")
+    published_after = UtcDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UtcDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     ordering = StableOrderingFilter(
         fields=(("published_at", "published"), ("updated_at", "updated"), ("title", "title")),
         help_text="published, updated or title; prefix - for descending. "

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,9 +23,20 @@ from publications.api.serializers import (
 )
 from publications.models import Outlet, Publication, Series, Topic
 
-FIELDS_PARAMETER = OpenApiParameter(
-    FIELDS_PARAM, OpenApiTypes.STR, description="Comma-separated top-level fields to return, e.g. slug,title."
-)
+
+def fields_parameter(serializer_class: type) -> OpenApiParameter:
+    """Document `?fields=` with the top-level fields `serializer_class` can return."""
+    return OpenApiParameter(
+        FIELDS_PARAM,
+        {"type": "string", "enum": list(serializer_class().fields)},
+        many=True,
+        style="form",
+        explode=False,
+        description="Only these top-level fields, comma-separated, e.g. slug,title.",
+    )
+
+
+LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
 
 
 class PublicationPagesMixin:
@@ -44,8 +54,11 @@ class PublicationPagesMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Published publications, newest first", parameters=[FIELDS_PARAMETER]),
-    retrieve=extend_schema(summary="One published publication, whole", parameters=[FIELDS_PARAMETER]),
+    list=extend_schema(summary="Published publications, newest first", parameters=[LIST_FIELDS_PARAMETER]),
+    retrieve=extend_schema(
+        summary="One published publication, whole",
+        parameters=[fields_parameter(PublicationDetailSerializer)],
+    ),
 )
 class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
@@ -103,7 +116,7 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     @extend_schema(
         summary="Its published publications",
-        parameters=[FIELDS_PARAMETER],
+        parameters=[LIST_FIELDS_PARAMETER],
         responses=PublicationListSerializer(many=True),
     )
     @action(detail=True)

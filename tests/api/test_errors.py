@@ -28,6 +28,8 @@ def problem(response, status: int) -> dict:
         ({"published_after": "yesterday"}, "published_after"),
         ({"published_before": "2026-13-45"}, "published_before"),
         ({"updated_since": "soon"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:00:00+19:00"}, "updated_since"),
+        ({"page": "-1", "mode": "cursor"}, "page"),
         ({"type": "poem"}, "type"),
         ({"topic_match": "some"}, "topic_match"),
         ({"ordering": "popularity"}, "ordering"),
@@ -47,6 +49,19 @@ def test_bad_parameter_is_a_400_naming_it(client, params, parameter):
     assert parameter in body["detail"]
     assert [error["parameter"] for error in body["errors"]] == [parameter]
     assert body["instance"].startswith(PUBLICATIONS)
+
+
+def test_dates_with_any_valid_offset_are_accepted(client):
+    # Postgres refuses offsets beyond 15:59; the API converts to UTC first.
+    response = client.get(PUBLICATIONS, {"updated_since": "0904-06-12T09:54:12+19:20"})
+
+    assert response.status_code == 200
+
+
+def test_page_number_far_past_the_end_is_a_404_not_a_database_error(client):
+    body = problem(client.get(PUBLICATIONS, {"page": str(2**70)}), 404)
+
+    assert body["detail"].endswith("past the last page.")
 
 
 def test_several_bad_parameters_are_all_named(client):
