@@ -81,6 +81,8 @@ class AuthorQuerySet(models.QuerySet):
         folded = fold_accents(text).lower().strip()
         return (
             self.annotate(similarity=TrigramWordSimilarity(folded, "search_name"))
-            .filter(Q(similarity__gte=NAME_SIMILARITY_THRESHOLD) | Q(search_name__icontains=folded))
+            # search_name is stored folded and lower-case, so a plain LIKE is the case-insensitive fallback,
+            # and unlike UPPER(...) LIKE it can use the trigram index.
+            .filter(Q(similarity__gte=NAME_SIMILARITY_THRESHOLD) | Q(search_name__contains=folded))
             .order_by("-similarity", "sort_name", "id")
         )

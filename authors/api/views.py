@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from authors.api.filters import AuthorFilterSet
 from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
@@ -30,21 +30,16 @@ class AuthorViewSet(PublicReadOnlyViewSet):
     def filterset_class(self) -> type:
         return PublicationFilterSet if self.action == "publications" else AuthorFilterSet
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         if self.action == "publications":
             return Publication.objects.published().with_listing()
         authors = Author.objects.all()
         return authors.with_bio() if self.action == "retrieve" else authors.with_publication_count()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer]:
         return {"retrieve": AuthorDetailSerializer, "publications": PublicationListSerializer}.get(
             self.action, AuthorListSerializer
         )
-
-    def change_times(self, item: Any) -> list:
-        if isinstance(item, Publication):
-            return [item.updated_at, item.published_at]
-        return [item.updated_at, item.last_published_at]
 
     @extend_schema(
         summary="The author's published publications, co-authored ones included",

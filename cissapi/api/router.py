@@ -31,10 +31,9 @@ class ApiIndexView(ConditionalGetMixin, APIView):
 
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        names = [f"{prefix}" for prefix, _viewset, _basename in router.registry]
         links = {
-            name: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
-            for name, (_prefix, _viewset, basename) in zip(names, router.registry, strict=True)
+            prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
+            for prefix, _viewset, basename in router.registry
         }
         links["schema"] = request.build_absolute_uri(reverse("v1:schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))

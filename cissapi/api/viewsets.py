@@ -41,5 +41,9 @@ class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(instance).data)
 
     def change_times(self, item: Any) -> list[datetime | None]:
-        """When `item` last changed in a way its representation shows."""
-        return [getattr(item, "updated_at", None), getattr(item, "last_change", None)]
+        """When `item` last changed in a way its representation shows.
+
+        An edit moves updated_at; a scheduled piece going live moves nothing but is news all the same, so
+        a publication's published_at and a group's newest published piece (last_published_at) count too.
+        """
+        return [getattr(item, name, None) for name in ("updated_at", "published_at", "last_published_at")]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
@@ -22,6 +24,7 @@ from publications.api.serializers import (
     TopicSerializer,
 )
 from publications.models import Outlet, Publication, Series, Topic
+from publications.querysets import PublicationQuerySet
 
 
 def fields_parameter(serializer_class: type) -> OpenApiParameter:
@@ -48,10 +51,6 @@ class PublicationPagesMixin:
     def filterset_class(self) -> type[PublicationFilterSet] | None:
         return PublicationFilterSet if self.action in ("list", "publications") else None
 
-    def publication_change_times(self, publication: Publication) -> list:
-        # published_at matters as well as updated_at: a scheduled piece appears without being edited.
-        return [publication.updated_at, publication.published_at]
-
 
 @extend_schema_view(
     list=extend_schema(summary="Published publications, newest first", parameters=[LIST_FIELDS_PARAMETER]),
@@ -63,15 +62,12 @@ class PublicationPagesMixin:
 class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         publications = Publication.objects.published()
         return publications.with_detail() if self.action == "retrieve" else publications.with_listing()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer]:
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationListSerializer
-
-    def change_times(self, item: Publication) -> list:
-        return self.publication_change_times(item)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         publication = self.get_object()
@@ -82,7 +78,7 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
                 author_ids=[author["id"] for author in publication.byline],
             )
         )
-        self.note_last_modified(self.publication_change_times(publication))
+        self.note_last_modified(self.change_times(publication))
         self.note_last_modified(item.published_at for item in related)
         context = {**self.get_serializer_context(), "related": related}
         return Response(self.get_serializer(publication, context=context).data)
@@ -97,20 +93,15 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def filterset_class(self) -> type[PublicationFilterSet] | None:
         return PublicationFilterSet if self.action == "publications" else None
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         if self.action == "publications":
             return Publication.objects.published().with_listing()
         return self.model.objects.with_publication_counts()
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else self.serializer_class
 
-    def change_times(self, item: Any) -> list:
-        if isinstance(item, Publication):
-            return self.publication_change_times(item)
-        return [item.updated_at, item.last_published_at]
-
-    def publications_of(self, owner: Any):
+    def publications_of(self, owner: Any) -> PublicationQuerySet:
         """The published pieces of `owner` (a topic, series or outlet)."""
         raise NotImplementedError
 
@@ -131,7 +122,7 @@ class TopicViewSet(CollectionViewSet):
     model = Topic
     serializer_class = TopicSerializer
 
-    def publications_of(self, topic: Topic):
+    def publications_of(self, topic: Topic) -> PublicationQuerySet:
         return self.get_queryset().in_topics([topic.slug])
 
 
@@ -141,7 +132,7 @@ class SeriesViewSet(CollectionViewSet):
     model = Series
     serializer_class = SeriesSerializer
 
-    def publications_of(self, series: Series):
+    def publications_of(self, series: Series) -> PublicationQuerySet:
         return self.get_queryset().filter(series=series)
 
 
@@ -151,5 +142,5 @@ class OutletViewSet(CollectionViewSet):
     model = Outlet
     serializer_class = OutletSerializer
 
-    def publications_of(self, outlet: Outlet):
+    def publications_of(self, outlet: Outlet) -> PublicationQuerySet:
         return self.get_queryset().cross_posted_at([outlet.slug])
