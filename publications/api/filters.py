@@ -13,11 +13,22 @@ from publications.querysets import PublicationQuerySet
 TOPIC_MATCHES = (("any", "any"), ("all", "all"))
 
 
+class RepeatableCSVWidget(filters.widgets.CSVWidget):
+    """Reads `?author=a,b` and also `?author=a&author=b`, as clients build both."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
+        values = data.getlist(name) if hasattr(data, "getlist") else []
+        if len(values) > 1:
+            return [slug for value in values for slug in value.split(",")]
+        return super().value_from_datadict(data, files, name)
+
+
 class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
-    """Comma-separated slugs: `?author=a,b`."""
+    """Several slugs: `?author=a,b` or `?author=a&author=b`."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("help_text", "One or more slugs, separated by commas.")
+        kwargs.setdefault("widget", RepeatableCSVWidget)
         super().__init__(*args, **kwargs)
 
 

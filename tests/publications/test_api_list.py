@@ -59,6 +59,17 @@ def test_filter_by_several_authors_includes_co_authored_pieces(api_get):
     assert slugs(api_get("v1:publication-list", author=f"{a.slug},{b.slug}")) == [by_a.slug, co_authored.slug]
 
 
+def test_several_slugs_may_also_come_as_repeated_parameters(client):
+    a, b = AuthorFactory(), AuthorFactory()
+    by_a = PublicationFactory(published=True, authors=[a], published_at=days_ago(1))
+    by_b = PublicationFactory(published=True, authors=[b], published_at=days_ago(2))
+    PublicationFactory(published=True)
+
+    response = client.get(f"/api/v1/publications/?author={a.slug}&author={b.slug}")
+
+    assert slugs(response) == [by_a.slug, by_b.slug]
+
+
 def test_filter_by_topics_matches_any_or_all(api_get):
     space, china = TopicFactory(), TopicFactory()
     both = PublicationFactory(published=True, topics=[space, china], published_at=days_ago(1))
