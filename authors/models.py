@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from authors.querysets import AuthorQuerySet
 from cissapi.text import fold_accents, sanitize_html
 
 
@@ -46,6 +47,8 @@ class Author(models.Model):
     search_name = models.CharField(max_length=160, editable=False, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_name", "name"]

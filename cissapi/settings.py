@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "cissapi",
     "publications",
@@ -134,6 +135,14 @@ else:
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "cissapi")
 # Whole-response caching of the public API; `make bench` measures with API_CACHE=0 and API_CACHE=1.
 API_CACHE = env_bool("API_CACHE", True)
+# Request counters for API throttling: Redis when there is one. Without Redis they live in each process
+# (limits then apply per worker), because counting in the database table would cost every API request
+# several SQL queries.
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":throttle"}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+)
 
 # --- Internationalization -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -167,6 +176,60 @@ CORS_URLS_REGEX = r"^/(api|feeds)/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
 
+# --- Public API (/api/v1/) -------------------------------------------------------------------------
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "20"))
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "100"))
+# Seconds a client or CDN may reuse a response, then may serve it stale while it revalidates.
+API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
+API_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("API_CACHE_STALE_WHILE_REVALIDATE", "300"))
+# Requests per client address, e.g. "300/minute"; "off" disables throttling (behind a CDN that limits).
+API_THROTTLE_ANON_RATE = os.environ.get("API_THROTTLE_ANON_RATE", "300/minute")
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["cissapi.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Read-only, and no sessions, so no CSRF and no per-user variation of responses. A partner's
+    # `Authorization: Api-Key` is checked (a bad key is a 401, never silent anonymous access), and partners
+    # get their own throttle rate.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "partners.throttles.PartnerRateThrottle",
+        "cissapi.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": None if API_THROTTLE_ANON_RATE.lower() in {"", "off", "none"} else API_THROTTLE_ANON_RATE
+    },
+    "DEFAULT_PAGINATION_CLASS": "cissapi.api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cissapi.api.exceptions.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": "format",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CISS publications API",
+    "DESCRIPTION": "Read-only access to the published catalogue: publications, authors, topics, series and "
+    "outlets. Errors are RFC 9457 problem details (application/problem+json).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Documentation assets are served from this app (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cissapi.api.schema.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AuthorKindEnum": "authors.models.Author.Kind",
+        "WorkKindEnum": "authors.models.Work.Kind",
+        "LinkKindEnum": "authors.models.AuthorLink.Kind",
+        "SeriesKindEnum": "publications.models.Series.Kind",
+    },
+}
+
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
 # Seconds a change-feed page may be reused by a cache before revalidating.
 CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
@@ -188,19 +251,3 @@ LOGGING = {
 }
 # Uploads are served by Django itself only when asked (local runs); production puts them behind a web server.
 SERVE_MEDIA = env_bool("SERVE_MEDIA")
-
-# --- Partner keys in the API -----------------------------------------------------------------------------
-# Extends whatever REST_FRAMEWORK says above (the API block owns it): an `Authorization: Api-Key` header is
-# checked first (a bad key is a 401, never anonymous access), and partners get their own throttle rate.
-REST_FRAMEWORK = globals().get("REST_FRAMEWORK", {})
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
-    "partners.authentication.ApiKeyAuthentication",
-    *REST_FRAMEWORK.get(
-        "DEFAULT_AUTHENTICATION_CLASSES",
-        ["rest_framework.authentication.SessionAuthentication"],
-    ),
-]
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "partners.throttles.PartnerRateThrottle",
-    *REST_FRAMEWORK.get("DEFAULT_THROTTLE_CLASSES", []),
-]

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+from drf_spectacular.views import SpectacularSwaggerView
+
+from cissapi.api import router as api_v1
 
 admin.site.site_header = "CISS publications"
 admin.site.site_title = "CISS publications"
@@ -9,11 +12,16 @@ admin.site.index_title = "Catalogue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # The change feed (issue 6); its own module until it joins the v1 router of the API.
     path("api/v1/changes/", include("publications.api.changes")),
+    path("api/v1/", include((api_v1.urlpatterns, "v1"), namespace="v1")),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("feeds/", include("publications.feeds")),
     path("", include("publications.sitemaps")),
 ]
+
+# Unknown addresses and crashes under /api/ answer in problem+json, never an HTML page.
+handler404 = "cissapi.api.errorpages.not_found"
+handler500 = "cissapi.api.errorpages.server_error"
 
 if settings.SERVE_MEDIA:
     # Uploads are served by the app only where no web server or object store does it (make run).

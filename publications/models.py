@@ -12,7 +12,12 @@ from django.db import models
 from django.db.models import Deferrable, Q
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
-from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet
+from publications.querysets import (
+    CatalogueQuerySet,
+    OutletQuerySet,
+    PublicationChangeQuerySet,
+    PublicationQuerySet,
+)
 from publications.validators import validate_doi, validate_language
 
 
@@ -22,6 +27,8 @@ class Topic(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -46,6 +53,8 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CatalogueQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "series"
@@ -65,6 +74,8 @@ class Outlet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutletQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

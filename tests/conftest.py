@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.urls import reverse
 
 
 @pytest.fixture
@@ -23,3 +25,26 @@ def partner_key(db):
     from tests.factories import PartnerFactory
 
     return api_key_issue(partner=PartnerFactory(), name="production sync")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Each test starts with unused request allowances (counters live in a process-local cache)."""
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()
+
+
+@pytest.fixture
+def api_get(client):
+    """GET an API URL (by URL name, or an absolute path) and return the response; JSON in `.json()`."""
+
+    def get(url_or_name: str, *, slug: str | None = None, **params):
+        url = (
+            url_or_name
+            if url_or_name.startswith("/")
+            else reverse(url_or_name, kwargs={"slug": slug} if slug else None)
+        )
+        return client.get(url, params)
+
+    return get

@@ -1,0 +1,82 @@
+"""Author bios for API v1. Never the private email. Nothing here queries (see AuthorQuerySet.with_bio)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from authors.models import Author, AuthorLink, Education, Work
+from cissapi.api.serializers import BlankAsNullCharField, absolute_url
+from publications.api.serializers import OutletSummarySerializer, TopicSummarySerializer
+
+
+class PositionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    organization = BlankAsNullCharField()
+    start_year = serializers.IntegerField(allow_null=True)
+    end_year = serializers.IntegerField(allow_null=True)
+    is_current = serializers.BooleanField()
+
+
+class EducationSerializer(serializers.Serializer):
+    degree = serializers.CharField()
+    field = BlankAsNullCharField()
+    institution = serializers.CharField()
+    status = serializers.ChoiceField(choices=Education.Status.choices)
+    year = serializers.IntegerField(allow_null=True)
+
+
+class WorkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Work.Kind.choices)
+    title = serializers.CharField()
+    publisher = BlankAsNullCharField()
+    year = serializers.IntegerField(allow_null=True)
+    isbn = BlankAsNullCharField()
+    url = BlankAsNullCharField()
+
+
+class LinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AuthorLink.Kind.choices)
+    url = serializers.URLField()
+    handle = BlankAsNullCharField()
+
+
+class AuthorListSerializer(serializers.Serializer):
+    """A lean list item."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    honorific = BlankAsNullCharField()
+    display_name = serializers.CharField()
+    headline = BlankAsNullCharField()
+    photo = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=Author.Kind.choices)
+    affiliation = serializers.ChoiceField(choices=Author.Affiliation.choices)
+    url = serializers.SerializerMethodField()
+    public_url = serializers.URLField()
+    publication_count = serializers.IntegerField()
+
+    def get_photo(self, author: Author) -> str | None:
+        return absolute_url(self.context.get("request"), author.photo.url) if author.photo else None
+
+    def get_url(self, author: Author) -> str:
+        path = reverse("v1:author-detail", kwargs={"slug": author.slug})
+        return absolute_url(self.context.get("request"), path)
+
+
+class AuthorDetailSerializer(AuthorListSerializer):
+    """The whole bio."""
+
+    short_bio = BlankAsNullCharField()
+    bio = BlankAsNullCharField()
+    positions = PositionSerializer(source="position_list", many=True)
+    education = EducationSerializer(source="education_list", many=True)
+    works = WorkSerializer(source="work_list", many=True)
+    links = LinkSerializer(source="link_list", many=True)
+    interests = TopicSummarySerializer(source="interest_list", many=True)
+    outlets = OutletSummarySerializer(source="outlet_list", many=True)
+    publications_url = serializers.SerializerMethodField()
+
+    def get_publications_url(self, author: Author) -> str:
+        path = reverse("v1:author-publications", kwargs={"slug": author.slug})
+        return absolute_url(self.context.get("request"), path)

@@ -1,0 +1,88 @@
+"""Read rules for author bios: what a bio page shows and how names are searched."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import models
+from django.db.models import Count, Max, OuterRef, Q
+
+from cissapi.json_arrays import json_array
+from cissapi.text import fold_accents
+from publications.querysets import published_q_via
+
+# Word similarity from which a name counts as a match for a misspelt query ("ahmed" finds "Ahmad").
+NAME_SIMILARITY_THRESHOLD = 0.3
+
+
+class AuthorQuerySet(models.QuerySet):
+    def with_publication_count(self) -> AuthorQuerySet:
+        """Annotate `publication_count` and `last_published_at` over published publications only."""
+        live = published_q_via("authorships__publication")
+        # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
+        return self.annotate(
+            publication_count=Count("authorships", filter=live),
+            last_published_at=Max("authorships__publication__published_at", filter=live),
+        ).order_by("sort_name", "name", "id")
+
+    def with_bio(self) -> AuthorQuerySet:
+        """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays)."""
+        from authors.models import AuthorLink, Education, Position, Work
+        from publications.models import Outlet, Topic
+
+        mine = {"author": OuterRef("pk")}
+        return self.with_publication_count().annotate(
+            position_list=json_array(
+                Position.objects.filter(**mine).order_by("position", "id"),
+                title="title",
+                organization="organization",
+                start_year="start_year",
+                end_year="end_year",
+                is_current="is_current",
+            ),
+            education_list=json_array(
+                Education.objects.filter(**mine).order_by("position", "id"),
+                degree="degree",
+                field="field",
+                institution="institution",
+                status="status",
+                year="year",
+            ),
+            work_list=json_array(
+                Work.objects.filter(**mine).order_by("position", "-year", "id"),
+                kind="kind",
+                title="title",
+                publisher="publisher",
+                year="year",
+                isbn="isbn",
+                url="url",
+            ),
+            link_list=json_array(
+                AuthorLink.objects.filter(**mine).order_by("position", "id"),
+                kind="kind",
+                url="url",
+                handle="handle",
+            ),
+            interest_list=json_array(
+                Topic.objects.filter(interested_authors=OuterRef("pk")).order_by("name"),
+                slug="slug",
+                name="name",
+            ),
+            outlet_list=json_array(
+                Outlet.objects.filter(authors=OuterRef("pk")).order_by("name"),
+                slug="slug",
+                name="name",
+                domain="domain",
+                homepage="homepage",
+            ),
+        )
+
+    def search_names(self, text: str) -> AuthorQuerySet:
+        """Authors whose name matches `text`, tolerating typos and accents, closest first."""
+        folded = fold_accents(text).lower().strip()
+        return (
+            self.annotate(similarity=TrigramWordSimilarity(folded, "search_name"))
+            # search_name is stored folded and lower-case, so a plain LIKE is the case-insensitive fallback,
+            # and unlike UPPER(...) LIKE it can use the trigram index.
+            .filter(Q(similarity__gte=NAME_SIMILARITY_THRESHOLD) | Q(search_name__contains=folded))
+            .order_by("-similarity", "sort_name", "id")
+        )

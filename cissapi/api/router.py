@@ -1,0 +1,47 @@
+"""API v1: every resource registered once; URL names like `v1:publication-list`.
+
+A breaking change gets a v2 router beside this one; v1 stays as it is.
+"""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from authors.api.views import AuthorViewSet
+from cissapi.api.caching import ConditionalGetMixin
+from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
+
+router = SimpleRouter()
+router.register("publications", PublicationViewSet, basename="publication")
+router.register("authors", AuthorViewSet, basename="author")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("series", SeriesViewSet, basename="series")
+router.register("outlets", OutletViewSet, basename="outlet")
+
+
+class ApiIndexView(ConditionalGetMixin, APIView):
+    """Where each resource of API v1 lives, plus its schema and documentation."""
+
+    @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        links = {
+            prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
+            for prefix, _viewset, basename in router.registry
+        }
+        links["schema"] = request.build_absolute_uri(reverse("v1:schema"))
+        links["docs"] = request.build_absolute_uri(reverse("api-docs"))
+        return Response(links)
+
+
+urlpatterns = [
+    path("", ApiIndexView.as_view(), name="index"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    *router.urls,
+]

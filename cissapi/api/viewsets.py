@@ -1,0 +1,49 @@
+"""The base of every public v1 view: read-only, slug-addressed, cacheable, with sparse fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cissapi.api.caching import ConditionalGetMixin
+from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
+
+
+class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_serializer(self, *args: Any, **kwargs: Any):
+        # Serializers with SparseFieldsMixin honour ?fields=; the others ignore it.
+        if issubclass(self.get_serializer_class(), SparseFieldsMixin):
+            raw = self.request.query_params.get(FIELDS_PARAM, "")
+            fields = [name.strip() for name in raw.split(",") if name.strip()]
+            if fields:
+                kwargs["fields"] = fields
+        return super().get_serializer(*args, **kwargs)
+
+    def list_page(self, queryset: Any) -> Response:
+        """Filter, paginate and serialize `queryset`, noting when what is shown last changed."""
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        self.note_last_modified(moment for item in page for moment in self.change_times(item))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.list_page(self.get_queryset())
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        self.note_last_modified(self.change_times(instance))
+        return Response(self.get_serializer(instance).data)
+
+    def change_times(self, item: Any) -> list[datetime | None]:
+        """When `item` last changed in a way its representation shows.
+
+        An edit moves updated_at; a scheduled piece going live moves nothing but is news all the same, so
+        a publication's published_at and a group's newest published piece (last_published_at) count too.
+        """
+        return [getattr(item, name, None) for name in ("updated_at", "published_at", "last_published_at")]

@@ -1,0 +1,114 @@
+"""Query parameters of publication lists. Each filter hands its work to a PublicationQuerySet method."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters as filters
+from django import forms
+
+from publications.models import Publication
+from publications.querysets import PublicationQuerySet
+
+TOPIC_MATCHES = (("any", "any"), ("all", "all"))
+
+
+class RepeatableCSVWidget(filters.widgets.CSVWidget):
+    """Reads `?author=a,b` and also `?author=a&author=b`, as clients build both."""
+
+    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
+        values = data.getlist(name) if hasattr(data, "getlist") else []
+        if len(values) > 1:
+            return [slug for value in values for slug in value.split(",")]
+        return super().value_from_datadict(data, files, name)
+
+
+class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
+    """Several slugs: `?author=a,b` or `?author=a&author=b`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("help_text", "One or more slugs, separated by commas.")
+        kwargs.setdefault("widget", RepeatableCSVWidget)
+        super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeField(filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC so any offset Python accepts is one Postgres accepts."""
+
+    def to_python(self, value: str | None) -> dt.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("Enter a date-time between the years 1 and 9999.") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Ordering by the client's choice, ties broken by id so pages never overlap."""
+
+    def filter(self, qs: PublicationQuerySet, value: list[str] | None) -> PublicationQuerySet:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
+class PublicationFilterSet(filters.FilterSet):
+    q = filters.CharFilter(
+        method="filter_search",
+        help_text='Full-text search, web syntax: "quoted phrase", -exclusion, or. Orders by relevance.',
+    )
+    author = SlugsFilter(method="filter_author", help_text="Author slug(s); co-authored pieces included.")
+    topic = SlugsFilter(method="filter_topic", help_text="Topic slug(s); see topic_match.")
+    topic_match = filters.ChoiceFilter(
+        choices=TOPIC_MATCHES, method="filter_nothing", help_text="any (default) or all of the topics."
+    )
+    type = filters.ChoiceFilter(choices=Publication.Type.choices)
+    series = SlugsFilter(method="filter_series", help_text="Series slug(s).")
+    outlet = SlugsFilter(method="filter_outlet", help_text="Outlet slug(s) the piece was cross-posted at.")
+    language = filters.CharFilter(help_text="Language code, e.g. en or ur.")
+    published_after = UtcDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UtcDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = StableOrderingFilter(
+        fields=(("published_at", "published"), ("updated_at", "updated"), ("title", "title")),
+        help_text="published, updated or title; prefix - for descending. "
+        "Default -published (relevance with q).",
+    )
+
+    class Meta:
+        model = Publication
+        fields: list[str] = []
+
+    def filter_search(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_author(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.by_author_slugs(value)
+
+    def filter_topic(self, queryset: PublicationQuerySet, name: str, value: list[str]) -> PublicationQuerySet:
+        match_all = self.form.cleaned_data.get("topic_match") == "all"
+        return queryset.in_topics(value, match_all=match_all)
+
+    def filter_series(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.in_series(value)
+
+    def filter_outlet(
+        self, queryset: PublicationQuerySet, name: str, value: list[str]
+    ) -> PublicationQuerySet:
+        return queryset.cross_posted_at(value)
+
+    def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        # topic_match only changes how `topic` filters.
+        return queryset

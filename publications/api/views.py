@@ -1,0 +1,146 @@
+"""Views for publications, topics, series and outlets. They only wire querysets, filters and serializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from cissapi.api.serializers import FIELDS_PARAM
+from cissapi.api.viewsets import PublicReadOnlyViewSet
+from publications.api.filters import PublicationFilterSet
+from publications.api.serializers import (
+    OutletSerializer,
+    PublicationDetailSerializer,
+    PublicationListSerializer,
+    SeriesSerializer,
+    TopicSerializer,
+)
+from publications.models import Outlet, Publication, Series, Topic
+from publications.querysets import PublicationQuerySet
+
+
+def fields_parameter(serializer_class: type) -> OpenApiParameter:
+    """Document `?fields=` with the top-level fields `serializer_class` can return."""
+    return OpenApiParameter(
+        FIELDS_PARAM,
+        {"type": "string", "enum": list(serializer_class().fields)},
+        many=True,
+        style="form",
+        explode=False,
+        description="Only these top-level fields, comma-separated, e.g. slug,title.",
+    )
+
+
+LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
+
+
+class PublicationPagesMixin:
+    """Publication lists shared by every resource that has some (topics, series, outlets, authors)."""
+
+    filter_backends = [DjangoFilterBackend]
+
+    @property
+    def filterset_class(self) -> type[PublicationFilterSet] | None:
+        return PublicationFilterSet if self.action in ("list", "publications") else None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published publications, newest first", parameters=[LIST_FIELDS_PARAMETER]),
+    retrieve=extend_schema(
+        summary="One published publication, whole",
+        parameters=[fields_parameter(PublicationDetailSerializer)],
+    ),
+)
+class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
+    """Published publications: lean list items, whole details."""
+
+    def get_queryset(self) -> QuerySet:
+        publications = Publication.objects.published()
+        return publications.with_detail() if self.action == "retrieve" else publications.with_listing()
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return PublicationDetailSerializer if self.action == "retrieve" else PublicationListSerializer
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        publication = self.get_object()
+        related = list(
+            Publication.objects.published().related_to(
+                publication,
+                topic_ids=[topic["id"] for topic in publication.topic_list],
+                author_ids=[author["id"] for author in publication.byline],
+            )
+        )
+        self.note_last_modified(self.change_times(publication))
+        self.note_last_modified(item.published_at for item in related)
+        context = {**self.get_serializer_context(), "related": related}
+        return Response(self.get_serializer(publication, context=context).data)
+
+
+class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
+    """Topics, series and outlets: each with its count of published pieces and a list of them."""
+
+    model: type = Topic
+
+    @property
+    def filterset_class(self) -> type[PublicationFilterSet] | None:
+        return PublicationFilterSet if self.action == "publications" else None
+
+    def get_queryset(self) -> QuerySet:
+        if self.action == "publications":
+            return Publication.objects.published().with_listing()
+        return self.model.objects.with_publication_counts()
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return PublicationListSerializer if self.action == "publications" else self.serializer_class
+
+    def publications_of(self, owner: Any) -> PublicationQuerySet:
+        """The published pieces of `owner` (a topic, series or outlet)."""
+        raise NotImplementedError
+
+    @extend_schema(
+        summary="Its published publications",
+        parameters=[LIST_FIELDS_PARAMETER],
+        responses=PublicationListSerializer(many=True),
+    )
+    @action(detail=True)
+    def publications(self, request: Request, slug: str) -> Response:
+        owner = get_object_or_404(self.model.objects.only("id", "slug"), slug=slug)
+        return self.list_page(self.publications_of(owner))
+
+
+class TopicViewSet(CollectionViewSet):
+    """Topics with the number of published pieces in each."""
+
+    model = Topic
+    serializer_class = TopicSerializer
+
+    def publications_of(self, topic: Topic) -> PublicationQuerySet:
+        return self.get_queryset().in_topics([topic.slug])
+
+
+class SeriesViewSet(CollectionViewSet):
+    """Journals, series and newsletters with the number of published pieces in each."""
+
+    model = Series
+    serializer_class = SeriesSerializer
+
+    def publications_of(self, series: Series) -> PublicationQuerySet:
+        return self.get_queryset().filter(series=series)
+
+
+class OutletViewSet(CollectionViewSet):
+    """Outside outlets our work also appeared in, with the number of published pieces cross-posted there."""
+
+    model = Outlet
+    serializer_class = OutletSerializer
+
+    def publications_of(self, outlet: Outlet) -> PublicationQuerySet:
+        return self.get_queryset().cross_posted_at([outlet.slug])

@@ -1,0 +1,121 @@
+"""HTTP caching: strong validators, 304s, Cache-Control lifetimes and Vary on lists and details."""
+
+import datetime as dt
+import time
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils.http import http_date, parse_http_date
+
+from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def publication():
+    return PublicationFactory(published=True, authors=[AuthorFactory()], topics=[TopicFactory()])
+
+
+def urls(publication) -> list[str]:
+    author = publication.authors.get()
+    topic = publication.topics.get()
+    return [
+        reverse("v1:publication-list"),
+        reverse("v1:publication-detail", kwargs={"slug": publication.slug}),
+        reverse("v1:author-list"),
+        reverse("v1:author-detail", kwargs={"slug": author.slug}),
+        reverse("v1:author-publications", kwargs={"slug": author.slug}),
+        reverse("v1:topic-list"),
+        reverse("v1:topic-detail", kwargs={"slug": topic.slug}),
+        reverse("v1:topic-publications", kwargs={"slug": topic.slug}),
+    ]
+
+
+def test_lists_and_details_carry_validators_and_cache_lifetimes(client, publication, settings):
+    settings.API_CACHE_MAX_AGE = 30
+    settings.API_CACHE_STALE_WHILE_REVALIDATE = 120
+    for url in urls(publication):
+        response = client.get(url)
+
+        assert response.status_code == 200, url
+        etag = response["ETag"]
+        assert etag.startswith('"') and not etag.startswith("W/"), url  # strong
+        # The newest change among what is shown: at least the piece going live, never in the future.
+        last_modified = parse_http_date(response["Last-Modified"])
+        assert int(publication.published_at.timestamp()) <= last_modified <= time.time(), url
+        assert set(response["Cache-Control"].split(", ")) == {
+            "public",
+            "max-age=30",
+            "stale-while-revalidate=120",
+        }, url
+        assert response["Vary"] == "Accept, Accept-Encoding, Origin", url
+
+
+def test_if_none_match_gives_304_without_a_body(client, publication):
+    for url in urls(publication):
+        etag = client.get(url)["ETag"]
+
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+        assert response.status_code == 304, url
+        assert response.content == b""
+        assert response["ETag"] == etag
+        assert "max-age" in response["Cache-Control"]
+
+
+def test_if_modified_since_gives_304_until_something_changes(client, publication):
+    url = reverse("v1:publication-detail", kwargs={"slug": publication.slug})
+    last_modified = client.get(url)["Last-Modified"]
+
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    earlier = http_date(parse_http_date(last_modified) - 60)
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=earlier).status_code == 200
+
+
+def test_an_edit_changes_the_etag_and_ends_the_304s(client, publication):
+    url = reverse("v1:publication-detail", kwargs={"slug": publication.slug})
+    etag = client.get(url)["ETag"]
+
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=5)):
+        publication.title = "A new title"
+        publication.save()
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+
+
+def test_a_scheduled_piece_going_live_changes_list_validators(client, publication):
+    url = reverse("v1:publication-list")
+    before = client.get(url)
+    scheduled = PublicationFactory(scheduled=True)
+    assert client.get(url, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=5)):
+        by_etag = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+        by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+
+    assert by_etag.status_code == 200
+    assert by_date.status_code == 200
+    assert parse_http_date(by_date["Last-Modified"]) == int(scheduled.published_at.timestamp())
+
+
+def test_errors_are_not_cacheable(client):
+    response = client.get(reverse("v1:publication-detail", kwargs={"slug": "not-yet"}))
+
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "no-store"
+    assert "ETag" not in response
+
+
+def test_head_answers_like_get(client, publication):
+    url = reverse("v1:publication-detail", kwargs={"slug": publication.slug})
+    get = client.get(url)
+
+    head = client.head(url)
+
+    assert head.status_code == 200
+    assert head["ETag"] == get["ETag"]
+    assert client.head(url, HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304

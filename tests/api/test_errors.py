@@ -1,0 +1,193 @@
+"""Every error is RFC 9457 problem+json naming what was wrong; never HTML, never a stack trace."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLICATIONS = "/api/v1/publications/"
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Cache-Control"] == "no-store"
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "101"}, "page_size"),
+        ({"published_after": "yesterday"}, "published_after"),
+        ({"published_before": "2026-13-45"}, "published_before"),
+        ({"updated_since": "soon"}, "updated_since"),
+        ({"updated_since": "0001-01-01T00:00:00+19:00"}, "updated_since"),
+        ({"page": "-1", "mode": "cursor"}, "page"),
+        ({"type": "poem"}, "type"),
+        ({"topic_match": "some"}, "topic_match"),
+        ({"ordering": "popularity"}, "ordering"),
+        ({"fields": "slug,secret"}, "fields"),
+        ({"mode": "scroll"}, "mode"),
+        ({"q": "nul\x00byte"}, "q"),
+    ],
+)
+def test_bad_parameter_is_a_400_naming_it(client, params, parameter):
+    PublicationFactory(published=True)
+
+    body = problem(client.get(PUBLICATIONS, params), 400)
+
+    assert body["type"] == "about:blank"
+    assert body["title"] == "Bad Request"
+    assert body["status"] == 400
+    assert parameter in body["detail"]
+    assert [error["parameter"] for error in body["errors"]] == [parameter]
+    assert body["instance"].startswith(PUBLICATIONS)
+
+
+def test_dates_with_any_valid_offset_are_accepted(client):
+    # Postgres refuses offsets beyond 15:59; the API converts to UTC first.
+    response = client.get(PUBLICATIONS, {"updated_since": "0904-06-12T09:54:12+19:20"})
+
+    assert response.status_code == 200
+
+
+def test_page_number_far_past_the_end_is_a_404_not_a_database_error(client):
+    body = problem(client.get(PUBLICATIONS, {"page": str(2**70)}), 404)
+
+    assert body["detail"].endswith("past the last page.")
+
+
+def test_several_bad_parameters_are_all_named(client):
+    body = problem(client.get(PUBLICATIONS, {"type": "poem", "published_after": "never"}), 400)
+
+    assert {error["parameter"] for error in body["errors"]} == {"type", "published_after"}
+
+
+def test_bad_page_size_body_is_exact(client):
+    body = problem(client.get(PUBLICATIONS, {"page_size": "1000"}), 400)
+
+    assert body == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "Invalid value for page_size.",
+        "instance": "/api/v1/publications/?page_size=1000",
+        "errors": [{"parameter": "page_size", "detail": "Enter a whole number from 1 to 100."}],
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("v1:publication-detail", kwargs={"slug": "no-such-piece"}),
+        reverse("v1:author-detail", kwargs={"slug": "nobody"}),
+        reverse("v1:author-publications", kwargs={"slug": "nobody"}),
+        reverse("v1:topic-publications", kwargs={"slug": "nothing"}),
+        reverse("v1:series-detail", kwargs={"slug": "nothing"}),
+        reverse("v1:outlet-publications", kwargs={"slug": "nothing"}),
+    ],
+)
+def test_unknown_slug_is_a_404_problem(client, url):
+    body = problem(client.get(url), 404)
+
+    assert body == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not found.",
+        "instance": url,
+    }
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/nonsense/", "/api/v2/publications/", "/api/", "/api/v1/publications/a/b/"]
+)
+def test_unknown_api_url_is_a_404_problem_not_an_html_page(client, url):
+    body = problem(client.get(url), 404)
+
+    assert body == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No resource at this address.",
+        "instance": url,
+    }
+
+
+def test_page_past_the_end_is_a_404_problem(client):
+    PublicationFactory(published=True)
+
+    body = problem(client.get(PUBLICATIONS, {"page": 2}), 404)
+
+    assert body["detail"] == "Page 2 is past the last page."
+
+
+def test_tampered_cursor_is_a_404_problem(client):
+    PublicationFactory(published=True)
+
+    assert problem(client.get(PUBLICATIONS, {"cursor": "not-base64!"}), 404)["detail"] == "Invalid cursor"
+    # A well-formed cursor whose position is not a date.
+    assert (
+        problem(client.get(PUBLICATIONS, {"cursor": "cD1ub3QtYS1kYXRl"}), 404)["detail"] == "Invalid cursor"
+    )
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_are_405_problems(client, method):
+    publication = PublicationFactory(published=True)
+    url = reverse("v1:publication-detail", kwargs={"slug": publication.slug})
+
+    response = getattr(client, method)(url, data={}, content_type="application/json")
+
+    body = problem(response, 405)
+    assert body["detail"] == f'Method "{method.upper()}" not allowed.'
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_post_to_a_list_is_a_405_problem(client):
+    assert problem(client.post(PUBLICATIONS, data={}, content_type="application/json"), 405)["status"] == 405
+
+
+def test_unacceptable_media_type_is_a_406_problem(client):
+    body = problem(client.get(PUBLICATIONS, HTTP_ACCEPT="application/xml"), 406)
+
+    assert body["title"] == "Not Acceptable"
+
+
+def test_too_many_requests_is_a_429_problem_with_retry_after(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+
+    statuses = [client.get(PUBLICATIONS).status_code for _ in range(3)]
+    response = client.get(PUBLICATIONS)
+
+    assert statuses == [200, 200, 429]
+    body = problem(response, 429)
+    assert body["title"] == "Too Many Requests"
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_throttling_can_be_switched_off(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None}}
+
+    assert {client.get("/api/v1/").status_code for _ in range(5)} == {200}
+
+
+def test_unexpected_error_is_a_500_problem_without_a_trace(client, monkeypatch):
+    from publications.querysets import PublicationQuerySet
+
+    def explode(self):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(PublicationQuerySet, "with_listing", explode)
+
+    body = problem(client.get(PUBLICATIONS), 500)
+
+    assert body["detail"] == "The server could not answer this request."
+    assert "fire" not in str(body)

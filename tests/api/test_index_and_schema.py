@@ -1,0 +1,78 @@
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_lists_every_resource_with_absolute_urls(client):
+    response = client.get("/api/v1/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "publications": "http://testserver/api/v1/publications/",
+        "authors": "http://testserver/api/v1/authors/",
+        "topics": "http://testserver/api/v1/topics/",
+        "series": "http://testserver/api/v1/series/",
+        "outlets": "http://testserver/api/v1/outlets/",
+        "schema": "http://testserver/api/v1/schema/",
+        "docs": "http://testserver/api/docs/",
+    }
+
+
+@pytest.fixture
+def schema(client) -> dict:
+    response = client.get("/api/v1/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_served_schema_is_valid_openapi_3(schema):
+    validate(schema)
+
+    assert schema["openapi"].startswith("3.")
+
+
+def test_schema_documents_every_endpoint_and_its_errors(schema):
+    assert set(schema["paths"]) == {
+        "/api/v1/",
+        "/api/v1/publications/",
+        "/api/v1/publications/{slug}/",
+        "/api/v1/authors/",
+        "/api/v1/authors/{slug}/",
+        "/api/v1/authors/{slug}/publications/",
+        *(
+            f"/api/v1/{name}/{suffix}"
+            for name in ("topics", "series", "outlets")
+            for suffix in ("", "{slug}/", "{slug}/publications/")
+        ),
+    }
+    for path, item in schema["paths"].items():
+        assert set(item) == {"get"}, path
+        assert {"200", "400", "404", "429"} <= set(item["get"]["responses"]), path
+
+
+def test_schema_documents_publication_filters(schema):
+    names = {p["name"] for p in schema["paths"]["/api/v1/publications/"]["get"]["parameters"]}
+
+    assert names >= {
+        "q", "author", "topic", "topic_match", "type", "series", "outlet", "language", "published_after",
+        "published_before", "updated_since", "ordering", "fields", "page", "page_size", "mode", "cursor",
+    }  # fmt: skip
+
+
+def test_schema_is_also_served_as_json(client):
+    response = client.get("/api/v1/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    validate(response.json())
+
+
+def test_docs_page_uses_self_hosted_assets(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()

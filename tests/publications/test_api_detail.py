@@ -1,0 +1,187 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from publications.models import CrossPost, PublicationAuthor
+from tests.factories import (
+    AuthorFactory,
+    CrossPostFactory,
+    OutletFactory,
+    PublicationFactory,
+    SeriesFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def local(moment: dt.datetime) -> str:
+    """A datetime as the API renders it: ISO 8601 in the site's time zone."""
+    return timezone.localtime(moment).isoformat()
+
+
+def test_publication_detail_is_the_whole_document(api_get):
+    lead = AuthorFactory(
+        honorific="Mr", name="Syed Ali Abbas", slug="syed-ali-abbas", headline="Research Officer"
+    )
+    second = AuthorFactory(honorific="", name="Anum Riaz", slug="anum-riaz", headline="")
+    space = TopicFactory(name="Space", slug="space")
+    china = TopicFactory(name="China", slug="china")
+    insight = SeriesFactory(name="CISS Insight", slug="ciss-insight")
+    publication = PublicationFactory(
+        published=True,
+        type="journal_article",
+        title="Pakistan's Space Diplomacy Takes Flight",
+        subtitle="Human spaceflight with China",
+        slug="pakistans-space-diplomacy-takes-flight",
+        summary="Why the first astronaut matters.",
+        body="<p>Pakistan will send an astronaut.</p>",
+        series=insight,
+        volume="12",
+        issue="2",
+        doi="10.1234/ciss.2026.1",
+        image="publications/images/2026/launch.jpg",
+        image_caption="The launch",
+        image_credit="",
+        image_alt="A rocket lifting off",
+        internal_notes="Editor: check the figures.",
+        authors=[lead, second],
+        topics=[space, china],
+    )
+    PublicationAuthor.objects.filter(author=second).update(role="co_author")
+    outlet = OutletFactory(name="Strafasia", slug="strafasia", domain="strafasia.com", homepage="")
+    CrossPostFactory(
+        publication=publication,
+        outlet=outlet,
+        url="https://strafasia.com/space-diplomacy/",
+        relation=CrossPost.Relation.ORIGINAL_ELSEWHERE,
+        published_on=dt.date(2026, 11, 1),
+        is_canonical=True,
+    )
+    related = PublicationFactory(published=True, slug="related-piece", title="Related piece", topics=[space])
+    PublicationFactory(slug="draft-on-space", topics=[space], authors=[lead])  # a draft is never related
+    publication.refresh_from_db()
+
+    response = api_get("v1:publication-detail", slug=publication.slug)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": publication.id,
+        "uuid": str(publication.uuid),
+        "slug": "pakistans-space-diplomacy-takes-flight",
+        "url": "http://testserver/api/v1/publications/pakistans-space-diplomacy-takes-flight/",
+        "public_url": "http://127.0.0.1:8000/publications/pakistans-space-diplomacy-takes-flight/",
+        "type": "journal_article",
+        "title": "Pakistan's Space Diplomacy Takes Flight",
+        "subtitle": "Human spaceflight with China",
+        "summary": "Why the first astronaut matters.",
+        "language": "en",
+        "published_at": local(publication.published_at),
+        "updated_at": local(publication.updated_at),
+        "reading_minutes": 1,
+        "authors": [
+            {
+                "slug": "syed-ali-abbas",
+                "name": "Syed Ali Abbas",
+                "honorific": "Mr",
+                "role": "author",
+                "headline": "Research Officer",
+            },
+            {
+                "slug": "anum-riaz",
+                "name": "Anum Riaz",
+                "honorific": None,
+                "role": "co_author",
+                "headline": None,
+            },
+        ],
+        "topics": [{"slug": "china", "name": "China"}, {"slug": "space", "name": "Space"}],
+        "series": {"slug": "ciss-insight", "name": "CISS Insight"},
+        "image": {
+            "url": "http://testserver/media/publications/images/2026/launch.jpg",
+            "caption": "The launch",
+            "credit": None,
+            "alt": "A rocket lifting off",
+        },
+        "body": "<p>Pakistan will send an astronaut.</p>",
+        "word_count": 5,
+        "first_published_at": local(publication.first_published_at),
+        "pdf": None,
+        "doi": "10.1234/ciss.2026.1",
+        "report_number": None,
+        "volume": "12",
+        "issue": "2",
+        "comments_enabled": False,
+        "canonical_url": "https://strafasia.com/space-diplomacy/",
+        "cross_posts": [
+            {
+                "outlet": {
+                    "slug": "strafasia",
+                    "name": "Strafasia",
+                    "domain": "strafasia.com",
+                    "homepage": None,
+                },
+                "url": "https://strafasia.com/space-diplomacy/",
+                "relation": "original_elsewhere",
+                "published_on": "2026-11-01",
+                "is_canonical": True,
+            }
+        ],
+        "related": [
+            {
+                "slug": "related-piece",
+                "title": "Related piece",
+                "type": "commentary",
+                "published_at": local(related.published_at),
+                "url": "http://testserver/api/v1/publications/related-piece/",
+            }
+        ],
+    }
+
+
+def test_canonical_url_is_the_public_url_without_a_canonical_cross_post(api_get):
+    publication = PublicationFactory(published=True, slug="ours")
+    CrossPostFactory(publication=publication, is_canonical=False)
+
+    body = api_get("v1:publication-detail", slug="ours").json()
+
+    assert body["canonical_url"] == "http://127.0.0.1:8000/publications/ours/"
+
+
+def test_related_publications_share_most_first_then_newest_and_stop_at_five(api_get):
+    author = AuthorFactory()
+    topics = [TopicFactory(), TopicFactory()]
+    publication = PublicationFactory(published=True, authors=[author], topics=topics)
+    now = timezone.now()
+    one_shared = [
+        PublicationFactory(published=True, topics=[topics[0]], published_at=now - dt.timedelta(days=days))
+        for days in range(2, 8)
+    ]
+    all_shared = PublicationFactory(
+        published=True, authors=[author], topics=topics, published_at=now - dt.timedelta(days=30)
+    )
+    PublicationFactory(published=True)  # shares nothing
+
+    related = api_get("v1:publication-detail", slug=publication.slug).json()["related"]
+
+    assert [item["slug"] for item in related] == [all_shared.slug] + [p.slug for p in one_shared[:4]]
+
+
+def test_fields_parameter_trims_the_detail(api_get):
+    publication = PublicationFactory(published=True)
+
+    body = api_get("v1:publication-detail", slug=publication.slug, fields="slug,title").json()
+
+    assert body == {"slug": publication.slug, "title": publication.title}
+
+
+def test_internal_notes_never_appear(api_get):
+    publication = PublicationFactory(published=True, internal_notes="SECRET-NOTE")
+
+    detail = api_get("v1:publication-detail", slug=publication.slug)
+    listing = api_get("v1:publication-list")
+
+    assert b"SECRET-NOTE" not in detail.content
+    assert b"SECRET-NOTE" not in listing.content
+    assert "internal_notes" not in detail.json()

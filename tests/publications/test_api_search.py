@@ -1,0 +1,83 @@
+import pytest
+
+from tests.factories import AuthorFactory, PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def search(api_get, q: str, **params) -> list[dict]:
+    response = api_get("v1:publication-list", q=q, **params)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_title_match_outranks_summary_author_and_body_matches(api_get):
+    in_body = PublicationFactory(published=True, title="Regional affairs", body="<p>Hypersonic missiles.</p>")
+    in_title = PublicationFactory(published=True, title="Hypersonic missiles in South Asia")
+    in_summary = PublicationFactory(published=True, title="Deterrence", summary="On hypersonic weapons.")
+    by_author = PublicationFactory(
+        published=True, title="Notes", authors=[AuthorFactory(name="Ali Hypersonic")]
+    )
+
+    results = search(api_get, "hypersonic")
+
+    assert [item["slug"] for item in results] == [
+        in_title.slug,
+        in_summary.slug,
+        by_author.slug,
+        in_body.slug,
+    ]
+
+
+def test_search_highlights_a_snippet_only_when_searching(api_get):
+    PublicationFactory(
+        published=True,
+        title="Maritime security",
+        summary="Ports and shipping.",
+        body="<p>The <strong>Gwadar</strong> port changes the balance.</p>",
+    )
+
+    [item] = search(api_get, "gwadar")
+    plain = api_get("v1:publication-list").json()["results"][0]
+
+    assert "<mark>Gwadar</mark>" in item["snippet"]
+    assert "<strong>" not in item["snippet"]
+    assert "snippet" not in plain
+
+
+def test_websearch_syntax_phrases_and_exclusions(api_get):
+    phrase = PublicationFactory(published=True, title="Nuclear deterrence stability")
+    scattered = PublicationFactory(published=True, title="Stability of nuclear postures and deterrence")
+    excluded = PublicationFactory(published=True, title="Nuclear energy")
+
+    assert [i["slug"] for i in search(api_get, '"nuclear deterrence"')] == [phrase.slug]
+    found = {i["slug"] for i in search(api_get, "nuclear -energy")}
+    assert found == {phrase.slug, scattered.slug}
+    assert excluded.slug in {i["slug"] for i in search(api_get, "energy or deterrence")}
+
+
+def test_search_stems_and_ignores_accents(api_get):
+    publication = PublicationFactory(
+        published=True, title="Défense stratégique", body="<p>Astronauts trained.</p>"
+    )
+
+    for q in ["defense", "Défense", "astronaut", "training"]:
+        assert [i["slug"] for i in search(api_get, q)] == [publication.slug], q
+
+
+def test_search_finds_no_unpublished_content(api_get):
+    PublicationFactory(title="Secret drone plans")
+    PublicationFactory(in_review=True, title="Secret drone review")
+    PublicationFactory(scheduled=True, title="Secret drone launch")
+
+    assert search(api_get, "drone") == []
+
+
+def test_search_combines_with_filters_and_explicit_ordering(api_get):
+    a = PublicationFactory(published=True, type="report", title="Water scarcity report")
+    b = PublicationFactory(published=True, type="report", title="Body mentions", body="<p>water</p>")
+    PublicationFactory(published=True, type="commentary", title="Water commentary")
+
+    assert [i["slug"] for i in search(api_get, "water", type="report")] == [a.slug, b.slug]
+    assert [i["slug"] for i in search(api_get, "water", type="report", ordering="-title")] == [a.slug, b.slug]
+    assert [i["slug"] for i in search(api_get, "water", type="report", ordering="title")] == [b.slug, a.slug]
