@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from authors.api.views import AuthorViewSet
 from cissapi.api.caching import ConditionalGetMixin
+from publications.api.changes import ChangeFeedView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 
 router = SimpleRouter()
@@ -35,6 +36,7 @@ class ApiIndexView(ConditionalGetMixin, APIView):
             prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
             for prefix, _viewset, basename in router.registry
         }
+        links["changes"] = request.build_absolute_uri(reverse("v1:change-list"))
         links["schema"] = request.build_absolute_uri(reverse("v1:schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
@@ -43,5 +45,6 @@ class ApiIndexView(ConditionalGetMixin, APIView):
 urlpatterns = [
     path("", ApiIndexView.as_view(), name="index"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("changes/", ChangeFeedView.as_view(), name="change-list"),
     *router.urls,
 ]
