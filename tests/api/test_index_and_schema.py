@@ -16,6 +16,20 @@ def test_index_lists_every_resource_with_absolute_urls(client):
         "series": "http://testserver/api/v1/series/",
         "outlets": "http://testserver/api/v1/outlets/",
         "changes": "http://testserver/api/v1/changes/",
+        "feeds": {
+            "rss": "http://testserver/feeds/rss/",
+            "atom": "http://testserver/feeds/atom/",
+            "json": "http://testserver/feeds/json/",
+            "author": "http://testserver/feeds/authors/{slug}/{format}/",
+            "topic": "http://testserver/feeds/topics/{slug}/{format}/",
+            "series": "http://testserver/feeds/series/{slug}/{format}/",
+            "type": "http://testserver/feeds/types/{type}/{format}/",
+            "formats": ["rss", "atom", "json"],
+        },
+        "sitemaps": {
+            "index": "http://testserver/sitemap.xml",
+            "news": "http://testserver/sitemap-news.xml",
+        },
         "schema": "http://testserver/api/v1/schema/",
         "docs": "http://testserver/api/docs/",
     }
