@@ -69,6 +69,9 @@ class PublicationFeed(Feed):
     """The newest published pieces of the whole catalogue."""
 
     language = settings.LANGUAGE_CODE
+    # The feed's author: Atom requires one for entries without a byline (RFC 4287, 4.1.2).
+    author_name = "Center for International Strategic Studies"
+    author_link = settings.SITE_URL
 
     def __init__(self, feed_type: type[SyndicationFeed]) -> None:
         self.feed_type = feed_type
