@@ -64,6 +64,9 @@ class PublicationRssFeed(CatalogueDatesMixin, Rss201rev2Feed):
         super().add_item_elements(handler, item)
         for author in item["authors"]:
             handler.addQuickElement("dc:creator", author["name"])
+        if item["language"] != self.feed["language"]:
+            # RSS has no language per item; Dublin Core's says which items are not in the channel's.
+            handler.addQuickElement("dc:language", item["language"])
         if item["content_html"] is not None:
             handler.addQuickElement("content:encoded", item["content_html"])
         if item["canonical"] is not None:
@@ -73,6 +76,12 @@ class PublicationRssFeed(CatalogueDatesMixin, Rss201rev2Feed):
 
 class PublicationAtomFeed(CatalogueDatesMixin, Atom1Feed):
     """Atom 1.0 with one `author` per author, the full text as `content` and the canonical source linked."""
+
+    def item_attributes(self, item: dict[str, Any]) -> dict[str, str]:
+        # An entry in another language than the feed's (an Urdu piece) says so, as xml:lang is inherited.
+        if item["language"] != self.feed["language"]:
+            return {**super().item_attributes(item), "xml:lang": item["language"]}
+        return super().item_attributes(item)
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)

@@ -116,3 +116,25 @@ def test_json_feed_validates_with_an_entry_without_byline_and_hostile_text(clien
     items = {item["id"]: item for item in document["items"]}
     assert items[f"urn:uuid:{hostile.uuid}"]["title"] == HOSTILE_SHOWN
     assert "authors" not in items[f"urn:uuid:{anonymous.uuid}"]
+
+
+def test_an_entry_in_another_language_says_so_in_every_format(client):
+    urdu = PublicationFactory(published=True, language="ur")
+    english = PublicationFactory(published=True, language="en")
+
+    rss = {i.findtext("guid"): i for i in fetch(client, "/feeds/rss/").find("channel").findall("item")}
+    atom = {e.findtext(f"{ATOM}id"): e for e in fetch(client, "/feeds/atom/").findall(f"{ATOM}entry")}
+    json_items = {i["id"]: i for i in client.get("/feeds/json/").json()["items"]}
+
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert rss[f"urn:uuid:{urdu.uuid}"].findtext(f"{DC}language") == "ur"
+    assert rss[f"urn:uuid:{english.uuid}"].find(f"{DC}language") is None
+    assert atom[f"urn:uuid:{urdu.uuid}"].get(lang) == "ur"
+    assert atom[f"urn:uuid:{english.uuid}"].get(lang) is None
+    assert (
+        json_items[f"urn:uuid:{urdu.uuid}"]["language"],
+        json_items[f"urn:uuid:{english.uuid}"]["language"],
+    ) == (
+        "ur",
+        "en",
+    )
