@@ -231,8 +231,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
-# Seconds a change-feed page may be reused by a cache before revalidating.
-CHANGES_MAX_AGE = int(os.environ.get("CHANGES_MAX_AGE", "15"))
 # A new partner's rate until an editor sets its own (all its keys together).
 PARTNER_DEFAULT_THROTTLE_RATE = os.environ.get("PARTNER_DEFAULT_THROTTLE_RATE", "6000/hour")
 # Webhook deliveries: a timeout per attempt, and retries after base * 2**n seconds (30 s, 1 min, 2 min, ...

@@ -12,7 +12,6 @@ admin.site.index_title = "Catalogue"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/changes/", include("publications.api.changes")),
     path("api/v1/", include((api_v1.urlpatterns, "v1"), namespace="v1")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("feeds/", include("publications.feeds")),

@@ -6,4 +6,4 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partners"
 
     def ready(self) -> None:
-        from partners import signals  # noqa: F401
+        from partners import schema, signals  # noqa: F401

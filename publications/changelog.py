@@ -158,7 +158,8 @@ class ChangesPage:
     """One page of the change feed with the current public state of the upserted items."""
 
     changes: list[PublicationChange]
-    publications: dict[int, Publication]  # by pk; only items public now
+    # By pk, only items public now, shaped as the API's publication list shapes them (with_listing).
+    publications: dict[int, Publication]
     has_more: bool
 
 
@@ -171,7 +172,7 @@ def changes_page(*, since: tuple[dt.datetime, int] | None, limit: int) -> Change
         page = list(changes[: limit + 1])
         upserted = {change.publication_id for change in page[:limit] if change.is_upsert}
         publications = (
-            {p.pk: p for p in Publication.objects.published(now).with_related().filter(pk__in=upserted)}
+            {p.pk: p for p in Publication.objects.published(now).with_listing().filter(pk__in=upserted)}
             if upserted
             else {}
         )

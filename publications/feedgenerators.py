@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
@@ -18,8 +19,33 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
+# Characters XML 1.0 cannot carry at all (not even escaped); Django refuses to write them, which would turn
+# one stray character pasted into a title into a 500 for the whole feed.
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """`value` with forbidden characters removed from every string in it (dicts and lists included)."""
+    if isinstance(value, str):
+        return XML_FORBIDDEN.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value
+
+
 class CatalogueDatesMixin:
-    """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it."""
+    """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it.
+
+    Also keeps every text of the feed and its items writable as XML (see XML_FORBIDDEN).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*(_xml_safe(arg) for arg in args), **_xml_safe(kwargs))
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*(_xml_safe(arg) for arg in args), **_xml_safe(kwargs))
 
     def latest_post_date(self) -> dt.datetime:
         dates = [d for item in self.items for d in (item["updateddate"], item["pubdate"]) if d]
@@ -38,6 +64,9 @@ class PublicationRssFeed(CatalogueDatesMixin, Rss201rev2Feed):
         super().add_item_elements(handler, item)
         for author in item["authors"]:
             handler.addQuickElement("dc:creator", author["name"])
+        if item["language"] != self.feed["language"]:
+            # RSS has no language per item; Dublin Core's says which items are not in the channel's.
+            handler.addQuickElement("dc:language", item["language"])
         if item["content_html"] is not None:
             handler.addQuickElement("content:encoded", item["content_html"])
         if item["canonical"] is not None:
@@ -47,6 +76,12 @@ class PublicationRssFeed(CatalogueDatesMixin, Rss201rev2Feed):
 
 class PublicationAtomFeed(CatalogueDatesMixin, Atom1Feed):
     """Atom 1.0 with one `author` per author, the full text as `content` and the canonical source linked."""
+
+    def item_attributes(self, item: dict[str, Any]) -> dict[str, str]:
+        # An entry in another language than the feed's (an Urdu piece) says so, as xml:lang is inherited.
+        if item["language"] != self.feed["language"]:
+            return {**super().item_attributes(item), "xml:lang": item["language"]}
+        return super().item_attributes(item)
 
     def add_item_elements(self, handler, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
@@ -79,6 +114,9 @@ class JsonFeed(CatalogueDatesMixin, SyndicationFeed):
             "feed_url": self.feed["feed_url"],
             "description": self.feed["description"],
             "language": self.feed["language"],
+            "authors": [{"name": self.feed["author_name"], "url": self.feed["author_link"]}]
+            if self.feed["author_name"]
+            else None,
             "items": [self._item(item) for item in self.items],
         }
         outfile.write(json.dumps({k: v for k, v in document.items() if v is not None}, ensure_ascii=False))
@@ -91,7 +129,8 @@ class JsonFeed(CatalogueDatesMixin, SyndicationFeed):
             "summary": item["summary_text"],
             "date_published": rfc3339_date(item["pubdate"]),
             "date_modified": rfc3339_date(item["updateddate"]),
-            "authors": item["authors"],
+            # An item without authors of its own falls back on the feed's (JSON Feed 1.1, "authors").
+            "authors": item["authors"] or None,
             "tags": list(item["categories"]),
             "language": item["language"],
         }
@@ -109,4 +148,4 @@ class JsonFeed(CatalogueDatesMixin, SyndicationFeed):
                 {"url": e.url, "mime_type": e.mime_type, "size_in_bytes": int(e.length)}
                 for e in item["enclosures"]
             ]
-        return data
+        return {key: value for key, value in data.items() if value is not None}

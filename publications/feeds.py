@@ -3,33 +3,43 @@
 Every URL has the three formats: `/feeds/rss/`, `/feeds/atom/`, `/feeds/json/`, and the same under
 `/feeds/authors/<slug>/`, `/feeds/topics/<slug>/`, `/feeds/series/<slug>/`, `/feeds/types/<type>/`.
 Items carry the summary; `?full=1` adds the full body (one URL per feed keeps discovery simple, and the
-query string is part of every cache's key).
+query string is part of every cache's key). Errors, HTTP caching, throttles and partner keys are the API's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 from django.utils.feedgenerator import Enclosure, SyndicationFeed
 from django.utils.html import escape
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import conditional_page, require_safe
+from django.utils.http import parse_http_date_safe
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from authors.models import Author
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange, Series, Topic
 
 FEED_LENGTH = 50
-# Partners poll; a short freshness window plus ETag/Last-Modified revalidation keeps them cheap and current.
-FEED_MAX_AGE = 300
+# As the API's, less Accept: a feed URL has one format whatever the client accepts.
+FEED_VARY = ("Accept-Encoding", "Origin")
 FEED_FORMATS: dict[str, type[SyndicationFeed]] = {
     "rss": PublicationRssFeed,
     "atom": PublicationAtomFeed,
@@ -59,6 +69,9 @@ class PublicationFeed(Feed):
     """The newest published pieces of the whole catalogue."""
 
     language = settings.LANGUAGE_CODE
+    # The feed's author: Atom requires one for entries without a byline (RFC 4287, 4.1.2).
+    author_name = "Center for International Strategic Studies"
+    author_link = settings.SITE_URL
 
     def __init__(self, feed_type: type[SyndicationFeed]) -> None:
         self.feed_type = feed_type
@@ -229,38 +242,70 @@ class TypeFeed(PublicationFeed):
         return f"{Publication.Type(scope.subject).label} publications from CISS."
 
 
-def feed_view(feed_class: type[PublicationFeed], format_name: str) -> Callable[..., HttpResponse]:
-    """A view serving `feed_class` in one format, with conditional GET (ETag, Last-Modified) and caching."""
-    feed = feed_class(FEED_FORMATS[format_name])
+class IgnoreAcceptNegotiation(BaseContentNegotiation):
+    """A feed URL has one format; feed readers' Accept headers vary, and errors are JSON regardless."""
 
-    # conditional_page sets a strong ETag from the body and answers If-None-Match / If-Modified-Since with
-    # 304; the body is built either way, which for a feed of FEED_LENGTH items is five queries.
-    @require_safe
-    @conditional_page
-    @cache_control(public=True, max_age=FEED_MAX_AGE)
-    def view(request: HttpRequest, **kwargs) -> HttpResponse:
-        raw_full = request.GET.get("full", "").lower()
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+class FeedView(APIView):
+    """One feed in one format, with the API's partner keys, throttles, problem+json errors and caching.
+
+    Feeds accept `Authorization: Api-Key <key>` as the API does: partners then poll at their own rate
+    rather than the anonymous one, and their use is counted. Anonymous polling works as before.
+    """
+
+    feed: PublicationFeed | None = None
+    http_method_names = ["get", "head"]
+    content_negotiation_class = IgnoreAcceptNegotiation
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        raw_full = request.query_params.get("full", "").lower()
         if raw_full not in FULL_VALUES:
-            return problem(400, "Bad Request", "full must be 1 or 0.", errors={"full": ["Must be 1 or 0."]})
+            raise ValidationError({"full": "Enter 1 or 0."})
         try:
-            return feed(request, full=FULL_VALUES[raw_full], **kwargs)
-        except Http404:
-            return problem(404, "Not Found", "No such author, topic, series or type.")
+            return self.feed(request._request, full=FULL_VALUES[raw_full], **kwargs)
+        except Http404 as error:
+            raise NotFound("No such author, topic, series or type.") from error
 
-    return view
-
-
-def problem(status: int, title: str, detail: str, errors: dict[str, list[str]] | None = None) -> JsonResponse:
-    """An RFC 9457 problem document, the error shape of the API."""
-    body: dict = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
-    return JsonResponse(body, status=status, content_type="application/problem+json")
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        """The API's caching rules (cissapi.api.caching) for a body that is already bytes."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, FEED_VARY)
+        if not 200 <= response.status_code < 300:
+            patch_cache_control(response, no_store=True)
+            return response
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.API_CACHE_MAX_AGE,
+            stale_while_revalidate=settings.API_CACHE_STALE_WHILE_REVALIDATE,
+        )
+        # Strong: a hash of the exact bytes, so it changes with anything a reader could see, including a
+        # piece going live at its scheduled time. The body is built either way (a fixed handful of queries).
+        set_response_etag(response)
+        return get_conditional_response(
+            request,
+            etag=response.headers["ETag"],
+            last_modified=parse_http_date_safe(response.headers.get("Last-Modified", "")),
+            response=response,
+        )
 
 
 def _feed_paths(prefix: str, feed_class: type[PublicationFeed], name: str) -> list[URLPattern]:
     return [
-        path(f"{prefix}{format_name}/", feed_view(feed_class, format_name), name=f"{name}-{format_name}")
+        path(
+            f"{prefix}{format_name}/",
+            FeedView.as_view(feed=feed_class(FEED_FORMATS[format_name])),
+            name=f"{name}-{format_name}",
+        )
         for format_name in FEED_FORMATS
     ]
 

@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from authors.api.views import AuthorViewSet
 from cissapi.api.caching import ConditionalGetMixin
+from cissapi.api.feed_links import feed_index, sitemap_index
+from publications.api.changes import ChangeFeedView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 
 router = SimpleRouter()
@@ -27,7 +29,7 @@ router.register("outlets", OutletViewSet, basename="outlet")
 
 
 class ApiIndexView(ConditionalGetMixin, APIView):
-    """Where each resource of API v1 lives, plus its schema and documentation."""
+    """Where each resource of API v1 lives, the change feed, the feeds and sitemaps, schema and docs."""
 
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
@@ -35,6 +37,9 @@ class ApiIndexView(ConditionalGetMixin, APIView):
             prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
             for prefix, _viewset, basename in router.registry
         }
+        links["changes"] = request.build_absolute_uri(reverse("v1:change-list"))
+        links["feeds"] = feed_index(request)
+        links["sitemaps"] = sitemap_index(request)
         links["schema"] = request.build_absolute_uri(reverse("v1:schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
@@ -43,5 +48,6 @@ class ApiIndexView(ConditionalGetMixin, APIView):
 urlpatterns = [
     path("", ApiIndexView.as_view(), name="index"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("changes/", ChangeFeedView.as_view(), name="change-list"),
     *router.urls,
 ]

@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cissapi.api.caching import ConditionalGetMixin
+from cissapi.api.feed_links import FeedLinksMixin
 from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
 
 
-class PublicReadOnlyViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 

@@ -3,126 +3,74 @@
 `?since=<cursor>` (from a previous `next_cursor`; omit to start from the beginning) and `?limit=` (default
 100, at most 500). Each result names the item (`id`, `uuid`, `slug`), the `kind` of change, its `time`,
 `old_slug` for slug changes, and for upserts (`published`, `updated`, `slug_changed`) the item's current
-lean representation in `publication` — or null when the item is no longer public, in which case a later
-`unpublished` or `deleted` result for it follows.
+representation in `publication`, exactly as a publications list item — or null when the item is no longer
+public, in which case a later `unpublished` or `deleted` result for it follows.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.urls import path
-from django.utils.decorators import method_decorator
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import conditional_page
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cissapi.api.caching import ConditionalGetMixin
+from publications.api.serializers import PublicationListSerializer
 from publications.changelog import changes_page, decode_cursor, encode_cursor
-from publications.feeds import problem
-from publications.models import Publication, PublicationChange
+from publications.models import PublicationChange
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 
 
-# Minimal lean item per API_CONTRACT.md, until the shared list serializer of the API lands on main.
-class AuthorshipSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="author.slug")
-    name = serializers.CharField(source="author.name")
-    honorific = serializers.CharField(source="author.honorific")
-    role = serializers.CharField()
-    headline = serializers.CharField(source="author.headline")
+class ChangeQuerySerializer(serializers.Serializer):
+    """The query parameters; errors name the parameter, as everywhere in the API."""
+
+    since = serializers.CharField(
+        required=False,
+        help_text="A next_cursor from an earlier page; omit to start from the beginning. A cursor this "
+        "feed did not give out is a 404, as for the cursors of lists.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+        help_text=f"Changes per page (default {DEFAULT_LIMIT}).",
+    )
+
+    def validate_since(self, value: str) -> tuple[dt.datetime, int]:
+        try:
+            return decode_cursor(value)
+        except ValueError as error:
+            # Any string is a well-formed value; one that is not our cursor names nothing, like a list's
+            # tampered cursor (cissapi.api.pagination), so it is a 404 rather than a 400.
+            raise NotFound("Invalid cursor in since: use a next_cursor from an earlier response.") from error
 
 
-class NamedSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
-class ImageSerializer(serializers.Serializer):
-    url = serializers.URLField()
-    caption = serializers.CharField(allow_null=True)
-    credit = serializers.CharField(allow_null=True)
-    alt = serializers.CharField(allow_null=True)
-
-
-class LeanPublicationSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-    public_url = serializers.CharField()
-    subtitle = serializers.SerializerMethodField()
-    reading_minutes = serializers.IntegerField()
-    authors = AuthorshipSerializer(source="authorships", many=True)
-    topics = NamedSerializer(many=True)
-    series = NamedSerializer(allow_null=True)
-    image = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Publication
-        fields = [
-            "id",
-            "uuid",
-            "slug",
-            "url",
-            "public_url",
-            "type",
-            "title",
-            "subtitle",
-            "summary",
-            "language",
-            "published_at",
-            "updated_at",
-            "reading_minutes",
-            "authors",
-            "topics",
-            "series",
-            "image",
-        ]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, publication: Publication) -> str:
-        return self.context["request"].build_absolute_uri(f"/api/v1/publications/{publication.slug}/")
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_subtitle(self, publication: Publication) -> str | None:
-        return publication.subtitle or None
-
-    @extend_schema_field(ImageSerializer(allow_null=True))
-    def get_image(self, publication: Publication) -> dict | None:
-        if not publication.image:
-            return None
-        return {
-            "url": self.context["request"].build_absolute_uri(publication.image.url),
-            "caption": publication.image_caption or None,
-            "credit": publication.image_credit or None,
-            "alt": publication.image_alt or None,
-        }
-
-
-class ChangeSerializer(serializers.ModelSerializer):
+class ChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PublicationChange.Kind.choices)
+    time = serializers.DateTimeField(source="effective_at")
     id = serializers.IntegerField(source="publication_id")
     uuid = serializers.UUIDField(source="publication_uuid")
-    time = serializers.DateTimeField(source="effective_at")
+    slug = serializers.CharField()
     old_slug = serializers.SerializerMethodField()
     publication = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PublicationChange
-        fields = ["kind", "time", "id", "uuid", "slug", "old_slug", "publication"]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_old_slug(self, change: PublicationChange) -> str | None:
         return change.old_slug or None
 
-    @extend_schema_field(LeanPublicationSerializer(allow_null=True))
+    @extend_schema_field(PublicationListSerializer(allow_null=True))
     def get_publication(self, change: PublicationChange) -> dict | None:
         publication = self.context["publications"].get(change.publication_id) if change.is_upsert else None
         if publication is None:
             return None
-        return LeanPublicationSerializer(publication, context=self.context).data
+        return PublicationListSerializer(publication, context=self.context).data
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -131,46 +79,30 @@ class ChangePageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
-@method_decorator(conditional_page, name="dispatch")
-@method_decorator(cache_control(public=True, max_age=settings.CHANGES_MAX_AGE), name="dispatch")
-class ChangeFeedView(APIView):
+class ChangeFeedView(ConditionalGetMixin, APIView):
+    """Every public change since a cursor, oldest first, deletions and scheduled go-lives included."""
+
     @extend_schema(
         operation_id="changes_list",
         summary="Changes to the public catalogue since a cursor",
-        parameters=[
-            OpenApiParameter("since", str, description="A next_cursor from an earlier page; omit to start."),
-            OpenApiParameter("limit", int, description=f"Changes per page, 1 to {MAX_LIMIT}."),
-        ],
+        parameters=[ChangeQuerySerializer],
         responses={200: ChangePageSerializer},
     )
     def get(self, request: Request) -> Response:
-        since = request.query_params.get("since") or None
-        try:
-            position = decode_cursor(since) if since else None
-        except ValueError:
-            return problem(
-                400,
-                "Bad Request",
-                "since is not a cursor this feed gave out.",
-                errors={"since": ["Not a valid cursor; use a next_cursor from an earlier response."]},
-            )
-        raw_limit = request.query_params.get("limit", str(DEFAULT_LIMIT))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            return problem(
-                400,
-                "Bad Request",
-                f"limit must be a whole number from 1 to {MAX_LIMIT}.",
-                errors={"limit": [f"Must be a whole number from 1 to {MAX_LIMIT}."]},
-            )
-        page = changes_page(since=position, limit=int(raw_limit))
+        # An empty value means "not given", as for every filter of the API.
+        given = {name: value for name, value in request.query_params.items() if value != ""}
+        query = ChangeQuerySerializer(data=given)
+        query.is_valid(raise_exception=True)
+        page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
+        self.note_last_modified(change.effective_at for change in page.changes)
+        self.note_last_modified(publication.updated_at for publication in page.publications.values())
         context = {"request": request, "publications": page.publications}
         return Response(
             {
                 "results": ChangeSerializer(page.changes, many=True, context=context).data,
-                "next_cursor": encode_cursor(page.changes[-1]) if page.changes else since,
+                "next_cursor": encode_cursor(page.changes[-1])
+                if page.changes
+                else request.query_params.get("since") or None,
                 "has_more": page.has_more,
             }
         )
-
-
-urlpatterns = [path("", ChangeFeedView.as_view(), name="change-list")]

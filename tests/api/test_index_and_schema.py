@@ -15,6 +15,21 @@ def test_index_lists_every_resource_with_absolute_urls(client):
         "topics": "http://testserver/api/v1/topics/",
         "series": "http://testserver/api/v1/series/",
         "outlets": "http://testserver/api/v1/outlets/",
+        "changes": "http://testserver/api/v1/changes/",
+        "feeds": {
+            "rss": "http://testserver/feeds/rss/",
+            "atom": "http://testserver/feeds/atom/",
+            "json": "http://testserver/feeds/json/",
+            "author": "http://testserver/feeds/authors/{slug}/{format}/",
+            "topic": "http://testserver/feeds/topics/{slug}/{format}/",
+            "series": "http://testserver/feeds/series/{slug}/{format}/",
+            "type": "http://testserver/feeds/types/{type}/{format}/",
+            "formats": ["rss", "atom", "json"],
+        },
+        "sitemaps": {
+            "index": "http://testserver/sitemap.xml",
+            "news": "http://testserver/sitemap-news.xml",
+        },
         "schema": "http://testserver/api/v1/schema/",
         "docs": "http://testserver/api/docs/",
     }
@@ -41,6 +56,7 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
         "/api/v1/authors/",
         "/api/v1/authors/{slug}/",
         "/api/v1/authors/{slug}/publications/",
+        "/api/v1/changes/",
         *(
             f"/api/v1/{name}/{suffix}"
             for name in ("topics", "series", "outlets")
@@ -49,7 +65,7 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
     }
     for path, item in schema["paths"].items():
         assert set(item) == {"get"}, path
-        assert {"200", "400", "404", "429"} <= set(item["get"]["responses"]), path
+        assert {"200", "400", "401", "404", "429"} <= set(item["get"]["responses"]), path
 
 
 def test_schema_documents_publication_filters(schema):

@@ -2,9 +2,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
-from publications.models import Publication
 from publications.services import publication_publish, publication_unpublish
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 
@@ -32,14 +33,13 @@ def replay(client, replica, cursor, limit=3):
 
 
 def catalogue(client):
-    """The public catalogue, as lean items rendered by the feed's own serializer at full length."""
-    from publications.api.changes import LeanPublicationSerializer
-
-    request = client.get(URL).wsgi_request
-    return {
-        str(p.uuid): LeanPublicationSerializer(p, context={"request": request}).data
-        for p in Publication.objects.published().with_related()
-    }
+    """The public catalogue as the publications list of the API shows it, walked to the end."""
+    items, url = {}, "/api/v1/publications/?mode=cursor&page_size=100"
+    while url:
+        body = client.get(url).json()
+        items |= {item["uuid"]: item for item in body["results"]}
+        url = body["next"]
+    return items
 
 
 def test_replaying_from_the_start_rebuilds_the_public_catalogue_deletions_and_go_live_included(client):
@@ -125,7 +125,7 @@ def test_results_name_the_item_kind_time_and_old_slug(client):
     assert body["has_more"] is False
 
 
-def test_upserts_carry_the_lean_representation(client):
+def test_upserts_carry_the_lean_representation_of_the_publications_list(client):
     author = AuthorFactory(honorific="Dr", name="Amna Tauhidi", headline="Director")
     topic = TopicFactory(name="Arms Control", slug="arms-control")
     publication = PublicationFactory(
@@ -162,6 +162,8 @@ def test_upserts_carry_the_lean_representation(client):
         "series": None,
         "image": None,
     }
+    (list_item,) = client.get("/api/v1/publications/").json()["results"]
+    assert change["publication"] == list_item
 
 
 def test_scheduled_go_live_is_absent_until_its_time(client):
@@ -187,8 +189,6 @@ def test_an_empty_tail_keeps_the_cursor(client):
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
-        ({"since": "not-a-cursor"}, "since"),
-        ({"since": "MTI6YQ"}, "since"),
         ({"limit": "0"}, "limit"),
         ({"limit": "501"}, "limit"),
         ({"limit": "ten"}, "limit"),
@@ -200,7 +200,24 @@ def test_bad_parameters_are_a_400_problem_naming_them(client, params, parameter)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert (body["status"], list(body["errors"])) == (400, [parameter])
+    assert body["status"] == 400
+    assert [error["parameter"] for error in body["errors"]] == [parameter]
+    assert body["detail"] == f"Invalid value for {parameter}."
+
+
+@pytest.mark.parametrize("since", ["not-a-cursor", "MTI6YQ"])
+def test_a_cursor_the_feed_never_gave_out_is_a_404_problem_naming_since(client, since):
+    response = client.get(URL, {"since": since})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Invalid cursor in since: use a next_cursor from an earlier response."
+
+
+def test_empty_parameters_mean_not_given(client):
+    PublicationFactory(published=True)
+
+    assert client.get(URL, {"since": "", "limit": ""}).json() == client.get(URL).json()
 
 
 @pytest.mark.parametrize("count", [2, 8])
@@ -210,10 +227,27 @@ def test_query_count_does_not_grow_with_page_size(client, django_assert_num_quer
             published=True, authors=[AuthorFactory(), AuthorFactory()], topics=[TopicFactory()]
         )
 
-    # 1 savepoint, 2 advisory lock (shared), 3 page of changes, 4 publications (with series),
-    # 5 authorships + authors, 6 topics, 7 cross-posts, 8 release savepoint
-    with django_assert_num_queries(8):
+    # 1 savepoint, 2 advisory lock (shared), 3 page of changes, 4 publications with series, bylines and
+    # topics (as in the publications list), 5 release savepoint
+    with django_assert_num_queries(5):
         response = client.get(URL, {"limit": 500})
 
     # published, then updated by each of two authorships and the topics
     assert len(response.json()["results"]) == count * 4
+
+
+def test_pages_carry_the_api_validators_and_answer_304(client, settings):
+    settings.API_CACHE_MAX_AGE = 30
+    settings.API_CACHE_STALE_WHILE_REVALIDATE = 120
+    publication = PublicationFactory(published=True)
+    first = client.get(URL)
+
+    assert first["ETag"].startswith('"')
+    assert set(first["Cache-Control"].split(", ")) == {"public", "max-age=30", "stale-while-revalidate=120"}
+    assert parse_http_date(first["Last-Modified"]) >= int(publication.published_at.timestamp())
+    assert client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_the_change_feed_is_part_of_api_v1(client):
+    assert reverse("v1:change-list") == URL
+    assert client.get("/api/v1/").json()["changes"] == f"http://testserver{URL}"

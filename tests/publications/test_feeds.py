@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
 from publications.models import Publication
 from tests.factories import (
@@ -230,35 +231,63 @@ def test_topic_series_and_type_feeds_filter(client):
 @pytest.mark.parametrize(
     "url", ["/feeds/authors/nobody/rss/", "/feeds/topics/nothing/atom/", "/feeds/types/poem/json/"]
 )
-def test_unknown_subject_is_a_json_404(client, url):
+def test_unknown_subject_is_the_api_404_problem(client, url):
     response = client.get(url)
 
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Cache-Control"] == "no-store"
     assert response.json() == {
         "type": "about:blank",
         "title": "Not Found",
         "status": 404,
         "detail": "No such author, topic, series or type.",
+        "instance": url,
     }
 
 
-def test_bad_full_value_is_a_json_400_naming_the_parameter(client):
+def test_bad_full_value_is_the_api_400_problem_naming_the_parameter(client):
     response = client.get("/feeds/rss/", {"full": "yes please"})
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"full": ["Must be 1 or 0."]}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"parameter": "full", "detail": "Enter 1 or 0."}]
 
 
-def test_conditional_get_answers_304_and_sets_cache_headers(client, piece):
-    first = client.get("/feeds/atom/")
-    assert first["Cache-Control"] == "public, max-age=300"
-    assert first["ETag"].startswith('"')
+def test_writes_are_405_problems(client):
+    response = client.post("/feeds/rss/")
 
-    by_etag = client.get("/feeds/atom/", headers={"if-none-match": first["ETag"]})
-    by_date = client.get("/feeds/atom/", headers={"if-modified-since": first["Last-Modified"]})
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
 
-    assert by_etag.status_code == 304
-    assert by_date.status_code == 304
+
+@pytest.mark.parametrize("accept", ["application/rss+xml", "application/atom+xml", "text/html"])
+def test_any_accept_header_gets_the_feed(client, accept):
+    response = client.get("/feeds/rss/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_conditional_get_and_cache_headers_are_the_apis(client, piece, settings, fmt):
+    settings.API_CACHE_MAX_AGE = 30
+    settings.API_CACHE_STALE_WHILE_REVALIDATE = 120
+    url = f"/feeds/{fmt}/"
+    first = client.get(url)
+    assert set(first["Cache-Control"].split(", ")) == {"public", "max-age=30", "stale-while-revalidate=120"}
+    assert first["ETag"].startswith('"')  # strong
+    assert parse_http_date(first["Last-Modified"]) == int(piece.updated_at.timestamp())
+    assert first["Vary"] == "Accept-Encoding, Origin"
+
+    by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
+    by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+    head = client.head(url, headers={"if-none-match": first["ETag"]})
+
+    assert (by_etag.status_code, by_date.status_code, head.status_code) == (304, 304, 304)
+    assert by_etag.content == b""
+    assert by_etag["ETag"] == first["ETag"]
+    assert "max-age=30" in by_etag["Cache-Control"]
 
 
 def test_unpublishing_an_older_piece_moves_etag_and_last_modified(client, piece):

@@ -1,0 +1,112 @@
+"""Discoverability: API responses link their matching feeds, and the API index lists feeds and sitemaps."""
+
+import feedparser
+import pytest
+from django.urls import reverse
+from django.utils.http import parse_header_parameters
+
+from publications.models import Publication
+from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
+
+
+def feed_links(response) -> dict[str, str]:
+    """The Link header's rel="alternate" targets by media type."""
+    links = {}
+    for part in response["Link"].split(", "):
+        target, params = part.split(";", 1)
+        _, parameters = parse_header_parameters(f"link;{params}")
+        assert parameters["rel"] == "alternate"
+        links[parameters["type"]] = target.strip().removeprefix("<").removesuffix(">")
+    return links
+
+
+def expected(prefix: str) -> dict[str, str]:
+    return {media_type: f"http://testserver/feeds/{prefix}{fmt}/" for fmt, media_type in TYPES.items()}
+
+
+@pytest.fixture
+def catalogue():
+    author, topic, series = AuthorFactory(slug="amna"), TopicFactory(slug="nuclear"), SeriesFactory(slug="cv")
+    publication = PublicationFactory(
+        published=True, slug="piece", authors=[author], topics=[topic], series=series
+    )
+    return {"publication": publication}
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix"),
+    [
+        ("/api/v1/publications/", ""),
+        ("/api/v1/publications/?type=policy_paper", "types/policy_paper/"),
+        ("/api/v1/publications/?type=commentary&author=amna", "types/commentary/"),
+        ("/api/v1/publications/piece/", ""),
+        ("/api/v1/authors/amna/", "authors/amna/"),
+        ("/api/v1/authors/amna/publications/", "authors/amna/"),
+        ("/api/v1/topics/nuclear/", "topics/nuclear/"),
+        ("/api/v1/topics/nuclear/publications/", "topics/nuclear/"),
+        ("/api/v1/series/cv/", "series/cv/"),
+        ("/api/v1/series/cv/publications/", "series/cv/"),
+    ],
+)
+def test_responses_link_their_matching_feeds_in_every_format(client, catalogue, url, prefix):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert feed_links(response) == expected(prefix)
+
+
+def test_every_linked_feed_exists_and_parses(client, catalogue):
+    for url in ("/api/v1/publications/?type=commentary", "/api/v1/authors/amna/", "/api/v1/series/cv/"):
+        for media_type, feed_url in feed_links(client.get(url)).items():
+            response = client.get(feed_url)
+            assert response.status_code == 200, feed_url
+            assert response["Content-Type"].startswith(media_type)
+            if media_type != "application/feed+json":
+                assert not feedparser.parse(response.content).bozo
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/authors/",
+        "/api/v1/topics/",
+        "/api/v1/outlets/",
+        "/api/v1/changes/",
+        "/api/v1/authors/nobody/",
+        "/api/v1/publications/?type=poem",
+    ],
+)
+def test_responses_without_a_matching_feed_or_errors_have_no_feed_links(client, catalogue, url):
+    assert "Link" not in client.get(url)
+
+
+def test_links_cost_no_query(client, catalogue, django_assert_num_queries):
+    # 1 the page rows with count, bylines and topics; the links come from the URL alone
+    with django_assert_num_queries(1):
+        response = client.get("/api/v1/publications/", {"type": Publication.Type.COMMENTARY})
+
+    assert feed_links(response) == expected("types/commentary/")
+
+
+def test_the_index_lists_the_change_feed_the_feeds_and_the_sitemaps(client):
+    body = client.get(reverse("v1:index")).json()
+
+    assert body["changes"] == "http://testserver/api/v1/changes/"
+    assert body["feeds"] == {
+        "rss": "http://testserver/feeds/rss/",
+        "atom": "http://testserver/feeds/atom/",
+        "json": "http://testserver/feeds/json/",
+        "author": "http://testserver/feeds/authors/{slug}/{format}/",
+        "topic": "http://testserver/feeds/topics/{slug}/{format}/",
+        "series": "http://testserver/feeds/series/{slug}/{format}/",
+        "type": "http://testserver/feeds/types/{type}/{format}/",
+        "formats": ["rss", "atom", "json"],
+    }
+    assert body["sitemaps"] == {
+        "index": "http://testserver/sitemap.xml",
+        "news": "http://testserver/sitemap-news.xml",
+    }
