@@ -121,11 +121,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # --- Cache -------------------------------------------------------------------------------------------
 # Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
 # table in Postgres (created by the cissapi app's migration), never process-local memory.
-if os.environ.get("REDIS_URL"):
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": REDIS_URL,
         }
     }
 else:
@@ -140,7 +141,7 @@ API_CACHE = env_bool("API_CACHE", True)
 # several SQL queries.
 CACHES["throttle"] = (
     {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":throttle"}
-    if os.environ.get("REDIS_URL")
+    if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
 )
 
@@ -245,7 +246,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # Both announce routine start-up steps at INFO on every manage.py command.
+    "loggers": {"pgserver": {"level": "WARNING"}, "procrastinate": {"level": "WARNING"}},
 }
 # Uploads are served by Django itself only when asked (local runs); production puts them behind a web server.
 SERVE_MEDIA = env_bool("SERVE_MEDIA")

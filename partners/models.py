@@ -192,3 +192,15 @@ class WebhookCursor(models.Model):
 
     def __str__(self) -> str:
         return f"change {self.change_id} at {self.effective_at}"
+
+
+class PartnerRateWindow(models.Model):
+    """How many requests a partner made in its current rate window: one row per partner, one UPSERT per
+    request, so the count is exact under concurrency and stays one small row whatever the rate."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    window = models.BigIntegerField(help_text="Window number: seconds since the epoch // window length.")
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.hits} in window {self.window}"

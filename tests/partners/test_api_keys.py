@@ -89,7 +89,7 @@ def test_a_key_stops_working_when_it_expires(client):
     assert response.json()["detail"] == "This API key has expired."
 
 
-def test_each_partner_is_throttled_at_its_own_rate_with_retry_after(client):
+def test_each_partner_is_throttled_at_its_own_rate_with_retry_after(client, mid_window):
     _, slow_key = api_key_issue(partner=PartnerFactory(throttle_rate="2/minute"), name="slow")
     _, fast_key = api_key_issue(partner=PartnerFactory(throttle_rate="100/minute"), name="fast")
 
@@ -98,8 +98,28 @@ def test_each_partner_is_throttled_at_its_own_rate_with_retry_after(client):
 
     assert statuses == [200, 200, 429]
     assert throttled.status_code == 429
-    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert int(throttled["Retry-After"]) == 50
     assert [client.get(URL, headers=auth(fast_key)).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_throttled_partner_gets_in_again_in_the_next_window(client, mid_window):
+    _, key = api_key_issue(partner=PartnerFactory(throttle_rate="1/minute"), name="sync")
+    assert [client.get(URL, headers=auth(key)).status_code for _ in range(2)] == [200, 429]
+
+    mid_window.shift(dt.timedelta(seconds=50))
+
+    assert [client.get(URL, headers=auth(key)).status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_rate_window_counts_each_request_once_and_restarts_in_a_new_window(mid_window):
+    from partners.throttles import partner_window_hit
+
+    partner = PartnerFactory()
+    hits = [partner_window_hit(partner_id=partner.pk, window=7, duration=60) for _ in range(5)]
+
+    # Each hit returns the running total from one atomic UPSERT; a new window starts again at 1.
+    assert hits == [1, 2, 3, 4, 5]
+    assert partner_window_hit(partner_id=partner.pk, window=8, duration=60) == 1
 
 
 def test_admin_issues_a_key_shown_once_and_revokes_it(editor_client):
