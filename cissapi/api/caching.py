@@ -8,9 +8,10 @@ what the response shows, as views report it; when a client sends both, If-None-M
 
 Whole responses (settings.API_CACHE) and page counts (settings.API_CACHE_COUNTS) are kept in the shared cache
 under a catalogue *generation*: a random token stored in the cache, replaced whenever anything public changes
-(see cissapi.api.invalidation) and whenever the next scheduled `published_at` passes. Every entry's key
-carries the generation, so a change makes every earlier entry unreachable at once, and no entry can
-outlive the moment a scheduled piece goes live (its lifetime is also capped at that moment). Nothing is
+(see cissapi.api.invalidation) and whenever the next scheduled `published_at` passes. Every entry carries
+the token of its generation and counts only under that one, so a change makes every earlier entry stale at
+once, and no entry can outlive the moment a scheduled piece goes live (its lifetime is also capped at that
+moment). Nothing is
 cached that was not a 200 to an anonymous-looking GET or HEAD.
 
 `Surrogate-Key` (Fastly, and Varnish with xkey) and `Cache-Tag` (Cloudflare, Akamai) name what each
@@ -68,13 +69,35 @@ def current_generation(request: HttpRequest | Request | None = None) -> Generati
 
     Looked up once per `request`: a response and its page count belong to the same generation.
     """
+    return cached_entry(request, None)[0]
+
+
+def cached_entry(request: HttpRequest | Request | None, key: str | None) -> tuple[Generation, Any]:
+    """The generation, and the value cached under `key` in it (None when absent or of an older one).
+
+    Optimization: the generation and the entry are read together (one query on the database cache, one
+    MGET on Redis); entries carry the token of the generation they belong to, and any other is stale.
+    """
+    known = getattr(request, "_api_generation", None)
+    keys = [name for name in (None if known else GENERATION_KEY, key) if name]
+    found = cache.get_many(keys) if keys else {}
+    generation = known or _valid_generation(found.get(GENERATION_KEY))
     if request is not None:
-        known = getattr(request, "_api_generation", None)
-        if known is None:
-            known = request._api_generation = current_generation()
-        return known
+        request._api_generation = generation
+    entry = found.get(key) if key else None
+    if entry is None or entry["generation"] != generation.token:
+        return generation, None
+    return generation, entry["value"]
+
+
+def cache_entry(generation: Generation, key: str, value: Any) -> None:
+    """Keep `value` under `key` for `generation` (replacing any older generation's entry)."""
+    entry = {"generation": generation.token, "value": value}
+    cache.set(key, entry, generation.timeout(settings.API_CACHE_TIMEOUT))
+
+
+def _valid_generation(stored: dict | None) -> Generation:
     now = timezone.now().timestamp()
-    stored = cache.get(GENERATION_KEY)
     if stored is not None and (stored["ends_at"] is None or stored["ends_at"] > now):
         return Generation(**stored)
     from publications.models import Publication
@@ -101,12 +124,11 @@ def cached_count(request: Request, filter_key: str, count: Callable[[], Any]) ->
     """`count()` (a page count, with whatever else describes the filtered set), kept per generation."""
     if not settings.API_CACHE_COUNTS:
         return count()
-    generation = current_generation(request)
-    key = f"api:count:{generation.token}:{_digest(filter_key)}"
-    value = cache.get(key)
+    key = f"api:count:{_digest(filter_key)}"
+    generation, value = cached_entry(request, key)
     if value is None:
         value = count()
-        cache.set(key, value, generation.timeout(settings.API_CACHE_TIMEOUT))
+        cache_entry(generation, key, value)
     return value
 
 
@@ -119,9 +141,9 @@ def _cacheable(request: HttpRequest) -> bool:
     return settings.API_CACHE and request.method in ("GET", "HEAD")
 
 
-def _response_key(request: HttpRequest, generation: Generation) -> str:
+def _response_key(request: HttpRequest) -> str:
     # The absolute URI: scheme and host appear in the body's links, the full query string in its content.
-    return f"api:response:{generation.token}:{_digest(request.build_absolute_uri())}"
+    return f"api:response:{_digest(request.build_absolute_uri())}"
 
 
 def surrogate_headers(keys: Iterable[str]) -> dict[str, str]:
@@ -154,9 +176,8 @@ class ConditionalGetMixin:
         self._cache_key = None
         if not _cacheable(request):
             return
-        self._generation = current_generation(request)
-        self._cache_key = _response_key(request, self._generation)
-        cached = cache.get(self._cache_key)
+        self._cache_key = _response_key(request)
+        self._generation, cached = cached_entry(request, self._cache_key)
         if cached is not None:
             handler_name = request.method.lower()
             setattr(self, handler_name, lambda *a, **k: self._replay(cached))
@@ -200,7 +221,8 @@ class ConditionalGetMixin:
         self, request: Request, response: HttpResponseBase, keys: list[str]
     ) -> HttpResponseBase:
         if getattr(self, "_cache_key", None) and response.status_code == 200:
-            cache.set(
+            cache_entry(
+                self._generation,
                 self._cache_key,
                 {
                     "content": response.content,
@@ -208,7 +230,6 @@ class ConditionalGetMixin:
                     "last_modified": self.last_modified.timestamp() if self.last_modified else None,
                     "keys": keys,
                 },
-                self._generation.timeout(settings.API_CACHE_TIMEOUT),
             )
         set_response_etag(response)
         return get_conditional_response(
@@ -232,22 +253,16 @@ def cache_public_response(*, surrogate_keys: Iterable[str] = ()) -> Callable:
         def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
-            generation = current_generation(request)
-            key = _response_key(request, generation)
-            cached = cache.get(key)
+            key = _response_key(request)
+            generation, cached = cached_entry(request, key)
             if cached is not None:
-                response = HttpResponse(cached["content"], headers=cached["headers"])
-                return response
+                return HttpResponse(cached["content"], headers=cached["headers"])
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
                 for name, value in surrogate_headers(keys).items():
                     response.headers[name] = value
                 headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
-                cache.set(
-                    key,
-                    {"content": response.content, "headers": headers},
-                    generation.timeout(settings.API_CACHE_TIMEOUT),
-                )
+                cache_entry(generation, key, {"content": response.content, "headers": headers})
             return response
 
         return cached_view
