@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -108,49 +109,20 @@ class PublicationQuerySet(models.QuerySet):
 
     def with_listing(self) -> PublicationQuerySet:
         """What a list item shows (byline in order, topics by name, series) in the main query itself."""
-        from publications.models import PublicationAuthor, Topic
-
-        byline = json_array(
-            PublicationAuthor.objects.filter(publication=OuterRef("pk")).order_by("position"),
-            id="author_id",
-            slug="author__slug",
-            name="author__name",
-            honorific="author__honorific",
-            headline="author__headline",
-            role="role",
-        )
-        topic_list = json_array(
-            Topic.objects.filter(publications=OuterRef("pk")).order_by("name"),
-            id="id",
-            slug="slug",
-            name="name",
-        )
         # Optimization: a list item never shows the body, and the stored search vector is kilobytes per row.
         return (
             self.select_related("series")
             .defer("body", "search_vector", "internal_notes")
-            .annotate(byline=byline, topic_list=topic_list)
+            .annotate(**_listing_columns())
         )
 
     def with_detail(self) -> PublicationQuerySet:
         """What a detail page shows: the listing plus cross-posts with their outlets."""
-        from publications.models import CrossPost
-
-        cross_post_list = json_array(
-            CrossPost.objects.filter(publication=OuterRef("pk")).order_by("id"),
-            outlet=JSONObject(
-                slug="outlet__slug", name="outlet__name", domain="outlet__domain", homepage="outlet__homepage"
-            ),
-            url="url",
-            relation="relation",
-            published_on="published_on",
-            is_canonical="is_canonical",
-        )
         return (
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(cross_post_list=cross_post_list)
+            .annotate(**_detail_columns())
         )
 
     def by_author_slugs(self, slugs: list[str]) -> PublicationQuerySet:
@@ -296,6 +268,49 @@ class _EqualsAny(Func):
     template = "(%(expressions)s))"
     arg_joiner = " = ANY("
     output_field = models.BooleanField()
+
+
+# Optimization: the JSON array columns are built once per process (a few milliseconds of ORM work per
+# request otherwise). Django copies an expression into each query that uses it, so one instance serves all.
+@functools.cache
+def _listing_columns() -> dict[str, ArraySubquery]:
+    from publications.models import PublicationAuthor, Topic
+
+    return {
+        "byline": json_array(
+            PublicationAuthor.objects.filter(publication=OuterRef("pk")).order_by("position"),
+            id="author_id",
+            slug="author__slug",
+            name="author__name",
+            honorific="author__honorific",
+            headline="author__headline",
+            role="role",
+        ),
+        "topic_list": json_array(
+            Topic.objects.filter(publications=OuterRef("pk")).order_by("name"),
+            id="id",
+            slug="slug",
+            name="name",
+        ),
+    }
+
+
+@functools.cache
+def _detail_columns() -> dict[str, ArraySubquery]:
+    from publications.models import CrossPost
+
+    return {
+        "cross_post_list": json_array(
+            CrossPost.objects.filter(publication=OuterRef("pk")).order_by("id"),
+            outlet=JSONObject(
+                slug="outlet__slug", name="outlet__name", domain="outlet__domain", homepage="outlet__homepage"
+            ),
+            url="url",
+            relation="relation",
+            published_on="published_on",
+            is_canonical="is_canonical",
+        )
+    }
 
 
 def _pk_in(ids: models.QuerySet) -> _EqualsAny:
