@@ -137,7 +137,13 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cissapi_cache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cissapi_cache",
+            # Django's default of 300 entries would churn once whole API responses are cached per URL;
+            # past this many, a third of the entries are dropped (the oldest keys first).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
+        }
     }
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "cissapi")
 # Whole-response caching of the public API and the feeds; `make bench` measures with API_CACHE=0 and
