@@ -29,7 +29,11 @@ from cissapi.text import fold_accents
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 SEARCH_CONFIG = "english"
-FEED_SIZE = 20
+FEED_SIZE = 50  # publications.feeds.FEED_LENGTH
+# As in publications.querysets: relevance ranks the newest SEARCH_RANK_WINDOW matches, older ones follow by
+# date; related pieces are checked among the RELATED_CANDIDATES sharing the most first.
+SEARCH_RANK_WINDOW = 1000
+RELATED_CANDIDATES = 50
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
 Environ = dict
@@ -57,6 +61,16 @@ def iso(column: str, tz: str) -> str:
         f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
         f" WHEN {offset} > interval '0' THEN '+' || to_char({offset}, 'HH24:MI')"
         f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
+    )
+
+
+def iso_utc(column: str) -> str:
+    """A timestamp as Python's isoformat() of the UTC value (how Django's feeds write RFC 3339 dates)."""
+    utc = f"(({column}) AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN mod(extract(microseconds FROM {utc})::int, 1000000) <> 0"
+        f" THEN to_char({utc}, '.US') ELSE '' END || '+00:00'"
     )
 
 
@@ -127,23 +141,36 @@ def detail_json(tz: str) -> str:
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/')
                 ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
             FROM (
-                -- Count what each candidate shares first, then look up only the candidates (by primary
-                -- key): joining before grouping made the planner walk every publication.
+                -- Count what each candidate shares first; then check the date and status of only the
+                -- RELATED_CANDIDATES sharing the most (ties included), and of the rest only when fewer
+                -- than five of those are live. The same answer as checking every candidate.
                 WITH shares AS MATERIALIZED (
                     SELECT id, count(*) AS shared FROM (
-                        SELECT pt2.publication_id AS id FROM publications_publication_topics pt1
-                        JOIN publications_publication_topics pt2 ON pt2.topic_id = pt1.topic_id
-                        WHERE pt1.publication_id = p.id AND pt2.publication_id <> p.id
+                        SELECT pt.publication_id AS id FROM publications_publication_topics pt
+                        WHERE pt.topic_id IN (SELECT topic_id FROM publications_publication_topics
+                                              WHERE publication_id = p.id)
                         UNION ALL
-                        SELECT pa2.publication_id FROM publications_publicationauthor pa1
-                        JOIN publications_publicationauthor pa2 ON pa2.author_id = pa1.author_id
-                        WHERE pa1.publication_id = p.id AND pa2.publication_id <> p.id
-                    ) AS candidates GROUP BY id)
-                SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
-                FROM shares JOIN publications_publication p2 ON p2.id = shares.id
-                WHERE p2.status = 'published' AND p2.published_at <= %(now)s
-                ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC
-                LIMIT 5
+                        SELECT pa.publication_id FROM publications_publicationauthor pa
+                        WHERE pa.author_id IN (SELECT author_id FROM publications_publicationauthor
+                                               WHERE publication_id = p.id)
+                    ) AS candidates WHERE id <> p.id GROUP BY id),
+                cut AS MATERIALIZED (
+                    SELECT COALESCE(min(shared), 0) AS shared
+                    FROM (SELECT shared FROM shares ORDER BY shared DESC LIMIT {RELATED_CANDIDATES}) AS most),
+                best AS MATERIALIZED (
+                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                    FROM shares JOIN publications_publication p2 ON p2.id = shares.id
+                    WHERE shares.shared >= (SELECT shared FROM cut)
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                    ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
+                SELECT * FROM best
+                UNION ALL (
+                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                    FROM shares JOIN publications_publication p2 ON p2.id = shares.id
+                    WHERE shares.shared < (SELECT shared FROM cut) AND (SELECT count(*) FROM best) < 5
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                    ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
+                ORDER BY shared DESC, published_at DESC, id DESC LIMIT 5
             ) AS r), '[]')
     ))"""
 
@@ -262,7 +289,7 @@ class Floor:
             return "200 OK", self.publication_list(path, query, params, author_route=match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/", path):
             return "200 OK", self.one(self.author_sql, {**params, "slug": match[1]})
-        if path == "/feeds/publications.json":
+        if path == "/feeds/json/":
             return "200 OK", self.feed(params)
         raise NotFound
 
@@ -323,11 +350,23 @@ class Floor:
                 (SELECT count(*) FROM publications_publication p WHERE {where}),
                 (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
         else:
-            # Filtered: find the matches once, then count them and slice the page from them.
+            # Filtered: find the matches once, then count them and slice the page from them. A search
+            # ranks the newest SEARCH_RANK_WINDOW matches by relevance; older matches follow, newest first.
+            ranking = (
+                f"""ranked AS MATERIALIZED (
+                SELECT w.id, w.published_at, {rank} AS rank FROM (
+                    SELECT * FROM matches ORDER BY published_at DESC, id DESC LIMIT {SEARCH_RANK_WINDOW}) w
+                JOIN publications_publication p ON p.id = w.id),
+            ordered AS (SELECT id, published_at, rank FROM ranked
+                UNION ALL SELECT id, published_at, -1 FROM matches WHERE id NOT IN (SELECT id FROM ranked))"""
+                if text
+                else "ordered AS (SELECT id, published_at, 0 AS rank FROM matches)"
+            )
             sql = f"""WITH matches AS MATERIALIZED (
-                SELECT p.id, p.published_at, {rank} AS rank FROM publications_publication p WHERE {where}),
+                SELECT p.id, p.published_at FROM publications_publication p WHERE {where}),
+            {ranking},
             page AS (SELECT p.*, row_number() OVER () AS n FROM (
-                SELECT p.* FROM (SELECT * FROM matches m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
+                SELECT p.* FROM (SELECT * FROM ordered m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
                                  LIMIT %(limit)s OFFSET %(offset)s) m
                 JOIN publications_publication p ON p.id = m.id
                 ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
@@ -392,28 +431,35 @@ class Floor:
 
     # --- Feed ---------------------------------------------------------------------------------------
     def feed(self, params: dict) -> bytes:
-        """JSON Feed 1.1 of the newest pieces, every author in byline order."""
+        """The site-wide JSON Feed 1.1 (`/feeds/json/`): the newest pieces, summaries, authors in order."""
         params.update(limit=FEED_SIZE, offset=0)
         row = self.execute(
             f"""WITH page AS ({self.page_sql(PUBLISHED, "p.published_at DESC, p.id DESC")})
             SELECT json_build_object(
                 'version', 'https://jsonfeed.org/version/1.1', 'title', 'CISS publications',
-                'home_page_url', %(site)s || '/', 'feed_url', %(base)s || '/feeds/publications.json',
+                'home_page_url', %(site)s || '/publications/', 'feed_url', %(base)s || '/feeds/json/',
+                'description', 'New publications from the Center for International Strategic Studies.',
                 'language', 'en',
-                'items', (SELECT COALESCE(json_agg(json_build_object(
+                'authors', json_build_array(json_build_object(
+                    'name', 'Center for International Strategic Studies', 'url', %(site)s)),
+                'items', (SELECT COALESCE(json_agg(json_strip_nulls(json_build_object(
                     'id', 'urn:uuid:' || p.uuid, 'url', %(site)s || '/publications/' || p.slug || '/',
-                    'title', p.title, 'summary', p.summary, 'content_html', p.summary,
-                    'date_published', {iso("p.published_at", self.tz)},
-                    'date_modified', {iso("p.updated_at", self.tz)},
-                    'authors', COALESCE((SELECT json_agg(json_build_object('name', a.name,
+                    'title', p.title, 'summary', p.summary, 'content_text', p.summary,
+                    'date_published', {iso_utc("p.published_at")},
+                    'date_modified', {iso_utc("GREATEST(p.updated_at, p.published_at)")},
+                    'authors', (SELECT json_agg(json_build_object('name', a.name,
                         'url', %(site)s || '/authors/' || a.slug || '/') ORDER BY pa.position)
                         FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
-                        WHERE pa.publication_id = p.id), '[]'),
+                        WHERE pa.publication_id = p.id),
                     'tags', COALESCE((SELECT json_agg(t.name ORDER BY t.name)
                         FROM publications_publication_topics pt
                         JOIN publications_topic t ON t.id = pt.topic_id
-                        WHERE pt.publication_id = p.id), '[]')
-                ) ORDER BY n), '[]') FROM page p)
+                        WHERE pt.publication_id = p.id), '[]'),
+                    'language', p.language,
+                    'external_url', (SELECT c.url FROM publications_crosspost c
+                                     WHERE c.publication_id = p.id AND c.is_canonical),
+                    'image', CASE WHEN p.image <> '' THEN %(media)s || p.image END
+                )) ORDER BY n), '[]') FROM page p)
             )::text""",
             params,
         )

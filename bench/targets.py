@@ -18,7 +18,7 @@ from publications.models import Publication, Topic
 from publications.querysets import published_q_via
 
 PAGE_SIZE = 20
-FEED_URL = "/feeds/publications.json"
+FEED_URL = "/feeds/json/"
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,13 @@ else:
     }
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server-side prepared statements after a statement has run this many times on a connection (psycopg's
+# prepare_threshold): the API's few statement shapes are then planned once per connection. "off" disables
+# them, as a transaction-mode pgbouncer before version 1.21 needs.
+DB_PREPARE_THRESHOLD = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    None if DB_PREPARE_THRESHOLD.lower() in {"", "off", "none"} else int(DB_PREPARE_THRESHOLD)
+)
 
 # --- Cache -------------------------------------------------------------------------------------------
 # Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
@@ -131,11 +138,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cissapi_cache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cissapi_cache",
+            # Django's default of 300 entries would churn once whole API responses are cached per URL;
+            # past this many, a third of the entries are dropped (the oldest keys first).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
+        }
     }
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "cissapi")
-# Whole-response caching of the public API; `make bench` measures with API_CACHE=0 and API_CACHE=1.
+# Whole-response caching of the public API and the feeds; `make bench` measures with API_CACHE=0 and
+# API_CACHE=1. Entries are dropped the moment anything public changes or a scheduled piece goes live.
 API_CACHE = env_bool("API_CACHE", True)
+# Page counts of publication lists kept per filter in the shared cache (same invalidation), so a deep page
+# or a common search word does not count every match on every request.
+API_CACHE_COUNTS = env_bool("API_CACHE_COUNTS", True)
+# The longest a cached response or count lives (seconds), when no change or scheduled piece ends it sooner.
+API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "3600"))
 # Request counters for API throttling: Redis when there is one. Without Redis they live in each process
 # (limits then apply per worker), because counting in the database table would cost every API request
 # several SQL queries.

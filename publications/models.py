@@ -174,6 +174,14 @@ class Publication(models.Model):
                 condition=Q(status="published"),
                 name="publication_live_idx",
             ),
+            # Is piece N live, and when did it go live? Answered from the index alone, for the thousands of
+            # pieces behind an author's count, a topic filter or the related-pieces candidates.
+            models.Index(
+                fields=["id"],
+                include=["published_at"],
+                condition=Q(status="published"),
+                name="publication_live_id_idx",
+            ),
             models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
             models.Index(fields=["type", "-published_at"], name="publication_type_idx"),
             GinIndex(fields=["search_vector"], name="publication_search_idx"),

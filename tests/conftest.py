@@ -48,3 +48,10 @@ def api_get(client):
         return client.get(url, params)
 
     return get
+
+
+@pytest.fixture
+def response_cache_off(settings):
+    """The read path itself, as query-count pins measure it: no whole-response or count caching."""
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -48,5 +47,5 @@ class AuthorViewSet(PublicReadOnlyViewSet):
     )
     @action(detail=True)
     def publications(self, request: Request, slug: str) -> Response:
-        author = get_object_or_404(Author.objects.only("id"), slug=slug)
-        return self.list_page(self.get_queryset().by_author(author.id))
+        authors = Author.objects.filter(slug=slug)
+        return self.owned_list_page(authors, self.get_queryset().by_author_slugs([slug]))

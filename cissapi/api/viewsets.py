@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +33,21 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         """Filter, paginate and serialize `queryset`, noting when what is shown last changed."""
         page = self.paginate_queryset(self.filter_queryset(queryset))
         self.note_last_modified(moment for item in page for moment in self.change_times(item))
+        # The list as such (`publications`, `authors`, ...): what a new piece or author must purge.
+        self.note_surrogate_keys([str(queryset.model._meta.verbose_name_plural)])
+        self.note_surrogate_keys(key for item in page for key in self.keys_of(item))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def owned_list_page(self, owner: QuerySet, queryset: Any) -> Response:
+        """list_page of what `owner` (an author, topic, ... by slug) has; a 404 when there is no such owner.
+
+        Optimization: the owner is looked up only when the page is empty, so a list costs no query for it
+        (its pieces are filtered by the owner's slug).
+        """
+        response = self.list_page(queryset)
+        if not response.data["results"] and not owner.exists():
+            raise Http404
+        return response
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list_page(self.get_queryset())
@@ -39,6 +55,7 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         self.note_last_modified(self.change_times(instance))
+        self.note_surrogate_keys(self.keys_of(instance))
         return Response(self.get_serializer(instance).data)
 
     def change_times(self, item: Any) -> list[datetime | None]:
@@ -48,3 +65,13 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         a publication's published_at and a group's newest published piece (last_published_at) count too.
         """
         return [getattr(item, name, None) for name in ("updated_at", "published_at", "last_published_at")]
+
+    def keys_of(self, item: Any) -> list[str]:
+        """Surrogate keys of `item` for a CDN: `publication-12`, and for a publication its authors', topics'
+        and series' keys too (their pages count it)."""
+        keys = [f"{item._meta.model_name}-{item.pk}"]
+        keys += [f"author-{author['id']}" for author in getattr(item, "byline", None) or []]
+        keys += [f"topic-{topic['id']}" for topic in getattr(item, "topic_list", None) or []]
+        if getattr(item, "series_id", None):
+            keys.append(f"series-{item.series_id}")
+        return keys

@@ -82,6 +82,10 @@ class ChangePageSerializer(serializers.Serializer):
 class ChangeFeedView(ConditionalGetMixin, APIView):
     """Every public change since a cursor, oldest first, deletions and scheduled go-lives included."""
 
+    # Read under the change log's shared lock so no committed-later row is skipped; each partner walks its
+    # own cursors, so a shared cache would hold many pages that are each read about once.
+    cache_responses = False
+
     @extend_schema(
         operation_id="changes_list",
         summary="Changes to the public catalogue since a cursor",

@@ -6,9 +6,11 @@ Nothing here queries: bylines, topics and cross-posts arrive as JSON arrays anno
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,6 +20,27 @@ from publications.models import CrossPost, Publication, PublicationAuthor, Serie
 
 def _api_url(request: Any, name: str, slug: str) -> str:
     return absolute_url(request, reverse(f"v1:{name}", kwargs={"slug": slug}))
+
+
+def _datetime(value: datetime | None) -> str | None:
+    """What DRF's DateTimeField renders: ISO 8601 in the current time zone, "Z" for UTC."""
+    if not value:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _byline(entries: list[dict]) -> list[dict]:
+    return [
+        {
+            "slug": entry["slug"],
+            "name": entry["name"],
+            "honorific": entry["honorific"] or None,
+            "role": entry["role"],
+            "headline": entry["headline"] or None,
+        }
+        for entry in entries
+    ]
 
 
 class BylineSerializer(serializers.Serializer):
@@ -97,18 +120,50 @@ class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     def get_url(self, publication: Publication) -> str:
         return _api_url(self.context.get("request"), "publication-detail", publication.slug)
 
+    def to_representation(self, publication: Publication) -> dict[str, Any]:
+        # Optimization: DRF's field-by-field machinery costs about half a millisecond per item, most of a
+        # list request's Python time; this builds the same document directly. The fields declared above
+        # stay the schema, and the whole-document tests hold both to the same output.
+        document = self.represent(publication)
+        fields = self.fields
+        return {name: value for name, value in document.items() if name in fields}
+
+    def represent(self, publication: Publication) -> dict[str, Any]:
+        """Every field of the item, as the declared fields would render them."""
+        series = publication.series
+        document = {
+            "id": publication.id,
+            "uuid": str(publication.uuid),
+            "slug": publication.slug,
+            "url": self.get_url(publication),
+            "public_url": publication.public_url,
+            "type": publication.type,
+            "title": publication.title,
+            "subtitle": publication.subtitle or None,
+            "summary": publication.summary or None,
+            "language": publication.language,
+            "published_at": _datetime(publication.published_at),
+            "updated_at": _datetime(publication.updated_at),
+            "reading_minutes": publication.reading_minutes,
+            "authors": _byline(publication.byline),
+            "topics": [{"slug": topic["slug"], "name": topic["name"]} for topic in publication.topic_list],
+            "series": {"slug": series.slug, "name": series.name} if series else None,
+            "image": self.get_image(publication),
+        }
+        if hasattr(publication, "snippet"):
+            document["snippet"] = publication.snippet
+        return document
+
     @extend_schema_field(ImageSerializer(allow_null=True))
     def get_image(self, publication: Publication) -> dict | None:
         if not publication.image:
             return None
-        return ImageSerializer(
-            {
-                "url": absolute_url(self.context.get("request"), publication.image.url),
-                "caption": publication.image_caption,
-                "credit": publication.image_credit,
-                "alt": publication.image_alt,
-            }
-        ).data
+        return {
+            "url": absolute_url(self.context.get("request"), publication.image.url),
+            "caption": publication.image_caption or None,
+            "credit": publication.image_credit or None,
+            "alt": publication.image_alt or None,
+        }
 
 
 class PublicationDetailSerializer(PublicationListSerializer):
@@ -133,6 +188,47 @@ class PublicationDetailSerializer(PublicationListSerializer):
     def get_canonical_url(self, publication: Publication) -> str:
         canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
         return canonical[0] if canonical else publication.public_url
+
+    def represent(self, publication: Publication) -> dict[str, Any]:
+        request = self.context.get("request")
+        return {
+            **super().represent(publication),
+            "body": publication.body,
+            "word_count": publication.word_count,
+            "first_published_at": _datetime(publication.first_published_at),
+            "pdf": self.get_pdf(publication),
+            "doi": publication.doi or None,
+            "report_number": publication.report_number or None,
+            "volume": publication.volume or None,
+            "issue": publication.issue or None,
+            "comments_enabled": publication.comments_enabled,
+            "canonical_url": self.get_canonical_url(publication),
+            "cross_posts": [
+                {
+                    "outlet": {
+                        "slug": post["outlet"]["slug"],
+                        "name": post["outlet"]["name"],
+                        "domain": post["outlet"]["domain"],
+                        "homepage": post["outlet"]["homepage"] or None,
+                    },
+                    "url": post["url"],
+                    "relation": post["relation"],
+                    "published_on": post["published_on"],
+                    "is_canonical": post["is_canonical"],
+                }
+                for post in publication.cross_post_list
+            ],
+            "related": [
+                {
+                    "slug": item.slug,
+                    "title": item.title,
+                    "type": item.type,
+                    "published_at": _datetime(item.published_at),
+                    "url": _api_url(request, "publication-detail", item.slug),
+                }
+                for item in self.context.get("related", [])
+            ],
+        }
 
     @extend_schema_field(RelatedPublicationSerializer(many=True))
     def get_related(self, publication: Publication) -> list[dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -80,6 +79,8 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         )
         self.note_last_modified(self.change_times(publication))
         self.note_last_modified(item.published_at for item in related)
+        self.note_surrogate_keys(self.keys_of(publication))
+        self.note_surrogate_keys(f"publication-{item.pk}" for item in related)
         context = {**self.get_serializer_context(), "related": related}
         return Response(self.get_serializer(publication, context=context).data)
 
@@ -101,8 +102,8 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else self.serializer_class
 
-    def publications_of(self, owner: Any) -> PublicationQuerySet:
-        """The published pieces of `owner` (a topic, series or outlet)."""
+    def publications_of(self, slug: str) -> PublicationQuerySet:
+        """The published pieces of the topic, series or outlet `slug`."""
         raise NotImplementedError
 
     @extend_schema(
@@ -112,8 +113,7 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     )
     @action(detail=True)
     def publications(self, request: Request, slug: str) -> Response:
-        owner = get_object_or_404(self.model.objects.only("id", "slug"), slug=slug)
-        return self.list_page(self.publications_of(owner))
+        return self.owned_list_page(self.model.objects.filter(slug=slug), self.publications_of(slug))
 
 
 class TopicViewSet(CollectionViewSet):
@@ -122,8 +122,8 @@ class TopicViewSet(CollectionViewSet):
     model = Topic
     serializer_class = TopicSerializer
 
-    def publications_of(self, topic: Topic) -> PublicationQuerySet:
-        return self.get_queryset().in_topics([topic.slug])
+    def publications_of(self, slug: str) -> PublicationQuerySet:
+        return self.get_queryset().in_topics([slug])
 
 
 class SeriesViewSet(CollectionViewSet):
@@ -132,8 +132,8 @@ class SeriesViewSet(CollectionViewSet):
     model = Series
     serializer_class = SeriesSerializer
 
-    def publications_of(self, series: Series) -> PublicationQuerySet:
-        return self.get_queryset().filter(series=series)
+    def publications_of(self, slug: str) -> PublicationQuerySet:
+        return self.get_queryset().in_series([slug])
 
 
 class OutletViewSet(CollectionViewSet):
@@ -142,5 +142,5 @@ class OutletViewSet(CollectionViewSet):
     model = Outlet
     serializer_class = OutletSerializer
 
-    def publications_of(self, outlet: Outlet) -> PublicationQuerySet:
-        return self.get_queryset().cross_posted_at([outlet.slug])
+    def publications_of(self, slug: str) -> PublicationQuerySet:
+        return self.get_queryset().cross_posted_at([slug])

@@ -329,7 +329,7 @@ def test_unpublished_pieces_are_absent_from_every_surface(floor, catalogue):
     assert slugs(floor.get("/api/v1/publications/?topic=arms-control")) == on_arms
     assert "deterrence" not in " ".join(slugs(floor.get("/api/v1/publications/?q=draft OR review")))
     assert floor.get("/api/v1/authors/anum-riaz/").json()["publication_count"] == len(by_anum)
-    feed_titles = [item["title"] for item in floor.get("/feeds/publications.json").json()["items"]]
+    feed_titles = [item["title"] for item in floor.get("/feeds/json/").json()["items"]]
     assert feed_titles == [
         p.title for p in sorted(catalogue["live"], key=lambda p: p.published_at, reverse=True)
     ]

@@ -1,7 +1,8 @@
 """SQL query counts of every list and detail endpoint, pinned, and independent of page size and bylines.
 
 Optimization: related rows (bylines, topics, cross-posts, bio sections) come back as JSON array columns of
-the main query and the page count rides along as COUNT(*) OVER (), so most endpoints are one query.
+the main query. Publication lists count in a query of their own, which the shared cache keeps per filter
+(API_CACHE_COUNTS); groups (authors, topics, ...) count with COUNT(*) OVER () in their page query.
 """
 
 import pytest
@@ -21,6 +22,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_caches(settings):
+    """The read path itself; the cached paths are pinned at the end of this module."""
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = False
 
 
 def populate(publications: int, authors_each: int) -> dict:
@@ -43,21 +51,21 @@ def populate(publications: int, authors_each: int) -> dict:
 # (URL name, slug key, query string, number of queries, the queries)
 ENDPOINTS = [
     ("v1:index", None, {}, 0, "none: links only"),
-    ("v1:publication-list", None, {}, 1, "page rows with their count, bylines and topics"),
+    ("v1:publication-list", None, {}, 2, "the count; page rows with bylines and topics"),
     ("v1:publication-list", None, {"mode": "cursor"}, 1, "page rows with bylines and topics"),
     (
         "v1:publication-list",
         None,
         {"q": "publication"},
-        1,
-        "ranked page rows with count, snippets, bylines, topics",
+        2,
+        "the count; ranked page rows with snippets, bylines, topics",
     ),
     (
         "v1:publication-list",
         None,
         {"author": "lead", "topic": "t", "ordering": "title"},
-        1,
-        "filtered page rows",
+        2,
+        "the count; filtered page rows",
     ),
     (
         "v1:publication-detail",
@@ -69,16 +77,22 @@ ENDPOINTS = [
     ("v1:author-list", None, {}, 1, "page rows with their count and published counts"),
     ("v1:author-list", None, {"q": "numbr"}, 1, "matching page rows with count"),
     ("v1:author-detail", "lead", {}, 1, "the author with every bio section and published count"),
-    ("v1:author-publications", "lead", {}, 2, "the author exists; page rows with count, bylines, topics"),
+    (
+        "v1:author-publications",
+        "lead",
+        {},
+        2,
+        "the count; page rows (the author only if the page is empty)",
+    ),
     ("v1:topic-list", None, {}, 1, "page rows with their count and published counts"),
     ("v1:topic-detail", "t", {}, 1, "the topic with its published count"),
-    ("v1:topic-publications", "t", {}, 2, "the topic exists; page rows with count, bylines, topics"),
+    ("v1:topic-publications", "t", {}, 2, "the count; page rows (the topic only if the page is empty)"),
     ("v1:series-list", None, {}, 1, "page rows with their count and published counts"),
     ("v1:series-detail", "s", {}, 1, "the series with its published count"),
-    ("v1:series-publications", "s", {}, 2, "the series exists; page rows with count, bylines, topics"),
+    ("v1:series-publications", "s", {}, 2, "the count; page rows (the series only if the page is empty)"),
     ("v1:outlet-list", None, {}, 1, "page rows with their count and published counts"),
     ("v1:outlet-detail", "o", {}, 1, "the outlet with its published count"),
-    ("v1:outlet-publications", "o", {}, 2, "the outlet exists; page rows with count, bylines, topics"),
+    ("v1:outlet-publications", "o", {}, 2, "the count; page rows (the outlet only if the page is empty)"),
 ]
 
 
@@ -104,3 +118,42 @@ def test_query_count_is_fixed_whatever_the_page_size_and_bylines(
         response = client.get(url, {**params, "page_size": page_size})
 
     assert response.status_code == 200, response.content
+
+
+# --- The cached paths (the production defaults) -------------------------------------------------------
+def test_a_publication_list_whose_count_is_cached_costs_two_queries(
+    client, settings, django_assert_num_queries
+):
+    settings.API_CACHE_COUNTS = True
+    populate(6, 2)
+    url = reverse("v1:author-publications", kwargs={"slug": "lead"})
+    client.get(url, {"page": 2, "page_size": 2})  # counts the author's pieces once
+
+    # The catalogue generation with the cached count (one read of the cache); the page rows. Another page
+    # of the same filter too.
+    with django_assert_num_queries(2):
+        response = client.get(url, {"page": 3, "page_size": 2})
+
+    assert response.json()["count"] == 6
+
+
+@pytest.mark.parametrize(
+    ("name", "slug_key"),
+    [
+        ("v1:publication-list", None),
+        ("v1:publication-detail", "publication"),
+        ("v1:author-detail", "lead"),
+        ("v1:author-publications", "lead"),
+        ("v1:topic-list", None),
+    ],
+)
+def test_a_cached_response_costs_one_query(client, settings, django_assert_num_queries, name, slug_key):
+    settings.API_CACHE = True
+    slug = populate(3, 2).get(slug_key, slug_key)
+    url = reverse(name, kwargs={"slug": slug} if slug else None)
+    first = client.get(url)
+
+    with django_assert_num_queries(1):  # the catalogue generation with the cached response
+        again = client.get(url)
+
+    assert again.content == first.content

@@ -306,14 +306,15 @@ def test_unpublishing_an_older_piece_moves_etag_and_last_modified(client, piece)
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
+def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, settings, count):
+    settings.API_CACHE = False  # the feed itself; a cached one costs one (see cissapi.api.caching)
     author = AuthorFactory()
     for _ in range(count):
         PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[TopicFactory()])
 
-    # 1 author by slug, 2 latest effective change, 3 publications (with series), 4 authorships+authors,
-    # 5 topics, 6 cross-posts
-    with django_assert_num_queries(6):
+    # 1 author by slug, 2 latest effective change, 3 publications with series, bylines, topics and
+    # cross-posts (JSON array columns)
+    with django_assert_num_queries(3):
         response = client.get(f"/feeds/authors/{author.slug}/atom/")
 
     assert len(feedparser.parse(response.content).entries) == count

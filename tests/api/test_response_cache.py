@@ -1,0 +1,286 @@
+"""Whole-response caching (settings.API_CACHE): every kind of edit shows at once, scheduled pieces appear at
+their time with the cache warm and no job, nothing unpublished is served from it, and each response names
+what it shows in Surrogate-Key and Cache-Tag."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from cissapi.api.caching import current_generation
+from publications.services import publication_publish, publication_unpublish
+from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("v1:publication-list")
+FEED = "/feeds/json/"
+
+
+@pytest.fixture(autouse=True)
+def api_cache(settings):
+    settings.API_CACHE = True
+    settings.API_CACHE_COUNTS = True
+
+
+@pytest.fixture
+def author():
+    return AuthorFactory(slug="anum-riaz", name="Anum Riaz", short_bio="Writes on arms control.")
+
+
+@pytest.fixture
+def topic():
+    return TopicFactory(slug="arms-control", name="Arms Control")
+
+
+@pytest.fixture
+def piece(author, topic):
+    return PublicationFactory(published=True, title="Deterrence today", authors=[author], topics=[topic])
+
+
+def detail_url(publication) -> str:
+    return reverse("v1:publication-detail", kwargs={"slug": publication.slug})
+
+
+def titles(client, url: str = LIST) -> list[str]:
+    return [item["title"] for item in client.get(url).json()["results"]]
+
+
+def feed_titles(client) -> list[str]:
+    return [item["title"] for item in client.get(FEED).json()["items"]]
+
+
+def test_a_repeated_request_is_answered_from_the_cache(client, piece, django_assert_num_queries):
+    first = client.get(LIST)
+
+    with django_assert_num_queries(1):  # the catalogue generation with the cached response
+        again = client.get(LIST)
+
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_the_query_string_is_part_of_the_key(client, piece):
+    PublicationFactory(published=True, title="Second piece")
+
+    assert len(client.get(LIST, {"page_size": 1}).json()["results"]) == 1
+    assert len(client.get(LIST, {"page_size": 2}).json()["results"]) == 2
+
+
+def test_publishing_shows_at_once_on_lists_and_feeds(client, piece):
+    draft = PublicationFactory(title="Fresh analysis")
+    assert titles(client) == ["Deterrence today"]
+    assert feed_titles(client) == ["Deterrence today"]
+
+    publication_publish(publication=draft)
+
+    assert titles(client) == ["Fresh analysis", "Deterrence today"]
+    assert feed_titles(client) == ["Fresh analysis", "Deterrence today"]
+    assert client.get(detail_url(draft)).status_code == 200
+
+
+def test_an_edit_shows_at_once(client, piece):
+    assert client.get(detail_url(piece)).json()["title"] == "Deterrence today"
+    assert titles(client) == ["Deterrence today"]
+
+    piece.title = "Deterrence tomorrow"
+    piece.save()
+
+    assert client.get(detail_url(piece)).json()["title"] == "Deterrence tomorrow"
+    assert titles(client) == ["Deterrence tomorrow"]
+
+
+def test_unpublishing_takes_the_piece_off_cached_lists_details_and_feeds(client, piece, author):
+    author_publications = reverse("v1:author-publications", kwargs={"slug": author.slug})
+    assert client.get(detail_url(piece)).status_code == 200
+    assert titles(client, author_publications) == ["Deterrence today"]
+    assert feed_titles(client) == ["Deterrence today"]
+
+    publication_unpublish(publication=piece)
+
+    assert client.get(detail_url(piece)).status_code == 404
+    assert titles(client) == []
+    assert client.get(author_publications).json()["count"] == 0
+    assert feed_titles(client) == []
+
+
+def test_deleting_takes_the_piece_off_cached_responses(client, piece):
+    url = detail_url(piece)
+    assert client.get(url).status_code == 200
+    assert titles(client) == ["Deterrence today"]
+
+    piece.delete()
+
+    assert client.get(url).status_code == 404
+    assert titles(client) == []
+
+
+def test_an_author_bio_edit_shows_at_once(client, piece, author):
+    url = reverse("v1:author-detail", kwargs={"slug": author.slug})
+    assert client.get(url).json()["short_bio"] == "Writes on arms control."
+
+    author.short_bio = "Writes on space security."
+    author.headline = "Director"
+    author.save()
+
+    assert client.get(url).json()["short_bio"] == "Writes on space security."
+    assert client.get(LIST).json()["results"][0]["authors"][0]["headline"] == "Director"
+
+
+def test_renaming_a_topic_or_series_shows_at_once(client, piece, topic):
+    series = SeriesFactory(name="CISS Insight")
+    piece.series = series
+    piece.save()
+    topics = client.get(detail_url(piece)).json()["topics"]
+    assert topics == [{"slug": "arms-control", "name": "Arms Control"}]
+    assert client.get(LIST).json()["results"][0]["series"]["name"] == "CISS Insight"
+
+    topic.name = "Arms Control and Disarmament"
+    topic.save()
+    series.name = "Strategic Studies"
+    series.save()
+
+    assert client.get(detail_url(piece)).json()["topics"][0]["name"] == "Arms Control and Disarmament"
+    assert client.get(LIST).json()["results"][0]["series"]["name"] == "Strategic Studies"
+
+
+def test_authorship_and_topic_changes_show_at_once(client, piece):
+    assert [a["slug"] for a in client.get(LIST).json()["results"][0]["authors"]] == ["anum-riaz"]
+
+    piece.authors.add(AuthorFactory(slug="bilal-zubair"), through_defaults={"position": 1})
+    piece.topics.add(TopicFactory(slug="space", name="Space"))
+
+    item = client.get(LIST).json()["results"][0]
+    assert [a["slug"] for a in item["authors"]] == ["anum-riaz", "bilal-zubair"]
+    assert [t["slug"] for t in item["topics"]] == ["arms-control", "space"]
+
+
+def test_a_scheduled_piece_appears_at_its_time_with_the_cache_warm_and_no_job(client, piece):
+    scheduled = PublicationFactory(scheduled=True, title="Tomorrow's brief")
+    assert titles(client) == ["Deterrence today"]
+    assert feed_titles(client) == ["Deterrence today"]
+    assert client.get(detail_url(scheduled)).status_code == 404
+    # Nothing cached may outlive the moment the piece goes live.
+    assert current_generation().ends_at == scheduled.published_at.timestamp()
+
+    with time_machine.travel(scheduled.published_at - dt.timedelta(seconds=1)):
+        assert titles(client) == ["Deterrence today"]
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=1)):
+        assert titles(client) == ["Tomorrow's brief", "Deterrence today"]
+        assert client.get(LIST).json()["count"] == 2
+        assert feed_titles(client) == ["Tomorrow's brief", "Deterrence today"]
+        assert client.get(detail_url(scheduled)).status_code == 200
+
+
+def test_cache_entries_live_no_longer_than_the_next_scheduled_piece(piece):
+    scheduled = PublicationFactory(scheduled=True, published_at=timezone.now() + dt.timedelta(minutes=10))
+
+    generation = current_generation()
+
+    assert generation.ends_at == scheduled.published_at.timestamp()
+    assert 590 <= generation.timeout(3600) <= 600
+
+
+def test_nothing_unpublished_is_served_from_a_warm_cache(client, piece, author):
+    hidden = [
+        PublicationFactory(title="Draft deterrence", authors=[author]),
+        PublicationFactory(in_review=True, title="Deterrence in review", authors=[author]),
+        PublicationFactory(scheduled=True, title="Scheduled deterrence", authors=[author]),
+    ]
+    urls = [
+        LIST,
+        f"{LIST}?q=deterrence",
+        reverse("v1:author-publications", kwargs={"slug": author.slug}),
+        FEED,
+    ]
+    for _ in range(2):  # the second round is answered from the cache
+        for url in urls:
+            assert "Deterrence today" in client.get(url).content.decode()
+            for publication in hidden:
+                assert publication.title not in client.get(url).content.decode(), url
+        for publication in hidden:
+            assert client.get(detail_url(publication)).status_code == 404
+
+
+def test_cached_responses_still_answer_304(client, piece, django_assert_num_queries):
+    for url in (LIST, detail_url(piece), FEED):
+        first = client.get(url)
+
+        with django_assert_num_queries(1):  # the catalogue generation with the cached response
+            revalidated = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+        assert revalidated.status_code == 304, url
+        assert revalidated.content == b""
+    cached = client.get(LIST)
+    assert client.get(LIST, HTTP_IF_MODIFIED_SINCE=cached["Last-Modified"]).status_code == 304
+
+
+def test_errors_are_never_cached(client):
+    scheduled = PublicationFactory(scheduled=True)
+    assert client.get(detail_url(scheduled)).status_code == 404
+    assert client.get(LIST, {"page_size": 0}).status_code == 400
+
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=1)):
+        assert client.get(detail_url(scheduled)).status_code == 200
+
+
+def test_responses_name_the_publications_and_authors_they_show(client, piece, author, topic):
+    other = PublicationFactory(published=True, authors=[AuthorFactory()], topics=[topic])
+    second_author = other.authors.get()
+
+    listing = client.get(LIST)
+    detail = client.get(detail_url(piece))
+    bio = client.get(reverse("v1:author-detail", kwargs={"slug": author.slug}))
+
+    assert set(listing["Surrogate-Key"].split(" ")) == {
+        "catalogue",
+        "publications",
+        f"publication-{piece.pk}",
+        f"publication-{other.pk}",
+        f"author-{author.pk}",
+        f"author-{second_author.pk}",
+        f"topic-{topic.pk}",
+    }
+    # The piece, its author and topic, and the related piece it links to.
+    assert set(detail["Surrogate-Key"].split(" ")) == {
+        "catalogue",
+        f"publication-{piece.pk}",
+        f"author-{author.pk}",
+        f"topic-{topic.pk}",
+        f"publication-{other.pk}",
+    }
+    assert bio["Surrogate-Key"] == f"catalogue author-{author.pk}"
+    for response in (listing, detail, bio):
+        assert response["Cache-Tag"].split(",") == response["Surrogate-Key"].split(" ")
+
+
+def test_a_cached_response_keeps_its_surrogate_keys(client, piece, author):
+    first = client.get(detail_url(piece))
+
+    again = client.get(detail_url(piece))
+
+    assert again["Surrogate-Key"] == first["Surrogate-Key"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+    assert again["Cache-Control"] == first["Cache-Control"]
+
+
+def test_the_change_feed_is_not_cached(client, piece):
+    url = "/api/v1/changes/"
+    first = client.get(url)
+    piece.title = "Renamed"
+    piece.save()
+
+    assert client.get(url).content != first.content
+    # A CDN in front may still keep it for max-age; purging the catalogue key purges it too.
+    assert first["Surrogate-Key"].split() == ["catalogue"]
+
+
+def test_with_the_cache_off_nothing_is_stored(client, piece, settings, django_assert_num_queries):
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = False
+    client.get(detail_url(piece))
+
+    with django_assert_num_queries(2):  # the piece; its related pieces — no cache lookups
+        client.get(detail_url(piece))
