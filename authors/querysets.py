@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
 from django.db.models import (
@@ -18,6 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.db.models.query import ModelIterable
 from django.utils.dateparse import parse_datetime
@@ -86,16 +86,17 @@ class _BioIterable(ModelIterable):
             yield author
 
 
-# Optimization: the bio's JSON array columns are built once per process (Django copies an expression into each
-# query that uses it, so one instance serves all).
+# Optimization: the bio's JSON array columns are built and compiled once per process (see json_array; Django
+# copies an expression into each query that uses it, so one instance serves all).
 @functools.cache
-def _bio_columns() -> dict[str, ArraySubquery]:
-    from authors.models import AuthorLink, Education, Position, Work
+def _bio_columns() -> dict[str, RawSQL]:
+    from authors.models import Author, AuthorLink, Education, Position, Work
     from publications.models import Outlet, Topic
 
     mine = {"author": OuterRef("pk")}
     return {
         "position_list": json_array(
+            Author,
             Position.objects.filter(**mine).order_by("position", "id"),
             title="title",
             organization="organization",
@@ -104,6 +105,7 @@ def _bio_columns() -> dict[str, ArraySubquery]:
             is_current="is_current",
         ),
         "education_list": json_array(
+            Author,
             Education.objects.filter(**mine).order_by("position", "id"),
             degree="degree",
             field="field",
@@ -112,6 +114,7 @@ def _bio_columns() -> dict[str, ArraySubquery]:
             year="year",
         ),
         "work_list": json_array(
+            Author,
             Work.objects.filter(**mine).order_by("position", "-year", "id"),
             kind="kind",
             title="title",
@@ -121,17 +124,20 @@ def _bio_columns() -> dict[str, ArraySubquery]:
             url="url",
         ),
         "link_list": json_array(
+            Author,
             AuthorLink.objects.filter(**mine).order_by("position", "id"),
             kind="kind",
             url="url",
             handle="handle",
         ),
         "interest_list": json_array(
+            Author,
             Topic.objects.filter(interested_authors=OuterRef("pk")).order_by("name"),
             slug="slug",
             name="name",
         ),
         "outlet_list": json_array(
+            Author,
             Outlet.objects.filter(authors=OuterRef("pk")).order_by("name"),
             slug="slug",
             name="name",
