@@ -153,7 +153,7 @@ class PublicationFeed(Feed):
         canonical = next((post for post in publication.cross_post_list if post["is_canonical"]), None)
         return {
             "authors": [
-                {"name": author["name"], "url": Author(slug=author["slug"]).public_url}
+                {"name": author["name"], "url": Author.public_url_of(author["slug"])}
                 for author in publication.byline
             ],
             "summary_text": publication.summary,
