@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
@@ -25,6 +27,9 @@ from django.utils.dateparse import parse_datetime
 from cissapi.json_arrays import json_array
 from cissapi.text import fold_accents
 from publications.querysets import published_q_via
+
+if TYPE_CHECKING:
+    from authors.models import Author
 
 # Word similarity from which a name counts as a match for a misspelt query ("ahmed" finds "Ahmad").
 NAME_SIMILARITY_THRESHOLD = 0.3
@@ -78,7 +83,7 @@ class AuthorQuerySet(models.QuerySet):
 class _BioIterable(ModelIterable):
     """Authors with `publication_stats` unpacked into the attributes with_publication_count() annotates."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Author]:
         for author in super().__iter__():
             stats = author.__dict__.pop("publication_stats")
             author.publication_count = stats["count"]
