@@ -73,7 +73,15 @@ class Author(models.Model):
 
     @property
     def public_url(self) -> str:
-        return f"{settings.SITE_URL}{self.get_absolute_url()}"
+        return self.public_url_of(self.slug)
+
+    @staticmethod
+    def public_url_of(slug: str) -> str:
+        """The public page of the author with this slug, for bylines that are JSON rather than Authors.
+
+        Optimization: building an Author just for its URL costs ~10 us; a feed has a hundred bylines.
+        """
+        return f"{settings.SITE_URL}/authors/{slug}/"
 
     @property
     def display_name(self) -> str:

@@ -108,7 +108,7 @@ class PublicationFeed(Feed):
 
     def items(self, scope: FeedScope) -> list[FeedEntry]:
         # Optimization: bylines, topics and cross-posts as JSON array columns of the one items query.
-        publications = self.publications(scope).with_detail().order_by("-published_at", "-id")
+        publications = self.publications(scope).with_feed(full=scope.full).order_by("-published_at", "-id")
         return [FeedEntry(publication, scope) for publication in publications[:FEED_LENGTH]]
 
     def item_title(self, entry: FeedEntry) -> str:
@@ -153,7 +153,7 @@ class PublicationFeed(Feed):
         canonical = next((post for post in publication.cross_post_list if post["is_canonical"]), None)
         return {
             "authors": [
-                {"name": author["name"], "url": Author(slug=author["slug"]).public_url}
+                {"name": author["name"], "url": Author.public_url_of(author["slug"])}
                 for author in publication.byline
             ],
             "summary_text": publication.summary,

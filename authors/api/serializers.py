@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -80,3 +82,70 @@ class AuthorDetailSerializer(AuthorListSerializer):
     def get_publications_url(self, author: Author) -> str:
         path = reverse("v1:author-publications", kwargs={"slug": author.slug})
         return absolute_url(self.context.get("request"), path)
+
+    def to_representation(self, author: Author) -> dict[str, Any]:
+        # Optimization: DRF's field-by-field machinery over the nested lists is a tenth of a bio request;
+        # this builds the same document directly (as PublicationListSerializer does). The fields declared
+        # above stay the schema, and the whole-document test holds both to the same output.
+        return {
+            "slug": author.slug,
+            "name": author.name,
+            "honorific": author.honorific or None,
+            "display_name": author.display_name,
+            "headline": author.headline or None,
+            "photo": self.get_photo(author),
+            "kind": author.kind,
+            "affiliation": author.affiliation,
+            "url": self.get_url(author),
+            "public_url": author.public_url,
+            "publication_count": author.publication_count,
+            "short_bio": author.short_bio or None,
+            "bio": author.bio or None,
+            # Key by key: the arrays are jsonb, whose objects do not keep their keys' order.
+            "positions": [
+                {
+                    "title": position["title"],
+                    "organization": position["organization"] or None,
+                    "start_year": position["start_year"],
+                    "end_year": position["end_year"],
+                    "is_current": position["is_current"],
+                }
+                for position in author.position_list
+            ],
+            "education": [
+                {
+                    "degree": entry["degree"],
+                    "field": entry["field"] or None,
+                    "institution": entry["institution"],
+                    "status": entry["status"],
+                    "year": entry["year"],
+                }
+                for entry in author.education_list
+            ],
+            "works": [
+                {
+                    "kind": work["kind"],
+                    "title": work["title"],
+                    "publisher": work["publisher"] or None,
+                    "year": work["year"],
+                    "isbn": work["isbn"] or None,
+                    "url": work["url"] or None,
+                }
+                for work in author.work_list
+            ],
+            "links": [
+                {"kind": link["kind"], "url": link["url"], "handle": link["handle"] or None}
+                for link in author.link_list
+            ],
+            "interests": [{"slug": topic["slug"], "name": topic["name"]} for topic in author.interest_list],
+            "outlets": [
+                {
+                    "slug": outlet["slug"],
+                    "name": outlet["name"],
+                    "domain": outlet["domain"],
+                    "homepage": outlet["homepage"] or None,
+                }
+                for outlet in author.outlet_list
+            ],
+            "publications_url": self.get_publications_url(author),
+        }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.serializers import Serializer
 from authors.api.filters import AuthorFilterSet
 from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
 from authors.models import Author
+from cissapi.api.filters import FilterBackend
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 from publications.api.filters import PublicationFilterSet
 from publications.api.serializers import PublicationListSerializer
@@ -23,7 +23,7 @@ from publications.models import Publication
 class AuthorViewSet(PublicReadOnlyViewSet):
     """Author bios (every author, whether or not anything of theirs is published yet)."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     @property
     def filterset_class(self) -> type:

@@ -11,11 +11,15 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cissapi.api.serializers import BlankAsNullCharField, SparseFieldsMixin, absolute_url
 from publications.models import CrossPost, Publication, PublicationAuthor, Series
+
+# Stands for the slug while a publication's URL is built once per response (see PublicationListSerializer).
+_SLUG_PLACEHOLDER = "slug-placeholder"
 
 
 def _api_url(request: Any, name: str, slug: str) -> str:
@@ -118,7 +122,15 @@ class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     snippet = serializers.CharField(required=False)
 
     def get_url(self, publication: Publication) -> str:
-        return _api_url(self.context.get("request"), "publication-detail", publication.slug)
+        before, _, after = self._detail_url_around_slug
+        return f"{before}{publication.slug}{after}"
+
+    @cached_property
+    def _detail_url_around_slug(self) -> tuple[str, str, str]:
+        # Optimization: reverse() and build_absolute_uri() once per response, not once per item (a tenth of
+        # a list's serializing time). The slug is the URL's last variable part, and slugs need no quoting.
+        url = _api_url(self.context.get("request"), "publication-detail", _SLUG_PLACEHOLDER)
+        return url.rpartition(_SLUG_PLACEHOLDER)
 
     def to_representation(self, publication: Publication) -> dict[str, Any]:
         # Optimization: DRF's field-by-field machinery costs about half a millisecond per item, most of a

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from cissapi.api.filters import FilterBackend
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 from publications.api.filters import PublicationFilterSet
@@ -44,7 +44,7 @@ LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
 class PublicationPagesMixin:
     """Publication lists shared by every resource that has some (topics, series, outlets, authors)."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
 
     @property
     def filterset_class(self) -> type[PublicationFilterSet] | None:
