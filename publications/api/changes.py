@@ -93,8 +93,9 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
         responses={200: ChangePageSerializer},
     )
     def get(self, request: Request) -> Response:
-        # An empty value means "not given", as for every filter of the API.
-        given = {name: value for name, value in request.query_params.items() if value != ""}
+        # An empty value means "not given", as for every filter of the API; so does one of only whitespace
+        # (the serializer's fields strip it, and "" would then be refused as blank).
+        given = {name: value for name, value in request.query_params.items() if value.strip()}
         query = ChangeQuerySerializer(data=given)
         query.is_valid(raise_exception=True)
         page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
