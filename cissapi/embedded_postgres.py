@@ -6,6 +6,7 @@ server, gunicorn workers and the test suite all share one server whose data live
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -27,11 +28,29 @@ def start(data_dir: Path, database: str = DEFAULT_DATABASE) -> dict[str, str]:
         import pgserver
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    repair_handle_list(data_dir)
     # cleanup_mode=None: the server outlives this process so the next command reuses it in milliseconds.
     server = pgserver.get_server(data_dir, cleanup_mode=None)
     socket_dir = str(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir, database)
     return {"NAME": database, "USER": "postgres", "PASSWORD": "", "HOST": socket_dir, "PORT": ""}
+
+
+def repair_handle_list(data_dir: Path) -> None:
+    """Reset pgserver's list of attached processes when a killed process left it half-written.
+
+    pgserver rewrites `.handle_pids.json` in place as processes attach and exit; a process killed
+    mid-write (Ctrl-C on `make run`) leaves it empty and every later start fails on it. The list only
+    decides when the last process stops the server, which ours never does (cleanup_mode=None).
+    """
+    handles = data_dir / ".handle_pids.json"
+    try:
+        json.loads(handles.read_text())
+    except FileNotFoundError:
+        return
+    except ValueError:
+        logger.warning("resetting %s, left half-written by a killed process", handles)
+        handles.write_text("[]")
 
 
 def _ensure_database(socket_dir: str, database: str) -> None:
