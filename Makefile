@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# ensure_admin prints the login URL with this port, including when it is given as `make run PORT=...`.
-export PORT
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install migrate seed bench clean-db
@@ -26,7 +24,7 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_admin --port $(PORT)
 	@# The webhook worker runs beside the server and stops with it (Ctrl-C or the server exiting).
 	$(PY) manage.py procrastinate worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

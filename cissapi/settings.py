@@ -38,6 +38,12 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+# --- The first admin account (manage.py ensure_admin, run by make run) --------------------------------------
+# Without ADMIN_PASSWORD a password is generated once and kept in var/admin_password.
+ADMIN_USERNAME = os.environ.get("ADMIN_USERNAME", "admin")
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "")
+
 # --- Core -------------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()

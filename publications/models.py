@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Deferrable, Q
+from django.utils import timezone
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
 from publications.querysets import (
@@ -212,8 +213,6 @@ class Publication(models.Model):
 
     @property
     def is_scheduled(self) -> bool:
-        from django.utils import timezone
-
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
@@ -222,8 +221,6 @@ class Publication(models.Model):
 
     @property
     def is_live(self) -> bool:
-        from django.utils import timezone
-
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from django.conf import settings
@@ -15,17 +14,20 @@ class Command(BaseCommand):
         "Create an admin user (ADMIN_USERNAME / ADMIN_PASSWORD, or a generated password) and print the login."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", default="8000", help="Port the printed login URL names.")
+
     def handle(self, *args, **options) -> None:
-        username = os.environ.get("ADMIN_USERNAME", "admin")
-        password = os.environ.get("ADMIN_PASSWORD") or self._local_password()
+        username = settings.ADMIN_USERNAME
+        password = settings.ADMIN_PASSWORD or self._local_password()
         users = get_user_model().objects
         user = users.filter(username=username).first()
         if user is None:
-            users.create_superuser(username, os.environ.get("ADMIN_EMAIL", ""), password)
-        elif os.environ.get("ADMIN_PASSWORD") and not user.check_password(password):
+            users.create_superuser(username, settings.ADMIN_EMAIL, password)
+        elif settings.ADMIN_PASSWORD and not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
-        port = os.environ.get("PORT", "8000")
+        port = options["port"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n  Admin: http://127.0.0.1:{port}/admin/   user: {username}   password: {password}\n"
