@@ -65,7 +65,9 @@ class Receiver:
 def run_worker() -> None:
     """Run the real worker until the webhook queue is drained."""
     worker_app = app.with_connector(app.connector.get_worker_connector())
-    worker_app.run_worker(queues=["webhooks"], wait=False, install_signal_handlers=False, listen_notify=False)
+    worker_app.run_worker(
+        queues=["webhooks", "webhook-scan"], wait=False, install_signal_handlers=False, listen_notify=False
+    )
 
 
 def verify(secret: str, headers, body: bytes) -> bool:
@@ -85,6 +87,13 @@ def end_worker_connections(django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def local_receivers(settings):
+    # The receivers of these tests listen on http://127.0.0.1, which production refuses (see test_ssrf).
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 
 @pytest.fixture
@@ -150,7 +159,8 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_resent(fast_r
         run_worker()
         delivery = WebhookDelivery.objects.get()
         assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 4, 500)
-        assert delivery.last_response == "temporarily broken"
+        # A failing answer's body is not kept (it could be anything the receiver's network holds).
+        assert delivery.last_response == "HTTP 500"
 
         queue_deliveries(webhook_resend(deliveries=[delivery]))
         run_worker()
