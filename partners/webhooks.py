@@ -216,6 +216,9 @@ def _post(url: str, *, body: bytes, headers: dict[str, str]) -> _Outcome:
             raise TimeoutError
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
+        if expired.is_set():
+            # Cut mid-headers, http.client sees the end of the headers: the answer is incomplete.
+            raise TimeoutError
         status = response.status
         if 200 <= status < 300:
             try:
