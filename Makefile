@@ -25,8 +25,9 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py ensure_admin --port $(PORT)
-	@# The webhook worker runs beside the server and stops with it (Ctrl-C or the server exiting).
-	$(PY) manage.py procrastinate worker & worker=$$!; \
+	@# The webhook worker runs beside the server and stops with it (Ctrl-C or the server exiting);
+	@# webhook_worker restarts it with backoff whenever it dies (a database blip, a crash).
+	$(PY) manage.py webhook_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	SERVE_MEDIA=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

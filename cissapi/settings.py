@@ -265,6 +265,18 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 
+# --- Webhook safety and the worker (issue #9) ------------------------------------------------------------
+# Receivers must be public https URLs; plain http and private/loopback addresses only for development and
+# tests (a receiver on 127.0.0.1), never in production: they would let a webhook reach internal services.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP")
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS")
+# The whole of one attempt (connect, send, answer), however slowly a receiver trickles bytes.
+WEBHOOK_DEADLINE_SECONDS = float(os.environ.get("WEBHOOK_DEADLINE_SECONDS", "20"))
+# Deliveries the worker sends at once, so one slow receiver cannot hold up the others.
+WEBHOOK_WORKER_CONCURRENCY = int(os.environ.get("WEBHOOK_WORKER_CONCURRENCY", "4"))
+# Finished worker jobs and delivery log rows older than this are deleted every night.
+WEBHOOK_LOG_RETENTION_DAYS = int(os.environ.get("WEBHOOK_LOG_RETENTION_DAYS", "90"))
+
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

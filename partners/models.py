@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+from partners.targets import UnsafeTarget, parse_target, resolve_public
 from publications.models import Publication
 
 
@@ -119,11 +120,21 @@ def all_webhook_events() -> list[str]:
     return list(WebhookEvent.values)
 
 
+def validate_webhook_url(url: str) -> None:
+    """A public https URL (see partners.targets); each attempt checks the address again when it connects."""
+    try:
+        resolve_public(parse_target(url))
+    except UnsafeTarget as error:
+        raise ValidationError(str(error)) from error
+    except OSError as error:
+        raise ValidationError(f"The host does not resolve ({error}).") from error
+
+
 class WebhookSubscription(models.Model):
     """A partner's URL that receives signed POSTs when publications change."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="webhooks")
-    url = models.URLField("URL", max_length=500)
+    url = models.URLField("URL", max_length=500, validators=[validate_webhook_url])
     # Kept in clear: signing needs it. Shown to editors so they can pass it to the partner.
     secret = models.CharField(max_length=100, default=generate_webhook_secret)
     events = ArrayField(models.CharField(max_length=20, choices=WebhookEvent), default=all_webhook_events)
@@ -146,6 +157,11 @@ class WebhookSubscription(models.Model):
     def __str__(self) -> str:
         return f"{self.partner}: {self.url}"
 
+    def save(self, *args, **kwargs) -> None:
+        # Every way of saving (admin, shell, a service) gets the URL check, not only forms.
+        validate_webhook_url(self.url)
+        super().save(*args, **kwargs)
+
 
 class WebhookDelivery(models.Model):
     """One event for one subscription: its frozen body and how sending it went."""
@@ -155,6 +171,8 @@ class WebhookDelivery(models.Model):
         RETRYING = "retrying", "Retrying"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        # Not sent because its webhook was deactivated meanwhile.
+        CANCELLED = "cancelled", "Cancelled"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")

@@ -13,24 +13,33 @@ Each POST carries the JSON body and these headers:
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
+import http.client
 import json
+import socket
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from partners.models import WebhookCursor, WebhookDelivery, WebhookEvent, WebhookSubscription
+from partners.targets import UnsafeTarget, parse_target, resolve_public
 from publications.changelog import changelog_read_barrier
 from publications.models import Publication, PublicationChange
 
 SCAN_BATCH = 500
 RESPONSE_EXCERPT = 1000
+LOCATION_EXCERPT = 300
+Status = WebhookDelivery.Status
+# A delivery in one of these states is not sent again unless an editor resends it.
+FINISHED = {Status.DELIVERED, Status.CANCELLED}
 EVENT_FOR_KIND = {
     PublicationChange.Kind.PUBLISHED: WebhookEvent.PUBLISHED,
     PublicationChange.Kind.UPDATED: WebhookEvent.UPDATED,
@@ -41,7 +50,7 @@ EVENT_FOR_KIND = {
 
 
 class WebhookDeliveryError(Exception):
-    """An attempt failed (error status, timeout, refused connection); the worker retries it."""
+    """An attempt failed (error status, redirect, timeout, refused connection); the worker retries it."""
 
 
 def sign(*, secret: str, timestamp: str, body: str) -> str:
@@ -136,50 +145,135 @@ def _body(change: PublicationChange, event: str, publication: Publication | None
 def webhook_attempt(*, delivery_id: int, final: bool) -> None:
     """POST a delivery once and log the outcome; raise WebhookDeliveryError to be retried unless `final`."""
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status == WebhookDelivery.Status.DELIVERED:
+    if delivery is None or delivery.status in FINISHED:
+        return
+    if not delivery.subscription.is_active:
+        # Deactivating a webhook stops its queued deliveries and retries alike, visibly in the log.
+        delivery.status, delivery.last_response = Status.CANCELLED, "Not sent: the webhook was deactivated."
+        delivery.save(update_fields=["status", "last_response"])
         return
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        delivery.subscription.url,
-        data=delivery.body.encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "cissapi-webhooks/1",
-            "X-CISS-Event": delivery.event,
-            "X-CISS-Delivery": str(delivery.uuid),
-            "X-CISS-Timestamp": timestamp,
-            "X-CISS-Signature": sign(
-                secret=delivery.subscription.secret, timestamp=timestamp, body=delivery.body
-            ),
-        },
-    )
-    error: str | None = None
-    status_code: int | None = None
-    excerpt = ""
-    try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            status_code = response.status
-            excerpt = response.read(RESPONSE_EXCERPT).decode(errors="replace")
-    except urllib.error.HTTPError as http_error:
-        status_code = http_error.code
-        excerpt = http_error.read(RESPONSE_EXCERPT).decode(errors="replace")
-        error = f"HTTP {http_error.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as network_error:
-        excerpt = error = f"{type(network_error).__name__}: {network_error}"
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "cissapi-webhooks/1",
+        "X-CISS-Event": delivery.event,
+        "X-CISS-Delivery": str(delivery.uuid),
+        "X-CISS-Timestamp": timestamp,
+        "X-CISS-Signature": sign(
+            secret=delivery.subscription.secret, timestamp=timestamp, body=delivery.body
+        ),
+    }
+    outcome = _post(delivery.subscription.url, body=delivery.body.encode(), headers=headers)
 
     now = timezone.now()
     delivery.attempts += 1
     delivery.last_attempt_at = now
-    delivery.last_status_code = status_code
-    delivery.last_response = excerpt[:RESPONSE_EXCERPT]
-    if error is None:
-        delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, now
+    delivery.last_status_code = outcome.status_code
+    delivery.last_response = outcome.response[:RESPONSE_EXCERPT]
+    if outcome.error is None:
+        delivery.status, delivery.delivered_at = Status.DELIVERED, now
     else:
-        delivery.status = WebhookDelivery.Status.FAILED if final else WebhookDelivery.Status.RETRYING
+        # An address refused as unsafe stays refused: no point retrying it for an hour.
+        give_up = final or outcome.unsafe
+        delivery.status = Status.FAILED if give_up else Status.RETRYING
     delivery.save()
-    if error is not None and not final:
-        raise WebhookDeliveryError(f"delivery {delivery.uuid}: {error}")
+    if outcome.error is not None and delivery.status != Status.FAILED:
+        raise WebhookDeliveryError(f"delivery {delivery.uuid}: {outcome.error}")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status_code: int | None
+    # For the log: the start of a 2xx body, else the error (never the body of another answer).
+    response: str
+    error: str | None = None
+    unsafe: bool = False
+
+
+def _post(url: str, *, body: bytes, headers: dict[str, str]) -> _Outcome:
+    """One POST to a checked public address within the attempt's deadline; redirects are not followed."""
+    try:
+        target = parse_target(url)
+        address = resolve_public(target)
+    except UnsafeTarget as refused:
+        return _Outcome(None, f"Refused: {refused}", error=str(refused), unsafe=True)
+    except OSError as dns_error:
+        return _Outcome(None, f"{target.host} does not resolve: {dns_error}", error=str(dns_error))
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    deadline = settings.WEBHOOK_DEADLINE_SECONDS
+    connection = connection_class(
+        target.host, target.port, address=address, timeout=min(settings.WEBHOOK_TIMEOUT_SECONDS, deadline)
+    )
+    # The socket timeout bounds each wait, not the attempt: a receiver sending a byte every few seconds
+    # would hold a worker slot for ever. At the deadline the socket is shut, which ends any blocked call.
+    expired = threading.Event()
+    watchdog = threading.Timer(deadline, _cut, [connection, expired])
+    watchdog.start()
+    try:
+        connection.connect()
+        if expired.is_set():
+            # The deadline passed while connecting, before there was a socket to shut.
+            raise TimeoutError
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        if expired.is_set():
+            # Cut mid-headers, http.client sees the end of the headers: the answer is incomplete.
+            raise TimeoutError
+        status = response.status
+        if 200 <= status < 300:
+            try:
+                excerpt = response.read(RESPONSE_EXCERPT).decode(errors="replace")
+            except (OSError, http.client.HTTPException):
+                excerpt = ""  # The receiver accepted the event; its trailing chatter does not matter.
+            return _Outcome(status, excerpt)
+        if 300 <= status < 400:
+            # Following would turn the POST into a GET, or carry it to an address nobody checked.
+            location = (response.getheader("Location") or "")[:LOCATION_EXCERPT]
+            error = f"HTTP {status} redirect to {location or '(no Location)'}: redirects are not followed"
+            return _Outcome(status, error, error=error)
+        # No body from a failing answer: whatever the receiver says is not the editors' to read.
+        return _Outcome(status, f"HTTP {status}", error=f"HTTP {status}")
+    except (OSError, http.client.HTTPException, ValueError) as network_error:
+        if expired.is_set():
+            error = f"No complete answer within the {deadline:g} s deadline"
+        else:
+            error = f"{type(network_error).__name__}: {network_error}"
+        return _Outcome(None, error, error=error)
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        # socket.socket's own shutdown, not SSLSocket's, which would also drop the TLS state under a reader.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _PinnedAddress:
+    """Connect to the address already resolved and checked; the name is still used for Host, SNI and TLS."""
+
+    def __init__(self, *args, address: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # http.client's hook for opening the socket (socket.create_connection by default).
+        self._create_connection = functools.partial(_connect_to, address)
+
+
+def _connect_to(
+    address: str, host_port: tuple[str, int], timeout: float, source_address=None
+) -> socket.socket:
+    return socket.create_connection((address, host_port[1]), timeout, source_address)
+
+
+class _PinnedHTTPConnection(_PinnedAddress, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedAddress, http.client.HTTPSConnection):
+    pass
 
 
 @transaction.atomic

@@ -46,8 +46,12 @@ changes_recorded = Signal()
 
 
 @transaction.atomic
-def changelog_sync(*, publication: Publication) -> list[PublicationChange]:
-    """Record what changed in `publication`'s public state since the log last announced it."""
+def changelog_sync(*, publication: Publication, public_change: bool = True) -> list[PublicationChange]:
+    """Record what changed in `publication`'s public state since the log last announced it.
+
+    `public_change=False` says the save changed nothing the API shows (only internal notes, say): going
+    live, leaving and slug changes are still recorded, but no `updated` row.
+    """
     _lock(shared=False)
     now = timezone.now()
     PublicationChange.objects.filter(publication_id=publication.pk).pending(now).delete()
@@ -60,7 +64,7 @@ def changelog_sync(*, publication: Publication) -> list[PublicationChange]:
             changes.append((Kind.PUBLISHED, now, ""))
         elif last.slug != publication.slug:
             changes.append((Kind.SLUG_CHANGED, now, last.slug))
-        else:
+        elif public_change:
             changes.append((Kind.UPDATED, now, ""))
     else:
         if announced_live:

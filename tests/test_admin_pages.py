@@ -66,9 +66,8 @@ def _api_key_usage() -> models.Model:
 def _webhook() -> models.Model:
     from partners.models import WebhookSubscription
 
-    subscription = WebhookSubscription.objects.create(
-        partner=PartnerFactory(), url="https://partner.example/hook"
-    )
+    # A public address literal: saving resolves the host (partners.targets), and the tests have no DNS.
+    subscription = WebhookSubscription.objects.create(partner=PartnerFactory(), url="https://8.8.8.8/hook")
     subscription.topics.add(TopicFactory())
     return subscription
 

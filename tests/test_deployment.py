@@ -81,6 +81,13 @@ def test_readme_starts_with_the_two_commands_and_names_the_compose_services():
 def test_compose_runs_the_webhook_worker_as_its_own_service_with_the_app_settings():
     services = compose()["services"]
     worker = services["worker"]
-    assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+    assert worker["command"] == ["python", "manage.py", "webhook_worker"]
     assert worker["environment"] == services["web"]["environment"]
     assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_compose_worker_is_supervised_and_has_a_health_check():
+    worker = compose()["services"]["worker"]
+
+    assert worker["healthcheck"]["test"] == ["CMD", "python", "manage.py", "webhook_worker", "--check"]
+    assert "manage.py webhook_worker &" in (ROOT / "Makefile").read_text()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from publications.changelog import decode_cursor, encode_cursor
 from publications.models import PublicationChange
 from publications.services import publication_publish, publication_unpublish
-from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 Kind = PublicationChange.Kind
@@ -153,3 +153,55 @@ def test_cursor_round_trips_and_rejects_garbage():
     for garbage in ["", "abc", "!!!!", encode_cursor(change)[:-3] + "@@", "MTI="]:
         with pytest.raises(ValueError):
             decode_cursor(garbage)
+
+
+def test_a_save_that_changes_nothing_public_records_nothing():
+    topic = TopicFactory()
+    publication = PublicationFactory(published=True, topics=[topic])
+    mark = PublicationChange.objects.latest("pk").pk
+
+    publication.internal_notes = "Check the figures with the author."
+    publication.save()
+    # What the admin's form does on every save: the same topics again.
+    publication.topics.set([topic])
+    publication.save()
+    assert not PublicationChange.objects.filter(pk__gt=mark).exists()
+
+    publication.summary = "A public edit."
+    publication.save()
+    assert list(PublicationChange.objects.filter(pk__gt=mark).values_list("kind", flat=True)) == [
+        Kind.UPDATED
+    ]
+
+
+def test_every_field_the_api_detail_shows_counts_as_a_public_change():
+    from publications.api.serializers import PublicationDetailSerializer
+    from publications.models import Publication
+    from publications.signals import public_publication_fields
+
+    model_fields = {field.name for field in Publication._meta.concrete_fields}
+    shown = set(PublicationDetailSerializer().fields) & model_fields
+    compared = {
+        Publication._meta.get_field(attname.removesuffix("_id")).name
+        for attname in public_publication_fields()
+    }
+
+    # updated_at changes with every save: comparing it would make every save public again.
+    assert shown - compared == {"updated_at"}
+    assert "internal_notes" not in compared
+
+
+def test_deleting_a_topic_or_series_updates_the_live_pieces_that_used_it():
+    topic, series = TopicFactory(), SeriesFactory()
+    on_topic = PublicationFactory(published=True, topics=[topic])
+    in_series = PublicationFactory(published=True, series=series)
+    draft = PublicationFactory(topics=[topic], series=series)
+    mark = PublicationChange.objects.latest("pk").pk
+
+    topic.delete()
+    series.delete()
+
+    assert list(
+        PublicationChange.objects.filter(pk__gt=mark).order_by("pk").values_list("publication_id", "kind")
+    ) == [(on_topic.pk, Kind.UPDATED), (in_series.pk, Kind.UPDATED)]
+    assert visible(draft) == []
