@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cissapi.uploads import clean_image_upload, clean_pdf_upload
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
 from publications.services import can_publish, publication_publish, publication_unpublish
 
@@ -146,6 +147,12 @@ class PublicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_updated_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean_image(self) -> object:
+        return clean_image_upload(self.cleaned_data.get("image"))
+
+    def clean_pdf(self) -> object:
+        return clean_pdf_upload(self.cleaned_data.get("pdf"))
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -678,3 +678,80 @@ def test_the_service_lets_publishers_and_superusers_publish(publisher, editor):
     publication_unpublish(publication=second, by=editor)
 
     assert list(Publication.objects.published()) == [first]
+
+
+# --- Uploads ---------------------------------------------------------------------------------------------
+
+
+def png(size: int | None = None) -> bytes:
+    """A real 2x2 PNG, padded to `size` bytes if given (Pillow still opens it)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, format="PNG")
+    return buffer.getvalue().ljust(size or 0, b"\0")
+
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.MAX_IMAGE_UPLOAD_BYTES = 1000
+    settings.MAX_PDF_UPLOAD_BYTES = 1000
+    return tmp_path
+
+
+def post_with_files(client, **files):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    uploads = {name: SimpleUploadedFile(filename, content) for name, (filename, content) in files.items()}
+    return client.post(ADD, {**publication_post(), **uploads})
+
+
+def test_a_real_image_and_pdf_within_bounds_are_accepted(editor_client, media):
+    response = post_with_files(editor_client, image=("map.png", png()), pdf=("paper.pdf", PDF))
+
+    assert response.status_code == 302, response.context["errors"]
+    publication = Publication.objects.get()
+    assert publication.image.read() == png() and publication.pdf.read() == PDF
+
+
+@pytest.mark.parametrize(
+    ("field", "upload", "error"),
+    [
+        (
+            "image",
+            ("map.png", png(size=2048)),
+            "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes.",
+        ),
+        (
+            "pdf",
+            ("paper.pdf", PDF.ljust(2048, b"\0")),
+            "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes.",
+        ),
+        ("pdf", ("paper.pdf", b"<html><script>alert(1)</script></html>"), None),
+        ("pdf", ("paper.pdf", png()), None),
+        ("image", ("map.png", b"<svg onload=alert(1)></svg>"), None),
+    ],
+    ids=["image-too-large", "pdf-too-large", "html-as-pdf", "png-as-pdf", "svg-as-png"],
+)
+def test_an_oversized_or_disguised_upload_is_a_form_error(editor_client, media, field, upload, error):
+    response = post_with_files(editor_client, **{field: upload})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors[field]
+    expected = (
+        error
+        or {
+            "pdf": "This file is not a PDF (it does not start with %PDF-).",
+            "image": "Upload a valid image. The file you uploaded was either not an image or a corrupted "
+            "image.",
+        }[field]
+    )
+    assert errors == [expected]
+    assert not Publication.objects.exists()
+    assert not any(media.rglob("*.*"))
