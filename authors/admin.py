@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from authors.models import Author, AuthorLink, Education, Position, Work
+from cissapi.uploads import clean_image_upload
 
 
 class PositionInline(admin.TabularInline):
@@ -31,8 +33,18 @@ class AuthorLinkInline(admin.TabularInline):
     extra = 0
 
 
+class AuthorForm(forms.ModelForm):
+    class Meta:
+        model = Author
+        fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
+
+    def clean_photo(self) -> object:
+        return clean_image_upload(self.cleaned_data.get("photo"))
+
+
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
     list_filter = ["kind", "affiliation", "interests"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
     # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
     "procrastinate.contrib.django",
     "partners",
+    # Admin login lockout; see the "Admin logins" block below.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cissapi.urls"
@@ -188,6 +193,10 @@ STORAGES = {
 # Uploaded PDFs and images are bounded so an upload cannot exhaust the disk or memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest file an editor may upload per field (bytes): publication images and author photos, and PDFs.
+# Bigger files are a form error naming the limit (cissapi/uploads.py).
+MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+MAX_PDF_UPLOAD_BYTES = int(os.environ.get("MAX_PDF_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
 # --- Security -----------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -195,6 +204,28 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# --- Admin logins: password rules and lockout (django-axes) -------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes checks first and refuses a locked-out login before any password is tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# This many failed logins in a row for one username from one address locks that pair out for
+# LOGIN_LOCKOUT_MINUTES. Keyed on the pair so a stranger guessing cannot lock an editor out everywhere.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address is the socket's (REMOTE_ADDR): a client-sent X-Forwarded-For cannot reset the count.
+# Lockouts are logged as warnings; the start-up banner on every manage.py command is not wanted.
+AXES_VERBOSE = False
 
 # --- CORS: frontend sites that read the API from a browser ---------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
@@ -283,8 +314,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Both announce routine start-up steps at INFO on every manage.py command.
-    "loggers": {"pgserver": {"level": "WARNING"}, "procrastinate": {"level": "WARNING"}},
+    # Both announce routine start-up steps at INFO on every manage.py command; axes logs every login at
+    # INFO and lockouts at WARNING.
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }
 # Uploads are served by Django itself only when asked (local runs); production puts them behind a web server.
 SERVE_MEDIA = env_bool("SERVE_MEDIA")

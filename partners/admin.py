@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet, Sum
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from partners.models import (
     ApiKey,
@@ -74,12 +76,27 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        _, key = api_key_issue(partner=obj.partner, name=obj.name, expires_at=obj.expires_at, api_key=obj)
-        messages.warning(
-            request,
-            f"The new key is {key} — copy it now and send it to the partner securely: "
-            "it is stored only as a hash and will not be shown again.",
+        # The clear key rides on the instance to response_add only: never into messages (a signed, not
+        # encrypted, cookie), the session or the database.
+        _, obj.issued_key = api_key_issue(
+            partner=obj.partner, name=obj.name, expires_at=obj.expires_at, api_key=obj
         )
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Copy the new API key now",
+            "opts": self.opts,
+            "api_key": obj,
+            "key": obj.issued_key,
+        }
+        request.current_app = self.admin_site.name
+        response = TemplateResponse(request, "admin/partners/apikey/key_issued.html", context)
+        # Shown once: no browser or proxy may keep a copy of the page.
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:

@@ -4,14 +4,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cissapi.uploads import clean_image_upload, clean_pdf_upload
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
-from publications.services import publication_publish, publication_unpublish
+from publications.services import can_publish, publication_publish, publication_unpublish
+
+# Shown when the byline or cross-posts could not be saved as submitted (someone else changed them meanwhile).
+RELATED_CONFLICT = (
+    "The authors or cross-posts of this publication were changed by someone else while you were editing, "
+    "so nothing was saved. Check them against what you typed and save again."
+)
+
+
+class RelatedConflict(Exception):
+    """A database constraint refused the inlines as submitted; the form is shown again with an error."""
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -40,6 +52,24 @@ class AuthorshipForm(forms.ModelForm):
     class Meta:
         model = PublicationAuthor
         fields = ["author", "role", "position"]
+        help_texts = {"position": "Lowest first; ties keep the row order; blank puts the author last."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        if self.instance._state.adding:
+            # A new row starts blank rather than at the model's 0, which would put it first.
+            self.initial["position"] = None
+
+    @property
+    def changed_data(self) -> list[str]:
+        changed = super().changed_data
+        # The formset renumbers the whole byline; a row whose number moved is saved even if the editor
+        # did not touch it, or it would keep its old number and clash with the row that took it.
+        renumbered = not self.instance._state.adding and self.instance.position != self.initial.get(
+            "position"
+        )
+        return [*changed, "position"] if renumbered and "position" not in changed else changed
 
     def _get_validation_exclusions(self) -> set[str]:
         # Positions are renumbered by the formset and checked by a deferred constraint at commit,
@@ -50,12 +80,20 @@ class AuthorshipForm(forms.ModelForm):
 class AuthorshipFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         kept = [
-            (form.cleaned_data.get("position") or 0, index, form)
+            (index, form)
             for index, form in enumerate(self.forms)
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        # The byline order is what the editor chose; the numbers become 0, 1, 2... without gaps or ties.
-        for rank, (_, _, form) in enumerate(sorted(kept, key=lambda item: item[:2])):
+
+        def byline_order(item: tuple[int, forms.Form]) -> tuple[bool, int, int]:
+            index, form = item
+            position = form.cleaned_data.get("position")
+            # Numbered rows by number, ties in row order; rows left blank after them, in row order.
+            return (position is None, position or 0, index)
+
+        # The byline order is what the editor chose; the numbers become 0, 1, 2... without gaps or ties,
+        # and every row whose number changes is saved (see AuthorshipForm.changed_data).
+        for rank, (_, form) in enumerate(sorted(kept, key=byline_order)):
             form.cleaned_data["position"] = rank
             form.instance.position = rank
         super().clean()
@@ -102,13 +140,24 @@ class PublicationForm(forms.ModelForm):
         model = Publication
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
 
+    # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines.
+    related_conflict = False
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_updated_at"].initial = self.instance.updated_at.isoformat()
 
+    def clean_image(self) -> object:
+        return clean_image_upload(self.cleaned_data.get("image"))
+
+    def clean_pdf(self) -> object:
+        return clean_pdf_upload(self.cleaned_data.get("pdf"))
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.related_conflict:
+            raise ValidationError(RELATED_CONFLICT)
         loaded = cleaned.get("loaded_updated_at")
         if self.instance.pk and loaded:
             current = (
@@ -173,6 +222,49 @@ class PublicationAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        # Publishing is its own permission: without it the state and time are shown but not in the form,
+        # so a crafted POST cannot set them either.
+        return fields if can_publish(request.user) else [*fields, "status", "published_at"]
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        """Whether the user may publish, schedule and unpublish (the actions ask for "publish")."""
+        return can_publish(request.user)
+
+    def get_form(self, request: HttpRequest, obj: Publication | None = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # get_form builds a new class per request, so the flag never leaks to another request.
+        form.related_conflict = getattr(request, "publication_related_conflict", False)
+        return form
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RelatedConflict:
+            # The first attempt was rolled back whole; the same POST is shown again, as typed, with an
+            # error, instead of a 500 that loses the edit.
+            request.publication_related_conflict = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        try:
+            with transaction.atomic():
+                super().save_related(request, form, formsets, change)
+                # The byline order constraint is deferred to commit (so authors can swap places); checked
+                # here, a clash with a concurrent edit is still ours to report rather than a 500 at commit.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
+        except IntegrityError as error:
+            raise RelatedConflict from error
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Publication]:
         return (
             super()
@@ -204,7 +296,7 @@ class PublicationAdmin(admin.ModelAdmin):
     def view_on_site(self, obj: Publication) -> str | None:
         return obj.public_url if obj.is_live else None
 
-    @admin.action(description="Publish selected (now, or at their scheduled time)", permissions=["change"])
+    @admin.action(description="Publish selected (now, or at their scheduled time)", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
         # Like Django's bulk delete: the first submit only shows what would happen, so nothing goes live
         # by a slip of the action menu.
@@ -246,7 +338,7 @@ class PublicationAdmin(admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/publications/publication/publish_confirmation.html", context)
 
-    @admin.action(description="Unpublish selected (back to draft)", permissions=["change"])
+    @admin.action(description="Unpublish selected (back to draft)", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         count = 0
         for publication in queryset.filter(status=Publication.Status.PUBLISHED):

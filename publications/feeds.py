@@ -191,7 +191,7 @@ class TopicFeed(PublicationFeed):
     """Published pieces on one topic."""
 
     def get_subject(self, *, slug: str) -> Topic:
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(Topic.objects.with_live_publications(), slug=slug)
 
     def publications(self, scope: FeedScope):
         return Publication.objects.published().filter(topics=scope.subject)
@@ -210,7 +210,7 @@ class SeriesFeed(PublicationFeed):
     """Published pieces of one series or journal."""
 
     def get_subject(self, *, slug: str) -> Series:
-        return get_object_or_404(Series, slug=slug)
+        return get_object_or_404(Series.objects.with_live_publications(), slug=slug)
 
     def publications(self, scope: FeedScope):
         return Publication.objects.published().filter(series=scope.subject)

@@ -155,6 +155,8 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        # Editing a piece (change) and putting it before the public (publish) are separate trusts.
+        permissions = [("publish_publication", "Can publish, schedule and unpublish publications")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),

@@ -251,6 +251,14 @@ class PublicationQuerySet(models.QuerySet):
 class CatalogueQuerySet(models.QuerySet):
     """Topics and series: things publications belong to directly."""
 
+    def with_live_publications(self) -> CatalogueQuerySet:
+        """Only topics or series with a published piece: one with nothing live is not public at all."""
+        from publications.models import Publication
+
+        # "topics" for a topic, "series" for a series: the field on Publication that points here.
+        field = self.model._meta.get_field("publications").field.name
+        return self.filter(Exists(Publication.objects.published().filter(**{field: OuterRef("pk")})))
+
     def with_publication_counts(self) -> CatalogueQuerySet:
         """Annotate `publication_count` and `last_published_at`, counting published publications only."""
         live = published_q_via("publications")
@@ -262,6 +270,12 @@ class CatalogueQuerySet(models.QuerySet):
 
 
 class OutletQuerySet(models.QuerySet):
+    def with_live_publications(self) -> OutletQuerySet:
+        """Only outlets a published piece was cross-posted to: one with nothing live is not public at all."""
+        from publications.models import Publication
+
+        return self.filter(Exists(Publication.objects.published().filter(cross_posts__outlet=OuterRef("pk"))))
+
     def with_publication_counts(self) -> OutletQuerySet:
         """Annotate `publication_count` and `last_published_at` of published pieces cross-posted here."""
         live = published_q_via("cross_posts__publication")

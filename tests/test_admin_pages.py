@@ -100,8 +100,14 @@ SAMPLES: dict[str, Callable[[], models.Model]] = {
     "partners.webhooksubscription": _webhook,
     "partners.webhookdelivery": _webhook_delivery,
 }
-# procrastinate's own read-only job admin: its rows are written by its queue, not by editors.
-THIRD_PARTY = {"procrastinate.procrastinatejob"}
+# Read-only admins of third-party apps, whose rows their app writes, not editors: procrastinate's jobs and
+# django-axes' login attempts and logs (an editor deletes an attempt to lift a lockout early).
+THIRD_PARTY = {
+    "procrastinate.procrastinatejob",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 REGISTERED = sorted(
     label for model in admin.site._registry if (label := model._meta.label_lower) not in THIRD_PARTY
 )
@@ -132,3 +138,8 @@ def test_admin_pages_render(editor, editor_client, label):
 
 def test_queue_job_admin_renders(editor_client):
     assert editor_client.get(reverse("admin:procrastinate_procrastinatejob_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("model_name", ["accessattempt", "accesslog", "accessfailurelog"])
+def test_login_attempt_admins_render(editor_client, model_name):
+    assert editor_client.get(reverse(f"admin:axes_{model_name}_changelist")).status_code == 200

@@ -86,7 +86,10 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
 
 class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
-    """Topics, series and outlets: each with its count of published pieces and a list of them."""
+    """Topics, series and outlets: each with its count of published pieces and a list of them.
+
+    Only those with at least one published piece exist here; the others are 404s, as drafts are.
+    """
 
     model: type = Topic
 
@@ -97,7 +100,7 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
             return Publication.objects.published().with_listing()
-        return self.model.objects.with_publication_counts()
+        return self.model.objects.with_live_publications().with_publication_counts()
 
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else self.serializer_class
@@ -113,11 +116,12 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     )
     @action(detail=True)
     def publications(self, request: Request, slug: str) -> Response:
-        return self.owned_list_page(self.model.objects.filter(slug=slug), self.publications_of(slug))
+        owner = self.model.objects.with_live_publications().filter(slug=slug)
+        return self.owned_list_page(owner, self.publications_of(slug))
 
 
 class TopicViewSet(CollectionViewSet):
-    """Topics with the number of published pieces in each."""
+    """Topics with at least one published piece, with the number of them in each (others are 404s)."""
 
     model = Topic
     serializer_class = TopicSerializer
@@ -127,7 +131,7 @@ class TopicViewSet(CollectionViewSet):
 
 
 class SeriesViewSet(CollectionViewSet):
-    """Journals, series and newsletters with the number of published pieces in each."""
+    """Journals, series and newsletters with a published piece, with the number of them (others are 404s)."""
 
     model = Series
     serializer_class = SeriesSerializer
@@ -137,7 +141,7 @@ class SeriesViewSet(CollectionViewSet):
 
 
 class OutletViewSet(CollectionViewSet):
-    """Outside outlets our work also appeared in, with the number of published pieces cross-posted there."""
+    """Outside outlets a published piece was cross-posted to, with the number of them (others are 404s)."""
 
     model = Outlet
     serializer_class = OutletSerializer

@@ -137,3 +137,32 @@ def test_author_page_links_to_the_public_profile(editor_client, settings):
     response = editor_client.get(reverse("admin:authors_author_change", args=[author.pk]))
 
     assert response.context["absolute_url"] == f"{settings.SITE_URL}/authors/bilal-zubair/"
+
+
+def test_an_author_photo_is_bounded_and_must_be_an_image(editor_client, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT, settings.MAX_IMAGE_UPLOAD_BYTES = tmp_path, 1000
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "blue").save(buffer, format="PNG")
+    photo = buffer.getvalue()
+
+    too_big = editor_client.post(
+        ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", photo.ljust(2048, b"\0"))}
+    )
+    not_an_image = editor_client.post(
+        ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", b"MZ\x90\0")}
+    )
+    fine = editor_client.post(ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", photo)})
+
+    assert too_big.context["adminform"].form.errors["photo"] == [
+        "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes."
+    ]
+    assert not_an_image.context["adminform"].form.errors["photo"] == [
+        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+    ]
+    assert fine.status_code == 302
+    assert Author.objects.get().photo.read() == photo

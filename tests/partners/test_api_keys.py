@@ -122,7 +122,7 @@ def test_the_rate_window_counts_each_request_once_and_restarts_in_a_new_window(m
     assert partner_window_hit(partner_id=partner.pk, window=8, duration=60) == 1
 
 
-def test_admin_issues_a_key_shown_once_and_revokes_it(editor_client):
+def test_admin_issues_a_key_shown_once_on_its_own_page_and_revokes_it(editor_client):
     partner = PartnerFactory()
 
     response = editor_client.post(
@@ -135,15 +135,23 @@ def test_admin_issues_a_key_shown_once_and_revokes_it(editor_client):
             "usage-TOTAL_FORMS": "0",
             "usage-INITIAL_FORMS": "0",
         },
-        follow=True,
     )
 
+    # The key is on the response page itself, never in a redirect's messages cookie or the session.
     assert response.status_code == 200
-    (shown,) = [str(m) for m in response.context["messages"] if "new key is" in str(m)]
-    key = shown.split("new key is ")[1].split(" ")[0]
+    assert response.templates[0].name == "admin/partners/apikey/key_issued.html"
+    key = response.context["key"]
+    page = response.content.decode()
+    assert key in page
+    assert "no-store" in response["Cache-Control"]
     api_key = ApiKey.objects.get(partner=partner)
     assert api_key.hashed_key == hash_key(key)
+    secret = key.split(".")[1]
+    assert all(secret not in morsel.value for morsel in editor_client.cookies.values())
+    assert secret not in str(dict(editor_client.session))
+    assert not list(response.context["messages"])
     assert key not in editor_client.get(f"/admin/partners/apikey/{api_key.pk}/change/").content.decode()
+    assert key not in editor_client.get("/admin/partners/apikey/").content.decode()
 
     editor_client.post(
         "/admin/partners/apikey/",

@@ -8,12 +8,16 @@ from typing import Any
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from publications.models import CrossPost, Outlet, Publication
+from publications.models import CrossPost, Outlet, Publication, PublicationAuthor
+from publications.services import publication_publish, publication_unpublish
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -187,6 +191,146 @@ def test_editor_swaps_two_authors_in_one_save(editor_client):
     assert response.status_code == 302, response.context["errors"]
     assert_deferred_constraints_hold()
     assert byline(publication) == ["Two", "One", "Three"]
+
+
+def edit_byline(client, publication: Publication, rows: list[dict[str, Any]]):
+    """POST the change form of a saved piece with these byline rows (existing ones carry their "id")."""
+    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    return client.post(
+        change_url(publication),
+        publication_post(
+            title=publication.title,
+            slug=publication.slug,
+            loaded_updated_at=loaded,
+            initial_authorships=sum(1 for row in rows if "id" in row),
+            authorships=[{"publication": publication.pk, "role": "author", **row} for row in rows],
+        ),
+    )
+
+
+def saved_rows(publication: Publication) -> list[dict[str, Any]]:
+    """The byline as its change form shows it: one row per author, with its id and position."""
+    return [
+        {"id": row.pk, "author": row.author_id, "position": str(row.position)}
+        for row in publication.authorships.order_by("position")
+    ]
+
+
+def positions(publication: Publication) -> list[tuple[str, int]]:
+    return list(publication.authorships.order_by("position").values_list("author__name", "position"))
+
+
+def test_adding_a_third_author_to_a_saved_piece_puts_them_last(editor_client):
+    publication = PublicationFactory(authors=[AuthorFactory(name="One"), AuthorFactory(name="Two")])
+    newcomer = AuthorFactory(name="Three")
+
+    response = edit_byline(
+        editor_client, publication, [*saved_rows(publication), {"author": newcomer.pk, "position": ""}]
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert_deferred_constraints_hold()
+    assert positions(publication) == [("One", 0), ("Two", 1), ("Three", 2)]
+
+
+def test_a_new_authors_row_starts_without_a_number(editor_client):
+    publication = PublicationFactory(authors=[AuthorFactory()])
+
+    extra = formset(editor_client.get(change_url(publication)), "authorships").forms[-1]
+
+    assert extra["position"].value() is None
+
+
+def test_adding_an_author_with_a_number_puts_them_there(editor_client):
+    publication = PublicationFactory(authors=[AuthorFactory(name="One"), AuthorFactory(name="Two")])
+    newcomer = AuthorFactory(name="Lead")
+
+    response = edit_byline(
+        editor_client, publication, [*saved_rows(publication), {"author": newcomer.pk, "position": "0"}]
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert_deferred_constraints_hold()
+    # A tie keeps the row order: the new row comes after the first one, which also says 0.
+    assert positions(publication) == [("One", 0), ("Lead", 1), ("Two", 2)]
+
+
+def test_moving_an_author_up_by_typing_a_lower_number(editor_client):
+    names = ["One", "Two", "Three"]
+    publication = PublicationFactory(authors=[AuthorFactory(name=name) for name in names])
+    rows = saved_rows(publication)
+    rows[2]["position"] = "0"
+    rows[0]["position"] = "1"
+
+    response = edit_byline(editor_client, publication, rows)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert_deferred_constraints_hold()
+    assert positions(publication) == [("Three", 0), ("One", 1), ("Two", 2)]
+
+
+def test_removing_an_author_closes_the_gap(editor_client):
+    names = ["One", "Two", "Three"]
+    publication = PublicationFactory(authors=[AuthorFactory(name=name) for name in names])
+    rows = saved_rows(publication)
+    rows[0]["DELETE"] = "on"
+
+    response = edit_byline(editor_client, publication, rows)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert_deferred_constraints_hold()
+    assert positions(publication) == [("Two", 0), ("Three", 1)]
+
+
+def test_removing_one_author_and_adding_another_in_one_save(editor_client):
+    publication = PublicationFactory(authors=[AuthorFactory(name="One"), AuthorFactory(name="Two")])
+    rows = saved_rows(publication)
+    rows[0]["DELETE"] = "on"
+
+    response = edit_byline(
+        editor_client, publication, [*rows, {"author": AuthorFactory(name="New").pk, "position": ""}]
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert_deferred_constraints_hold()
+    assert positions(publication) == [("Two", 0), ("New", 1)]
+
+
+def test_a_byline_clash_with_a_concurrent_edit_is_a_form_error_that_keeps_the_edit(editor_client):
+    publication = PublicationFactory(authors=[AuthorFactory(name="One"), AuthorFactory(name="Two")])
+    rows = saved_rows(publication)
+    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    # A colleague adds an author meanwhile, without saving the publication itself.
+    PublicationAuthor.objects.create(publication=publication, author=AuthorFactory(name="Theirs"), position=2)
+    mine = AuthorFactory(name="Mine")
+
+    # The title typed in the same submission must come back as typed.
+    response = editor_client.post(
+        change_url(publication),
+        publication_post(
+            title="My new title",
+            slug=publication.slug,
+            loaded_updated_at=loaded,
+            initial_authorships=2,
+            authorships=[
+                *[{"publication": publication.pk, "role": "author", **row} for row in rows],
+                {"publication": publication.pk, "role": "author", "author": mine.pk, "position": ""},
+            ],
+        ),
+    )
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == [
+        "The authors or cross-posts of this publication were changed by someone else while you were "
+        "editing, so nothing was saved. Check them against what you typed and save again."
+    ]
+    assert form["title"].value() == "My new title"
+    assert formset(response, "authorships").forms[2]["author"].value() == str(mine.pk)
+    assert_deferred_constraints_hold()
+    publication.refresh_from_db()
+    assert publication.title != "My new title"
+    assert positions(publication) == [("One", 0), ("Two", 1), ("Theirs", 2)]
 
 
 # --- Bad input gets a form error, never a 500 ------------------------------------------------------------
@@ -383,3 +527,231 @@ def test_changelist_query_count_does_not_grow_with_rows(editor_client):
         PublicationFactory(published=True, authors=[AuthorFactory(), AuthorFactory()])
 
     assert page_queries() == few
+
+
+# --- Publishing needs its own permission ----------------------------------------------------------------
+
+
+@pytest.fixture
+def reviser():
+    """Staff who may view and change publications but not publish them."""
+    user = get_user_model().objects.create_user("reviser", password="a-long-test-password", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="publications",
+            codename__in=["view_publication", "change_publication", "add_publication"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def reviser_client(client, reviser):
+    client.force_login(reviser)
+    return client
+
+
+@pytest.fixture
+def publisher(reviser):
+    reviser.user_permissions.add(Permission.objects.get(codename="publish_publication"))
+    return get_user_model().objects.get(pk=reviser.pk)  # a fresh instance: permissions are cached
+
+
+def test_without_publish_permission_the_actions_are_not_offered(reviser_client):
+    response = reviser_client.get(CHANGELIST)
+
+    # Without any action left (delete needs its own permission too) Django shows no action menu at all.
+    action_form = response.context["action_form"]
+    actions = [value for value, _ in action_form.fields["action"].choices] if action_form else []
+    assert "publish" not in actions and "unpublish" not in actions
+
+
+def test_without_publish_permission_a_posted_publish_action_changes_nothing(reviser_client):
+    draft = PublicationFactory()
+    live = PublicationFactory(published=True)
+
+    for action in ("publish", "unpublish"):
+        reviser_client.post(
+            CHANGELIST, {"action": action, "post": "yes", ACTION_CHECKBOX_NAME: [draft.pk, live.pk]}
+        )
+
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert draft.status == Publication.Status.DRAFT
+    assert live.is_live
+
+
+def test_without_publish_permission_status_and_time_are_read_only(reviser_client):
+    publication = PublicationFactory()
+
+    form = reviser_client.get(change_url(publication)).context["adminform"].form
+
+    assert "status" not in form.fields and "published_at" not in form.fields
+    assert "title" in form.fields
+
+
+def test_without_publish_permission_a_crafted_post_cannot_publish(reviser_client):
+    publication = PublicationFactory(title="Draft")
+    loaded = (
+        reviser_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    )
+    now = timezone.localtime()
+
+    response = reviser_client.post(
+        change_url(publication),
+        publication_post(
+            title="Edited draft",
+            slug=publication.slug,
+            loaded_updated_at=loaded,
+            status=Publication.Status.PUBLISHED,
+            published_at_0=f"{now:%Y-%m-%d}",
+            published_at_1=f"{now:%H:%M:%S}",
+        ),
+    )
+
+    assert response.status_code == 302
+    publication.refresh_from_db()
+    # The editable part of the edit is saved; the publishing part is refused.
+    assert publication.title == "Edited draft"
+    assert (publication.status, publication.published_at) == (Publication.Status.DRAFT, None)
+    assert not Publication.objects.published().exists()
+
+
+def test_without_publish_permission_a_new_piece_is_a_draft_whatever_is_posted(reviser_client):
+    now = timezone.localtime()
+
+    response = reviser_client.post(
+        ADD,
+        publication_post(
+            status=Publication.Status.PUBLISHED,
+            published_at_0=f"{now:%Y-%m-%d}",
+            published_at_1=f"{now:%H:%M:%S}",
+        ),
+    )
+
+    assert response.status_code == 302
+    assert Publication.objects.get().status == Publication.Status.DRAFT
+
+
+def test_with_publish_permission_staff_may_publish_from_the_form(client, publisher):
+    client.force_login(publisher)
+    publication = PublicationFactory()
+    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    now = timezone.localtime() - dt.timedelta(minutes=1)
+
+    response = client.post(
+        change_url(publication),
+        publication_post(
+            title=publication.title,
+            slug=publication.slug,
+            loaded_updated_at=loaded,
+            status=Publication.Status.PUBLISHED,
+            published_at_0=f"{now:%Y-%m-%d}",
+            published_at_1=f"{now:%H:%M:%S}",
+        ),
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert list(Publication.objects.published()) == [publication]
+
+
+def test_the_service_refuses_a_user_without_publish_permission(reviser):
+    draft = PublicationFactory()
+    live = PublicationFactory(published=True)
+
+    with pytest.raises(PermissionDenied):
+        publication_publish(publication=draft, by=reviser)
+    with pytest.raises(PermissionDenied):
+        publication_unpublish(publication=live, by=reviser)
+
+    draft.refresh_from_db()
+    live.refresh_from_db()
+    assert draft.status == Publication.Status.DRAFT
+    assert live.is_live
+
+
+def test_the_service_lets_publishers_and_superusers_publish(publisher, editor):
+    first, second = PublicationFactory(), PublicationFactory()
+
+    publication_publish(publication=first, by=publisher)
+    publication_publish(publication=second, by=editor)
+    publication_unpublish(publication=second, by=editor)
+
+    assert list(Publication.objects.published()) == [first]
+
+
+# --- Uploads ---------------------------------------------------------------------------------------------
+
+
+def png(size: int | None = None) -> bytes:
+    """A real 2x2 PNG, padded to `size` bytes if given (Pillow still opens it)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, format="PNG")
+    return buffer.getvalue().ljust(size or 0, b"\0")
+
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.MAX_IMAGE_UPLOAD_BYTES = 1000
+    settings.MAX_PDF_UPLOAD_BYTES = 1000
+    return tmp_path
+
+
+def post_with_files(client, **files):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    uploads = {name: SimpleUploadedFile(filename, content) for name, (filename, content) in files.items()}
+    return client.post(ADD, {**publication_post(), **uploads})
+
+
+def test_a_real_image_and_pdf_within_bounds_are_accepted(editor_client, media):
+    response = post_with_files(editor_client, image=("map.png", png()), pdf=("paper.pdf", PDF))
+
+    assert response.status_code == 302, response.context["errors"]
+    publication = Publication.objects.get()
+    assert publication.image.read() == png() and publication.pdf.read() == PDF
+
+
+@pytest.mark.parametrize(
+    ("field", "upload", "error"),
+    [
+        (
+            "image",
+            ("map.png", png(size=2048)),
+            "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes.",
+        ),
+        (
+            "pdf",
+            ("paper.pdf", PDF.ljust(2048, b"\0")),
+            "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes.",
+        ),
+        ("pdf", ("paper.pdf", b"<html><script>alert(1)</script></html>"), None),
+        ("pdf", ("paper.pdf", png()), None),
+        ("image", ("map.png", b"<svg onload=alert(1)></svg>"), None),
+    ],
+    ids=["image-too-large", "pdf-too-large", "html-as-pdf", "png-as-pdf", "svg-as-png"],
+)
+def test_an_oversized_or_disguised_upload_is_a_form_error(editor_client, media, field, upload, error):
+    response = post_with_files(editor_client, **{field: upload})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors[field]
+    expected = (
+        error
+        or {
+            "pdf": "This file is not a PDF (it does not start with %PDF-).",
+            "image": "Upload a valid image. The file you uploaded was either not an image or a corrupted "
+            "image.",
+        }[field]
+    )
+    assert errors == [expected]
+    assert not Publication.objects.exists()
+    assert not any(media.rglob("*.*"))

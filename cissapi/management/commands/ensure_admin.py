@@ -28,9 +28,12 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         port = options["port"]
+        # A password the operator chose is theirs to know and stays out of terminals and logs; only a
+        # generated one, which nobody could know otherwise, is printed.
+        shown = "(the one in ADMIN_PASSWORD)" if settings.ADMIN_PASSWORD else password
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n  Admin: http://127.0.0.1:{port}/admin/   user: {username}   password: {password}\n"
+                f"\n  Admin: http://127.0.0.1:{port}/admin/   user: {username}   password: {shown}\n"
                 f"  API:   http://127.0.0.1:{port}/api/v1/\n"
             )
         )

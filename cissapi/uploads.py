@@ -1,0 +1,41 @@
+"""Checks on files editors upload: bounded in size, and really of the kind the field says."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+
+# Every PDF starts with this header (ISO 32000-1, 7.5.2); a renamed HTML page or executable does not.
+PDF_HEADER = b"%PDF-"
+
+
+def clean_image_upload(value: object) -> object:
+    """A newly uploaded image must fit MAX_IMAGE_UPLOAD_BYTES; a kept file passes as it is.
+
+    forms.ImageField has already opened the upload with Pillow, so it is an image Pillow can read.
+    """
+    if isinstance(value, UploadedFile):
+        _check_size(value, settings.MAX_IMAGE_UPLOAD_BYTES)
+    return value
+
+
+def clean_pdf_upload(value: object) -> object:
+    """A newly uploaded PDF must fit MAX_PDF_UPLOAD_BYTES and start with the PDF header."""
+    if isinstance(value, UploadedFile):
+        _check_size(value, settings.MAX_PDF_UPLOAD_BYTES)
+        value.seek(0)
+        header = value.read(len(PDF_HEADER))
+        value.seek(0)
+        if header != PDF_HEADER:
+            raise ValidationError("This file is not a PDF (it does not start with %PDF-).", code="not_pdf")
+    return value
+
+
+def _check_size(upload: UploadedFile, limit: int) -> None:
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            f"This file is {filesizeformat(upload.size)}; the most allowed is {filesizeformat(limit)}.",
+            code="file_too_large",
+        )
