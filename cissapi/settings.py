@@ -300,6 +300,12 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 
+# --- Backups (manage.py backup / restore, make backup / make restore) ----------------------------------
+# Where `make backup` writes its tar files unless given FILE=.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# Folder holding pg_dump and pg_restore; unset: the ones pgserver ships (Postgres 18, as compose's db).
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
+
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
