@@ -98,3 +98,11 @@ def test_a_content_length_that_is_not_a_byte_count_is_a_400(client, declared):
 
     assert response.status_code == 400
     assert response.json()["detail"] == "The Content-Length header is not a byte count."
+
+
+def test_the_schema_documents_the_413_on_every_operation(client):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+
+    for path, item in schema["paths"].items():
+        response = item["get"]["responses"]["413"]
+        assert response["content"]["application/problem+json"], path
