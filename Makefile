@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate seed bench clean-db
+.PHONY: run test lint format install migrate seed bench clean-db backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -45,3 +45,13 @@ lint: install
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# --- Backups: the database (pg_dump -Fc) and the media files in one tar; see README, "Backup and restore".
+# make backup [FILE=path.tar]   (default: var/backups/cissapi-<time>.tar)
+backup: install
+	$(PY) manage.py backup $(if $(FILE),--output $(FILE))
+
+# make restore FILE=path.tar    (asks before replacing the database's content)
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/cissapi-<time>.tar"; exit 2; }
+	$(PY) manage.py restore $(FILE)

@@ -59,3 +59,12 @@ def _ensure_database(socket_dir: str, database: str) -> None:
         if not exists:
             logger.info("creating database %s", database)
             conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def bin_dir() -> Path:
+    """Postgres programs shipped with pgserver (pg_dump, pg_restore, psql), the embedded server's version."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    return Path(pgserver.__file__).parent / "pginstall" / "bin"

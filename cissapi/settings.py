@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state (embedded Postgres data, generated secret, uploads, collected static) lives here, git-ignored.
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "cissapi",
     "publications",
     "authors",
@@ -79,12 +81,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cissapi.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Bounds request bodies before anything reads them; after authentication, which tells editors apart.
+    "cissapi.request_size.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
@@ -199,11 +204,39 @@ MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 10
 MAX_PDF_UPLOAD_BYTES = int(os.environ.get("MAX_PDF_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
 # --- Security -----------------------------------------------------------------------------------------
+# Off by default so `make run` works on plain http; docker-compose.yml turns HTTPS-only behaviour on.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Redirect http to https (behind a TLS proxy, BEHIND_TLS_PROXY tells which requests came over https).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# HTTP Strict Transport Security: browsers refuse plain http to this host for this many seconds once they
+# have seen it over https. 0 sends no header. Hard to take back: start low, then raise it to a year.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 X_FRAME_OPTIONS = "DENY"
+# Request bodies (cissapi/request_size.py): editors signed in to the admin may upload up to the first;
+# anyone else, and every path outside the admin, gets the second. Over it is a 413, before any parsing.
+MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(25 * 1024 * 1024)))
+MAX_ANONYMOUS_REQUEST_BODY_BYTES = int(os.environ.get("MAX_ANONYMOUS_REQUEST_BODY_BYTES", str(64 * 1024)))
+# Content-Security-Policy of HTML pages (the admin and the API docs): everything from this origin, inline
+# code only with the request's nonce, never framed. Other responses get `default-src 'none'` (see
+# cissapi/content_security_policy.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Swagger UI and the admin draw some icons as data: URIs in their CSS.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Admin logins: password rules and lockout (django-axes) -------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -274,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     # Documentation assets are served from this app (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the docs load nothing from elsewhere (see the CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -307,6 +342,11 @@ WEBHOOK_DEADLINE_SECONDS = float(os.environ.get("WEBHOOK_DEADLINE_SECONDS", "20"
 WEBHOOK_WORKER_CONCURRENCY = int(os.environ.get("WEBHOOK_WORKER_CONCURRENCY", "4"))
 # Finished worker jobs and delivery log rows older than this are deleted every night.
 WEBHOOK_LOG_RETENTION_DAYS = int(os.environ.get("WEBHOOK_LOG_RETENTION_DAYS", "90"))
+# --- Backups (manage.py backup / restore, make backup / make restore) ----------------------------------
+# Where `make backup` writes its tar files unless given FILE=.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+# Folder holding pg_dump and pg_restore; unset: the ones pgserver ships (Postgres 18, as compose's db).
+PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {

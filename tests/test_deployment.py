@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import runpy
+import secrets
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
+from tests.processes import child_environment, manage
+
 ROOT = Path(settings.BASE_DIR)
-# Every name settings.py reads: os.environ.get("X"), os.environ["X"], env_bool("X"), env_list("X").
+# Every name settings.py (or gunicorn.conf.py) reads: os.environ.get("X"), os.environ["X"], env_bool("X"), ...
 SETTING_READ = re.compile(
     r"""(?:environ\.get\(|environ\[|env_bool\(|env_list\()\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
@@ -21,7 +26,21 @@ def compose() -> dict:
 
 
 def settings_read() -> set[str]:
-    return set(SETTING_READ.findall((ROOT / "cissapi" / "settings.py").read_text()))
+    sources = [ROOT / "cissapi" / "settings.py", ROOT / "gunicorn.conf.py"]
+    return {name for source in sources for name in SETTING_READ.findall(source.read_text())}
+
+
+def compose_environment(**required: str) -> dict[str, str]:
+    """The web service's environment as compose resolves it with nothing set but the `required` names."""
+
+    def resolve(match: re.Match) -> str:
+        name, operator, default = match.groups()
+        return default if operator == "-" else required[name]
+
+    environment = compose()["services"]["web"]["environment"]
+    return {
+        name: re.sub(r"\$\{(\w+):([-?])([^}]*)\}", resolve, str(value)) for name, value in environment.items()
+    }
 
 
 def test_compose_runs_postgres_18_with_a_health_check_and_a_volume():
@@ -39,6 +58,7 @@ def test_compose_web_migrates_then_serves_with_gunicorn_once_the_database_is_hea
 
     assert web["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert command.index("manage.py migrate") < command.index("gunicorn cissapi.wsgi")
+    assert "--config gunicorn.conf.py" in command
     assert (ROOT / web["build"] / "Dockerfile").exists()
 
 
@@ -91,3 +111,40 @@ def test_compose_worker_is_supervised_and_has_a_health_check():
 
     assert worker["healthcheck"]["test"] == ["CMD", "python", "manage.py", "webhook_worker", "--check"]
     assert "manage.py webhook_worker &" in (ROOT / "Makefile").read_text()
+
+
+def test_compose_gives_gunicorn_explicit_workers_threads_and_timeout(monkeypatch):
+    environment = compose_environment(SECRET_KEY="k", POSTGRES_PASSWORD="p")
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT"):
+        monkeypatch.setenv(name, environment[name])
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    assert config["bind"] == "0.0.0.0:8000"
+    assert config["workers"] == int(environment["WEB_CONCURRENCY"]) >= 2
+    assert config["threads"] == int(environment["GUNICORN_THREADS"]) >= 2
+    assert config["timeout"] == int(environment["GUNICORN_TIMEOUT"]) <= 60
+
+
+@pytest.mark.django_db
+def test_check_deploy_is_clean_with_the_settings_compose_runs():
+    environment = compose_environment(SECRET_KEY=secrets.token_urlsafe(50), POSTGRES_PASSWORD="unused")
+    # The test database stands in for compose's `db` service: the schema check builds the API's schema.
+    environment.pop("DATABASE_URL")
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=child_environment(**environment))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_check_deploy_warns_without_the_https_settings():
+    """The clean check above is not vacuous: the same run without compose's security block warns."""
+    environment = {"SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0"}
+
+    result = manage("check", "--deploy", env=child_environment(**environment))
+
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stdout + result.stderr
+    assert "drf_spectacular" not in result.stdout + result.stderr

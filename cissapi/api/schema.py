@@ -34,6 +34,7 @@ ERROR_RESPONSES = {
     "401": "The Authorization header names an unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
+    "413": "The request carries a body larger than the server accepts (MAX_ANONYMOUS_REQUEST_BODY_BYTES).",
     "429": "Too many requests; retry after the Retry-After header's seconds.",
 }
 

@@ -28,10 +28,10 @@ from publications.querysets import PublicationQuerySet
 
 def fields_parameter(serializer_class: type) -> OpenApiParameter:
     """Document `?fields=` with the top-level fields `serializer_class` can return."""
+    # A whole array schema: drf-spectacular's many=True wraps only basic types, not an enum of names.
     return OpenApiParameter(
         FIELDS_PARAM,
-        {"type": "string", "enum": list(serializer_class().fields)},
-        many=True,
+        {"type": "array", "items": {"type": "string", "enum": list(serializer_class().fields)}},
         style="form",
         explode=False,
         description="Only these top-level fields, comma-separated, e.g. slug,title.",
