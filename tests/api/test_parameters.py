@@ -55,8 +55,9 @@ def test_an_unknown_parameter_is_refused_even_when_the_answer_is_cached(client, 
 
 @pytest.mark.parametrize(
     "query",
-    ["q=a&q=b", "page=1&page=2", "page_size=5&page_size=6", "type=report&type=book", "ordering=title&ordering=-title",
-     "fields=slug&fields=title", "topic_match=all&topic_match=any", "mode=page&mode=page"],
+    ["q=a&q=b", "page=1&page=2", "page_size=5&page_size=6", "type=report&type=book",
+     "ordering=title&ordering=-title", "fields=slug&fields=title", "topic_match=all&topic_match=any",
+     "mode=page&mode=page"],
 )  # fmt: skip
 def test_a_repeated_single_valued_parameter_is_a_400(client, piece, query):
     refused(client.get(f"{LIST}?{query}"), query.split("=")[0])
@@ -88,7 +89,7 @@ def test_an_encoded_comma_ordering_is_a_400(client, piece):
 @pytest.mark.parametrize(
     ("parameter", "value"),
     [("page", "१"), ("page_size", "२०"), ("page", "01"), ("page", " 1"), ("published_after", "२०२६-01-01"),
-     ("updated_since", "２０２６-01-01"), ("type", "répört")],
+     ("updated_since", "\uff12\uff10\uff12\uff16-01-01"), ("type", "répört")],
 )  # fmt: skip
 def test_numbers_and_dates_are_ascii_digits_only(client, piece, parameter, value):
     refused(client.get(LIST, {parameter: value}), parameter)
