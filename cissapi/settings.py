@@ -155,7 +155,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's DatabaseCache, except that its cull never deletes the catalogue generation.
+            "BACKEND": "cissapi.api.cache_table.CatalogueDatabaseCache",
             "LOCATION": "cissapi_cache",
             # Django's default of 300 entries would churn once whole API responses are cached per URL;
             # past this many, a third of the entries are dropped (the oldest keys first).
@@ -171,6 +172,12 @@ API_CACHE = env_bool("API_CACHE", True)
 API_CACHE_COUNTS = env_bool("API_CACHE_COUNTS", True)
 # The longest a cached response or count lives (seconds), when no change or scheduled piece ends it sooner.
 API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "3600"))
+# --- API request bounds (issue #9: parameters and the response cache) ---
+# Bodies larger than this (bytes) are served but not kept in the shared cache.
+API_CACHE_MAX_BODY_BYTES = int(os.environ.get("API_CACHE_MAX_BODY_BYTES", str(1024 * 1024)))
+# Most values one multi-valued filter takes (?topic=a,b,...); more is a 400. Each costs query planning.
+API_MAX_FILTER_VALUES = int(os.environ.get("API_MAX_FILTER_VALUES", "20"))
+# --- end of API request bounds ---
 # Request counters for API throttling: Redis when there is one. Without Redis they live in each process
 # (limits then apply per worker), because counting in the database table would cost every API request
 # several SQL queries.

@@ -3,7 +3,9 @@
 Every URL has the three formats: `/feeds/rss/`, `/feeds/atom/`, `/feeds/json/`, and the same under
 `/feeds/authors/<slug>/`, `/feeds/topics/<slug>/`, `/feeds/series/<slug>/`, `/feeds/types/<type>/`.
 Items carry the summary; `?full=1` adds the full body (one URL per feed keeps discovery simple, and the
-query string is part of every cache's key). Errors, HTTP caching, throttles and partner keys are the API's.
+query string is part of every cache's key). Readers append tracking parameters (utm_*): any parameter but
+`full` is ignored, and never reaches a cache key nor the feed's self link. Errors, HTTP caching, throttles
+and partner keys are the API's.
 """
 
 from __future__ import annotations
@@ -34,19 +36,25 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from authors.models import Author
-from cissapi.api.caching import cache_public_response
+from cissapi.api.caching import VARY, cache_public_response, patch_cache_lifetime
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange, Series, Topic
 
 FEED_LENGTH = 50
 # As the API's, less Accept: a feed URL has one format whatever the client accepts.
-FEED_VARY = ("Accept-Encoding", "Origin")
+FEED_VARY = tuple(header for header in VARY if header != "Accept")
 FEED_FORMATS: dict[str, type[SyndicationFeed]] = {
     "rss": PublicationRssFeed,
     "atom": PublicationAtomFeed,
     "json": JsonFeed,
 }
+FULL_PARAM = "full"
 FULL_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
+def feed_query(full: bool) -> str:
+    """The canonical query string of a feed: `full=1` or nothing, however the reader spelt it."""
+    return f"{FULL_PARAM}=1" if full else ""
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,11 @@ class PublicationFeed(Feed):
 
     def get_feed(self, obj: FeedScope, request: HttpRequest) -> SyndicationFeed:
         feedgen = super().get_feed(obj, request)
-        # rel="self" names this very document, query string (?full=1) included.
-        feedgen.feed["feed_url"] = request.build_absolute_uri()
+        # rel="self" names this very document, with its canonical query string (?full=1, no utm_*).
+        query = feed_query(obj.full)
+        feedgen.feed["feed_url"] = request.build_absolute_uri(
+            f"{request.path}?{query}" if query else request.path
+        )
         return feedgen
 
     def feed_extra_kwargs(self, scope: FeedScope) -> dict:
@@ -269,9 +280,12 @@ class FeedView(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request: Request, **kwargs: Any) -> HttpResponse:
-        raw_full = request.query_params.get("full", "").lower()
+        given = request.query_params.getlist(FULL_PARAM)
+        if len(given) > 1:
+            raise ValidationError({FULL_PARAM: "Give this parameter once."})
+        raw_full = given[0].lower() if given else ""
         if raw_full not in FULL_VALUES:
-            raise ValidationError({"full": "Enter 1 or 0."})
+            raise ValidationError({FULL_PARAM: "Enter 1 or 0."})
         try:
             return _render_feed(request._request, feed=self.feed, full=FULL_VALUES[raw_full], **kwargs)
         except Http404 as error:
@@ -286,12 +300,7 @@ class FeedView(APIView):
         if not 200 <= response.status_code < 300:
             patch_cache_control(response, no_store=True)
             return response
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=settings.API_CACHE_MAX_AGE,
-            stale_while_revalidate=settings.API_CACHE_STALE_WHILE_REVALIDATE,
-        )
+        patch_cache_lifetime(request, response)
         # Strong: a hash of the exact bytes, so it changes with anything a reader could see, including a
         # piece going live at its scheduled time. The body is built either way (a fixed handful of queries).
         set_response_etag(response)
@@ -303,10 +312,14 @@ class FeedView(APIView):
         )
 
 
-@cache_public_response(surrogate_keys=["feeds"])
+def _feed_cache_query(request: HttpRequest, *, full: bool, **kwargs: Any) -> str:
+    return feed_query(full)
+
+
+@cache_public_response(surrogate_keys=["feeds"], query=_feed_cache_query)
 def _render_feed(request: HttpRequest, *, feed: PublicationFeed, full: bool, **kwargs: Any) -> HttpResponse:
     # Runs after FeedView's authentication and throttling, so a cached feed still counts against a rate.
-    # The cache key is the absolute URL, which names the feed, its format and `full`.
+    # The cache key is the canonical URL, which names the feed, its format and `full`.
     return feed(request, full=full, **kwargs)
 
 

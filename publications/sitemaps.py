@@ -9,18 +9,27 @@ when they have published work.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Count, Max, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
+from rest_framework.exceptions import Throttled
 
 from authors.models import Author
+from cissapi.api.caching import cache_public_response
+from cissapi.api.exceptions import problem_response
+from cissapi.api.throttling import AnonymousRateThrottle
 from publications.models import Publication, Topic
 from publications.querysets import published_q_via
 
@@ -131,8 +140,36 @@ SECTIONS: dict[str, type[Sitemap]] = {
 }
 
 
+def _throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API's anonymous throttle (per client address) on a plain Django view; a 429 problem past it."""
+
+    @wraps(view)
+    def throttled_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = AnonymousRateThrottle()
+        if throttle.allow_request(request, None):
+            return view(request, *args, **kwargs)
+        refusal = Throttled(throttle.wait())
+        response = problem_response(request, refusal.status_code, str(refusal.detail))
+        response["Retry-After"] = str(int(refusal.wait or 0))
+        return response
+
+    return throttled_view
+
+
+def _sitemap_query(request: HttpRequest, **kwargs: Any) -> str | None:
+    # Django's sitemap views read `p` (the page) alone. Any other spelling of a page number than plain
+    # digits (int() reads `01`, `१`) is served as before but not cached, so it cannot fill the cache.
+    page = request.GET.get("p")
+    if page is None:
+        return ""
+    return f"p={page}" if re.fullmatch(r"[1-9][0-9]{0,8}", page) else None
+
+
 def _cached(view):
-    return require_safe(conditional_page(cache_control(public=True, max_age=SITEMAP_MAX_AGE)(view)))
+    cached_view = cache_public_response(surrogate_keys=["sitemaps"], query=_sitemap_query)(view)
+    return require_safe(
+        _throttled(conditional_page(cache_control(public=True, max_age=SITEMAP_MAX_AGE)(cached_view)))
+    )
 
 
 # Included at the site root by cissapi.urls. Sections are classes so every request builds fresh

@@ -26,8 +26,9 @@ class AuthorViewSet(PublicReadOnlyViewSet):
     filter_backends = [FilterBackend]
 
     @property
-    def filterset_class(self) -> type:
-        return PublicationFilterSet if self.action == "publications" else AuthorFilterSet
+    def filterset_class(self) -> type | None:
+        # A bio is addressed by its slug alone; the list's filters do not apply to it.
+        return {"publications": PublicationFilterSet, "list": AuthorFilterSet}.get(self.action)
 
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":

@@ -12,7 +12,12 @@ under a catalogue *generation*: a random token stored in the cache, replaced whe
 the token of its generation and counts only under that one, so a change makes every earlier entry stale at
 once, and no entry can outlive the moment a scheduled piece goes live (its lifetime is also capped at that
 moment). Nothing is
-cached that was not a 200 to an anonymous-looking GET or HEAD.
+cached that was not a 200 to a GET or HEAD, nor a body over settings.API_CACHE_MAX_BODY_BYTES.
+
+Entries are keyed on the canonical request: scheme, the host as links spell it (lowercase, no default port),
+path, and only the parameters the view reads, sorted (cissapi.api.parameters); so other spellings of one
+request share one entry. The generation lives in the same table, read with the entry in one query, but the
+table's cull cannot delete it (cissapi.api.cache_table), so a flood of distinct URLs cannot empty the cache.
 
 `Surrogate-Key` (Fastly, and Varnish with xkey) and `Cache-Tag` (Cloudflare, Akamai) name what each
 response shows, so a CDN in front can purge precisely; see the README's API section.
@@ -32,6 +37,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import (
     get_conditional_response,
@@ -42,12 +48,28 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from rest_framework.request import Request
 
-VARY = ("Accept", "Accept-Encoding", "Origin")
+from cissapi.api.parameters import (
+    FORMAT_PARAM,
+    Parameter,
+    canonical_query,
+    check_query_parameters,
+)
+
+# Authorization: a shared cache (a CDN) must keep partners' answers apart from everyone else's.
+VARY = ("Accept", "Accept-Encoding", "Origin", "Authorization")
 GENERATION_KEY = "api:generation"
 # Every response names the whole catalogue too, so one purge can empty a CDN.
 CATALOGUE_KEY = "catalogue"
 # Headers of a cached feed worth replaying; Django adds the rest (Content-Length, Vary from middleware).
-REPLAYED_HEADERS = ("Content-Type", "Last-Modified", "Cache-Control", "Surrogate-Key", "Cache-Tag")
+REPLAYED_HEADERS = (
+    "Content-Type",
+    "Last-Modified",
+    "Cache-Control",
+    "Surrogate-Key",
+    "Cache-Tag",
+    "X-Robots-Tag",
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # --- The catalogue generation ------------------------------------------------------------------------
@@ -141,9 +163,41 @@ def _cacheable(request: HttpRequest) -> bool:
     return settings.API_CACHE and request.method in ("GET", "HEAD")
 
 
-def _response_key(request: HttpRequest) -> str:
-    # The absolute URI: scheme and host appear in the body's links, the full query string in its content.
-    return f"api:response:{_digest(request.build_absolute_uri())}"
+def _storable(content: bytes) -> bool:
+    # A few huge bodies (full-text feeds of books) would otherwise crowd out thousands of ordinary ones.
+    return len(content) <= settings.API_CACHE_MAX_BODY_BYTES
+
+
+def use_canonical_host(request: HttpRequest) -> str:
+    """Make the request's host its canonical spelling, and return `scheme://host[:port]`.
+
+    `LOCALHOST`, `localhost.` and `localhost:80` name one site. Links in a body are built on the request's
+    host (build_absolute_uri), so with the host normalized before the view runs every spelling gives the
+    same bytes, and the response cache keeps one entry for them.
+    """
+    domain, port = split_domain_port(request.get_host())
+    if port and int(port) != DEFAULT_PORTS.get(request.scheme):
+        domain = f"{domain}:{int(port)}"
+    request.META["HTTP_HOST"] = domain
+    return f"{request.scheme}://{domain}"
+
+
+def _response_key(origin: str, path: str, query: str) -> str:
+    # Scheme and host appear in the body's links, the canonical query string in its content.
+    return f"api:response:{_digest(f'{origin}{path}?{query}')}"
+
+
+def patch_cache_lifetime(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Cache-Control of a successful answer: public for everyone, private to a request with credentials."""
+    # An answer to a request with credentials is for that client only: a CDN must not hand it to others.
+    # Partners see what everyone sees, but their requests are counted and rate-limited at the origin.
+    shared = "HTTP_AUTHORIZATION" not in request.META
+    patch_cache_control(
+        response,
+        **({"public": True} if shared else {"private": True}),
+        max_age=settings.API_CACHE_MAX_AGE,
+        stale_while_revalidate=settings.API_CACHE_STALE_WHILE_REVALIDATE,
+    )
 
 
 def surrogate_headers(keys: Iterable[str]) -> dict[str, str]:
@@ -172,13 +226,22 @@ class ConditionalGetMixin:
         """Views call this with keys of what they show (`publication-12`, `author-3`)."""
         self.surrogate_keys = [*getattr(self, "surrogate_keys", []), *keys]
 
+    def query_parameters(self) -> dict[str, Parameter]:
+        """The query parameters this view reads; any other is a 400 (cissapi.api.parameters)."""
+        return {FORMAT_PARAM: Parameter()}
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # After authentication and throttling, so a cached answer is still rate-limited.
+        # After authentication and throttling, so a cached answer (or a refusal) is still rate-limited.
         super().initial(request, *args, **kwargs)
         self._cache_key = None
+        if request.method not in ("GET", "HEAD"):
+            return  # reads nothing: OPTIONS, or a method answered with a 405
+        origin = use_canonical_host(request)
+        accepted = self.query_parameters()
+        check_query_parameters(request.query_params, accepted)
         if not self.cache_responses or not _cacheable(request):
             return
-        self._cache_key = _response_key(request)
+        self._cache_key = _response_key(origin, request.path, canonical_query(request.query_params, accepted))
         self._generation, cached = cached_entry(request, self._cache_key)
         if cached is not None:
             handler_name = request.method.lower()
@@ -198,12 +261,7 @@ class ConditionalGetMixin:
             # Errors (404 for a piece not yet live, 429) must not outlive the condition that caused them.
             patch_cache_control(response, no_store=True)
             return response
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=settings.API_CACHE_MAX_AGE,
-            stale_while_revalidate=settings.API_CACHE_STALE_WHILE_REVALIDATE,
-        )
+        patch_cache_lifetime(request, response)
         keys = list(dict.fromkeys(getattr(self, "surrogate_keys", [])))
         for name, value in surrogate_headers(keys).items():
             response.headers[name] = value
@@ -222,7 +280,7 @@ class ConditionalGetMixin:
     def _answer_conditionally(
         self, request: Request, response: HttpResponseBase, keys: list[str]
     ) -> HttpResponseBase:
-        if getattr(self, "_cache_key", None) and response.status_code == 200:
+        if getattr(self, "_cache_key", None) and response.status_code == 200 and _storable(response.content):
             cache_entry(
                 self._generation,
                 self._cache_key,
@@ -242,10 +300,16 @@ class ConditionalGetMixin:
         )
 
 
-# --- Plain Django views (feeds) ------------------------------------------------------------------------
-def cache_public_response(*, surrogate_keys: Iterable[str] = ()) -> Callable:
+# --- Plain Django views (feeds, sitemaps) ----------------------------------------------------------------
+def cache_public_response(
+    *,
+    surrogate_keys: Iterable[str] = (),
+    query: Callable[..., str | None] = lambda request, **kwargs: "",
+) -> Callable:
     """Decorator for plain Django views: their 200 answers in the shared cache, per catalogue generation.
 
+    `query(request, **view_kwargs)` gives the canonical query string of what the view reads (parameters it
+    ignores, such as a feed reader's utm_*, never reach the key), or None for a request not worth caching.
     Put it inside `conditional_page`, so cached answers still get ETags and 304s.
     """
     keys = list(surrogate_keys)
@@ -253,18 +317,23 @@ def cache_public_response(*, surrogate_keys: Iterable[str] = ()) -> Callable:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not _cacheable(request):
+            origin = use_canonical_host(request)
+            canonical = query(request, **kwargs)
+            if not _cacheable(request) or canonical is None:
                 return view(request, *args, **kwargs)
-            key = _response_key(request)
+            key = _response_key(origin, request.path, canonical)
             generation, cached = cached_entry(request, key)
             if cached is not None:
                 return HttpResponse(cached["content"], headers=cached["headers"])
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
+                if hasattr(response, "render"):
+                    response.render()  # a TemplateResponse (sitemaps) has its bytes only once rendered
                 for name, value in surrogate_headers(keys).items():
                     response.headers[name] = value
-                headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
-                cache_entry(generation, key, {"content": response.content, "headers": headers})
+                if _storable(response.content):
+                    headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
+                    cache_entry(generation, key, {"content": response.content, "headers": headers})
             return response
 
         return cached_view

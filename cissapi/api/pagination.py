@@ -7,6 +7,7 @@ hundredth page is as cheap as the first.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from cissapi.api.caching import cached_count
+from cissapi.api.parameters import Parameter
 from publications.querysets import PublicationQuerySet
 
 PAGE_PARAM = "page"
@@ -44,9 +46,11 @@ def _whole_number(request: Request, name: str, default: int, maximum: int | None
     if raw is None or raw == "":
         return default
     expected = f"a whole number from 1 to {maximum}" if maximum else "a whole number of 1 or more"
+    # ASCII digits without leading zeros only: int() also reads `१`, `01` and ` 1`, other spellings of one
+    # page that would each be a response of their own (and a cache entry).
     try:
-        value = int(raw)
-    except ValueError:
+        value = int(raw) if re.fullmatch(r"[1-9][0-9]*", raw) else 0
+    except ValueError:  # more digits than int() converts
         value = 0
     if value < 1 or (maximum and value > maximum):
         raise ValidationError({name: f"Enter {expected}."})
@@ -82,6 +86,12 @@ class _Cursor(pagination.CursorPagination):
 
 class ApiPagination(pagination.BasePagination):
     """Page numbers by default, cursor mode on request; one SQL query for the page and its count."""
+
+    def query_parameters(self) -> dict[str, Parameter]:
+        """The query parameters pagination reads."""
+        numbers = {name: Parameter() for name in (PAGE_PARAM, PAGE_SIZE_PARAM, MODE_PARAM)}
+        # A cursor is opaque: any text that is not one this API gave out is a 404 (never cached).
+        return {**numbers, CURSOR_PARAM: Parameter(free_text=True)}
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
         self.request = request

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.serializers import SparseFieldsMixin
 
@@ -30,7 +32,7 @@ PROBLEM_SCHEMA = {
 }
 
 ERROR_RESPONSES = {
-    "400": "A query parameter has an invalid value; `errors` names it.",
+    "400": "A query parameter is unknown, given twice or has an invalid value; `errors` names it.",
     "401": "The Authorization header names an unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
@@ -39,10 +41,23 @@ ERROR_RESPONSES = {
 }
 
 
+QUERY_PARAMETERS_RULE = (
+    "\n\nEach operation accepts only the query parameters it lists: an unknown one (a typo such as "
+    "`topics` for `topic`) is a 400 naming it, never silently ignored. Only the slug lists (`author`, "
+    "`topic`, `series`, `outlet`) may be given more than once (`?author=a&author=b` as `?author=a,b`); "
+    "any other parameter given twice is a 400. Values other than free text (`q`, `language`) are ASCII. "
+    "A multi-valued parameter takes at most {max_values} values."
+)
+
+
 def add_problem_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: error responses, empty query values and sparse fieldsets."""
+    """drf-spectacular postprocessing hook: error responses, query parameter rules and sparse fieldsets."""
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + QUERY_PARAMETERS_RULE.format(
+        max_values=settings.API_MAX_FILTER_VALUES
+    )
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     for name in _sparse_component_names():
@@ -57,6 +72,8 @@ def add_problem_responses(
                     # An empty value means "not given" (django-filter's rule), never an error.
                     parameter["allowEmptyValue"] = True
                     _forbid_nul(parameter.get("schema", {}))
+                    if parameter.get("schema", {}).get("type") == "array":
+                        parameter["schema"]["maxItems"] = settings.API_MAX_FILTER_VALUES
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": problem})

@@ -13,12 +13,27 @@ from rest_framework.response import Response
 
 from cissapi.api.caching import ConditionalGetMixin
 from cissapi.api.feed_links import FeedLinksMixin
+from cissapi.api.filters import filter_parameters
+from cissapi.api.parameters import Parameter
 from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
 
 
 class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def query_parameters(self) -> dict[str, Parameter]:
+        """Pagination's on lists (every action but retrieve), the FilterSet's, and `fields` where the
+        serializer honours it."""
+        accepted = super().query_parameters()
+        if self.action != "retrieve" and self.paginator is not None:
+            accepted |= self.paginator.query_parameters()
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            accepted |= filter_parameters(filterset_class)
+        if issubclass(self.get_serializer_class(), SparseFieldsMixin):
+            accepted[FIELDS_PARAM] = Parameter()
+        return accepted
 
     def get_serializer(self, *args: Any, **kwargs: Any):
         # Serializers with SparseFieldsMixin honour ?fields=; the others ignore it.

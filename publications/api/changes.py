@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cissapi.api.caching import ConditionalGetMixin
+from cissapi.api.parameters import Parameter
 from publications.api.serializers import PublicationListSerializer
 from publications.changelog import changes_page, decode_cursor, encode_cursor
 from publications.models import PublicationChange
@@ -85,6 +86,10 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
     # Read under the change log's shared lock so no committed-later row is skipped; each partner walks its
     # own cursors, so a shared cache would hold many pages that are each read about once.
     cache_responses = False
+
+    def query_parameters(self) -> dict[str, Parameter]:
+        # `since` is an opaque cursor: any text that is not one of ours is a 404.
+        return {**super().query_parameters(), "since": Parameter(free_text=True), "limit": Parameter()}
 
     @extend_schema(
         operation_id="changes_list",

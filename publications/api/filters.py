@@ -7,29 +7,11 @@ import datetime as dt
 import django_filters as filters
 from django import forms
 
+from cissapi.api.filters import BoundedOrderingFilter, SlugsFilter
 from publications.models import Publication
 from publications.querysets import PublicationQuerySet
 
 TOPIC_MATCHES = (("any", "any"), ("all", "all"))
-
-
-class RepeatableCSVWidget(filters.widgets.CSVWidget):
-    """Reads `?author=a,b` and also `?author=a&author=b`, as clients build both."""
-
-    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
-        values = data.getlist(name) if hasattr(data, "getlist") else []
-        if len(values) > 1:
-            return [slug for value in values for slug in value.split(",")]
-        return super().value_from_datadict(data, files, name)
-
-
-class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
-    """Several slugs: `?author=a,b` or `?author=a&author=b`."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("help_text", "One or more slugs, separated by commas.")
-        kwargs.setdefault("widget", RepeatableCSVWidget)
-        super().__init__(*args, **kwargs)
 
 
 class UtcDateTimeField(filters.fields.IsoDateTimeField):
@@ -49,13 +31,13 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
-class StableOrderingFilter(filters.OrderingFilter):
+class StableOrderingFilter(BoundedOrderingFilter):
     """Ordering by the client's choice, ties broken by id so pages never overlap."""
 
     def filter(self, qs: PublicationQuerySet, value: list[str] | None) -> PublicationQuerySet:
         if not value:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value if param]
+        ordering = [self.get_ordering_value(param) for param in value]
         tiebreak = "-id" if ordering[-1].startswith("-") else "id"
         return qs.order_by(*ordering, tiebreak)
 

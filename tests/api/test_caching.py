@@ -50,7 +50,7 @@ def test_lists_and_details_carry_validators_and_cache_lifetimes(client, publicat
             "max-age=30",
             "stale-while-revalidate=120",
         }, url
-        assert response["Vary"] == "Accept, Accept-Encoding, Origin", url
+        assert response["Vary"] == "Accept, Accept-Encoding, Origin, Authorization", url
 
 
 def test_if_none_match_gives_304_without_a_body(client, publication):

@@ -284,3 +284,113 @@ def test_with_the_cache_off_nothing_is_stored(client, piece, settings, django_as
 
     with django_assert_num_queries(2):  # the piece; its related pieces — no cache lookups
         client.get(detail_url(piece))
+
+
+# --- Abuse: other spellings, floods, huge bodies, partners ---------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "host"),
+    [
+        ("page_size=5&type=commentary", "testserver"),
+        ("type=commentary&page_size=5", "testserver"),
+        ("page_size=5&type=commentary", "TESTSERVER"),
+        ("page_size=5&type=commentary", "testserver:80"),
+        ("page_size=5&type=commentary", "TestServer."),
+    ],
+)
+def test_other_spellings_of_a_request_share_its_entry(client, piece, django_assert_num_queries, query, host):
+    first = client.get(f"{LIST}?page_size=5&type=commentary")
+
+    with django_assert_num_queries(1):  # the catalogue generation with the cached response
+        again = client.get(f"{LIST}?{query}", HTTP_HOST=host)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+def test_links_are_built_on_the_canonical_host(client, piece, settings):
+    settings.API_CACHE = False
+
+    body = client.get(LIST, HTTP_HOST="TESTSERVER:80").json()
+
+    assert body["results"][0]["url"].startswith("http://testserver/api/v1/")
+
+
+def cache_rows() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key, value FROM cissapi_cache")
+        return dict(cursor.fetchall())
+
+
+def test_a_flood_of_distinct_urls_keeps_the_generation_and_the_bounds(client, piece, settings):
+    max_entries = 12
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "OPTIONS": {"MAX_ENTRIES": max_entries}},
+    }
+    generation = current_generation().token
+
+    for number in range(4 * max_entries):  # each search: a response and a count
+        assert client.get(LIST, {"q": f"word{number}"}).status_code == 200
+        assert len(cache_rows()) <= max_entries + 1
+
+    assert current_generation().token == generation
+    assert "cissapi:1:api:generation" in cache_rows()
+
+
+def test_refused_spellings_never_reach_the_cache(client, piece):
+    client.get(LIST)
+    before = cache_rows()
+
+    for query in ("page=१", "page=01", "utm_source=x", "page=1&page=1", "topic=a&topics=b"):
+        assert client.get(f"{LIST}?{query}").status_code == 400
+
+    assert cache_rows().keys() == before.keys()
+
+
+def test_a_body_over_the_limit_is_served_but_not_kept(client, piece, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = detail_url(piece)
+    settings.API_CACHE_MAX_BODY_BYTES = len(client.get(url, {"fields": "slug"}).content)
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as whole:
+        response = client.get(url)
+    with CaptureQueriesContext(connection) as trimmed:
+        small = client.get(url, {"fields": "slug"})
+
+    assert response.status_code == small.status_code == 200
+    assert len(response.content) > settings.API_CACHE_MAX_BODY_BYTES
+    assert len(whole) > 1  # computed again: the piece and its related pieces
+    assert len(trimmed) == 1  # the small one was kept: one read of the cache
+
+
+def test_a_partner_answer_is_private_and_every_answer_varies_by_authorization(client, piece, partner_key):
+    _, key = partner_key
+    for url in (LIST, detail_url(piece), FEED):
+        anonymous = client.get(url)
+        partner = client.get(url, HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+        assert "public" in anonymous["Cache-Control"], url
+        assert "private" in partner["Cache-Control"] and "public" not in partner["Cache-Control"], url
+        for response in (anonymous, partner):
+            assert "Authorization" in response["Vary"], url
+        assert partner.content == anonymous.content, url
+
+
+def test_feeds_ignore_tracking_parameters_and_keep_them_out_of_the_cache(client, piece):
+    first = client.get(FEED, {"utm_source": "newsletter", "utm_medium": "email"})
+    rows = cache_rows()
+
+    again = client.get(FEED, {"utm_source": "other", "fbclid": "x"})
+    full = client.get(FEED, {"full": "true", "utm_source": "x"})
+
+    assert first.status_code == again.status_code == full.status_code == 200
+    assert again.content == first.content
+    assert first.json()["feed_url"] == "http://testserver/feeds/json/"
+    assert full.json()["feed_url"] == "http://testserver/feeds/json/?full=1"
+    assert len(cache_rows()) == len(rows) + 1  # the full-text feed; the second reader's was a hit
+    assert client.get(FEED, {"full": ["1", "0"]}).status_code == 400

@@ -114,8 +114,10 @@ def test_query_count_is_fixed_whatever_the_page_size_and_bylines(
     slug = slugs.get(slug_key, slug_key)
     url = reverse(name, kwargs={"slug": slug} if slug else None)
 
+    # page_size only where it means something: elsewhere an unknown parameter is a 400.
+    paginated = name.endswith(("-list", "-publications"))
     with django_assert_num_queries(expected):  # see `queries` in ENDPOINTS
-        response = client.get(url, {**params, "page_size": page_size})
+        response = client.get(url, {**params, "page_size": page_size} if paginated else params)
 
     assert response.status_code == 200, response.content
 

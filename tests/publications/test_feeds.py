@@ -278,7 +278,7 @@ def test_conditional_get_and_cache_headers_are_the_apis(client, piece, settings,
     assert set(first["Cache-Control"].split(", ")) == {"public", "max-age=30", "stale-while-revalidate=120"}
     assert first["ETag"].startswith('"')  # strong
     assert parse_http_date(first["Last-Modified"]) == int(piece.updated_at.timestamp())
-    assert first["Vary"] == "Accept-Encoding, Origin"
+    assert first["Vary"] == "Accept-Encoding, Origin, Authorization"
 
     by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
     by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})

@@ -110,7 +110,8 @@ def test_scheduled_piece_enters_the_sitemaps_at_its_time(client):
 
 
 @pytest.mark.parametrize("count", [1, 5])
-def test_section_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
+def test_section_query_count_does_not_grow_with_items(client, django_assert_num_queries, settings, count):
+    settings.API_CACHE = False  # the sitemap itself; a cached one costs one query (see below)
     for _ in range(count):
         PublicationFactory(published=True, authors=[AuthorFactory()], topics=[TopicFactory()])
 
@@ -120,3 +121,39 @@ def test_section_query_count_does_not_grow_with_items(client, django_assert_num_
     # 1 count, 2 the page of annotated authors
     with django_assert_num_queries(2):
         client.get("/sitemap-authors.xml")
+
+
+@pytest.mark.parametrize("url", ["/sitemap.xml", "/sitemap-publications.xml", "/sitemap-news.xml"])
+def test_a_cached_sitemap_costs_one_query_and_keeps_its_bytes(
+    client, catalogue, django_assert_num_queries, url
+):
+    first = client.get(url)
+
+    with django_assert_num_queries(1):  # the catalogue generation with the cached sitemap
+        again = client.get(url, {"utm_source": "crawler"})
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/xml"
+    assert again["X-Robots-Tag"] == first["X-Robots-Tag"]
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_cached_sitemap_shows_a_new_piece_at_once(client, catalogue):
+    assert len(locations(get_xml(client, "/sitemap-publications.xml"))) == 1
+
+    PublicationFactory(published=True, slug="new")
+
+    assert len(locations(get_xml(client, "/sitemap-publications.xml"))) == 2
+
+
+def test_sitemaps_get_the_anonymous_throttle(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+
+    statuses = [client.get(url).status_code for url in ("/sitemap.xml", "/sitemap-news.xml", "/sitemap.xml")]
+    response = client.get("/sitemap-topics.xml")
+
+    assert statuses == [200, 200, 429]
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert 0 < int(response["Retry-After"]) <= 60
