@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -13,11 +14,13 @@ from django.db.models import Deferrable, Q
 from django.utils import timezone
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
+from publications.choices import PublicationStatus, PublicationType
 from publications.querysets import (
     CatalogueQuerySet,
     OutletQuerySet,
     PublicationChangeQuerySet,
     PublicationQuerySet,
+    is_live_at,
 )
 from publications.validators import validate_doi, validate_language
 
@@ -90,19 +93,8 @@ class Outlet(models.Model):
 
 
 class Publication(models.Model):
-    class Type(models.TextChoices):
-        COMMENTARY = "commentary", "Commentary"
-        ISSUE_BRIEF = "issue_brief", "Issue brief"
-        POLICY_PAPER = "policy_paper", "Policy paper"
-        JOURNAL_ARTICLE = "journal_article", "Journal article"
-        REPORT = "report", "Report"
-        BOOK = "book", "Book"
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        # Published with a future published_at is "scheduled": it goes live at that time by itself.
-        PUBLISHED = "published", "Published"
+    Type = PublicationType
+    Status = PublicationStatus
 
     # A stable identity for feeds and partners that survives slug changes.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -157,7 +149,7 @@ class Publication(models.Model):
         ordering = ["-published_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
+                condition=~Q(status=PublicationStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="publication_published_has_date",
                 violation_error_message="A published or scheduled publication needs a publication time.",
             ),
@@ -172,7 +164,7 @@ class Publication(models.Model):
             # Public lists: newest first among published rows.
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=Q(status="published"),
+                condition=Q(status=PublicationStatus.PUBLISHED),
                 name="publication_live_idx",
             ),
             # Is piece N live, and when did it go live? Answered from the index alone, for the thousands of
@@ -180,7 +172,7 @@ class Publication(models.Model):
             models.Index(
                 fields=["id"],
                 include=["published_at"],
-                condition=Q(status="published"),
+                condition=Q(status=PublicationStatus.PUBLISHED),
                 name="publication_live_id_idx",
             ),
             models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
@@ -221,11 +213,11 @@ class Publication(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return self.is_live_at(timezone.now())
+
+    def is_live_at(self, moment: datetime) -> bool:
+        """Whether the public sees this piece at `moment`: the twin of `Publication.objects.published(at)`."""
+        return is_live_at(self.status, self.published_at, moment)
 
 
 class PublicationAuthor(models.Model):
