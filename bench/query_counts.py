@@ -19,7 +19,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.targets import benchmark_targets
-    from publications.corpus_words import RARE_TERMS
+    from tooling.corpus_words import RARE_TERMS
     from publications.models import Publication
 
     live = Publication.objects.published()

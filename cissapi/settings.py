@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
     "procrastinate.contrib.django",
     "partners",
+    # Demo and benchmark content generators (seed_demo, generate_corpus); no models, above every app.
+    "tooling",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from authors.models import Author
-from publications.demo import load_demo
+from tooling.demo import load_demo
 from publications.models import Publication
 
 

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 
 from authors.models import Author
 from cissapi.text import html_to_text, sanitize_html, word_count
-from publications.corpus import generate_corpus
+from tooling.corpus import generate_corpus
 from publications.models import CrossPost, Publication, PublicationAuthor, Topic
 from publications.search import refresh_search_vectors
 from tests.factories import PublicationFactory

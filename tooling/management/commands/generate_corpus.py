@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authors.models import Author
-from publications.corpus import generate_corpus
+from tooling.corpus import generate_corpus
 from publications.models import Publication
 
 

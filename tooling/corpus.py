@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.text import fold_accents
-from publications import corpus_words as words
+from tooling import corpus_words as words
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
 from publications.search import SEARCH_CONFIG
 
