@@ -22,9 +22,9 @@ from django.utils.text import slugify
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.text import fold_accents
-from tooling import corpus_words as words
 from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
 from publications.search import SEARCH_CONFIG
+from tooling import corpus_words as words
 
 BATCH_SIZE = 10_000
 YEARS_OF_HISTORY = 15
