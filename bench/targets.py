@@ -14,8 +14,9 @@ from django.db.models import Count
 
 from authors.models import Author
 from bench.floor import encode_cursor, position_of
-from publications.models import Publication, Topic
+from publications.models import Publication
 from publications.querysets import published_q_via
+from taxonomy.models import Topic
 
 PAGE_SIZE = 20
 FEED_URL = "/feeds/json/"

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "cissapi",
+    # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
+    "taxonomy",
     "publications",
     "authors",
     # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
@@ -254,7 +256,7 @@ SPECTACULAR_SETTINGS = {
         "AuthorKindEnum": "authors.models.Author.Kind",
         "WorkKindEnum": "authors.models.Work.Kind",
         "LinkKindEnum": "authors.models.AuthorLink.Kind",
-        "SeriesKindEnum": "publications.models.Series.Kind",
+        "SeriesKindEnum": "taxonomy.models.Series.Kind",
     },
 }
 

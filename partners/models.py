@@ -128,7 +128,7 @@ class WebhookSubscription(models.Model):
     secret = models.CharField(max_length=100, default=generate_webhook_secret)
     events = ArrayField(models.CharField(max_length=20, choices=WebhookEvent), default=all_webhook_events)
     topics = models.ManyToManyField(
-        "publications.Topic", blank=True, related_name="+", help_text="Only pieces on any of these topics."
+        "taxonomy.Topic", blank=True, related_name="+", help_text="Only pieces on any of these topics."
     )
     types = ArrayField(
         models.CharField(max_length=20, choices=Publication.Type),

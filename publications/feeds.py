@@ -36,7 +36,8 @@ from rest_framework.views import APIView
 from authors.models import Author
 from cissapi.api.caching import cache_public_response
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
-from publications.models import Publication, PublicationChange, Series, Topic
+from publications.models import Publication, PublicationChange
+from taxonomy.models import Series, Topic
 
 FEED_LENGTH = 50
 # As the API's, less Accept: a feed URL has one format whatever the client accepts.

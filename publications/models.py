@@ -1,4 +1,5 @@
-"""The catalogue: publications, the topics and series they belong to, and their life on other outlets."""
+"""The catalogue: publications, their bylines, and their life on other outlets (topics, series and outlets
+are in taxonomy)."""
 
 from __future__ import annotations
 
@@ -15,81 +16,9 @@ from django.utils import timezone
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
 from publications.choices import PublicationStatus, PublicationType
-from publications.querysets import (
-    CatalogueQuerySet,
-    OutletQuerySet,
-    PublicationChangeQuerySet,
-    PublicationQuerySet,
-    is_live_at,
-)
+from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
 from publications.validators import validate_doi, validate_language
-
-
-class Topic(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CatalogueQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Series(models.Model):
-    """A run of publications under one title, such as the journal "CISS Insight"."""
-
-    class Kind(models.TextChoices):
-        JOURNAL = "journal", "Journal"
-        SERIES = "series", "Series"
-        NEWSLETTER = "newsletter", "Newsletter"
-
-    name = models.CharField(max_length=160, unique=True)
-    slug = models.SlugField(max_length=180, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.SERIES)
-    description = models.TextField(blank=True)
-    issn = models.CharField("ISSN", max_length=9, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CatalogueQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "series"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Outlet(models.Model):
-    """An external publication our work appears in, such as The National Interest or Strafasia."""
-
-    name = models.CharField(max_length=160)
-    slug = models.SlugField(max_length=180, unique=True)
-    homepage = models.URLField(max_length=300, blank=True)
-    domain = models.CharField(
-        max_length=253, unique=True, help_text='Host name without "www.", e.g. "strafasia.com".'
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OutletQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        self.domain = normalize_domain(self.domain)
-        super().save(*args, **kwargs)
+from taxonomy.models import Outlet, Series, Topic
 
 
 class Publication(models.Model):
@@ -298,15 +227,6 @@ class CrossPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} at {self.outlet}"
-
-
-def normalize_domain(value: str) -> str:
-    """Lower-case host name without scheme, path or a leading "www."."""
-    value = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        value = value.removeprefix(prefix)
-    value = value.split("/", 1)[0]
-    return value.removeprefix("www.")
 
 
 class PublicationChange(models.Model):

@@ -21,8 +21,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
 
 from authors.models import Author
-from publications.models import Publication, Topic
+from publications.models import Publication
 from publications.querysets import published_q_via
+from taxonomy.models import Topic
 
 SITEMAP_MAX_AGE = 3600
 NEWS_WINDOW = dt.timedelta(days=2)

@@ -22,8 +22,9 @@ from django.utils.text import slugify
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.text import fold_accents
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.search import SEARCH_CONFIG
+from taxonomy.models import Outlet, Series, Topic
 from tooling import corpus_words as words
 
 BATCH_SIZE = 10_000

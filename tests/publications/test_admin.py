@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from publications.models import CrossPost, Outlet, Publication
+from publications.models import CrossPost, Publication
+from taxonomy.models import Outlet
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -107,7 +108,7 @@ def test_editor_creates_publication_with_ordered_authors_topics_and_cross_post(e
     )
     space, diplomacy = TopicFactory(name="Space policy"), TopicFactory(name="Diplomacy")
     response = editor_client.post(
-        reverse("admin:publications_outlet_add"),
+        reverse("admin:taxonomy_outlet_add"),
         {
             "name": "Strafasia",
             "slug": "strafasia",
