@@ -18,7 +18,6 @@ from django.db.models import (
     JSONField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -107,19 +106,6 @@ class PublicationQuerySet(models.QuerySet):
     def scheduled(self, at: datetime | None = None) -> PublicationQuerySet:
         """Publications set to go live at a future time."""
         return self.filter(status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now())
-
-    def with_related(self) -> PublicationQuerySet:
-        """Everything a detail page shows, fetched in a fixed number of queries."""
-        from publications.models import CrossPost, PublicationAuthor
-
-        return self.select_related("series").prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=PublicationAuthor.objects.select_related("author").order_by("position"),
-            ),
-            "topics",
-            Prefetch("cross_posts", queryset=CrossPost.objects.select_related("outlet").order_by("id")),
-        )
 
     def by_author(self, author_id: int) -> PublicationQuerySet:
         """Publications an author wrote in any role (co-authored pieces included)."""
