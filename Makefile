@@ -41,6 +41,7 @@ bench: install
 lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(PY) -m ruff format .

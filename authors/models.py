@@ -38,10 +38,10 @@ class Author(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.STAFF)
     affiliation = models.CharField(max_length=20, choices=Affiliation, default=Affiliation.CURRENT)
     interests = models.ManyToManyField(
-        "publications.Topic", blank=True, related_name="interested_authors", verbose_name="areas of interest"
+        "taxonomy.Topic", blank=True, related_name="interested_authors", verbose_name="areas of interest"
     )
     outlets = models.ManyToManyField(
-        "publications.Outlet", blank=True, related_name="authors", help_text="Outlets they have written for."
+        "taxonomy.Outlet", blank=True, related_name="authors", help_text="Outlets they have written for."
     )
     # Lower-case, accent-folded name for typo-tolerant search ("Ahmed" finds "Ahmad", "Perez" "Pérez").
     search_name = models.CharField(max_length=160, editable=False, default="")

@@ -3,70 +3,30 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
 from django.db.models import (
-    Count,
-    F,
-    Func,
-    JSONField,
-    Max,
     OuterRef,
     Q,
-    Subquery,
-    Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
-from django.db.models.query import ModelIterable
-from django.utils.dateparse import parse_datetime
 
 from cissapi.json_arrays import json_array
 from cissapi.text import fold_accents
-from publications.querysets import published_q_via
 
 if TYPE_CHECKING:
-    from authors.models import Author
+    pass
 
 # Word similarity from which a name counts as a match for a misspelt query ("ahmed" finds "Ahmad").
 NAME_SIMILARITY_THRESHOLD = 0.3
 
 
 class AuthorQuerySet(models.QuerySet):
-    def with_publication_count(self) -> AuthorQuerySet:
-        """Annotate `publication_count` and `last_published_at` over published publications only."""
-        live = published_q_via("authorships__publication")
-        # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
-        return self.annotate(
-            publication_count=Count("authorships", filter=live),
-            last_published_at=Max("authorships__publication__published_at", filter=live),
-        ).order_by("sort_name", "name", "id")
-
     def with_bio(self) -> AuthorQuerySet:
-        """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays), with
-        `publication_count` and `last_published_at` over published publications only."""
-        from publications.models import PublicationAuthor
-
-        # Optimization: for one author, counting in a subquery beats with_publication_count's GROUP BY, which
-        # sorts a copy of the whole bio row for each of a prolific author's thousands of pieces; and the
-        # count and the newest date come from one pass over those pieces (a JSON object), not two
-        # subqueries that each read them all. (Built per call: the published rule reads the clock.)
-        live = PublicationAuthor.objects.filter(
-            published_q_via("publication"), author=OuterRef("pk")
-        ).order_by()
-        stats = JSONObject(
-            count=Func(Value(1), function="COUNT"),
-            latest=Func(F("publication__published_at"), function="MAX"),
-        )
-        bios = self.annotate(
-            publication_stats=Subquery(live.values(stats=stats), output_field=JSONField()),
-            **_bio_columns(),
-        )
-        bios._iterable_class = _BioIterable
-        return bios
+        """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays)."""
+        return self.annotate(**_bio_columns())
 
     def search_names(self, text: str) -> AuthorQuerySet:
         """Authors whose name matches `text`, tolerating typos and accents, closest first."""
@@ -80,23 +40,12 @@ class AuthorQuerySet(models.QuerySet):
         )
 
 
-class _BioIterable(ModelIterable):
-    """Authors with `publication_stats` unpacked into the attributes with_publication_count() annotates."""
-
-    def __iter__(self) -> Iterator[Author]:
-        for author in super().__iter__():
-            stats = author.__dict__.pop("publication_stats")
-            author.publication_count = stats["count"]
-            author.last_published_at = parse_datetime(stats["latest"]) if stats["latest"] else None
-            yield author
-
-
 # Optimization: the bio's JSON array columns are built and compiled once per process (see json_array; Django
 # copies an expression into each query that uses it, so one instance serves all).
 @functools.cache
 def _bio_columns() -> dict[str, RawSQL]:
     from authors.models import Author, AuthorLink, Education, Position, Work
-    from publications.models import Outlet, Topic
+    from taxonomy.models import Outlet, Topic
 
     mine = {"author": OuterRef("pk")}
     return {

@@ -3,7 +3,7 @@
 It is what `make bench` compares the real API against. Each response's JSON is built by Postgres in a
 single hand-written statement (page sliced in a subquery, then authors and topics aggregated per row) and
 returned with orjson; Python only parses the query string and adds the pagination links. It follows the
-same rules as the API (API_CONTRACT.md): same fields, `Publication.objects.published()`'s rule with
+same rules as the API (README.md, "API"): same fields, `Publication.objects.published()`'s rule with
 Python's clock, authors in byline order, DRF's page-number and cursor pagination envelopes. No framework,
 no middleware, no ORM: anything the API does beyond this is overhead the ratio measures.
 
@@ -75,7 +75,7 @@ def iso_utc(column: str) -> str:
 
 
 def opt(expression: str) -> str:
-    """Empty optional strings render as null (API_CONTRACT.md)."""
+    """Empty optional strings render as null, as in the API (README.md, "API")."""
     return f"NULLIF({expression}, '')"
 
 

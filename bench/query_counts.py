@@ -19,8 +19,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.targets import benchmark_targets
-    from publications.corpus_words import RARE_TERMS
     from publications.models import Publication
+    from tooling.corpus_words import RARE_TERMS
 
     live = Publication.objects.published()
     rare = next(t for t in RARE_TERMS if live.filter(search_vector=SearchQuery(t, config="english")).exists())

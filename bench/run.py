@@ -24,11 +24,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,16 +168,15 @@ def targets_and_query_counts(env: dict[str, str]) -> tuple[list[dict], str]:
 
 
 # --- Load -------------------------------------------------------------------------------------------
-def ensure_wrk() -> str | None:
-    if shutil.which("wrk"):
-        return shutil.which("wrk")
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        print("Installing wrk with apt-get...", flush=True)
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, **quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, **quiet)
-    return shutil.which("wrk")
+def require_wrk() -> str:
+    """The wrk binary; without it, say what is missing and stop before any work (installing is yours)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit(
+            "make bench needs wrk, the HTTP load generator, and it is not on PATH.\n"
+            "Install it (Debian/Ubuntu: apt-get install wrk; macOS: brew install wrk), then run make bench."
+        )
+    return wrk
 
 
 def status_of(url: str) -> int:
@@ -225,50 +222,8 @@ def to_ms(value: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
 
 
-def run_python_load(url: str) -> dict:
-    """A fallback when wrk is unavailable: CONNECTIONS keep-alive threads for DURATION seconds."""
-    parts = urllib.request.urlparse(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    latencies: list[float] = []
-    errors = [0]
-    deadline = time.monotonic() + DURATION
-
-    def client() -> None:
-        connection = HTTPConnection(parts.hostname, parts.port, timeout=10)
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                if response.status != 200:
-                    errors[0] += 1
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-            except OSError:
-                connection.close()
-                errors[0] += 1
-                continue
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    latencies.sort()
-    if not latencies:
-        return {"rps": 0.0, "p50_ms": None, "p99_ms": None, "errors": errors[0]}
-    return {
-        "rps": round(len(latencies) / DURATION, 1),
-        "p50_ms": round(latencies[len(latencies) // 2], 2),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-        "errors": errors[0],
-    }
-
-
 def measure_server(
-    name: str, app: str, extra_env: dict, env: dict, targets: list[dict], wrk: str | None
+    name: str, app: str, extra_env: dict, env: dict, targets: list[dict], wrk: str
 ) -> float | None:
     port = free_port()
     server = start(
@@ -289,7 +244,7 @@ def measure_server(
                 continue
             for _ in range(3):  # warm the workers' caches and connections
                 status_of(url)
-            target[name] = run_wrk(wrk, url) if wrk else run_python_load(url)
+            target[name] = run_wrk(wrk, url)
             r = target[name]
             line = f"{r['rps']:8.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms"
             print(f"  {name:15} {target['name']:28} {line}", flush=True)
@@ -358,14 +313,12 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
     started = time.monotonic()
+    wrk = require_wrk()
     try:
         env = bench_environment()
         corpus = prepare_database(env)
         targets, rare = targets_and_query_counts(env)
-        wrk = ensure_wrk()
-        print(
-            f"Load: {'wrk' if wrk else 'Python fallback (wrk unavailable)'}; rare term {rare!r}.", flush=True
-        )
+        print(f"Load: wrk; rare term {rare!r}.", flush=True)
         rss = {}
         for name, app, extra in SERVERS:
             print(f"Serving {name} ...", flush=True)
@@ -378,7 +331,7 @@ def main() -> None:
     report = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "workers": WORKERS},
-        "load_generator": "wrk" if wrk else "python",
+        "load_generator": "wrk",
         "connections": CONNECTIONS,
         "duration_seconds_per_url": DURATION,
         "corpus": corpus,

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "cissapi",
+    # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
+    "taxonomy",
     "publications",
     "authors",
     # The webhook queue: jobs in Postgres, run by `manage.py procrastinate worker`.
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
     "partners",
     # Admin login lockout; see the "Admin logins" block below.
     "axes",
+    # Demo and benchmark content generators (seed_demo, generate_corpus); no models, above every app.
+    "tooling",
 ]
 
 MIDDLEWARE = [
@@ -325,7 +329,7 @@ SPECTACULAR_SETTINGS = {
         "AuthorKindEnum": "authors.models.Author.Kind",
         "WorkKindEnum": "authors.models.Work.Kind",
         "LinkKindEnum": "authors.models.AuthorLink.Kind",
-        "SeriesKindEnum": "publications.models.Series.Kind",
+        "SeriesKindEnum": "taxonomy.models.Series.Kind",
     },
 }
 

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
 from partners.targets import UnsafeTarget, parse_target, resolve_public
@@ -52,15 +51,6 @@ class Partner(models.Model):
         return self.name
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def usable(self, at=None) -> ApiKeyQuerySet:
-        """Keys neither revoked nor expired."""
-        at = at or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
-        )
-
-
 class ApiKey(models.Model):
     """A key a partner sends as `Authorization: Api-Key <key>`; only its prefix and SHA-256 are kept."""
 
@@ -73,19 +63,12 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for no expiry.")
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = ApiKeyQuerySet.as_manager()
-
     class Meta:
         ordering = ["partner__name", "-created_at"]
         verbose_name = "API key"
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.name} ({self.prefix}…)"
-
-    @property
-    def is_usable(self) -> bool:
-        now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class ApiKeyUsage(models.Model):
@@ -139,7 +122,7 @@ class WebhookSubscription(models.Model):
     secret = models.CharField(max_length=100, default=generate_webhook_secret)
     events = ArrayField(models.CharField(max_length=20, choices=WebhookEvent), default=all_webhook_events)
     topics = models.ManyToManyField(
-        "publications.Topic", blank=True, related_name="+", help_text="Only pieces on any of these topics."
+        "taxonomy.Topic", blank=True, related_name="+", help_text="Only pieces on any of these topics."
     )
     types = ArrayField(
         models.CharField(max_length=20, choices=Publication.Type),

@@ -98,9 +98,7 @@ def _deliveries_for(
     for change in changes:
         event = EVENT_FOR_KIND[change.kind]
         publication = publications.get(change.publication_id)
-        public = (
-            publication is not None and publication.status == "published" and publication.published_at <= now
-        )
+        public = publication is not None and publication.is_live_at(now)
         body = _body(change, event, publication if public else None)
         for subscription in subscriptions:
             if event in subscription.events and _matches(subscription, publication):

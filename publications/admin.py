@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from cissapi.uploads import clean_image_upload, clean_pdf_upload
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import can_publish, publication_publish, publication_unpublish
 
 # Shown when the byline or cross-posts could not be saved as submitted (someone else changed them meanwhile).
@@ -350,28 +350,6 @@ class PublicationAdmin(admin.ModelAdmin):
         if obj.status == Publication.Status.PUBLISHED and obj.first_published_at is None:
             obj.first_published_at = obj.published_at or timezone.now()
         super().save_model(request, obj, form, change)
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "updated_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "issn", "slug"]
-    list_filter = ["kind"]
-    search_fields = ["name", "slug", "issn"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "homepage"]
-    search_fields = ["name", "domain", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(CrossPost)

@@ -59,7 +59,7 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
     announced_live = last is not None and last.kind in UPSERT_KINDS
     changes: list[tuple[str, dt.datetime, str]] = []
     # Liveness by the same clock as the rows' effective times (is_live would read the clock again).
-    if publication.status == Publication.Status.PUBLISHED and publication.published_at <= now:
+    if publication.is_live_at(now):
         if not announced_live:
             changes.append((Kind.PUBLISHED, now, ""))
         elif last.slug != publication.slug:

@@ -38,7 +38,9 @@ from rest_framework.views import APIView
 from authors.models import Author
 from cissapi.api.caching import VARY, cache_public_response, patch_cache_lifetime
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
-from publications.models import Publication, PublicationChange, Series, Topic
+from publications.models import Publication, PublicationChange
+from publications.querysets import with_live_publications
+from taxonomy.models import Series, Topic
 
 FEED_LENGTH = 50
 # As the API's, less Accept: a feed URL has one format whatever the client accepts.
@@ -202,7 +204,7 @@ class TopicFeed(PublicationFeed):
     """Published pieces on one topic."""
 
     def get_subject(self, *, slug: str) -> Topic:
-        return get_object_or_404(Topic.objects.with_live_publications(), slug=slug)
+        return get_object_or_404(with_live_publications(Topic.objects.all()), slug=slug)
 
     def publications(self, scope: FeedScope):
         return Publication.objects.published().filter(topics=scope.subject)
@@ -221,7 +223,7 @@ class SeriesFeed(PublicationFeed):
     """Published pieces of one series or journal."""
 
     def get_subject(self, *, slug: str) -> Series:
-        return get_object_or_404(Series.objects.with_live_publications(), slug=slug)
+        return get_object_or_404(with_live_publications(Series.objects.all()), slug=slug)
 
     def publications(self, scope: FeedScope):
         return Publication.objects.published().filter(series=scope.subject)

@@ -1,8 +1,10 @@
-"""The catalogue: publications, the topics and series they belong to, and their life on other outlets."""
+"""The catalogue: publications, their bylines, and their life on other outlets (topics, series and outlets
+are in taxonomy)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -13,96 +15,15 @@ from django.db.models import Deferrable, Q
 from django.utils import timezone
 
 from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
-from publications.querysets import (
-    CatalogueQuerySet,
-    OutletQuerySet,
-    PublicationChangeQuerySet,
-    PublicationQuerySet,
-)
+from publications.choices import PublicationStatus, PublicationType
+from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
 from publications.validators import validate_doi, validate_language
-
-
-class Topic(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CatalogueQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Series(models.Model):
-    """A run of publications under one title, such as the journal "CISS Insight"."""
-
-    class Kind(models.TextChoices):
-        JOURNAL = "journal", "Journal"
-        SERIES = "series", "Series"
-        NEWSLETTER = "newsletter", "Newsletter"
-
-    name = models.CharField(max_length=160, unique=True)
-    slug = models.SlugField(max_length=180, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.SERIES)
-    description = models.TextField(blank=True)
-    issn = models.CharField("ISSN", max_length=9, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CatalogueQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "series"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Outlet(models.Model):
-    """An external publication our work appears in, such as The National Interest or Strafasia."""
-
-    name = models.CharField(max_length=160)
-    slug = models.SlugField(max_length=180, unique=True)
-    homepage = models.URLField(max_length=300, blank=True)
-    domain = models.CharField(
-        max_length=253, unique=True, help_text='Host name without "www.", e.g. "strafasia.com".'
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = OutletQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        self.domain = normalize_domain(self.domain)
-        super().save(*args, **kwargs)
+from taxonomy.models import Outlet, Series, Topic
 
 
 class Publication(models.Model):
-    class Type(models.TextChoices):
-        COMMENTARY = "commentary", "Commentary"
-        ISSUE_BRIEF = "issue_brief", "Issue brief"
-        POLICY_PAPER = "policy_paper", "Policy paper"
-        JOURNAL_ARTICLE = "journal_article", "Journal article"
-        REPORT = "report", "Report"
-        BOOK = "book", "Book"
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        # Published with a future published_at is "scheduled": it goes live at that time by itself.
-        PUBLISHED = "published", "Published"
+    Type = PublicationType
+    Status = PublicationStatus
 
     # A stable identity for feeds and partners that survives slug changes.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -159,7 +80,7 @@ class Publication(models.Model):
         permissions = [("publish_publication", "Can publish, schedule and unpublish publications")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
+                condition=~Q(status=PublicationStatus.PUBLISHED) | Q(published_at__isnull=False),
                 name="publication_published_has_date",
                 violation_error_message="A published or scheduled publication needs a publication time.",
             ),
@@ -174,7 +95,7 @@ class Publication(models.Model):
             # Public lists: newest first among published rows.
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=Q(status="published"),
+                condition=Q(status=PublicationStatus.PUBLISHED),
                 name="publication_live_idx",
             ),
             # Is piece N live, and when did it go live? Answered from the index alone, for the thousands of
@@ -182,7 +103,7 @@ class Publication(models.Model):
             models.Index(
                 fields=["id"],
                 include=["published_at"],
-                condition=Q(status="published"),
+                condition=Q(status=PublicationStatus.PUBLISHED),
                 name="publication_live_id_idx",
             ),
             models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
@@ -223,11 +144,11 @@ class Publication(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return self.is_live_at(timezone.now())
+
+    def is_live_at(self, moment: datetime) -> bool:
+        """Whether the public sees this piece at `moment`: the twin of `Publication.objects.published(at)`."""
+        return is_live_at(self.status, self.published_at, moment)
 
 
 class PublicationAuthor(models.Model):
@@ -308,15 +229,6 @@ class CrossPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} at {self.outlet}"
-
-
-def normalize_domain(value: str) -> str:
-    """Lower-case host name without scheme, path or a leading "www."."""
-    value = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        value = value.removeprefix(prefix)
-    value = value.split("/", 1)[0]
-    return value.removeprefix("www.")
 
 
 class PublicationChange(models.Model):

@@ -15,13 +15,22 @@ from cissapi.text import fold_accents, html_to_text
 SEARCH_CONFIG = "english"
 BATCH_SIZE = 2000
 
+
+def weighted_vector_sql(*, title: str, summary: str, authors: str, body: str) -> str:
+    """The SQL expression of the search vector over four columns of folded text, weighted A to D.
+
+    The one definition of the weights, shared by refresh_search_vectors and the benchmark corpus's bulk load.
+    """
+    weighted = ((title, "A"), (summary, "B"), (authors, "C"), (body, "D"))
+    return " || ".join(
+        f"setweight(to_tsvector('{SEARCH_CONFIG}', {column}), '{weight}')" for column, weight in weighted
+    )
+
+
+_VECTOR_SQL = weighted_vector_sql(title="v.title", summary="v.summary", authors="v.authors", body="v.body")
 _UPDATE_SQL = f"""
 UPDATE publications_publication AS p
-SET search_vector =
-    setweight(to_tsvector('{SEARCH_CONFIG}', v.title), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', v.summary), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', v.authors), 'C')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', v.body), 'D')
+SET search_vector = {_VECTOR_SQL}
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
     AS v(id, title, summary, authors, body)
 WHERE p.id = v.id

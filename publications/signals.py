@@ -10,8 +10,9 @@ from django.dispatch import receiver
 
 from authors.models import Author
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.search import refresh_search_vectors
+from taxonomy.models import Outlet, Series, Topic
 
 # The fields of related objects that appear in a publication's public representation; saving anything
 # else (an author's bio, a topic's description) changes no publication.

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -30,8 +30,9 @@ from authors.models import Author
 from cissapi.api.caching import cache_public_response
 from cissapi.api.exceptions import problem_response
 from cissapi.api.throttling import AnonymousRateThrottle
-from publications.models import Publication, Topic
-from publications.querysets import published_q_via
+from publications.models import Publication
+from publications.querysets import authors_with_publication_counts, with_publication_counts
+from taxonomy.models import Topic
 
 SITEMAP_MAX_AGE = 3600
 NEWS_WINDOW = dt.timedelta(days=2)
@@ -68,22 +69,16 @@ class PublicationSitemap(PublicSiteSitemap):
 class AuthorSitemap(PublicSiteSitemap):
     def items(self) -> QuerySet[Author]:
         return (
-            Author.objects.annotate(
-                published_count=Count("authorships", filter=published_q_via("authorships__publication")),
-                latest_published=Max(
-                    "authorships__publication__published_at",
-                    filter=published_q_via("authorships__publication"),
-                ),
-            )
+            authors_with_publication_counts(Author.objects.all())
             .filter(
-                Q(published_count__gt=0) | Q(kind=Author.Kind.STAFF, affiliation=Author.Affiliation.CURRENT)
+                Q(publication_count__gt=0) | Q(kind=Author.Kind.STAFF, affiliation=Author.Affiliation.CURRENT)
             )
             .only("slug", "updated_at")
             .order_by("slug")
         )
 
     def lastmod(self, author: Author) -> dt.datetime:
-        return max(filter(None, [author.updated_at, author.latest_published]))
+        return max(filter(None, [author.updated_at, author.last_published_at]))
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         return max((self.lastmod(author) for author in self.items()), default=None)
@@ -92,10 +87,8 @@ class AuthorSitemap(PublicSiteSitemap):
 class TopicSitemap(PublicSiteSitemap):
     def items(self) -> QuerySet[Topic]:
         return (
-            Topic.objects.annotate(
-                latest_published=Max("publications__published_at", filter=published_q_via("publications"))
-            )
-            .filter(latest_published__isnull=False)
+            with_publication_counts(Topic.objects.all())
+            .filter(last_published_at__isnull=False)
             .only("slug", "updated_at")
             .order_by("slug")
         )
@@ -104,7 +97,7 @@ class TopicSitemap(PublicSiteSitemap):
         return f"/topics/{topic.slug}/"
 
     def lastmod(self, topic: Topic) -> dt.datetime:
-        return max(topic.updated_at, topic.latest_published)
+        return max(topic.updated_at, topic.last_published_at)
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         return max((self.lastmod(topic) for topic in self.items()), default=None)

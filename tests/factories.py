@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from partners.models import Partner
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
+from taxonomy.models import Outlet, Series, Topic
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

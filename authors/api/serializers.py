@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from authors.models import Author, AuthorLink, Education, Work
 from cissapi.api.serializers import BlankAsNullCharField, absolute_url
-from publications.api.serializers import OutletSummarySerializer, TopicSummarySerializer
+from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerializer
 
 
 class PositionSerializer(serializers.Serializer):

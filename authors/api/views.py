@@ -1,12 +1,8 @@
-"""Author bios and each author's publications (co-authored ones included)."""
+"""Author bios. What counts or lists an author's publications is added by the publications app."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from authors.api.filters import AuthorFilterSet
@@ -14,39 +10,32 @@ from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
 from authors.models import Author
 from cissapi.api.filters import FilterBackend
 from cissapi.api.viewsets import PublicReadOnlyViewSet
-from publications.api.filters import PublicationFilterSet
-from publications.api.serializers import PublicationListSerializer
-from publications.api.views import LIST_FIELDS_PARAMETER
-from publications.models import Publication
 
 
 class AuthorViewSet(PublicReadOnlyViewSet):
-    """Author bios (every author, whether or not anything of theirs is published yet)."""
+    """Author bios (every author, whether or not anything of theirs is published yet).
+
+    Override point: `count_publications()` annotates the `publication_count` (and `last_published_at`) a bio
+    shows. Authors sit below publications and cannot count them, so the router registers the publications
+    app's subclass (publications.api.authors), which fills it and adds `/authors/{slug}/publications/`.
+    """
 
     filter_backends = [FilterBackend]
 
     @property
     def filterset_class(self) -> type | None:
         # A bio is addressed by its slug alone; the list's filters do not apply to it.
-        return {"publications": PublicationFilterSet, "list": AuthorFilterSet}.get(self.action)
+        return AuthorFilterSet if self.action == "list" else None
 
     def get_queryset(self) -> QuerySet:
-        if self.action == "publications":
-            return Publication.objects.published().with_listing()
         authors = Author.objects.all()
-        return authors.with_bio() if self.action == "retrieve" else authors.with_publication_count()
+        if self.action == "retrieve":
+            return self.count_publications(authors.with_bio(), single=True)
+        return self.count_publications(authors, single=False)
+
+    def count_publications(self, authors: QuerySet[Author], *, single: bool) -> QuerySet[Author]:
+        """`authors` with `publication_count` and `last_published_at`; `single` for one bio's page."""
+        raise NotImplementedError
 
     def get_serializer_class(self) -> type[Serializer]:
-        return {"retrieve": AuthorDetailSerializer, "publications": PublicationListSerializer}.get(
-            self.action, AuthorListSerializer
-        )
-
-    @extend_schema(
-        summary="The author's published publications, co-authored ones included",
-        parameters=[LIST_FIELDS_PARAMETER],
-        responses=PublicationListSerializer(many=True),
-    )
-    @action(detail=True)
-    def publications(self, request: Request, slug: str) -> Response:
-        authors = Author.objects.filter(slug=slug)
-        return self.owned_list_page(authors, self.get_queryset().by_author_slugs([slug]))
+        return AuthorDetailSerializer if self.action == "retrieve" else AuthorListSerializer

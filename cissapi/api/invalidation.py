@@ -1,6 +1,6 @@
 """Ending the catalogue generation (cissapi.api.caching) whenever something public may have changed.
 
-Deliberately coarse: any save or delete of a publications or authors model, and any change to their
+Deliberately coarse: any save or delete of a publications, authors or taxonomy model, and any change to their
 many-to-many links, ends the generation, so a cached response can never show an edit's old state, a
 withdrawn piece or an old name. Edits are rare next to reads; a finer scheme would save little and risk a
 missed dependency (a renamed outlet shows in every cross-post of every detail).
@@ -15,7 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cissapi.api.caching import end_generation
 
-APPS = ("publications", "authors")
+APPS = ("publications", "authors", "taxonomy")
 
 
 def catalogue_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from authors.api.views import AuthorViewSet
 from cissapi.api.caching import ConditionalGetMixin
 from cissapi.api.feed_links import feed_index, sitemap_index
+from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 

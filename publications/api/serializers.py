@@ -16,7 +16,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cissapi.api.serializers import BlankAsNullCharField, SparseFieldsMixin, absolute_url
-from publications.models import CrossPost, Publication, PublicationAuthor, Series
+from publications.models import CrossPost, Publication, PublicationAuthor
+from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerializer
+from taxonomy.models import Series
 
 # Stands for the slug while a publication's URL is built once per response (see PublicationListSerializer).
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -55,21 +57,9 @@ class BylineSerializer(serializers.Serializer):
     headline = BlankAsNullCharField()
 
 
-class TopicSummarySerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
 class SeriesSummarySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-
-
-class OutletSummarySerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    domain = serializers.CharField()
-    homepage = BlankAsNullCharField()
 
 
 class ImageSerializer(serializers.Serializer):

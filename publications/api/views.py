@@ -1,4 +1,7 @@
-"""Views for publications, topics, series and outlets. They only wire querysets, filters and serializers."""
+"""Views for publications, topics, series and outlets (an author's: publications.api.authors).
+
+They only wire querysets, filters and serializers.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,15 @@ from publications.api.serializers import (
     SeriesSerializer,
     TopicSerializer,
 )
-from publications.models import Outlet, Publication, Series, Topic
-from publications.querysets import PublicationQuerySet
+from publications.models import Publication
+from publications.querysets import (
+    PublicationQuerySet,
+    outlets_with_live_publications,
+    outlets_with_publication_counts,
+    with_live_publications,
+    with_publication_counts,
+)
+from taxonomy.models import Outlet, Series, Topic
 
 
 def fields_parameter(serializer_class: type) -> OpenApiParameter:
@@ -100,10 +110,18 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
             return Publication.objects.published().with_listing()
-        return self.model.objects.with_live_publications().with_publication_counts()
+        return self.count_publications(self.live_only(self.model.objects.all()))
 
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else self.serializer_class
+
+    def live_only(self, collections: QuerySet) -> QuerySet:
+        """`collections` that have a published piece: the others are not public."""
+        return with_live_publications(collections)
+
+    def count_publications(self, collections: QuerySet) -> QuerySet:
+        """`collections` with `publication_count` and `last_published_at` of their published pieces."""
+        return with_publication_counts(collections)
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         """The published pieces of the topic, series or outlet `slug`."""
@@ -116,7 +134,7 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     )
     @action(detail=True)
     def publications(self, request: Request, slug: str) -> Response:
-        owner = self.model.objects.with_live_publications().filter(slug=slug)
+        owner = self.live_only(self.model.objects.filter(slug=slug))
         return self.owned_list_page(owner, self.publications_of(slug))
 
 
@@ -145,6 +163,12 @@ class OutletViewSet(CollectionViewSet):
 
     model = Outlet
     serializer_class = OutletSerializer
+
+    def live_only(self, collections: QuerySet) -> QuerySet:
+        return outlets_with_live_publications(collections)
+
+    def count_publications(self, collections: QuerySet) -> QuerySet:
+        return outlets_with_publication_counts(collections)
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.get_queryset().cross_posted_at([slug])

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor
+from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import publication_publish, publication_unpublish
+from taxonomy.models import Outlet
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -111,7 +112,7 @@ def test_editor_creates_publication_with_ordered_authors_topics_and_cross_post(e
     )
     space, diplomacy = TopicFactory(name="Space policy"), TopicFactory(name="Diplomacy")
     response = editor_client.post(
-        reverse("admin:publications_outlet_add"),
+        reverse("admin:taxonomy_outlet_add"),
         {
             "name": "Strafasia",
             "slug": "strafasia",

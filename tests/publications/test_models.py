@@ -29,6 +29,25 @@ def test_scheduled_publication_goes_live_at_its_time_without_a_job():
         assert list(Publication.objects.published()) == [scheduled]
 
 
+def test_is_live_at_agrees_with_published_for_every_state():
+    moment = timezone.now()
+    pieces = [
+        PublicationFactory(),  # draft
+        PublicationFactory(status=Publication.Status.DRAFT, published_at=moment - dt.timedelta(days=3)),
+        PublicationFactory(in_review=True),
+        PublicationFactory(status=Publication.Status.IN_REVIEW, published_at=moment - dt.timedelta(days=3)),
+        PublicationFactory(scheduled=True),
+        PublicationFactory(published=True),
+        PublicationFactory(status=Publication.Status.PUBLISHED, published_at=moment),
+    ]
+
+    published = set(Publication.objects.published(moment))
+    assert {piece for piece in pieces if piece.is_live_at(moment)} == published
+    assert len(published) == 2  # the live piece and the one going live at this very moment
+    later = moment + dt.timedelta(days=365)
+    assert {piece for piece in pieces if piece.is_live_at(later)} == set(Publication.objects.published(later))
+
+
 def test_draft_with_past_date_is_not_published():
     PublicationFactory(status=Publication.Status.DRAFT, published_at=timezone.now() - dt.timedelta(days=3))
     PublicationFactory(

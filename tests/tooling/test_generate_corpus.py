@@ -4,10 +4,11 @@ from django.db.models import Count, Q
 
 from authors.models import Author
 from cissapi.text import html_to_text, sanitize_html, word_count
-from publications.corpus import generate_corpus
-from publications.models import CrossPost, Publication, PublicationAuthor, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.search import refresh_search_vectors
+from taxonomy.models import Topic
 from tests.factories import PublicationFactory
+from tooling.corpus import generate_corpus
 
 pytestmark = pytest.mark.django_db
 

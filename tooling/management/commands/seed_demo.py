@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from authors.models import Author
-from publications.demo import load_demo
 from publications.models import Publication
+from tooling.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -22,9 +22,10 @@ from django.utils.text import slugify
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.text import fold_accents
-from publications import corpus_words as words
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
-from publications.search import SEARCH_CONFIG
+from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.search import weighted_vector_sql
+from taxonomy.models import Outlet, Series, Topic
+from tooling import corpus_words as words
 
 BATCH_SIZE = 10_000
 YEARS_OF_HISTORY = 15
@@ -394,14 +395,13 @@ class CorpusGenerator:
                 topic_links.extend((pk, topic_id) for topic_id in topics)
                 cross_posts.extend((pk, *post, row[12], row[12]) for post in posts)
         columns = ", ".join(PUBLICATION_COLUMNS)
+        search_vector = weighted_vector_sql(
+            title="fold_title", summary="fold_summary", authors="fold_authors", body="fold_body"
+        )
         cursor.execute(
             f"""
             INSERT INTO publications_publication ({columns}, search_vector)
-            SELECT {columns},
-                setweight(to_tsvector('{SEARCH_CONFIG}', fold_title), 'A')
-                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_summary), 'B')
-                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_authors), 'C')
-                || setweight(to_tsvector('{SEARCH_CONFIG}', fold_body), 'D')
+            SELECT {columns}, {search_vector}
             FROM corpus_stage ORDER BY id
             """
         )

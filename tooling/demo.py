@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from authors.models import Author, AuthorLink, Work
 from cissapi.text import sanitize_html
-from publications.models import CrossPost, Outlet, Publication, PublicationAuthor, Series, Topic
+from publications.models import CrossPost, Publication, PublicationAuthor
+from taxonomy.models import Outlet, Series, Topic
 
 CISS = "Center for International Strategic Studies (CISS), Islamabad"
 QAU = "Quaid-i-Azam University, Islamabad"

@@ -1,4 +1,4 @@
-"""Word lists the benchmark corpus is made from (publications.corpus).
+"""Word lists the benchmark corpus is made from (tooling.corpus).
 
 Body words are drawn with Zipf-like weights in list order, so the first words ("security", "policy") are
 in most documents and the last ones in few; RARE_TERMS are planted in about one piece in 5,000 so search

@@ -7,8 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authors.models import Author
-from publications.corpus import generate_corpus
 from publications.models import Publication
+from tooling.corpus import generate_corpus
 
 
 class Command(BaseCommand):

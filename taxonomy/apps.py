@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TaxonomyConfig(AppConfig):
+    """Topics, series and outlets: the bottom of the catalogue, below authors and publications."""
+
+    name = "taxonomy"

@@ -1,0 +1,82 @@
+"""What publications and authors are filed under: topics, series (journals, newsletters) and outside outlets.
+
+The bottom layer of the catalogue: it knows nothing of publications or authors, which point at it. The
+tables keep the names they had when these models lived in `publications` (see migrations/0001_initial.py).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "publications_topic"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Series(models.Model):
+    """A run of publications under one title, such as the journal "CISS Insight"."""
+
+    class Kind(models.TextChoices):
+        JOURNAL = "journal", "Journal"
+        SERIES = "series", "Series"
+        NEWSLETTER = "newsletter", "Newsletter"
+
+    name = models.CharField(max_length=160, unique=True)
+    slug = models.SlugField(max_length=180, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.SERIES)
+    description = models.TextField(blank=True)
+    issn = models.CharField("ISSN", max_length=9, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "publications_series"
+        ordering = ["name"]
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outlet(models.Model):
+    """An external publication our work appears in, such as The National Interest or Strafasia."""
+
+    name = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=180, unique=True)
+    homepage = models.URLField(max_length=300, blank=True)
+    domain = models.CharField(
+        max_length=253, unique=True, help_text='Host name without "www.", e.g. "strafasia.com".'
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "publications_outlet"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+def normalize_domain(value: str) -> str:
+    """Lower-case host name without scheme, path or a leading "www."."""
+    value = value.strip().lower()
+    for prefix in ("https://", "http://"):
+        value = value.removeprefix(prefix)
+    value = value.split("/", 1)[0]
+    return value.removeprefix("www.")
