@@ -256,6 +256,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Client addresses and failed keys (issue 9) ---------------------------------------------------------
+# Proxies in front of the app that append the client's address to X-Forwarded-For (a load balancer: 1; a
+# CDN before it: 2). 0 trusts only the socket's address: a client can write anything into the header, so
+# keying throttles on it would let every request claim a fresh allowance.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# Requests with a bad `Api-Key` allowed per client address (each costs a key lookup), e.g. "20/minute";
+# past it every Api-Key request from the address is a 429 until the window ends. "off" disables it.
+_auth_failure_rate = os.environ.get("API_AUTH_FAILURE_RATE", "20/minute")
+API_AUTH_FAILURE_RATE = None if _auth_failure_rate.lower() in {"", "off", "none"} else _auth_failure_rate
+
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
 # A new partner's rate until an editor sets its own (all its keys together).
 PARTNER_DEFAULT_THROTTLE_RATE = os.environ.get("PARTNER_DEFAULT_THROTTLE_RATE", "6000/hour")

@@ -31,10 +31,10 @@ PROBLEM_SCHEMA = {
 
 ERROR_RESPONSES = {
     "400": "A query parameter has an invalid value; `errors` names it.",
-    "401": "The Authorization header names an unknown, revoked or expired partner key.",
+    "401": "The Authorization header names a malformed, unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
-    "429": "Too many requests; retry after the Retry-After header's seconds.",
+    "429": "Too many requests (or bad partner keys) from this address; retry after Retry-After seconds.",
 }
 
 
