@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cissapi.availability.DatabaseAvailabilityMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -255,6 +256,12 @@ SPECTACULAR_SETTINGS = {
         "SeriesKindEnum": "publications.models.Series.Kind",
     },
 }
+
+# --- Database availability (issue 9) --------------------------------------------------------------------
+# Longest a statement of a public request (API, feeds, sitemaps) may run, in milliseconds; past it the
+# request is a 503 with Retry-After instead of a worker stuck on one query. The admin, migrations, commands
+# and the worker are not limited (see cissapi/availability.py). 0 disables it.
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
 
 # --- Client addresses and failed keys (issue 9) ---------------------------------------------------------
 # Proxies in front of the app that append the client's address to X-Forwarded-For (a load balancer: 1; a

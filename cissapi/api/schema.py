@@ -35,6 +35,7 @@ ERROR_RESPONSES = {
     "404": "No such resource (or page, or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
     "429": "Too many requests (or bad partner keys) from this address; retry after Retry-After seconds.",
+    "503": "The database is unavailable or too slow just now; retry after Retry-After seconds.",
 }
 
 
