@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Deferrable, Q
 from django.utils import timezone
 
-from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
+from cissapi.text import PlainTextFields, html_to_text, reading_minutes, sanitize_html, word_count
 from publications.querysets import (
     CatalogueQuerySet,
     OutletQuerySet,
@@ -22,12 +22,15 @@ from publications.querysets import (
 from publications.validators import validate_doi, validate_language
 
 
-class Topic(models.Model):
+class Topic(PlainTextFields, models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    single_line_fields = ("name",)
+    multi_line_fields = ("description",)
 
     objects = CatalogueQuerySet.as_manager()
 
@@ -38,7 +41,7 @@ class Topic(models.Model):
         return self.name
 
 
-class Series(models.Model):
+class Series(PlainTextFields, models.Model):
     """A run of publications under one title, such as the journal "CISS Insight"."""
 
     class Kind(models.TextChoices):
@@ -54,6 +57,9 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    single_line_fields = ("name",)
+    multi_line_fields = ("description",)
+
     objects = CatalogueQuerySet.as_manager()
 
     class Meta:
@@ -64,7 +70,7 @@ class Series(models.Model):
         return self.name
 
 
-class Outlet(models.Model):
+class Outlet(PlainTextFields, models.Model):
     """An external publication our work appears in, such as The National Interest or Strafasia."""
 
     name = models.CharField(max_length=160)
@@ -75,6 +81,8 @@ class Outlet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    single_line_fields = ("name",)
 
     objects = OutletQuerySet.as_manager()
 
@@ -89,7 +97,7 @@ class Outlet(models.Model):
         super().save(*args, **kwargs)
 
 
-class Publication(models.Model):
+class Publication(PlainTextFields, models.Model):
     class Type(models.TextChoices):
         COMMENTARY = "commentary", "Commentary"
         ISSUE_BRIEF = "issue_brief", "Issue brief"
@@ -150,6 +158,11 @@ class Publication(models.Model):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # Maintained by publications.search from title, summary, authors' names and body.
     search_vector = SearchVectorField(null=True, editable=False)
+
+    single_line_fields = (
+        "title", "subtitle", "image_caption", "image_credit", "image_alt", "volume", "issue", "report_number",
+    )  # fmt: skip
+    multi_line_fields = ("summary",)
 
     objects = PublicationQuerySet.as_manager()
 

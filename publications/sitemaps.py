@@ -21,6 +21,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
 
 from authors.models import Author
+from cissapi.text import xml_text
 from publications.models import Publication, Topic
 from publications.querysets import published_q_via
 
@@ -37,6 +38,13 @@ class PublicSiteSitemap(Sitemap):
     def get_domain(self, site=None) -> str:
         parts = urlsplit(settings.SITE_URL)
         return f"{parts.netloc}{parts.path}"
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            # Whatever the database holds (text written around the models' save()), the XML stays well-formed.
+            url["location"] = xml_text(url["location"])
+        return urls
 
 
 class PublicationSitemap(PublicSiteSitemap):
@@ -121,6 +129,7 @@ class NewsSitemap(PublicSiteSitemap):
         for url in urls:
             # W3C datetime with a colon in the offset, which Django's date filter cannot write.
             url["publication_date"] = url["item"].published_at.replace(microsecond=0).isoformat()
+            url["title"] = xml_text(url["item"].title)
         return urls
 
 
