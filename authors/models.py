@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 
 from authors.querysets import AuthorQuerySet
-from cissapi.text import fold_accents, sanitize_html
+from cissapi.text import PlainTextFields, fold_accents, sanitize_html
 
 
-class Author(models.Model):
+class Author(PlainTextFields, models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff"
         FELLOW = "fellow", "Fellow"
@@ -48,6 +48,9 @@ class Author(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    single_line_fields = ("honorific", "name", "sort_name", "headline")
+    multi_line_fields = ("short_bio",)
+
     objects = AuthorQuerySet.as_manager()
 
     class Meta:
@@ -62,6 +65,7 @@ class Author(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs) -> None:
+        self.clean_plain_text()  # before sort_name and search_name are derived from the name
         self.bio = sanitize_html(self.bio)
         if not self.sort_name:
             self.sort_name = self.name
@@ -88,7 +92,7 @@ class Author(models.Model):
         return f"{self.honorific} {self.name}".strip()
 
 
-class AuthorLink(models.Model):
+class AuthorLink(PlainTextFields, models.Model):
     class Kind(models.TextChoices):
         X = "x", "X (Twitter)"
         LINKEDIN = "linkedin", "LinkedIn"
@@ -102,6 +106,8 @@ class AuthorLink(models.Model):
     url = models.URLField("URL", max_length=300)
     handle = models.CharField(max_length=100, blank=True, help_text='e.g. "@jafar_mobeen".')
     position = models.PositiveSmallIntegerField(default=0)
+
+    single_line_fields = ("handle",)
 
     class Meta:
         ordering = ["position", "id"]
@@ -118,7 +124,7 @@ class AuthorLink(models.Model):
         return f"{self.get_kind_display()}: {self.handle or self.url}"
 
 
-class Position(models.Model):
+class Position(PlainTextFields, models.Model):
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="positions")
     title = models.CharField(max_length=200)
     organization = models.CharField(max_length=200, blank=True)
@@ -126,6 +132,8 @@ class Position(models.Model):
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     is_current = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    single_line_fields = ("title", "organization")
 
     class Meta:
         ordering = ["position", "id"]
@@ -147,7 +155,7 @@ class Position(models.Model):
             raise ValidationError({"end_year": "A current position has no end year."})
 
 
-class Education(models.Model):
+class Education(PlainTextFields, models.Model):
     class Status(models.TextChoices):
         COMPLETED = "completed", "Completed"
         PURSUING = "pursuing", "Pursuing"
@@ -160,6 +168,8 @@ class Education(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    single_line_fields = ("degree", "field", "institution")
+
     class Meta:
         ordering = ["position", "id"]
         verbose_name_plural = "education"
@@ -168,7 +178,7 @@ class Education(models.Model):
         return f"{self.degree} {self.field}, {self.institution}".replace(" ,", ",")
 
 
-class Work(models.Model):
+class Work(PlainTextFields, models.Model):
     """A book or outside work by the author (not a publication of ours)."""
 
     class Kind(models.TextChoices):
@@ -186,6 +196,8 @@ class Work(models.Model):
     isbn = models.CharField("ISBN", max_length=17, blank=True)
     url = models.URLField("URL", max_length=500, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    single_line_fields = ("title", "publisher")
 
     class Meta:
         ordering = ["position", "-year", "id"]

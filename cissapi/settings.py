@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cissapi.availability.DatabaseAvailabilityMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Bounds request bodies before anything reads them; after authentication, which tells editors apart.
@@ -332,6 +333,23 @@ SPECTACULAR_SETTINGS = {
         "SeriesKindEnum": "taxonomy.models.Series.Kind",
     },
 }
+
+# --- Database availability (issue 9) --------------------------------------------------------------------
+# Longest a statement of a public request (API, feeds, sitemaps) may run, in milliseconds; past it the
+# request is a 503 with Retry-After instead of a worker stuck on one query. The admin, migrations, commands
+# and the worker are not limited (see cissapi/availability.py). 0 disables it.
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "5000"))
+
+# --- Client addresses and failed keys (issue 9) ---------------------------------------------------------
+# Proxies in front of the app that append the client's address to X-Forwarded-For (a load balancer: 1; a
+# CDN before it: 2). 0 trusts only the socket's address: a client can write anything into the header, so
+# keying throttles on it would let every request claim a fresh allowance.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# Requests with a bad `Api-Key` allowed per client address (each costs a key lookup), e.g. "20/minute";
+# past it every Api-Key request from the address is a 429 until the window ends. "off" disables it.
+_auth_failure_rate = os.environ.get("API_AUTH_FAILURE_RATE", "20/minute")
+API_AUTH_FAILURE_RATE = None if _auth_failure_rate.lower() in {"", "off", "none"} else _auth_failure_rate
 
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
 # A new partner's rate until an editor sets its own (all its keys together).

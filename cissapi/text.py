@@ -1,10 +1,12 @@
-"""Text handling shared by publications and author bios: HTML sanitization, plain text, accent folding."""
+"""Text handling shared by publications and author bios: HTML sanitization, plain text, accent folding, and
+characters that must never reach a reader (controls, bidi overrides) or an XML document."""
 
 from __future__ import annotations
 
 import html
 import re
 import unicodedata
+from typing import Any
 
 import nh3
 
@@ -30,6 +32,21 @@ WORDS_PER_MINUTE = 200
 
 _whitespace = re.compile(r"\s+")
 
+# Bidi embeddings, overrides and isolates are invisible and reorder the text around them (U+202E made a feed
+# reader show a title backwards). The marks LRM, RLM and ALM stay: mixed Urdu and English text needs them
+# and they reorder nothing beyond themselves.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# C0 controls other than tab and line breaks, DEL and the C1 controls, bidi controls, noncharacters and lone
+# surrogates (Postgres cannot store those): nothing an editor means to type.
+_UNSAFE_CLASS = f"\x00-\x08\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+# Line breaks of every kind, \x0b among them (Word's soft line break, pasted).
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+# In single-line text a break (or tab) and the spaces around it become one space.
+_SINGLE_LINE_BREAKS = re.compile(" *[\t\n\r\x0b\x0c\x85\u2028\u2029][ \t\n\r\x0b\x0c\x85\u2028\u2029]*")
+# The same in XML output, with \x0b and \x0c, which XML 1.0 cannot carry at all, not even escaped.
+_XML_UNSAFE = re.compile(f"[\x0b\x0c{_UNSAFE_CLASS}]")
+
 
 def sanitize_html(value: str) -> str:
     """Return `value` with only the allowed tags, attributes and URL schemes left."""
@@ -42,6 +59,44 @@ def sanitize_html(value: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     ).strip()
+
+
+def clean_text(value: str, *, single_line: bool) -> str:
+    """Plain text as a reader should get it: no control, bidi override or noncharacter, ends trimmed.
+
+    Single-line text (titles, names) gets a space for each run of tabs and line breaks; multi-line text
+    (summaries, descriptions) keeps tabs and gets a newline for each line break of any kind.
+    """
+    if not value:
+        return value
+    value = _SINGLE_LINE_BREAKS.sub(" ", value) if single_line else _LINE_BREAK.sub("\n", value)
+    return _UNSAFE.sub("", value).strip()
+
+
+def xml_text(value: str) -> str:
+    """`value` without what XML 1.0 cannot carry or a reader should not get (bidi controls).
+
+    For XML outputs (feeds, sitemaps), which must stay well-formed whatever the database holds: text written
+    around save() (an .update(), a bulk import) never went through clean_text.
+    """
+    return _XML_UNSAFE.sub("", value) if value else value
+
+
+class PlainTextFields:
+    """Model mixin: the declared plain-text fields go through clean_text on every save."""
+
+    single_line_fields: tuple[str, ...] = ()
+    multi_line_fields: tuple[str, ...] = ()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.clean_plain_text()
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def clean_plain_text(self) -> None:
+        """Clean the declared fields now (a model's own save() may need them clean before it derives more)."""
+        for names, single_line in ((self.single_line_fields, True), (self.multi_line_fields, False)):
+            for name in names:
+                setattr(self, name, clean_text(getattr(self, name), single_line=single_line))
 
 
 def html_to_text(value: str) -> str:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 
 from django.utils import timezone
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
+from cissapi.api.throttling import authentication_failures_wait, record_authentication_failure
 from partners.models import ApiKey, Partner
-from partners.services import api_key_record_use, hash_key
+from partners.services import KEY_PREFIX_BYTES, KEY_SECRET_BYTES, api_key_record_use, hash_key
 
 KEYWORD = "Api-Key"
+# What api_key_issue() hands out: the prefix in hex, a dot, the secret in unpadded URL-safe base64.
+KEY_FORMAT = re.compile(
+    rf"[0-9a-f]{{{2 * KEY_PREFIX_BYTES}}}\.[A-Za-z0-9_-]{{{-(-KEY_SECRET_BYTES * 4 // 3)}}}", re.ASCII
+)
 
 
 @dataclass(frozen=True)
@@ -36,15 +42,33 @@ class PartnerPrincipal:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """A request naming the Api-Key scheme gets in with a usable key, or a 401: never anonymous access."""
+    """A request naming the Api-Key scheme gets in with a usable key, or a 401: never anonymous access.
+
+    Failures count against the client's address (cissapi.api.throttling); past API_AUTH_FAILURE_RATE
+    every Api-Key request from it is a 429 until the window ends, before any key is looked up.
+    """
 
     def authenticate(self, request: Request) -> tuple[PartnerPrincipal, ApiKey] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].decode(errors="replace").lower() != KEYWORD.lower():
+        # Django gives headers as str (latin-1 decoded by the WSGI server), whatever bytes were sent.
+        parts = request.headers.get("authorization", "").split()
+        if not parts or parts[0].lower() != KEYWORD.lower():
             return None
+        wait = authentication_failures_wait(request)
+        if wait is not None:
+            raise Throttled(wait, detail="Too many requests with a bad API key from this address.")
+        try:
+            return self._check_key(parts)
+        except AuthenticationFailed:
+            record_authentication_failure(request)
+            raise
+
+    def _check_key(self, parts: list[str]) -> tuple[PartnerPrincipal, ApiKey]:
         if len(parts) != 2:
             raise AuthenticationFailed("Send the key as 'Authorization: Api-Key <key>'.")
-        key = parts[1].decode(errors="replace")
+        key = parts[1]
+        # Checked before any lookup: junk (a NUL, non-ASCII) never reaches the database.
+        if not KEY_FORMAT.fullmatch(key):
+            raise AuthenticationFailed("Malformed API key: a key is its prefix, a dot and its secret.")
         prefix = key.split(".", 1)[0]
         api_key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
         if api_key is None or not hmac.compare_digest(api_key.hashed_key, hash_key(key)):

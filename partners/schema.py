@@ -19,5 +19,6 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": f"Optional. Partners send `Authorization: {KEYWORD} <key>` for their own rate "
-            "limit; a bad, revoked or expired key is a 401, never anonymous access.",
+            "limit; a malformed, unknown, revoked or expired key is a 401, never anonymous access; too "
+            "many bad keys from one address are a 429.",
         }

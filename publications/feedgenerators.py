@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
+
+from cissapi.text import xml_text
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
-# Characters XML 1.0 cannot carry at all (not even escaped); Django refuses to write them, which would turn
-# one stray character pasted into a title into a 500 for the whole feed.
-XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")
-
-
 def _xml_safe(value: Any) -> Any:
-    """`value` with forbidden characters removed from every string in it (dicts and lists included)."""
+    """`value` through cissapi.text.xml_text in every string of it (dicts and lists included).
+
+    XML 1.0 cannot carry some characters at all (not even escaped) and Django refuses to write them, which
+    would turn one stray character in a title into a 500 for the whole feed; bidi overrides would reverse
+    what a reader shows. Text saved through the models is already clean; this holds for anything else.
+    """
     if isinstance(value, str):
-        return XML_FORBIDDEN.sub("", value)
+        return xml_text(value)
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -38,7 +39,7 @@ def _xml_safe(value: Any) -> Any:
 class CatalogueDatesMixin:
     """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it.
 
-    Also keeps every text of the feed and its items writable as XML (see XML_FORBIDDEN).
+    Also keeps every text of the feed and its items writable as XML (see _xml_safe).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -14,14 +14,14 @@ from django.db import models
 from django.db.models import Deferrable, Q
 from django.utils import timezone
 
-from cissapi.text import html_to_text, reading_minutes, sanitize_html, word_count
+from cissapi.text import PlainTextFields, html_to_text, reading_minutes, sanitize_html, word_count
 from publications.choices import PublicationStatus, PublicationType
 from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
 from publications.validators import validate_doi, validate_language
 from taxonomy.models import Outlet, Series, Topic
 
 
-class Publication(models.Model):
+class Publication(PlainTextFields, models.Model):
     Type = PublicationType
     Status = PublicationStatus
 
@@ -71,6 +71,11 @@ class Publication(models.Model):
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # Maintained by publications.search from title, summary, authors' names and body.
     search_vector = SearchVectorField(null=True, editable=False)
+
+    single_line_fields = (
+        "title", "subtitle", "image_caption", "image_credit", "image_alt", "volume", "issue", "report_number",
+    )  # fmt: skip
+    multi_line_fields = ("summary",)
 
     objects = PublicationQuerySet.as_manager()
 

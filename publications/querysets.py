@@ -25,7 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, JSONObject
+from django.db.models.functions import Concat, JSONObject, Replace
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -42,6 +42,23 @@ if TYPE_CHECKING:
     from authors.models import Author
     from publications.models import Publication
     from taxonomy.models import Outlet, Series, Topic
+
+
+# A search snippet is HTML whose only markup is <mark>: its text is made plain (the body's tags dropped, the
+# entities its sanitizer writes decoded), ts_headline marks matches with private-use characters removed from
+# the text beforehand, and everything is escaped before those marks become <mark>. Markup typed into a
+# summary, or left in a body written around save(), comes out as inert text.
+SNIPPET_MARKS = ("\ue000", "\ue001")
+# What nh3 (html5ever) writes into text; &amp; last, so "&amp;lt;" stays the text "&lt;".
+BODY_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&nbsp;", "\xa0"), ("&amp;", "&"))
+# Enough for text inside an element, which is where a snippet goes (quotes matter only in attributes).
+HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+
+
+def _replace_each(expression: models.Expression, pairs: tuple[tuple[str, str], ...]) -> models.Expression:
+    for old, new in pairs:
+        expression = Replace(expression, Value(old), Value(new), output_field=models.TextField())
+    return expression
 
 
 # Optimization: ranking every match of a common word (nine pieces in ten) reads and scores ~90,000 stored
@@ -185,17 +202,32 @@ class PublicationQuerySet(models.QuerySet):
         query = SearchQuery(search_query_text(text), search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
         text = models.TextField()
-        plain_body = Func(
-            F("body"), Value("<[^>]+>"), Value(" "), Value("g"), function="regexp_replace", output_field=text
+        plain_body = _replace_each(
+            Func(
+                F("body"),
+                Value("<[^>]+>"),
+                Value(" "),
+                Value("g"),
+                function="regexp_replace",
+                output_field=text,
+            ),
+            BODY_ENTITIES,
         )
-        snippet = SearchHeadline(
+        document = _replace_each(
             Concat(F("summary"), Value(" ", output_field=text), plain_body, output_field=text),
+            tuple((mark, "") for mark in SNIPPET_MARKS),
+        )
+        headline = SearchHeadline(
+            document,
             query,
             config=SEARCH_CONFIG,
-            start_sel="<mark>",
-            stop_sel="</mark>",
+            start_sel=SNIPPET_MARKS[0],
+            stop_sel=SNIPPET_MARKS[1],
             max_words=35,
             min_words=15,
+        )
+        snippet = _replace_each(
+            headline, (*HTML_ESCAPES, (SNIPPET_MARKS[0], "<mark>"), (SNIPPET_MARKS[1], "</mark>"))
         )
         found = (
             self.filter(search_vector=query)

@@ -30,6 +30,7 @@ from authors.models import Author
 from cissapi.api.caching import cache_public_response
 from cissapi.api.exceptions import problem_response
 from cissapi.api.throttling import AnonymousRateThrottle
+from cissapi.text import xml_text
 from publications.models import Publication
 from publications.querysets import authors_with_publication_counts, with_publication_counts
 from taxonomy.models import Topic
@@ -47,6 +48,13 @@ class PublicSiteSitemap(Sitemap):
     def get_domain(self, site=None) -> str:
         parts = urlsplit(settings.SITE_URL)
         return f"{parts.netloc}{parts.path}"
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            # Whatever the database holds (text written around the models' save()), the XML stays well-formed.
+            url["location"] = xml_text(url["location"])
+        return urls
 
 
 class PublicationSitemap(PublicSiteSitemap):
@@ -123,6 +131,7 @@ class NewsSitemap(PublicSiteSitemap):
         for url in urls:
             # W3C datetime with a colon in the offset, which Django's date filter cannot write.
             url["publication_date"] = url["item"].published_at.replace(microsecond=0).isoformat()
+            url["title"] = xml_text(url["item"].title)
         return urls
 
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from django.db import models
 
+from cissapi.text import PlainTextFields
 
-class Topic(models.Model):
+
+class Topic(PlainTextFields, models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    single_line_fields = ("name",)
+    multi_line_fields = ("description",)
 
     class Meta:
         db_table = "publications_topic"
@@ -24,7 +29,7 @@ class Topic(models.Model):
         return self.name
 
 
-class Series(models.Model):
+class Series(PlainTextFields, models.Model):
     """A run of publications under one title, such as the journal "CISS Insight"."""
 
     class Kind(models.TextChoices):
@@ -40,6 +45,9 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    single_line_fields = ("name",)
+    multi_line_fields = ("description",)
+
     class Meta:
         db_table = "publications_series"
         ordering = ["name"]
@@ -49,7 +57,7 @@ class Series(models.Model):
         return self.name
 
 
-class Outlet(models.Model):
+class Outlet(PlainTextFields, models.Model):
     """An external publication our work appears in, such as The National Interest or Strafasia."""
 
     name = models.CharField(max_length=160)
@@ -60,6 +68,8 @@ class Outlet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    single_line_fields = ("name",)
 
     class Meta:
         db_table = "publications_outlet"

@@ -1,13 +1,27 @@
-"""Django's handler404/handler500: problem+json under /api/, Django's usual pages elsewhere."""
+"""Django's handler404/handler500, and the 503 of a database that cannot answer.
+
+problem+json under /api/ (and, for the 503, everywhere public: feeds and sitemaps too); Django's usual pages
+elsewhere, and a plain page for the admin.
+"""
 
 from __future__ import annotations
+
+import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 
-from cissapi.api.exceptions import problem_response
+from cissapi.api.exceptions import (
+    DATABASE_RETRY_AFTER,
+    database_unavailable_detail,
+    is_database_unavailable,
+    problem_response,
+)
 
 API_PREFIX = "/api/"
+
+logger = logging.getLogger(__name__)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -17,6 +31,26 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`, so the exception is at hand: a database that failed outside a
+    # view (in a middleware, a session lookup) still gets its 503.
+    exception = sys.exc_info()[1]
+    if exception is not None and is_database_unavailable(exception):
+        return database_unavailable(request, exception)
     if request.path.startswith(API_PREFIX):
         return problem_response(request, 500, "The server could not answer this request.")
     return defaults.server_error(request)
+
+
+def database_unavailable(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    """503 with Retry-After: problem+json for the public surfaces, a plain page for the admin."""
+    logger.warning("Database unavailable: %s", exception)
+    detail = database_unavailable_detail(exception)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    match = request.resolver_match
+    if match is not None and "admin" in match.namespaces:
+        return HttpResponse(
+            f"<!doctype html><title>Service unavailable</title><h1>Service unavailable</h1><p>{detail}</p>",
+            status=503,
+            headers={**headers, "Cache-Control": "no-store"},
+        )
+    return problem_response(request, 503, detail, headers)

@@ -15,12 +15,17 @@ from typing import Any
 
 import orjson
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Seconds a client is asked to wait when the database cannot answer (down, restarting, or too slow).
+DATABASE_RETRY_AFTER = 5
+# Postgres's SQLSTATE for a statement cancelled by statement_timeout (or by an operator).
+QUERY_CANCELED = "57014"
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,21 @@ def _parameter_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"parameter": prefix, "detail": str(detail)}]
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot answer now (refused, lost, restarting, timed out).
+
+    Only these: an error in the query itself (bad SQL, a constraint) is a bug and stays a 500.
+    """
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable_detail(exc: BaseException) -> str:
+    """The problem detail for a database error that `is_database_unavailable`."""
+    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+        return "The database took too long to answer; try again shortly."
+    return "The database is unavailable; try again shortly."
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes a problem+json response."""
     request = context.get("request")
@@ -76,6 +96,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             # DRF turns a 403 into a 401 only when the authenticator names its scheme here.
             headers["WWW-Authenticate"] = exc.auth_header
         body = problem(request, exc.status_code, str(exc.detail))
+    elif is_database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc)
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        body = problem(request, 503, database_unavailable_detail(exc))
     else:
         # Never a stack trace to the client; the log keeps it for us.
         logger.exception("Unhandled error in API view", exc_info=exc)
@@ -85,11 +109,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def problem_response(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+def problem_response(
+    request: HttpRequest, status: int, detail: str, headers: dict[str, str] | None = None
+) -> HttpResponse:
     """A problem+json response outside DRF views (unknown URLs, crashes in middleware)."""
     return HttpResponse(
         orjson.dumps(problem(request, status, detail)),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )

@@ -33,11 +33,12 @@ PROBLEM_SCHEMA = {
 
 ERROR_RESPONSES = {
     "400": "A query parameter is unknown, given twice or has an invalid value; `errors` names it.",
-    "401": "The Authorization header names an unknown, revoked or expired partner key.",
+    "401": "The Authorization header names a malformed, unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
     "406": "The Accept header asks for a format the API does not produce.",
     "413": "The request carries a body larger than the server accepts (MAX_ANONYMOUS_REQUEST_BODY_BYTES).",
-    "429": "Too many requests; retry after the Retry-After header's seconds.",
+    "429": "Too many requests (or bad partner keys) from this address; retry after Retry-After seconds.",
+    "503": "The database is unavailable or too slow just now; retry after Retry-After seconds.",
 }
 
 

@@ -1,10 +1,31 @@
-"""Anonymous throttling. Rates come from settings (API_THROTTLE_ANON_RATE in the environment)."""
+"""Throttling by client address: anonymous requests, and requests that fail to authenticate.
+
+Rates come from settings (API_THROTTLE_ANON_RATE, API_AUTH_FAILURE_RATE in the environment). The client's
+address is the socket's unless settings.NUM_PROXIES says how many proxies in front of us append to
+X-Forwarded-For (see `client_address`).
+"""
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle
+
+
+def client_address(request: HttpRequest | Request) -> str:
+    """The address a request came from, as far as we can trust it.
+
+    REMOTE_ADDR with NUM_PROXIES = 0 (X-Forwarded-For is then whatever the client chose to send); with N
+    proxies, the Nth address from the right of X-Forwarded-For, the one the farthest of our proxies saw.
+    Entries left of it were written by the client and are never trusted. This is DRF's own rule
+    (REST_FRAMEWORK["NUM_PROXIES"]), so the anonymous throttle and the failed-key counter agree.
+    """
+    return BaseThrottle().get_ident(request)
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
@@ -19,3 +40,42 @@ class AnonymousRateThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         # Read per request rather than at import, so a changed setting (or a test) takes effect.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+# --- Failed authentication ---------------------------------------------------------------------------
+# A request with a bad key costs a key lookup and never reaches the throttles (authentication comes
+# first), so failures are counted per client address on their own, in fixed windows.
+def _failure_window(request: HttpRequest | Request) -> tuple[str, int, float] | None:
+    """The counter's cache key, the limit and the seconds left in the current window; None when off."""
+    rate = settings.API_AUTH_FAILURE_RATE
+    if rate is None:
+        return None
+    limit, duration = SimpleRateThrottle.parse_rate(None, rate)
+    now = time.time()
+    window = int(now // duration)
+    key = f"auth-failures:{client_address(request)}:{duration}:{window}"
+    return key, limit, (window + 1) * duration - now
+
+
+def authentication_failures_wait(request: HttpRequest | Request) -> float | None:
+    """Seconds until this client address may try a key again, or None while it is under the limit."""
+    window = _failure_window(request)
+    if window is None:
+        return None
+    key, limit, remaining = window
+    return remaining if caches["throttle"].get(key, 0) >= limit else None
+
+
+def record_authentication_failure(request: HttpRequest | Request) -> None:
+    """Count one failed authentication against the client's address."""
+    window = _failure_window(request)
+    if window is None:
+        return
+    key, _, remaining = window
+    counters = caches["throttle"]
+    counters.add(key, 0, timeout=int(remaining) + 1)
+    try:
+        counters.incr(key)
+    except ValueError:
+        # The window's entry expired between add and incr: this failure opens the next window.
+        counters.set(key, 1, timeout=int(remaining) + 1)

@@ -109,7 +109,11 @@ class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     series = SeriesSummarySerializer(allow_null=True)
     image = serializers.SerializerMethodField()
     # Only with ?q=: the matching passage, with matches in <mark> (HTML).
-    snippet = serializers.CharField(required=False)
+    snippet = serializers.CharField(
+        required=False,
+        help_text="Only with q: the best passage of summary and body, escaped HTML whose only markup is "
+        "<mark> around the matches.",
+    )
 
     def get_url(self, publication: Publication) -> str:
         before, _, after = self._detail_url_around_slug
