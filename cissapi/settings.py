@@ -268,6 +268,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The same trusted client address as the API throttles (NUM_PROXIES): behind N proxies the address the
+# farthest proxy saw, never one the client wrote into X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "cissapi.api.throttling.client_address"
 # The client address is the socket's (REMOTE_ADDR): a client-sent X-Forwarded-For cannot reset the count.
 # Lockouts are logged as warnings; the start-up banner on every manage.py command is not wanted.
 AXES_VERBOSE = False

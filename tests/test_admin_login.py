@@ -99,6 +99,21 @@ def test_a_forwarded_for_header_the_client_sends_does_not_reset_the_count(client
     assert not log_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99")
 
 
+def test_behind_a_proxy_the_lockout_keys_on_the_address_the_proxy_saw(client, chief, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = "10.0.0.5"
+
+    # The guesser's own address, as the proxy appended it; whatever they wrote before it is ignored.
+    for attempt in range(5):
+        assert not log_in(
+            client, "wrong password", address=proxy, HTTP_X_FORWARDED_FOR=f"1.1.1.{attempt}, 203.0.113.9"
+        )
+
+    assert not log_in(client, PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    # Another reader behind the same proxy is not locked out with them.
+    assert log_in(client, PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+
+
 @pytest.mark.parametrize("password", ["1", "password", "12345678901234", "short"])
 def test_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
