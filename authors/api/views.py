@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework.serializers import Serializer
 
+from authors.api.documents import author_detail, author_item
 from authors.api.filters import AuthorFilterSet
 from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
 from authors.models import Author
+from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin
 from cissapi.api.filters import FilterBackend
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 
 
-class AuthorViewSet(PublicReadOnlyViewSet):
+class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
     """Author bios (every author, whether or not anything of theirs is published yet).
 
     Override point: `count_publications()` annotates the `publication_count` (and `last_published_at`) a bio
@@ -39,3 +43,8 @@ class AuthorViewSet(PublicReadOnlyViewSet):
 
     def get_serializer_class(self) -> type[Serializer]:
         return AuthorDetailSerializer if self.action == "retrieve" else AuthorListSerializer
+
+    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+        if self.action == "retrieve":
+            return author_detail(item, urls=urls)
+        return author_item(item, urls=urls)

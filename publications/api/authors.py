@@ -6,6 +6,8 @@ fills its `count_publications()` hook and adds `/authors/{slug}/publications/`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -15,6 +17,8 @@ from rest_framework.serializers import Serializer
 
 from authors.api import views as author_views
 from authors.models import Author
+from cissapi.api.documents import ApiUrls
+from publications.api.documents import publication_item
 from publications.api.filters import PublicationFilterSet
 from publications.api.serializers import PublicationListSerializer
 from publications.api.views import LIST_FIELDS_PARAMETER
@@ -41,6 +45,11 @@ class AuthorViewSet(author_views.AuthorViewSet):
 
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else super().get_serializer_class()
+
+    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+        if self.action == "publications":
+            return publication_item(item, urls=urls)
+        return super().produce(item, urls)
 
     @extend_schema(
         summary="The author's published publications, co-authored ones included",

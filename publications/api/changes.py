@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -19,7 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cissapi.api.caching import ConditionalGetMixin
+from cissapi.api.documents import ApiUrls, computed_field
 from cissapi.api.parameters import Parameter
+from publications.api.documents import change_item
 from publications.api.serializers import PublicationListSerializer
 from publications.changelog import changes_page, decode_cursor, encode_cursor
 from publications.models import PublicationChange
@@ -53,25 +55,16 @@ class ChangeQuerySerializer(serializers.Serializer):
             raise NotFound("Invalid cursor in since: use a next_cursor from an earlier response.") from error
 
 
+# A result's shape, for the schema only (a docstring would be its description there): change_item
+# (publications.api.documents) produces the results.
 class ChangeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PublicationChange.Kind.choices)
-    time = serializers.DateTimeField(source="effective_at")
-    id = serializers.IntegerField(source="publication_id")
-    uuid = serializers.UUIDField(source="publication_uuid")
+    time = serializers.DateTimeField()
+    id = serializers.IntegerField()
+    uuid = serializers.UUIDField()
     slug = serializers.CharField()
-    old_slug = serializers.SerializerMethodField()
-    publication = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_old_slug(self, change: PublicationChange) -> str | None:
-        return change.old_slug or None
-
-    @extend_schema_field(PublicationListSerializer(allow_null=True))
-    def get_publication(self, change: PublicationChange) -> dict | None:
-        publication = self.context["publications"].get(change.publication_id) if change.is_upsert else None
-        if publication is None:
-            return None
-        return PublicationListSerializer(publication, context=self.context).data
+    old_slug = computed_field(serializers.CharField(allow_null=True))
+    publication = computed_field(PublicationListSerializer(allow_null=True))
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -106,10 +99,13 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
         page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
         self.note_last_modified(change.effective_at for change in page.changes)
         self.note_last_modified(publication.updated_at for publication in page.publications.values())
-        context = {"request": request, "publications": page.publications}
+        urls = ApiUrls(request)
         return Response(
             {
-                "results": ChangeSerializer(page.changes, many=True, context=context).data,
+                "results": [
+                    change_item(change, urls=urls, publication=page.publications.get(change.publication_id))
+                    for change in page.changes
+                ],
                 "next_cursor": encode_cursor(page.changes[-1])
                 if page.changes
                 else request.query_params.get("since") or None,

@@ -1,6 +1,7 @@
 """Views for publications, topics, series and outlets (an author's: publications.api.authors).
 
-They only wire querysets, filters and serializers.
+They only wire querysets, filters, producers (publications.api.documents) and the serializers that are
+the documents' schema.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
 from cissapi.api.filters import FilterBackend
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
+from publications.api.documents import (
+    outlet_document,
+    publication_detail,
+    publication_item,
+    series_document,
+    topic_document,
+)
 from publications.api.filters import PublicationFilterSet
 from publications.api.serializers import (
     OutletSerializer,
@@ -51,10 +60,13 @@ def fields_parameter(serializer_class: type) -> OpenApiParameter:
 LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
 
 
-class PublicationPagesMixin:
+class PublicationPagesMixin(ProducedDocumentsMixin):
     """Publication lists shared by every resource that has some (topics, series, outlets, authors)."""
 
     filter_backends = [FilterBackend]
+
+    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+        return publication_item(item, urls=urls)
 
     @property
     def filterset_class(self) -> type[PublicationFilterSet] | None:
@@ -91,8 +103,8 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         self.note_last_modified(item.published_at for item in related)
         self.note_surrogate_keys(self.keys_of(publication))
         self.note_surrogate_keys(f"publication-{item.pk}" for item in related)
-        context = {**self.get_serializer_context(), "related": related}
-        return Response(self.get_serializer(publication, context=context).data)
+        document = publication_detail(publication, urls=ApiUrls(request), related=related)
+        return Response(only(document, self.chosen_fields()))
 
 
 class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
@@ -102,6 +114,8 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     """
 
     model: type = Topic
+    # The producer of the collection's documents, as serializer_class is their schema.
+    collection_document = staticmethod(topic_document)
 
     @property
     def filterset_class(self) -> type[PublicationFilterSet] | None:
@@ -114,6 +128,11 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else self.serializer_class
+
+    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+        if self.action == "publications":
+            return super().produce(item, urls)
+        return self.collection_document(item, urls=urls)
 
     def live_only(self, collections: QuerySet) -> QuerySet:
         """`collections` that have a published piece: the others are not public."""
@@ -153,6 +172,7 @@ class SeriesViewSet(CollectionViewSet):
 
     model = Series
     serializer_class = SeriesSerializer
+    collection_document = staticmethod(series_document)
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.get_queryset().in_series([slug])
@@ -163,6 +183,7 @@ class OutletViewSet(CollectionViewSet):
 
     model = Outlet
     serializer_class = OutletSerializer
+    collection_document = staticmethod(outlet_document)
 
     def live_only(self, collections: QuerySet) -> QuerySet:
         return outlets_with_live_publications(collections)

@@ -1,0 +1,86 @@
+"""The JSON documents of authors in API v1: one function each, their schema in authors/api/serializers.py.
+
+Each is the only producer of its document (see cissapi.api.documents). Nothing here queries: bio
+sections arrive as JSON arrays annotated by AuthorQuerySet.with_bio, counts of published pieces as
+annotations made by the publications app (which the authors app cannot know).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authors.models import Author
+from cissapi.api.documents import ApiUrls
+
+
+def author_item(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
+    """A lean list item (AuthorListSerializer)."""
+    return {
+        "slug": author.slug,
+        "name": author.name,
+        "honorific": author.honorific or None,
+        "display_name": author.display_name,
+        "headline": author.headline or None,
+        "photo": urls.absolute(author.photo.url) if author.photo else None,
+        "kind": author.kind,
+        "affiliation": author.affiliation,
+        "url": urls.resource("author-detail", author.slug),
+        "public_url": author.public_url,
+        "publication_count": author.publication_count,
+    }
+
+
+def author_detail(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
+    """The whole bio (AuthorDetailSerializer): the list item's fields, then every bio section."""
+    return {
+        **author_item(author, urls=urls),
+        "short_bio": author.short_bio or None,
+        "bio": author.bio or None,
+        # Key by key: the arrays are jsonb, whose objects do not keep their keys' order.
+        "positions": [
+            {
+                "title": position["title"],
+                "organization": position["organization"] or None,
+                "start_year": position["start_year"],
+                "end_year": position["end_year"],
+                "is_current": position["is_current"],
+            }
+            for position in author.position_list
+        ],
+        "education": [
+            {
+                "degree": entry["degree"],
+                "field": entry["field"] or None,
+                "institution": entry["institution"],
+                "status": entry["status"],
+                "year": entry["year"],
+            }
+            for entry in author.education_list
+        ],
+        "works": [
+            {
+                "kind": work["kind"],
+                "title": work["title"],
+                "publisher": work["publisher"] or None,
+                "year": work["year"],
+                "isbn": work["isbn"] or None,
+                "url": work["url"] or None,
+            }
+            for work in author.work_list
+        ],
+        "links": [
+            {"kind": link["kind"], "url": link["url"], "handle": link["handle"] or None}
+            for link in author.link_list
+        ],
+        "interests": [{"slug": topic["slug"], "name": topic["name"]} for topic in author.interest_list],
+        "outlets": [
+            {
+                "slug": outlet["slug"],
+                "name": outlet["name"],
+                "domain": outlet["domain"],
+                "homepage": outlet["homepage"] or None,
+            }
+            for outlet in author.outlet_list
+        ],
+        "publications_url": urls.resource("author-publications", author.slug),
+    }

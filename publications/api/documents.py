@@ -1,0 +1,162 @@
+"""The JSON documents of publications, topics, series, outlets and changes in API v1: one function each.
+
+Each is the only producer of its document (see cissapi.api.documents); the serializers in
+publications/api/serializers.py are their schema. Nothing here queries: bylines, topics and cross-posts
+arrive as JSON arrays annotated by the queryset (PublicationQuerySet.with_listing / with_detail), counts
+as annotations (with_publication_counts), related pieces as an argument.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cissapi.api.documents import ApiUrls, api_datetime
+from publications.models import Publication, PublicationChange
+from taxonomy.models import Outlet, Series, Topic
+
+
+def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
+    """A lean list item: no body (PublicationListSerializer); `snippet` only when the search made one."""
+    series = publication.series
+    document = {
+        "id": publication.id,
+        "uuid": str(publication.uuid),
+        "slug": publication.slug,
+        "url": urls.resource("publication-detail", publication.slug),
+        "public_url": publication.public_url,
+        "type": publication.type,
+        "title": publication.title,
+        "subtitle": publication.subtitle or None,
+        "summary": publication.summary or None,
+        "language": publication.language,
+        "published_at": api_datetime(publication.published_at),
+        "updated_at": api_datetime(publication.updated_at),
+        "reading_minutes": publication.reading_minutes,
+        "authors": [
+            {
+                "slug": entry["slug"],
+                "name": entry["name"],
+                "honorific": entry["honorific"] or None,
+                "role": entry["role"],
+                "headline": entry["headline"] or None,
+            }
+            for entry in publication.byline
+        ],
+        "topics": [{"slug": topic["slug"], "name": topic["name"]} for topic in publication.topic_list],
+        "series": {"slug": series.slug, "name": series.name} if series else None,
+        "image": _image(publication, urls),
+    }
+    if hasattr(publication, "snippet"):
+        document["snippet"] = publication.snippet
+    return document
+
+
+def publication_detail(
+    publication: Publication, *, urls: ApiUrls, related: list[Publication]
+) -> dict[str, Any]:
+    """The whole piece (PublicationDetailSerializer): the list item's fields, then body, files,
+    identifiers, cross-posts and the `related` pieces."""
+    canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
+    return {
+        **publication_item(publication, urls=urls),
+        "body": publication.body,
+        "word_count": publication.word_count,
+        "first_published_at": api_datetime(publication.first_published_at),
+        "pdf": urls.absolute(publication.pdf.url) if publication.pdf else None,
+        "doi": publication.doi or None,
+        "report_number": publication.report_number or None,
+        "volume": publication.volume or None,
+        "issue": publication.issue or None,
+        "comments_enabled": publication.comments_enabled,
+        "canonical_url": canonical[0] if canonical else publication.public_url,
+        # Key by key: the arrays are jsonb, whose objects do not keep their keys' order.
+        "cross_posts": [
+            {
+                "outlet": {
+                    "slug": post["outlet"]["slug"],
+                    "name": post["outlet"]["name"],
+                    "domain": post["outlet"]["domain"],
+                    "homepage": post["outlet"]["homepage"] or None,
+                },
+                "url": post["url"],
+                "relation": post["relation"],
+                "published_on": post["published_on"],
+                "is_canonical": post["is_canonical"],
+            }
+            for post in publication.cross_post_list
+        ],
+        "related": [
+            {
+                "slug": item.slug,
+                "title": item.title,
+                "type": item.type,
+                "published_at": api_datetime(item.published_at),
+                "url": urls.resource("publication-detail", item.slug),
+            }
+            for item in related
+        ],
+    }
+
+
+def _image(publication: Publication, urls: ApiUrls) -> dict[str, Any] | None:
+    if not publication.image:
+        return None
+    return {
+        "url": urls.absolute(publication.image.url),
+        "caption": publication.image_caption or None,
+        "credit": publication.image_credit or None,
+        "alt": publication.image_alt or None,
+    }
+
+
+def _collection(collection: Topic | Series | Outlet, url_name: str, urls: ApiUrls) -> dict[str, Any]:
+    """The fields topics, series and outlets share (CollectionSerializer)."""
+    return {
+        "slug": collection.slug,
+        "name": collection.name,
+        "url": urls.resource(f"{url_name}-detail", collection.slug),
+        "publications_url": urls.resource(f"{url_name}-publications", collection.slug),
+        "publication_count": collection.publication_count,
+    }
+
+
+def topic_document(topic: Topic, *, urls: ApiUrls) -> dict[str, Any]:
+    """A topic with its count of published pieces (TopicSerializer), in lists and alone alike."""
+    return {**_collection(topic, "topic", urls), "description": topic.description or None}
+
+
+def series_document(series: Series, *, urls: ApiUrls) -> dict[str, Any]:
+    """A journal, series or newsletter with its count of published pieces (SeriesSerializer)."""
+    return {
+        **_collection(series, "series", urls),
+        "kind": series.kind,
+        "description": series.description or None,
+        "issn": series.issn or None,
+    }
+
+
+def outlet_document(outlet: Outlet, *, urls: ApiUrls) -> dict[str, Any]:
+    """An outside outlet with its count of published pieces cross-posted there (OutletSerializer)."""
+    return {
+        **_collection(outlet, "outlet", urls),
+        "domain": outlet.domain,
+        "homepage": outlet.homepage or None,
+    }
+
+
+def change_item(
+    change: PublicationChange, *, urls: ApiUrls, publication: Publication | None
+) -> dict[str, Any]:
+    """One result of the change feed (ChangeSerializer): for an upsert, `publication` is the item's
+    current list item, or null when it is no longer public."""
+    return {
+        "kind": change.kind,
+        "time": api_datetime(change.effective_at),
+        "id": change.publication_id,
+        "uuid": str(change.publication_uuid),
+        "slug": change.slug,
+        "old_slug": change.old_slug or None,
+        "publication": publication_item(publication, urls=urls)
+        if change.is_upsert and publication is not None
+        else None,
+    }
