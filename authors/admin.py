@@ -6,6 +6,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from authors.models import Author, AuthorLink, Education, Position, Work
+from authors.services import author_delete, author_update
 from cissapi.uploads import clean_image_upload
 
 
@@ -70,3 +71,14 @@ class AuthorAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj: Author) -> str:
         return obj.public_url
+
+    def save_model(self, request: HttpRequest, obj: Author, form, change: bool) -> None:
+        # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines.
+        author_update(author=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Author) -> None:
+        author_delete(author=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Author]) -> None:
+        for author in queryset:
+            author_delete(author=author)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -13,7 +15,14 @@ from django.utils.html import format_html
 
 from cissapi.uploads import clean_image_upload, clean_pdf_upload
 from publications.models import CrossPost, Publication, PublicationAuthor
-from publications.services import can_publish, publication_publish, publication_unpublish
+from publications.services import (
+    can_publish,
+    publication_create,
+    publication_delete,
+    publication_publish,
+    publication_unpublish,
+    publication_update,
+)
 
 # Shown when the byline or cross-posts could not be saved as submitted (someone else changed them meanwhile).
 RELATED_CONFLICT = (
@@ -22,8 +31,28 @@ RELATED_CONFLICT = (
 )
 
 
+# The constraints of the byline and cross-post rows; an IntegrityError on another (a slug taken meanwhile)
+# is not the inlines' conflict.
+RELATED_CONSTRAINTS = frozenset(
+    {
+        "publicationauthor_unique_position",
+        "publicationauthor_unique_author",
+        "crosspost_one_canonical",
+        "crosspost_unique_url",
+    }
+)
+
+
 class RelatedConflict(Exception):
     """A database constraint refused the inlines as submitted; the form is shown again with an error."""
+
+
+def edit_version(publication_id: int) -> str:
+    """A token of the publication's stored row, private fields included: it changes with any save that
+    changes a field, public or not (`updated_at` moves only with public ones)."""
+    fields = [field.attname for field in Publication._meta.concrete_fields if field.name != "search_vector"]
+    row = Publication.objects.filter(pk=publication_id).values_list(*fields).first()
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:32]
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -132,9 +161,9 @@ class CrossPostInline(admin.TabularInline):
 
 
 class PublicationForm(forms.ModelForm):
-    # The updated_at the editor's form was loaded with: a save over someone else's newer edit is refused
-    # instead of silently overwriting it.
-    loaded_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The version of the row the editor's form was loaded with: a save over someone else's newer edit is
+    # refused instead of silently overwriting it.
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Publication
@@ -146,7 +175,7 @@ class PublicationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.fields["loaded_updated_at"].initial = self.instance.updated_at.isoformat()
+            self.fields["loaded_version"].initial = edit_version(self.instance.pk)
 
     def clean_image(self) -> object:
         return clean_image_upload(self.cleaned_data.get("image"))
@@ -158,16 +187,12 @@ class PublicationForm(forms.ModelForm):
         cleaned = super().clean()
         if self.related_conflict:
             raise ValidationError(RELATED_CONFLICT)
-        loaded = cleaned.get("loaded_updated_at")
-        if self.instance.pk and loaded:
-            current = (
-                Publication.objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded and edit_version(self.instance.pk) != loaded:
+            raise ValidationError(
+                "Someone else saved this publication after you opened it. Copy your changes, "
+                "reload the page and apply them again, so neither edit is lost."
             )
-            if current is not None and current.isoformat() != loaded:
-                raise ValidationError(
-                    "Someone else saved this publication after you opened it. Copy your changes, "
-                    "reload the page and apply them again, so neither edit is lost."
-                )
         if cleaned.get("status") == Publication.Status.PUBLISHED and not cleaned.get("published_at"):
             self.add_error("published_at", "Set when it goes live (now or a future time to schedule it).")
         return cleaned
@@ -201,7 +226,7 @@ class PublicationAdmin(admin.ModelAdmin):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "comments_enabled", "loaded_updated_at"],
+                "fields": ["status", "published_at", "comments_enabled", "loaded_version"],
                 "description": "Draft and In review are never public. Published with a future time is "
                 "scheduled: it goes live by itself at that time.",
             },
@@ -253,17 +278,52 @@ class PublicationAdmin(admin.ModelAdmin):
             request.publication_related_conflict = True
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def save_model(self, request: HttpRequest, obj: Publication, form, change: bool) -> None:
+        """Nothing yet: save_related saves the piece with its byline, topics and cross-posts in one service
+        call, so the side effects (search vector, change log) run once for the whole submission."""
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        rows = {}
+        for formset in formsets:
+            # commit=False: the service saves them; the formset still records what changed for the history.
+            rows[formset.model] = (formset.save(commit=False), formset.deleted_objects)
+        byline, byline_removed = rows.get(PublicationAuthor, ([], []))
+        cross_posts, cross_posts_removed = rows.get(CrossPost, ([], []))
+        topics = form.cleaned_data.get("topics")
         try:
             with transaction.atomic():
-                super().save_related(request, form, formsets, change)
-                # The byline order constraint is deferred to commit (so authors can swap places); checked
-                # here, a clash with a concurrent edit is still ours to report rather than a 500 at commit.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
-                    cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
+                if change:
+                    publication_update(
+                        publication=form.instance,
+                        by=request.user,
+                        byline=byline,
+                        byline_removed=byline_removed,
+                        topics=topics,
+                        cross_posts=cross_posts,
+                        cross_posts_removed=cross_posts_removed,
+                    )
+                else:
+                    publication_create(
+                        publication=form.instance,
+                        by=request.user,
+                        byline=byline,
+                        topics=topics or (),
+                        cross_posts=cross_posts,
+                    )
         except IntegrityError as error:
-            raise RelatedConflict from error
+            if (
+                getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+                in RELATED_CONSTRAINTS
+            ):
+                raise RelatedConflict from error
+            raise
+
+    def delete_model(self, request: HttpRequest, obj: Publication) -> None:
+        publication_delete(publication=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+        for publication in queryset:
+            publication_delete(publication=publication)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Publication]:
         return (
@@ -345,11 +405,6 @@ class PublicationAdmin(admin.ModelAdmin):
             publication_unpublish(publication=publication, by=request.user)
             count += 1
         self.message_user(request, f"Unpublished {count} publication(s).", messages.SUCCESS)
-
-    def save_model(self, request: HttpRequest, obj: Publication, form, change: bool) -> None:
-        if obj.status == Publication.Status.PUBLISHED and obj.first_published_at is None:
-            obj.first_published_at = obj.published_at or timezone.now()
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(CrossPost)

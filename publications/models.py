@@ -41,7 +41,9 @@ class Publication(PlainTextFields, models.Model):
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Moves only when something public changes (publications.services.publication_changed), so a new
+    # `updated_at` in the API always comes with an `updated` change row.
+    updated_at = models.DateTimeField(auto_now_add=True)
 
     image = models.ImageField(upload_to="publications/images/%Y/", blank=True)
     image_caption = models.CharField(max_length=300, blank=True)

@@ -1,24 +1,107 @@
-"""Writes with side effects on publications: publishing and unpublishing."""
+"""Writes of publications, the one door for the admin, commands and importers; and what writes below
+(authors, taxonomy) change in publications.
+
+Each service validates, writes and then runs every side effect in its own body, once per write:
+the stored search vector (publications.search), the change log (publications.changelog, whose
+`changes_recorded` hook wakes partners' webhook scan after commit) and, for a public change of the
+publication itself, `updated_at`. Cache invalidation is the one decoupled reaction left to signals
+(cissapi.api.invalidation). A bare `save()` or `delete()` is routed into the same functions by
+publications.signals, which stands aside while a service writes (cissapi.writes).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from publications.models import Publication
+from authors.models import Author
+from cissapi.writes import service_write
+from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
+from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.search import refresh_search_vectors
+from taxonomy.models import Outlet, Series, Topic
 
 # Declared in Publication.Meta.permissions; superusers have it implicitly.
 PUBLISH_PERMISSION = "publications.publish_publication"
+
+# A publication's own fields that never reach the API (internal notes) or follow from every save (the
+# timestamps, the search vector): saving only these is no public change. Everything else is public, so a
+# new field counts as public until it is listed here (an extra `updated` row, never a missed one).
+PRIVATE_PUBLICATION_FIELDS = frozenset({"internal_notes", "created_at", "updated_at", "search_vector"})
+
+# The fields of related objects that appear in a publication's public representation; saving anything
+# else (an author's bio, a topic's description) changes no publication.
+RELATED_PUBLIC_FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Author: ("slug", "name", "honorific", "headline"),
+    Topic: ("slug", "name"),
+    Series: ("slug", "name"),
+    Outlet: ("slug", "name", "domain", "homepage"),
+}
 
 
 def can_publish(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether `user` may publish, schedule and unpublish pieces (change permission alone is not enough)."""
     return user.has_perm(PUBLISH_PERMISSION)
+
+
+# --- Publications --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publication_create(
+    *,
+    publication: Publication,
+    by: AbstractBaseUser | None = None,
+    byline: Sequence[PublicationAuthor] = (),
+    topics: Iterable[Topic] = (),
+    cross_posts: Sequence[CrossPost] = (),
+) -> Publication:
+    """Save a new (unsaved) `publication` with its byline (in order), topics and cross-posts.
+
+    `by` is the user asking; going live or being scheduled needs the publish permission. None means the
+    system itself (a command).
+    """
+    _write(publication, by=by, byline=byline, topics=list(topics), cross_posts=cross_posts)
+    return publication
+
+
+@transaction.atomic
+def publication_update(
+    *,
+    publication: Publication,
+    by: AbstractBaseUser | None = None,
+    byline: Sequence[PublicationAuthor] = (),
+    byline_removed: Sequence[PublicationAuthor] = (),
+    topics: Iterable[Topic] | None = None,
+    cross_posts: Sequence[CrossPost] = (),
+    cross_posts_removed: Sequence[CrossPost] = (),
+) -> Publication:
+    """Save the edits made to `publication`, and the byline rows, topics and cross-posts that changed.
+
+    `byline` and `cross_posts` are the rows to save (new or changed), the `_removed` ones the rows to
+    delete, as an admin formset yields them; `topics`, when given, replaces the topics. A change of state
+    or publication time needs the publish permission. A clash of byline positions with a concurrent edit
+    is an IntegrityError here, not at commit.
+    """
+    _write(
+        publication,
+        by=by,
+        byline=byline,
+        byline_removed=byline_removed,
+        topics=None if topics is None else list(topics),
+        cross_posts=cross_posts,
+        cross_posts_removed=cross_posts_removed,
+    )
+    return publication
 
 
 @transaction.atomic
@@ -36,10 +119,7 @@ def publication_publish(
         publication.published_at = at
     elif publication.published_at is None:
         publication.published_at = now
-    if publication.first_published_at is None:
-        publication.first_published_at = publication.published_at
-    publication.full_clean()
-    publication.save()
+    _write(publication, by=by)
     scheduled = publication.published_at > now
     _log(
         publication,
@@ -57,13 +137,208 @@ def publication_unpublish(*, publication: Publication, by: AbstractBaseUser | No
     """
     _require_publish_permission(by)
     publication.status = Publication.Status.DRAFT
-    if publication.first_published_at and publication.first_published_at > timezone.now():
-        # It was only scheduled and never went live.
-        publication.first_published_at = None
-    publication.full_clean()
-    publication.save()
+    _write(publication, by=by)
     _log(publication, by, "Unpublished")
     return publication
+
+
+@transaction.atomic
+def publication_delete(*, publication: Publication) -> None:
+    """Delete a publication with its byline and cross-posts; the change log keeps a tombstone."""
+    publication_id, uuid, slug = publication.pk, publication.uuid, publication.slug
+    with service_write():
+        publication.delete()
+    publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug)
+
+
+# --- The side effects, shared by the services and the routing of bare writes --------------------------
+
+
+@dataclass(frozen=True)
+class StoredPublication:
+    """A publication's stored row, as a write is compared against it: its public fields and `updated_at`."""
+
+    public: dict[str, Any]
+    updated_at: datetime
+
+
+def public_publication_fields() -> list[str]:
+    """The concrete fields of Publication that the API shows, directly or through what they derive."""
+    return [
+        field.attname
+        for field in Publication._meta.concrete_fields
+        if field.name not in PRIVATE_PUBLICATION_FIELDS
+    ]
+
+
+def stored_publication(publication_id: int | None) -> StoredPublication | None:
+    """The publication's row as stored now (None when it has none yet)."""
+    if publication_id is None:
+        return None
+    # Values as the database returns them: a date given as a string, say, compares as stored.
+    row = (
+        Publication.objects.filter(pk=publication_id)
+        .values("updated_at", *public_publication_fields())
+        .first()
+    )
+    if row is None:
+        return None
+    updated_at = row.pop("updated_at")
+    return StoredPublication(public=row, updated_at=updated_at)
+
+
+def publication_changed(
+    *, publication: Publication, before: StoredPublication | None, related_changed: bool = False
+) -> None:
+    """Every side effect of one write of `publication` (its row, and its byline, topics or cross-posts).
+
+    `before` is its row before the write (None when the write created it). A public change is a new
+    piece, a changed public field, or `related_changed`; `updated_at` moves only with a public change, so
+    the API shows a new `updated_at` only with an `updated` change row (and a partner syncing by
+    `updated_since` sees a reordered byline). Called once per write: by the service that made it, or by
+    publications.signals for a bare save, never both.
+    """
+    refresh_search_vectors([publication.pk])
+    public_change = before is None or related_changed
+    if before is not None:
+        after = stored_publication(publication.pk)
+        public_change = public_change or (after is not None and after.public != before.public)
+        _keep_updated_at(publication, before, after, public_change)
+    changelog_sync(publication=publication, public_change=public_change)
+
+
+def publications_changed(*, publication_ids: Iterable[int], search: bool) -> None:
+    """Side effects for publications whose public document changed through a related row.
+
+    `search`: whether what changed is searched (a byline or an author's name), so the vectors are stale.
+    """
+    publication_ids = set(publication_ids)
+    if search:
+        refresh_search_vectors(publication_ids)
+    changelog_sync_many(publication_ids=publication_ids)
+
+
+def publication_deleted(*, publication_id: int, uuid: Any, slug: str) -> None:
+    """The side effect of deleting a publication: its tombstone in the change log."""
+    changelog_delete(publication_id=publication_id, publication_uuid=uuid, slug=slug)
+
+
+def related_public_change(instance: Model, before: dict[str, Any] | None) -> bool:
+    """Whether saving an author, topic, series or outlet changed what publications show of it."""
+    if before is None:
+        # New: no publication points at it yet.
+        return False
+    return any(before[field] != getattr(instance, field) for field in RELATED_PUBLIC_FIELDS[type(instance)])
+
+
+def author_bylines_changed(*, author: Author, before: dict[str, Any] | None) -> None:
+    """What an author write changes in the pieces they wrote: the searched names and the change log."""
+    if related_public_change(author, before):
+        publications_changed(
+            publication_ids=author.authorships.values_list("publication_id", flat=True), search=True
+        )
+
+
+def taxonomy_item_changed(*, instance: Model, before: dict[str, Any] | None) -> None:
+    """What saving a topic, series or outlet changes in the publications filed under it."""
+    if related_public_change(instance, before):
+        publications_changed(publication_ids=_filed_under(instance), search=False)
+
+
+def taxonomy_item_deleting(*, instance: Model) -> None:
+    """What deleting a topic or series changes in the live pieces filed under it (an outlet in use is
+    protected by its cross-posts). Run before the delete: the rows say `updated` and are rendered when read,
+    and after the delete nothing points at the topic to find them."""
+    if isinstance(instance, Topic | Series):
+        publications_changed(publication_ids=_filed_under(instance), search=False)
+
+
+# --- Helpers -------------------------------------------------------------------------------------------
+
+
+def _write(
+    publication: Publication,
+    *,
+    by: AbstractBaseUser | None,
+    byline: Sequence[PublicationAuthor] = (),
+    byline_removed: Sequence[PublicationAuthor] = (),
+    topics: list[Topic] | None = None,
+    cross_posts: Sequence[CrossPost] = (),
+    cross_posts_removed: Sequence[CrossPost] = (),
+) -> None:
+    before = stored_publication(publication.pk)
+    if _state_changed(publication, before):
+        _require_publish_permission(by)
+    _apply_publishing_rules(publication)
+    publication.full_clean()
+    with service_write():
+        publication.save()
+        related_changed = _save_rows(publication, byline, byline_removed)
+        related_changed |= _save_rows(publication, cross_posts, cross_posts_removed)
+        if topics is not None:
+            related_changed |= _set_topics(publication, topics)
+    if byline or byline_removed:
+        # The byline order constraint is deferred to commit (so authors can swap places); checked here, a
+        # clash with a concurrent edit is still the caller's to report rather than a failure at commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
+    publication_changed(publication=publication, before=before, related_changed=related_changed)
+
+
+def _state_changed(publication: Publication, before: StoredPublication | None) -> bool:
+    if before is None:
+        return publication.status == Publication.Status.PUBLISHED
+    return (publication.status, publication.published_at) != (
+        before.public["status"],
+        before.public["published_at"],
+    )
+
+
+def _apply_publishing_rules(publication: Publication) -> None:
+    """A piece that goes live keeps the time it first did; one that was only scheduled and goes back to
+    draft never went live."""
+    now = timezone.now()
+    if publication.status == Publication.Status.PUBLISHED:
+        if publication.first_published_at is None:
+            publication.first_published_at = publication.published_at or now
+    elif publication.first_published_at and publication.first_published_at > now:
+        publication.first_published_at = None
+
+
+def _save_rows(publication: Publication, saved: Sequence[Model], removed: Sequence[Model]) -> bool:
+    for row in removed:
+        row.delete()
+    for row in saved:
+        row.publication = publication
+        # Uniqueness is the database's to check (the byline order constraint is deferred); a clash is an
+        # IntegrityError the caller reports.
+        row.full_clean(exclude=["publication", "position"], validate_unique=False, validate_constraints=False)
+        row.save()
+    return bool(saved or removed)
+
+
+def _set_topics(publication: Publication, topics: list[Topic]) -> bool:
+    before = set(publication.topics.values_list("pk", flat=True))
+    publication.topics.set(topics)
+    return before != {topic.pk for topic in topics}
+
+
+def _keep_updated_at(
+    publication: Publication, before: StoredPublication, after: StoredPublication | None, public: bool
+) -> None:
+    # The save wrote the instance's time as loaded: right when nothing public changed, unless another
+    # writer moved it since (then it is put back, so it never goes backwards).
+    moment = timezone.now() if public else before.updated_at
+    if after is not None and after.updated_at != moment:
+        Publication.objects.filter(pk=publication.pk).update(updated_at=moment)
+        publication.updated_at = moment
+
+
+def _filed_under(instance: Model) -> Iterable[int]:
+    if isinstance(instance, Outlet):
+        return instance.cross_posts.values_list("publication_id", flat=True)
+    return instance.publications.values_list("pk", flat=True)
 
 
 def _require_publish_permission(by: AbstractBaseUser | None) -> None:

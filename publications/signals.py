@@ -1,150 +1,102 @@
-"""Keep derived data in step with edits made anywhere (admin, services, shell): the search vector and the
-change log. Writes that bypass signals (QuerySet.update, bulk_create) must call these helpers themselves.
+"""Route writes made outside the services into the services' side effects (publications.services), and
+hear the hooks of the layers below (authors, taxonomy) whose writes change publications' documents.
+
+The routing receivers exist only so that a bare `save()` or `delete()` (a shell, a factory, a script) is not
+missed; while a service writes they stand aside (cissapi.writes), since the service runs the same side
+effects itself, once. Writes that send no signals (QuerySet.update, bulk_create) must call the services'
+side-effect functions themselves.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Model, QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from authors.models import Author
-from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
+from authors.services import author_changed
+from cissapi.writes import is_bare_write
 from publications.models import CrossPost, Publication, PublicationAuthor
-from publications.search import refresh_search_vectors
-from taxonomy.models import Outlet, Series, Topic
-
-# The fields of related objects that appear in a publication's public representation; saving anything
-# else (an author's bio, a topic's description) changes no publication.
-PUBLIC_FIELDS: dict[type[Model], tuple[str, ...]] = {
-    Author: ("slug", "name", "honorific", "headline"),
-    Topic: ("slug", "name"),
-    Series: ("slug", "name"),
-    Outlet: ("slug", "name", "domain", "homepage"),
-}
-
-
-# A publication's own fields that never reach the API (internal notes) or follow from every save (the
-# timestamps, the search vector): saving only these is no public change. Everything else is public, so a
-# new field counts as public until it is listed here (an extra `updated` row, never a missed one).
-PRIVATE_PUBLICATION_FIELDS = frozenset({"internal_notes", "created_at", "updated_at", "search_vector"})
+from publications.services import (
+    author_bylines_changed,
+    publication_changed,
+    publication_deleted,
+    publications_changed,
+    stored_publication,
+    taxonomy_item_changed,
+    taxonomy_item_deleting,
+)
+from taxonomy.services import taxonomy_changed, taxonomy_deleting
 
 
-def public_publication_fields() -> list[str]:
-    """The concrete fields of Publication that the API shows, directly or through what they derive."""
-    return [
-        field.attname
-        for field in Publication._meta.concrete_fields
-        if field.name not in PRIVATE_PUBLICATION_FIELDS
-    ]
+def _bare(raw: bool) -> bool:
+    # A fixture load (`raw`) restores rows; it changes nothing anyone was told.
+    return not raw and is_bare_write()
 
 
 @receiver(pre_save, sender=Publication)
-def remember_public_publication(sender, instance: Publication, raw: bool = False, **kwargs) -> None:
-    if not raw and instance.pk:
-        instance._public_fields_before = (
-            Publication.objects.filter(pk=instance.pk).values_list(*public_publication_fields()).first()
-        )
+def remember_stored_publication(sender, instance: Publication, raw: bool = False, **kwargs) -> None:
+    if _bare(raw):
+        instance._stored_before = stored_publication(instance.pk)
 
 
 @receiver(post_save, sender=Publication)
-def publication_saved(sender, instance: Publication, created: bool, raw: bool = False, **kwargs) -> None:
-    if not raw:
-        refresh_search_vectors([instance.pk])
-        # Values as the database returns them: a date given as a string, say, compares as stored.
-        after = Publication.objects.filter(pk=instance.pk).values_list(*public_publication_fields()).first()
-        public_change = created or getattr(instance, "_public_fields_before", None) != after
-        changelog_sync(publication=instance, public_change=public_change)
+def route_bare_save(sender, instance: Publication, raw: bool = False, **kwargs) -> None:
+    if _bare(raw):
+        publication_changed(publication=instance, before=getattr(instance, "_stored_before", None))
 
 
 @receiver(post_delete, sender=Publication)
-def publication_deleted(sender, instance: Publication, **kwargs) -> None:
-    changelog_delete(publication_id=instance.pk, publication_uuid=instance.uuid, slug=instance.slug)
+def route_bare_delete(sender, instance: Publication, **kwargs) -> None:
+    if is_bare_write():
+        publication_deleted(publication_id=instance.pk, uuid=instance.uuid, slug=instance.slug)
 
 
 @receiver(post_save, sender=PublicationAuthor)
 @receiver(post_delete, sender=PublicationAuthor)
-def authorship_changed(sender, instance: PublicationAuthor, raw: bool = False, **kwargs) -> None:
-    if raw:
-        return
-    refresh_search_vectors([instance.publication_id])
-    if not _deleted_with_its_publication(kwargs.get("origin")):
-        changelog_sync_many(publication_ids=[instance.publication_id])
-
-
 @receiver(post_save, sender=CrossPost)
 @receiver(post_delete, sender=CrossPost)
-def cross_post_changed(sender, instance: CrossPost, raw: bool = False, **kwargs) -> None:
-    if not raw and not _deleted_with_its_publication(kwargs.get("origin")):
-        changelog_sync_many(publication_ids=[instance.publication_id])
+def route_bare_row_write(
+    sender, instance: PublicationAuthor | CrossPost, raw: bool = False, **kwargs
+) -> None:
+    if _bare(raw) and not _deleted_with_its_publication(kwargs.get("origin")):
+        publications_changed(publication_ids=[instance.publication_id], search=sender is PublicationAuthor)
 
 
 @receiver(m2m_changed, sender=Publication.topics.through)
-def topics_changed(sender, instance: Model, action: str, reverse: bool, pk_set: set[int] | None, **kwargs):
+def route_bare_topic_links(
+    sender, instance: Model, action: str, reverse: bool, pk_set: set[int] | None, **kwargs
+) -> None:
+    if not is_bare_write():
+        return
     if action in {"post_add", "post_remove"} and not pk_set:
         # A form saving the same topics again (`set()` adds none): nothing changed.
         return
     if reverse and action == "pre_clear":
         # The topic's publications are gone from the table by post_clear.
-        changelog_sync_many(publication_ids=instance.publications.values_list("pk", flat=True))
+        publications_changed(publication_ids=instance.publications.values_list("pk", flat=True), search=False)
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
-            changelog_sync_many(publication_ids=[instance.pk])
+            publications_changed(publication_ids=[instance.pk], search=False)
         elif pk_set:
-            changelog_sync_many(publication_ids=pk_set)
+            publications_changed(publication_ids=pk_set, search=False)
 
 
-@receiver(pre_save, sender=Author)
-@receiver(pre_save, sender=Topic)
-@receiver(pre_save, sender=Series)
-@receiver(pre_save, sender=Outlet)
-def remember_public_fields(sender, instance: Model, raw: bool = False, **kwargs) -> None:
-    if not raw and instance.pk:
-        instance._public_fields_before = (
-            sender.objects.filter(pk=instance.pk).values_list(*PUBLIC_FIELDS[sender]).first()
-        )
+@receiver(author_changed, sender=Author)
+def author_was_changed(sender, author: Author, before: dict[str, Any] | None, **kwargs) -> None:
+    author_bylines_changed(author=author, before=before)
 
 
-@receiver(post_save, sender=Author)
-def author_saved(sender, instance: Author, created: bool, raw: bool = False, **kwargs) -> None:
-    # A renamed author must be findable under the new name in every piece they wrote.
-    if not raw and not created:
-        publication_ids = list(instance.authorships.values_list("publication_id", flat=True))
-        refresh_search_vectors(publication_ids)
-        if _public_fields_changed(instance):
-            changelog_sync_many(publication_ids=publication_ids)
+@receiver(taxonomy_changed)
+def taxonomy_was_changed(sender, instance: Model, before: dict[str, Any] | None, **kwargs) -> None:
+    taxonomy_item_changed(instance=instance, before=before)
 
 
-@receiver(post_save, sender=Topic)
-@receiver(post_save, sender=Series)
-def grouping_saved(sender, instance: Topic | Series, created: bool, raw: bool = False, **kwargs) -> None:
-    if not raw and not created and _public_fields_changed(instance):
-        changelog_sync_many(publication_ids=instance.publications.values_list("pk", flat=True))
-
-
-@receiver(pre_delete, sender=Topic)
-@receiver(pre_delete, sender=Series)
-def remember_grouped_publications(sender, instance: Topic | Series, **kwargs) -> None:
-    # Deleting a topic removes its links and deleting a series empties the field, both in SQL that sends
-    # no signal for the publications; remember which pieces lose it while they are still linked.
-    instance._publication_ids = list(instance.publications.values_list("pk", flat=True))
-
-
-@receiver(post_delete, sender=Topic)
-@receiver(post_delete, sender=Series)
-def grouping_deleted(sender, instance: Topic | Series, **kwargs) -> None:
-    changelog_sync_many(publication_ids=getattr(instance, "_publication_ids", []))
-
-
-@receiver(post_save, sender=Outlet)
-def outlet_saved(sender, instance: Outlet, created: bool, raw: bool = False, **kwargs) -> None:
-    if not raw and not created and _public_fields_changed(instance):
-        changelog_sync_many(publication_ids=instance.cross_posts.values_list("publication_id", flat=True))
-
-
-def _public_fields_changed(instance: Model) -> bool:
-    now = tuple(getattr(instance, field) for field in PUBLIC_FIELDS[type(instance)])
-    return getattr(instance, "_public_fields_before", None) != now
+@receiver(taxonomy_deleting)
+def taxonomy_is_deleting(sender, instance: Model, **kwargs) -> None:
+    taxonomy_item_deleting(instance=instance)
 
 
 def _deleted_with_its_publication(origin: object) -> bool:

@@ -9,6 +9,7 @@ a fixed order when they differ.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,19 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from authors.models import Author, AuthorLink, Work
+from authors.services import author_create, author_update
 from cissapi.text import sanitize_html
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.services import publication_create, publication_update
 from taxonomy.models import Outlet, Series, Topic
+from taxonomy.services import (
+    outlet_create,
+    outlet_update,
+    series_create,
+    series_update,
+    topic_create,
+    topic_update,
+)
 
 CISS = "Center for International Strategic Studies (CISS), Islamabad"
 QAU = "Quaid-i-Azam University, Islamabad"
@@ -403,23 +414,74 @@ def _scheduled_time(slug: str, now: dt.datetime) -> dt.datetime:
     )
 
 
+BYLINE_FIELDS = ["author_id", "role", "position"]
+CROSS_POST_FIELDS = ["outlet_id", "url", "relation", "published_on", "is_canonical"]
+
+
 class _Writer:
-    """Counts the rows it writes, so the command can report that a second run wrote nothing."""
+    """Counts the rows it writes, so the command can report that a second run wrote nothing. Topics,
+    series, outlets, authors and publications are written by their services, so the demo's writes have the
+    side effects of every other write (search vectors, change log)."""
 
     def __init__(self) -> None:
         self.rows_written = 0
 
-    def upsert(self, model: type[models.Model], slug: str, values: dict[str, Any]) -> Any:
-        """The row with this slug, created or brought up to date; saved only if something differs."""
-        obj = model.objects.filter(slug=slug).first() or model(slug=slug)
-        if obj.pk is not None and all(getattr(obj, name) == value for name, value in values.items()):
+    def upsert(
+        self,
+        model: type[models.Model],
+        slug: str,
+        values: dict[str, Any],
+        *,
+        create: Callable[..., Any],
+        update: Callable[..., Any],
+    ) -> Any:
+        """The row with this slug, created or brought up to date by `create(slug=..., **values)` or
+        `update(obj, **values)`; written only if something differs."""
+        obj = model.objects.filter(slug=slug).first()
+        if obj is not None and all(getattr(obj, name) == value for name, value in values.items()):
             return obj
-        for name, value in values.items():
-            setattr(obj, name, value)
-        obj.full_clean()
-        obj.save()
         self.rows_written += 1
-        return obj
+        return create(slug=slug, **values) if obj is None else update(obj, **values)
+
+    def upsert_publication(
+        self,
+        slug: str,
+        values: dict[str, Any],
+        *,
+        byline: list[PublicationAuthor],
+        topics: list[Topic],
+        cross_posts: list[CrossPost],
+    ) -> None:
+        """The publication with its byline, topics and cross-posts, written in one service call if any of
+        them differs; a byline or cross-posts that differ are replaced whole."""
+        publication = Publication.objects.filter(slug=slug).first()
+        if publication is None:
+            publication_create(
+                publication=Publication(slug=slug, **values),
+                byline=byline,
+                topics=topics,
+                cross_posts=cross_posts,
+            )
+            self.rows_written += 1 + len(byline) + len(cross_posts) + bool(topics)
+            return
+        fields_differ = any(getattr(publication, name) != value for name, value in values.items())
+        byline_differs = _differ(publication.authorships.order_by("position"), byline, BYLINE_FIELDS)
+        cross_posts_differ = _differ(publication.cross_posts.order_by("pk"), cross_posts, CROSS_POST_FIELDS)
+        topics_differ = set(publication.topics.values_list("pk", flat=True)) != {topic.pk for topic in topics}
+        if not (fields_differ or byline_differs or cross_posts_differ or topics_differ):
+            return
+        for name, value in values.items():
+            setattr(publication, name, value)
+        publication_update(
+            publication=publication,
+            byline=byline if byline_differs else (),
+            byline_removed=list(publication.authorships.all()) if byline_differs else (),
+            topics=topics if topics_differ else None,
+            cross_posts=cross_posts if cross_posts_differ else (),
+            cross_posts_removed=list(publication.cross_posts.all()) if cross_posts_differ else (),
+        )
+        self.rows_written += fields_differ + topics_differ
+        self.rows_written += len(byline) * byline_differs + len(cross_posts) * cross_posts_differ
 
     def replace_rows(
         self, manager: models.Manager, parent_field: str, parent: models.Model, rows: list[dict[str, Any]]
@@ -446,22 +508,48 @@ def load_demo(*, now: dt.datetime | None = None) -> int:
     """Load the demo catalogue and return how many rows were written (0 when it was already loaded)."""
     now = now or timezone.now()
     writer = _Writer()
-    topics = {slug: writer.upsert(Topic, slug, {"name": name}) for slug, name in TOPICS.items()}
+    topics = {
+        slug: writer.upsert(
+            Topic,
+            slug,
+            {"name": name},
+            create=topic_create,
+            update=lambda obj, **v: topic_update(topic=obj, **v),
+        )
+        for slug, name in TOPICS.items()
+    }
     outlets = {
         row["slug"]: writer.upsert(
             Outlet,
             row["slug"],
             {"name": row["name"], "domain": row["domain"], "homepage": f"https://{row['domain']}/"},
+            create=outlet_create,
+            update=lambda obj, **v: outlet_update(outlet=obj, **v),
         )
         for row in OUTLETS
     }
-    series = {row["slug"]: writer.upsert(Series, row["slug"], _without(row, "slug")) for row in SERIES}
+    series = {
+        row["slug"]: writer.upsert(
+            Series,
+            row["slug"],
+            _without(row, "slug"),
+            create=series_create,
+            update=lambda obj, **v: series_update(series=obj, **v),
+        )
+        for row in SERIES
+    }
 
     authors = {}
     for row in AUTHORS:
         values = _without(row, "slug", "positions", "education", "works", "links", "interests", "outlets")
         values["bio"] = sanitize_html(values["bio"])
-        author = authors[row["slug"]] = writer.upsert(Author, row["slug"], values)
+        author = authors[row["slug"]] = writer.upsert(
+            Author,
+            row["slug"],
+            values,
+            create=author_create,
+            update=lambda obj, **v: author_update(author=obj, **v),
+        )
         for manager, rows in [
             (author.positions, row["positions"]),
             (author.education, row["education"]),
@@ -479,24 +567,25 @@ def load_demo(*, now: dt.datetime | None = None) -> int:
         values["first_published_at"] = (
             values["published_at"] if values["status"] == Publication.Status.PUBLISHED else None
         )
-        publication = writer.upsert(Publication, seed.slug, values)
-        writer.replace_rows(
-            publication.authorships,
-            "publication",
-            publication,
-            [
-                {"author_id": authors[slug].pk, "role": role, "position": position}
+        writer.upsert_publication(
+            seed.slug,
+            values,
+            byline=[
+                PublicationAuthor(author_id=authors[slug].pk, role=role, position=position)
                 for position, (slug, role) in enumerate(seed.authors)
             ],
+            topics=[topics[slug] for slug in seed.topics],
+            cross_posts=[
+                CrossPost(**_without(row, "outlet"), outlet_id=outlets[row["outlet"]].pk)
+                for row in seed.cross_posts
+            ],
         )
-        writer.replace_rows(
-            publication.cross_posts,
-            "publication",
-            publication,
-            [{**_without(row, "outlet"), "outlet_id": outlets[row["outlet"]].pk} for row in seed.cross_posts],
-        )
-        writer.set_m2m(publication.topics, [topics[slug] for slug in seed.topics])
     return writer.rows_written
+
+
+def _differ(stored: models.QuerySet, rows: list[models.Model], fields: list[str]) -> bool:
+    """Whether the stored rows differ from the unsaved `rows`, in order, in the fields the demo sets."""
+    return list(stored.values(*fields)) != [{name: getattr(row, name) for name in fields} for row in rows]
 
 
 def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:

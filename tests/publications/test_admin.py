@@ -70,7 +70,7 @@ def publication_post(
         "status": Publication.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
-        "loaded_updated_at": "",
+        "loaded_version": "",
         "series": "",
         "volume": "",
         "issue": "",
@@ -167,14 +167,14 @@ def test_editor_swaps_two_authors_in_one_save(editor_client):
     first, second, third = AuthorFactory(name="One"), AuthorFactory(name="Two"), AuthorFactory(name="Three")
     publication = PublicationFactory(authors=[first, second, third])
     rows = list(publication.authorships.order_by("position"))
-    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
 
     response = editor_client.post(
         change_url(publication),
         publication_post(
             title=publication.title,
             slug=publication.slug,
-            loaded_updated_at=loaded,
+            loaded_version=loaded,
             initial_authorships=3,
             authorships=[
                 {
@@ -196,13 +196,13 @@ def test_editor_swaps_two_authors_in_one_save(editor_client):
 
 def edit_byline(client, publication: Publication, rows: list[dict[str, Any]]):
     """POST the change form of a saved piece with these byline rows (existing ones carry their "id")."""
-    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     return client.post(
         change_url(publication),
         publication_post(
             title=publication.title,
             slug=publication.slug,
-            loaded_updated_at=loaded,
+            loaded_version=loaded,
             initial_authorships=sum(1 for row in rows if "id" in row),
             authorships=[{"publication": publication.pk, "role": "author", **row} for row in rows],
         ),
@@ -300,7 +300,7 @@ def test_removing_one_author_and_adding_another_in_one_save(editor_client):
 def test_a_byline_clash_with_a_concurrent_edit_is_a_form_error_that_keeps_the_edit(editor_client):
     publication = PublicationFactory(authors=[AuthorFactory(name="One"), AuthorFactory(name="Two")])
     rows = saved_rows(publication)
-    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     # A colleague adds an author meanwhile, without saving the publication itself.
     PublicationAuthor.objects.create(publication=publication, author=AuthorFactory(name="Theirs"), position=2)
     mine = AuthorFactory(name="Mine")
@@ -311,7 +311,7 @@ def test_a_byline_clash_with_a_concurrent_edit_is_a_form_error_that_keeps_the_ed
         publication_post(
             title="My new title",
             slug=publication.slug,
-            loaded_updated_at=loaded,
+            loaded_version=loaded,
             initial_authorships=2,
             authorships=[
                 *[{"publication": publication.pk, "role": "author", **row} for row in rows],
@@ -404,13 +404,13 @@ def test_published_without_a_date_is_a_form_error(editor_client):
 
 def test_saving_a_stale_form_is_refused_and_keeps_the_other_edit(editor_client):
     publication = PublicationFactory(title="Original")
-    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    loaded = editor_client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     publication.title = "Colleague's edit"
     publication.save()
 
     response = editor_client.post(
         change_url(publication),
-        publication_post(title="My edit", slug=publication.slug, loaded_updated_at=loaded),
+        publication_post(title="My edit", slug=publication.slug, loaded_version=loaded),
     )
 
     assert response.status_code == 200
@@ -593,9 +593,7 @@ def test_without_publish_permission_status_and_time_are_read_only(reviser_client
 
 def test_without_publish_permission_a_crafted_post_cannot_publish(reviser_client):
     publication = PublicationFactory(title="Draft")
-    loaded = (
-        reviser_client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
-    )
+    loaded = reviser_client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     now = timezone.localtime()
 
     response = reviser_client.post(
@@ -603,7 +601,7 @@ def test_without_publish_permission_a_crafted_post_cannot_publish(reviser_client
         publication_post(
             title="Edited draft",
             slug=publication.slug,
-            loaded_updated_at=loaded,
+            loaded_version=loaded,
             status=Publication.Status.PUBLISHED,
             published_at_0=f"{now:%Y-%m-%d}",
             published_at_1=f"{now:%H:%M:%S}",
@@ -637,7 +635,7 @@ def test_without_publish_permission_a_new_piece_is_a_draft_whatever_is_posted(re
 def test_with_publish_permission_staff_may_publish_from_the_form(client, publisher):
     client.force_login(publisher)
     publication = PublicationFactory()
-    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_updated_at"].value()
+    loaded = client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     now = timezone.localtime() - dt.timedelta(minutes=1)
 
     response = client.post(
@@ -645,7 +643,7 @@ def test_with_publish_permission_staff_may_publish_from_the_form(client, publish
         publication_post(
             title=publication.title,
             slug=publication.slug,
-            loaded_updated_at=loaded,
+            loaded_version=loaded,
             status=Publication.Status.PUBLISHED,
             published_at_0=f"{now:%Y-%m-%d}",
             published_at_1=f"{now:%H:%M:%S}",

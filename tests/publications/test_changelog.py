@@ -177,7 +177,7 @@ def test_a_save_that_changes_nothing_public_records_nothing():
 def test_every_field_the_api_detail_shows_counts_as_a_public_change():
     from publications.api.serializers import PublicationDetailSerializer
     from publications.models import Publication
-    from publications.signals import public_publication_fields
+    from publications.services import public_publication_fields
 
     model_fields = {field.name for field in Publication._meta.concrete_fields}
     shown = set(PublicationDetailSerializer().fields) & model_fields
