@@ -1,7 +1,13 @@
 from django.apps import AppConfig
 
+from cissapi.api import invalidation
+
 
 class TaxonomyConfig(AppConfig):
     """Topics, series and outlets: the bottom of the catalogue, below authors and publications."""
 
     name = "taxonomy"
+
+    def ready(self) -> None:
+        # A renamed topic, series or outlet shows in the API's cached answers.
+        invalidation.connect(self)
