@@ -119,6 +119,8 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     def matching_feeds(self) -> dict[str, str]:
         """The site-wide feed, or the type's when the list is filtered by one type."""
+        if self.action not in ("list", "retrieve"):
+            return {}  # OPTIONS
         types = self.request.query_params.getlist("type")
         if self.action == "list" and len(types) == 1 and types[0] in Publication.Type.values:
             return feed_urls(self.request, "type", publication_type=types[0])
