@@ -6,8 +6,3 @@ class CissapiConfig(AppConfig):
 
     name = "cissapi"
     verbose_name = "CISS API"
-
-    def ready(self) -> None:
-        from cissapi.api import invalidation
-
-        invalidation.connect()

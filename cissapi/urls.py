@@ -1,10 +1,12 @@
+"""The composition root: the one place that imports the apps (with cissapi.v1, which only it imports)."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularSwaggerView
 
-from cissapi.api import router as api_v1
+from cissapi import v1 as api_v1
 
 admin.site.site_header = "CISS publications"
 admin.site.site_title = "CISS publications"

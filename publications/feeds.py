@@ -11,7 +11,7 @@ and partner keys are the API's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +20,6 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
-from django.utils.cache import (
-    get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
-    set_response_etag,
-)
 from django.utils.feedgenerator import Enclosure, SyndicationFeed
 from django.utils.html import escape
 from django.utils.http import parse_http_date_safe
@@ -36,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from authors.models import Author
-from cissapi.api.caching import VARY, cache_public_response, patch_cache_lifetime
+from cissapi.api.http_caching import VARY, ResponseMeta, cache_public_response, finalize
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange
 from publications.querysets import with_live_publications
@@ -61,9 +55,9 @@ def feed_query(full: bool) -> str:
 
 @dataclass(frozen=True)
 class FeedScope:
-    """What one request asked for: the subject (author, topic, ...), the request and summary or full text."""
+    """What one request asked for: the collection (author, topic, series) or type, summary or full text."""
 
-    subject: Author | Topic | Series | str | None
+    collection: Author | Topic | Series | str | None
     request: HttpRequest
     full: bool
 
@@ -88,9 +82,9 @@ class PublicationFeed(Feed):
         self.feed_type = feed_type
 
     def get_object(self, request: HttpRequest, *, full: bool = False, **kwargs) -> FeedScope:
-        return FeedScope(subject=self.get_subject(**kwargs), request=request, full=full)
+        return FeedScope(collection=self.get_collection(**kwargs), request=request, full=full)
 
-    def get_subject(self, **kwargs) -> Author | Topic | Series | str | None:
+    def get_collection(self, **kwargs) -> Author | Topic | Series | str | None:
         return None
 
     def publications(self, scope: FeedScope):
@@ -184,79 +178,79 @@ class PublicationFeed(Feed):
 class AuthorFeed(PublicationFeed):
     """An author's published pieces, co-authored ones included."""
 
-    def get_subject(self, *, slug: str) -> Author:
+    def get_collection(self, *, slug: str) -> Author:
         return get_object_or_404(Author, slug=slug)
 
     def publications(self, scope: FeedScope):
-        return Publication.objects.published().by_author(scope.subject.pk)
+        return Publication.objects.published().by_author(scope.collection.pk)
 
     def title(self, scope: FeedScope) -> str:
-        return f"{scope.subject.display_name} — CISS publications"
+        return f"{scope.collection.display_name} — CISS publications"
 
     def link(self, scope: FeedScope) -> str:
-        return scope.subject.public_url
+        return scope.collection.public_url
 
     def description(self, scope: FeedScope) -> str:
-        return f"Publications by {scope.subject.display_name}."
+        return f"Publications by {scope.collection.display_name}."
 
 
 class TopicFeed(PublicationFeed):
     """Published pieces on one topic."""
 
-    def get_subject(self, *, slug: str) -> Topic:
+    def get_collection(self, *, slug: str) -> Topic:
         return get_object_or_404(with_live_publications(Topic.objects.all()), slug=slug)
 
     def publications(self, scope: FeedScope):
-        return Publication.objects.published().filter(topics=scope.subject)
+        return Publication.objects.published().filter(topics=scope.collection)
 
     def title(self, scope: FeedScope) -> str:
-        return f"{scope.subject.name} — CISS publications"
+        return f"{scope.collection.name} — CISS publications"
 
     def link(self, scope: FeedScope) -> str:
-        return f"{settings.SITE_URL}/topics/{scope.subject.slug}/"
+        return f"{settings.SITE_URL}/topics/{scope.collection.slug}/"
 
     def description(self, scope: FeedScope) -> str:
-        return f"Publications on {scope.subject.name}."
+        return f"Publications on {scope.collection.name}."
 
 
 class SeriesFeed(PublicationFeed):
     """Published pieces of one series or journal."""
 
-    def get_subject(self, *, slug: str) -> Series:
+    def get_collection(self, *, slug: str) -> Series:
         return get_object_or_404(with_live_publications(Series.objects.all()), slug=slug)
 
     def publications(self, scope: FeedScope):
-        return Publication.objects.published().filter(series=scope.subject)
+        return Publication.objects.published().filter(series=scope.collection)
 
     def title(self, scope: FeedScope) -> str:
-        return f"{scope.subject.name} — CISS publications"
+        return f"{scope.collection.name} — CISS publications"
 
     def link(self, scope: FeedScope) -> str:
-        return f"{settings.SITE_URL}/series/{scope.subject.slug}/"
+        return f"{settings.SITE_URL}/series/{scope.collection.slug}/"
 
     def description(self, scope: FeedScope) -> str:
-        return f"Publications in {scope.subject.name}."
+        return f"Publications in {scope.collection.name}."
 
 
 class TypeFeed(PublicationFeed):
     """Published pieces of one type (commentaries, policy papers, ...)."""
 
-    def get_subject(self, *, publication_type: str) -> str:
+    def get_collection(self, *, publication_type: str) -> str:
         if publication_type not in Publication.Type.values:
             raise Publication.DoesNotExist(publication_type)
         return publication_type
 
     def publications(self, scope: FeedScope):
-        return Publication.objects.published().filter(type=scope.subject)
+        return Publication.objects.published().filter(type=scope.collection)
 
     def title(self, scope: FeedScope) -> str:
-        return f"{Publication.Type(scope.subject).label}s — CISS publications"
+        return f"{Publication.Type(scope.collection).label}s — CISS publications"
 
     def link(self, scope: FeedScope) -> str:
-        return f"{settings.SITE_URL}/publications/?type={scope.subject}"
+        return f"{settings.SITE_URL}/publications/?type={scope.collection}"
 
     def description(self, scope: FeedScope) -> str:
-        return f"{Publication.Type(scope.subject).label} publications from CISS."
+        return f"{Publication.Type(scope.collection).label} publications from CISS."
 
 
 class IgnoreAcceptNegotiation(BaseContentNegotiation):
@@ -296,22 +290,17 @@ class FeedView(APIView):
     def finalize_response(
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        """The API's caching rules (cissapi.api.caching) for a body that is already bytes."""
+        """The API's caching rules (cissapi.api.http_caching.finalize) for a body that is already bytes."""
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, FEED_VARY)
-        if not 200 <= response.status_code < 300:
-            patch_cache_control(response, no_store=True)
-            return response
-        patch_cache_lifetime(request, response)
-        # Strong: a hash of the exact bytes, so it changes with anything a reader could see, including a
-        # piece going live at its scheduled time. The body is built either way (a fixed handful of queries).
-        set_response_etag(response)
-        return get_conditional_response(
-            request,
-            etag=response.headers["ETag"],
-            last_modified=parse_http_date_safe(response.headers.get("Last-Modified", "")),
-            response=response,
+        # Last-Modified is the Feed's (its newest item); the surrogate keys are set where the feed is cached.
+        # The ETag is strong, a hash of the exact bytes: the body is built either way (a fixed handful of
+        # queries).
+        modified = parse_http_date_safe(response.headers.get("Last-Modified", ""))
+        meta = ResponseMeta(
+            last_modified=datetime.fromtimestamp(modified, tz=UTC) if modified is not None else None,
+            surrogate_keys=None,
         )
+        return finalize(request, response, meta, vary=FEED_VARY)
 
 
 def _feed_cache_query(request: HttpRequest, *, full: bool, **kwargs: Any) -> str:

@@ -27,8 +27,8 @@ from django.views.decorators.http import conditional_page, require_safe
 from rest_framework.exceptions import Throttled
 
 from authors.models import Author
-from cissapi.api.caching import cache_public_response
 from cissapi.api.exceptions import problem_response
+from cissapi.api.http_caching import cache_public_response
 from cissapi.api.throttling import AnonymousRateThrottle
 from cissapi.text import xml_text
 from publications.models import Publication

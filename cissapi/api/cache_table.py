@@ -9,7 +9,7 @@ from typing import Any
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections
 
-from cissapi.api.caching import GENERATION_KEY
+from cissapi.api.generation import GENERATION_KEY
 
 # Keys the cull never deletes. Few and small, so the table stays bounded by MAX_ENTRIES (plus these).
 PINNED_KEYS = (GENERATION_KEY,)

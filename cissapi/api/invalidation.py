@@ -1,21 +1,20 @@
-"""Ending the catalogue generation (cissapi.api.caching) whenever something public may have changed.
+"""Ending the catalogue generation (cissapi.api.generation) whenever something public may have changed.
 
-Deliberately coarse: any save or delete of a publications, authors or taxonomy model, and any change to their
-many-to-many links, ends the generation, so a cached response can never show an edit's old state, a
-withdrawn piece or an old name. Edits are rare next to reads; a finer scheme would save little and risk a
-missed dependency (a renamed outlet shows in every cross-post of every detail).
+Deliberately coarse: each app whose models the public sees connects all of them from its AppConfig.ready(),
+so any save or delete of one, and any change to their many-to-many links, ends the generation, and a cached
+response can never show an edit's old state, a withdrawn piece or an old name. Edits are rare next to
+reads; a finer scheme would save little and risk a missed dependency (a renamed outlet shows in every
+cross-post of every detail).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from cissapi.api.caching import end_generation
-
-APPS = ("publications", "authors", "taxonomy")
+from cissapi.api.generation import end_generation
 
 
 def catalogue_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -24,12 +23,11 @@ def catalogue_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
         end_generation()
 
 
-def connect() -> None:
-    """Connect the receiver to every model (and many-to-many link) of the catalogue's apps."""
-    for label in APPS:
-        for model in apps.get_app_config(label).get_models():
-            post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"api-cache-save-{model._meta}")
-            post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"api-cache-del-{model._meta}")
-            for field in model._meta.local_many_to_many:
-                link = field.remote_field.through
-                m2m_changed.connect(catalogue_changed, sender=link, dispatch_uid=f"api-cache-m2m-{field}")
+def connect(app_config: AppConfig) -> None:
+    """Connect the receiver to every model (and many-to-many link) of `app_config`."""
+    for model in app_config.get_models():
+        post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"api-cache-save-{model._meta}")
+        post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"api-cache-del-{model._meta}")
+        for field in model._meta.local_many_to_many:
+            link = field.remote_field.through
+            m2m_changed.connect(catalogue_changed, sender=link, dispatch_uid=f"api-cache-m2m-{field}")

@@ -1,4 +1,4 @@
-"""Pagination for every collection: page numbers for sites, a cursor for clients that walk everything.
+"""Pagination for every list: page numbers for sites, a cursor for clients that walk everything.
 
 Page-number mode: `?page=`, `?page_size=` (default 20, hard maximum 100), an envelope with `count`.
 Cursor mode (`?mode=cursor`, then the `next` links carry `?cursor=`): no count and no offsets, so the
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,28 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from cissapi.api.caching import cached_count
 from cissapi.api.parameters import Parameter
-from publications.querysets import PublicationQuerySet
-
-PAGE_PARAM = "page"
-PAGE_SIZE_PARAM = "page_size"
-CURSOR_PARAM = "cursor"
-MODE_PARAM = "mode"
-MODES = ("page", "cursor")
-NOT_FILTERS = {PAGE_PARAM, PAGE_SIZE_PARAM, CURSOR_PARAM, MODE_PARAM, "ordering", "fields", "format"}
-# OFFSET is a bigint in Postgres; a page number beyond it is simply past the end.
-MAX_OFFSET = 2**62
 
 
-def _filter_params(request: Request) -> list[tuple[str, list[str]]]:
-    """The query parameters that choose which rows a list has (not which page of them, nor their order)."""
-    return [
-        (name, request.query_params.getlist(name)) for name in request.query_params if name not in NOT_FILTERS
-    ]
-
-
-def _whole_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+def whole_number(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    """The query parameter `name` as a whole number (`default` when absent or empty); a 400 otherwise."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -57,16 +39,19 @@ def _whole_number(request: Request, name: str, default: int, maximum: int | None
     return value
 
 
-class _Cursor(pagination.CursorPagination):
+class ApiCursorPagination(pagination.CursorPagination):
+    """Cursor mode: walks the queryset in the order its FilterSet gave it."""
+
     page_size_query_param = None
-    cursor_query_param = CURSOR_PARAM
+    cursor_query_param = "cursor"
+    mode_query_param = "mode"
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
         # The FilterSet already ordered the queryset (ordering=...); walk it in that order.
         ordering = tuple(queryset.query.order_by) or tuple(queryset.model._meta.ordering)
         if not all(isinstance(field, str) for field in ordering):
             raise ValidationError(
-                {MODE_PARAM: "Cursor mode is not available for this ordering (e.g. with q)."}
+                {self.mode_query_param: "Cursor mode is not available for this ordering (e.g. with q)."}
             )
         return ordering
 
@@ -85,58 +70,74 @@ class _Cursor(pagination.CursorPagination):
 
 
 class ApiPagination(pagination.BasePagination):
-    """Page numbers by default, cursor mode on request; one SQL query for the page and its count."""
+    """Page numbers by default, cursor mode on request; one SQL query for the page and its count.
+
+    It knows query parameters and the envelope, never models. Override point: `page_rows()`, which fetches
+    a page and its count (publications.api.pagination pages publications its own way).
+    """
+
+    page_query_param = "page"
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+    mode_query_param = "mode"
+    modes = ("page", "cursor")
+    cursor_pagination_class = ApiCursorPagination
+    # OFFSET is a bigint in Postgres; a page number beyond it is simply past the end.
+    max_offset = 2**62
 
     def query_parameters(self) -> dict[str, Parameter]:
         """The query parameters pagination reads."""
-        numbers = {name: Parameter() for name in (PAGE_PARAM, PAGE_SIZE_PARAM, MODE_PARAM)}
+        numbers = {
+            name: Parameter()
+            for name in (self.page_query_param, self.page_size_query_param, self.mode_query_param)
+        }
         # A cursor is opaque: any text that is not one this API gave out is a 404 (never cached).
-        return {**numbers, CURSOR_PARAM: Parameter(free_text=True)}
+        return {**numbers, self.cursor_query_param: Parameter(free_text=True)}
+
+    def get_page_size(self, request: Request) -> int:
+        """`?page_size=`, settings.API_PAGE_SIZE by default, at most settings.API_MAX_PAGE_SIZE."""
+        return whole_number(
+            request, self.page_size_query_param, settings.API_PAGE_SIZE, maximum=settings.API_MAX_PAGE_SIZE
+        )
+
+    def get_mode(self, request: Request) -> str:
+        """`?mode=`: cursor when given a cursor, page numbers otherwise."""
+        mode = request.query_params.get(self.mode_query_param) or (
+            "cursor" if request.query_params.get(self.cursor_query_param) else "page"
+        )
+        if mode not in self.modes:
+            raise ValidationError({self.mode_query_param: f"Choose one of: {', '.join(self.modes)}."})
+        return mode
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
         self.request = request
-        self.page_size = _whole_number(
-            request, PAGE_SIZE_PARAM, settings.API_PAGE_SIZE, maximum=settings.API_MAX_PAGE_SIZE
-        )
-        mode = request.query_params.get(MODE_PARAM) or (
-            "cursor" if request.query_params.get(CURSOR_PARAM) else "page"
-        )
-        if mode not in MODES:
-            raise ValidationError({MODE_PARAM: f"Choose one of: {', '.join(MODES)}."})
+        self.view = view
+        self.page_size = self.get_page_size(request)
+        mode = self.get_mode(request)
         # Validated in cursor mode too, where it means nothing, so a mistaken request is not half-obeyed.
-        self.page = _whole_number(request, PAGE_PARAM, 1)
+        self.page = whole_number(request, self.page_query_param, 1)
         self.cursor_mode = mode == "cursor"
         if self.cursor_mode:
-            self.cursor = _Cursor()
+            self.cursor = self.cursor_pagination_class()
             self.cursor.page_size = self.page_size
+            self.cursor.cursor_query_param = self.cursor_query_param
+            self.cursor.mode_query_param = self.mode_query_param
             return self.cursor.paginate_queryset(queryset, request, view)
-        return self._paginate_by_number(queryset, request)
-
-    def _paginate_by_number(self, queryset: QuerySet, request: Request) -> list:
         offset = (self.page - 1) * self.page_size
-        if offset > MAX_OFFSET:
+        if offset > self.max_offset:
             raise NotFound(f"Page {self.page} is past the last page.")
-        if isinstance(queryset, PublicationQuerySet):
-            rows = self._publication_page(queryset, request, offset)
-        else:
-            # Optimization: COUNT(*) OVER () gives the total with the page rows, saving a COUNT query; the
-            # groups (authors, topics, ...) are a few thousand rows at most.
-            rows = list(queryset.annotate(total_count=Window(Count("*")))[offset : offset + self.page_size])
-            self.count = rows[0].total_count if rows else 0
+        rows = self.page_rows(queryset, offset)
         if not rows and self.page > 1:
             raise NotFound(f"Page {self.page} is past the last page.")
         return rows
 
-    def _publication_page(self, queryset: PublicationQuerySet, request: Request, offset: int) -> list:
-        # Optimization: COUNT(*) OVER () would read every match before the first row comes back (tens of
-        # milliseconds at 100,000 pieces, a second for a common search word). The count is taken once per
-        # filter and catalogue generation instead (cissapi.api.caching.cached_count); the page is sliced
-        # by id first (PublicationQuerySet.page).
-        filter_key = f"{request.path}?{urlencode(sorted(_filter_params(request)), doseq=True)}"
-        self.count, window_end = cached_count(request, filter_key, queryset.page_summary)
-        if offset >= self.count:
-            return []
-        return queryset.page(offset, self.page_size, window_end=window_end)
+    def page_rows(self, queryset: QuerySet, offset: int) -> list:
+        """The `self.page_size` rows of `queryset` from `offset`; sets `self.count`, the number of all."""
+        # Optimization: COUNT(*) OVER () gives the total with the page rows, saving a COUNT query; the
+        # collections (authors, topics, ...) are a few thousand rows at most.
+        rows = list(queryset.annotate(total_count=Window(Count("*")))[offset : offset + self.page_size])
+        self.count = rows[0].total_count if rows else 0
+        return rows
 
     def get_paginated_response(self, data: list) -> Response:
         if self.cursor_mode:
@@ -153,15 +154,15 @@ class ApiPagination(pagination.BasePagination):
     def get_next_link(self) -> str | None:
         if self.page * self.page_size >= self.count:
             return None
-        return replace_query_param(self.request.build_absolute_uri(), PAGE_PARAM, self.page + 1)
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.page + 1)
 
     def get_previous_link(self) -> str | None:
         if self.page == 1:
             return None
         url = self.request.build_absolute_uri()
         if self.page == 2:
-            return remove_query_param(url, PAGE_PARAM)
-        return replace_query_param(url, PAGE_PARAM, self.page - 1)
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.page - 1)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         link = {"type": "string", "nullable": True, "format": "uri"}
@@ -187,16 +188,20 @@ class ApiPagination(pagination.BasePagination):
             }
 
         return [
-            param(PAGE_PARAM, "Page number (page-number mode).", {"type": "integer", "minimum": 1}),
             param(
-                PAGE_SIZE_PARAM,
+                self.page_query_param, "Page number (page-number mode).", {"type": "integer", "minimum": 1}
+            ),
+            param(
+                self.page_size_query_param,
                 f"Results per page (default {settings.API_PAGE_SIZE}).",
                 {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
             ),
             param(
-                MODE_PARAM,
+                self.mode_query_param,
                 "`cursor` to walk the whole collection by cursor.",
-                {"type": "string", "enum": MODES},
+                {"type": "string", "enum": self.modes},
             ),
-            param(CURSOR_PARAM, "Opaque cursor from a `next` or `previous` link.", {"type": "string"}),
+            param(
+                self.cursor_query_param, "Opaque cursor from a `next` or `previous` link.", {"type": "string"}
+            ),
         ]

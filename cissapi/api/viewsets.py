@@ -1,4 +1,9 @@
-"""The base of every public v1 view: read-only, slug-addressed, cacheable, with sparse fields."""
+"""The base of every public v1 view: read-only, slug-addressed, cacheable, with sparse fields.
+
+Like Wagtail's BaseAPIViewSet, it knows no app; concrete viewsets fill its override points:
+`get_queryset()` and `get_serializer_class()` as in DRF, `change_times()` (what moves Last-Modified),
+`keys_of()` (surrogate keys) and `matching_feeds()` (Link headers, cissapi.api.feed_links).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cissapi.api.caching import ConditionalGetMixin
 from cissapi.api.feed_links import FeedLinksMixin
 from cissapi.api.filters import filter_parameters
+from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
 from cissapi.api.parameters import Parameter
 from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
 
@@ -47,46 +52,45 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
     def list_page(self, queryset: Any) -> Response:
         """Filter, paginate and serialize `queryset`, noting when what is shown last changed."""
         page = self.paginate_queryset(self.filter_queryset(queryset))
-        self.note_last_modified(moment for item in page for moment in self.change_times(item))
+        meta = self.response_meta
+        meta.note_last_modified(moment for item in page for moment in self.change_times(item))
         # The list as such (`publications`, `authors`, ...): what a new piece or author must purge.
-        self.note_surrogate_keys([str(queryset.model._meta.verbose_name_plural)])
-        self.note_surrogate_keys(key for item in page for key in self.keys_of(item))
+        meta.note_surrogate_keys([str(queryset.model._meta.verbose_name_plural)])
+        meta.note_surrogate_keys(key for item in page for key in self.keys_of(item))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def owned_list_page(self, owner: QuerySet, queryset: Any) -> Response:
-        """list_page of what `owner` (an author, topic, ... by slug) has; a 404 when there is no such owner.
+    def collection_list_page(self, collection: QuerySet, queryset: Any) -> Response:
+        """list_page of what `collection` (an author, topic, ... by slug) has; a 404 when there is no such
+        collection.
 
-        Optimization: the owner is looked up only when the page is empty, so a list costs no query for it
-        (its pieces are filtered by the owner's slug).
+        Optimization: the collection is looked up only when the page is empty, so a list costs no query for
+        it (its pieces are filtered by the collection's slug).
         """
         response = self.list_page(queryset)
-        if not response.data["results"] and not owner.exists():
+        if not response.data["results"] and not collection.exists():
             raise Http404
         return response
 
+    @answer_from_cache
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.list_page(self.get_queryset())
 
+    @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        self.note_last_modified(self.change_times(instance))
-        self.note_surrogate_keys(self.keys_of(instance))
+        self.response_meta.note_last_modified(self.change_times(instance))
+        self.response_meta.note_surrogate_keys(self.keys_of(instance))
         return Response(self.get_serializer(instance).data)
 
     def change_times(self, item: Any) -> list[datetime | None]:
         """When `item` last changed in a way its representation shows.
 
         An edit moves updated_at; a scheduled piece going live moves nothing but is news all the same, so
-        a publication's published_at and a group's newest published piece (last_published_at) count too.
+        a publication's published_at and a collection's newest published piece (last_published_at) count too.
         """
         return [getattr(item, name, None) for name in ("updated_at", "published_at", "last_published_at")]
 
     def keys_of(self, item: Any) -> list[str]:
-        """Surrogate keys of `item` for a CDN: `publication-12`, and for a publication its authors', topics'
-        and series' keys too (their pages count it)."""
-        keys = [f"{item._meta.model_name}-{item.pk}"]
-        keys += [f"author-{author['id']}" for author in getattr(item, "byline", None) or []]
-        keys += [f"topic-{topic['id']}" for topic in getattr(item, "topic_list", None) or []]
-        if getattr(item, "series_id", None):
-            keys.append(f"series-{item.series_id}")
-        return keys
+        """Surrogate keys of `item` for a CDN: `publication-12`, `topic-3`. Viewsets add the keys of what
+        else an item shows (a publication, its authors')."""
+        return [f"{item._meta.model_name}-{item.pk}"]

@@ -1,12 +1,10 @@
 """Author bios as API v1 serves them: with their counts of published pieces and their publication lists.
 
 The authors app knows nothing of publications; this subclass of its viewset, registered by the router,
-fills its `count_publications()` hook and adds `/authors/{slug}/publications/`.
+fills its `count_publications()` hook, adds `/authors/{slug}/publications/` and links the author's feed.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -17,21 +15,18 @@ from rest_framework.serializers import Serializer
 
 from authors.api import views as author_views
 from authors.models import Author
-from cissapi.api.documents import ApiUrls
-from publications.api.documents import publication_item
-from publications.api.filters import PublicationFilterSet
+from cissapi.api.http_caching import answer_from_cache
 from publications.api.serializers import PublicationListSerializer
-from publications.api.views import LIST_FIELDS_PARAMETER
+from publications.api.views import LIST_FIELDS_PARAMETER, PublicationPagesMixin
 from publications.models import Publication
 from publications.querysets import authors_with_publication_counts, authors_with_publication_stats
 
 
-class AuthorViewSet(author_views.AuthorViewSet):
+class AuthorViewSet(PublicationPagesMixin, author_views.AuthorViewSet):
     """Author bios (every author, whether or not anything of theirs is published yet)."""
 
-    @property
-    def filterset_class(self) -> type:
-        return PublicationFilterSet if self.action == "publications" else super().filterset_class
+    publication_actions = ("publications",)
+    collection_feed = "author"
 
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
@@ -46,17 +41,13 @@ class AuthorViewSet(author_views.AuthorViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationListSerializer if self.action == "publications" else super().get_serializer_class()
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
-        if self.action == "publications":
-            return publication_item(item, urls=urls)
-        return super().produce(item, urls)
-
     @extend_schema(
         summary="The author's published publications, co-authored ones included",
         parameters=[LIST_FIELDS_PARAMETER],
         responses=PublicationListSerializer(many=True),
     )
     @action(detail=True)
+    @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
         authors = Author.objects.filter(slug=slug)
-        return self.owned_list_page(authors, self.get_queryset().by_author_slugs([slug]))
+        return self.collection_list_page(authors, self.get_queryset().by_author_slugs([slug]))

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cissapi.api.caching import ConditionalGetMixin
 from cissapi.api.documents import ApiUrls, computed_field
+from cissapi.api.http_caching import ConditionalGetMixin
 from cissapi.api.parameters import Parameter
 from publications.api.documents import change_item
 from publications.api.serializers import PublicationListSerializer
@@ -76,10 +76,6 @@ class ChangePageSerializer(serializers.Serializer):
 class ChangeFeedView(ConditionalGetMixin, APIView):
     """Every public change since a cursor, oldest first, deletions and scheduled go-lives included."""
 
-    # Read under the change log's shared lock so no committed-later row is skipped; each partner walks its
-    # own cursors, so a shared cache would hold many pages that are each read about once.
-    cache_responses = False
-
     def query_parameters(self) -> dict[str, Parameter]:
         # `since` is an opaque cursor: any text that is not one of ours is a 404.
         return {**super().query_parameters(), "since": Parameter(free_text=True), "limit": Parameter()}
@@ -91,14 +87,19 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
         responses={200: ChangePageSerializer},
     )
     def get(self, request: Request) -> Response:
+        # Not answer_from_cache: read under the change log's shared lock so no committed-later row is
+        # skipped; each partner walks its own cursors, so a shared cache would hold many pages that are
+        # each read about once.
         # An empty value means "not given", as for every filter of the API; so does one of only whitespace
         # (the serializer's fields strip it, and "" would then be refused as blank).
         given = {name: value for name, value in request.query_params.items() if value.strip()}
         query = ChangeQuerySerializer(data=given)
         query.is_valid(raise_exception=True)
         page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
-        self.note_last_modified(change.effective_at for change in page.changes)
-        self.note_last_modified(publication.updated_at for publication in page.publications.values())
+        self.response_meta.note_last_modified(change.effective_at for change in page.changes)
+        self.response_meta.note_last_modified(
+            publication.updated_at for publication in page.publications.values()
+        )
         urls = ApiUrls(request)
         return Response(
             {

@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
+from cissapi.api.feed_links import feed_urls
 from cissapi.api.filters import FilterBackend
+from cissapi.api.http_caching import answer_from_cache
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 from publications.api.documents import (
@@ -27,6 +29,7 @@ from publications.api.documents import (
     topic_document,
 )
 from publications.api.filters import PublicationFilterSet
+from publications.api.pagination import PublicationPagination
 from publications.api.serializers import (
     OutletSerializer,
     PublicationDetailSerializer,
@@ -61,16 +64,51 @@ LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
 
 
 class PublicationPagesMixin(ProducedDocumentsMixin):
-    """Publication lists shared by every resource that has some (topics, series, outlets, authors)."""
+    """Publication lists shared by every resource that has some (publications, and the collections: authors,
+    topics, series, outlets): their filters, paging, surrogate keys and feeds."""
 
     filter_backends = [FilterBackend]
+    # The actions that list publications.
+    publication_actions: tuple[str, ...] = ("list", "publications")
+    # The feed of the collection a page shows (URL names `feeds:<collection_feed>-<format>`), linked from the
+    # collection's page and its list of publications; None when it has none.
+    collection_feed: str | None = None
 
     def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
-        return publication_item(item, urls=urls)
+        if self.action in self.publication_actions:
+            return publication_item(item, urls=urls)
+        return super().produce(item, urls)  # type: ignore[misc]
 
     @property
-    def filterset_class(self) -> type[PublicationFilterSet] | None:
-        return PublicationFilterSet if self.action in ("list", "publications") else None
+    def filterset_class(self) -> type | None:
+        if self.action in self.publication_actions:
+            return PublicationFilterSet
+        return getattr(super(), "filterset_class", None)
+
+    @property
+    def pagination_class(self) -> type:
+        if self.action in self.publication_actions:
+            return PublicationPagination
+        return super().pagination_class  # type: ignore[misc]
+
+    def keys_of(self, item: Any) -> list[str]:
+        if self.action in self.publication_actions:
+            return self.publication_keys(item)
+        return super().keys_of(item)  # type: ignore[misc]
+
+    def publication_keys(self, publication: Publication) -> list[str]:
+        """`publication-12`, and its authors', topics' and series' keys too (their pages count it)."""
+        keys = [f"publication-{publication.pk}"]
+        keys += [f"author-{author['id']}" for author in publication.byline or []]
+        keys += [f"topic-{topic['id']}" for topic in publication.topic_list or []]
+        if publication.series_id:
+            keys.append(f"series-{publication.series_id}")
+        return keys
+
+    def matching_feeds(self) -> dict[str, str]:
+        if self.collection_feed and self.action in ("retrieve", "publications"):
+            return feed_urls(self.request, self.collection_feed, slug=self.kwargs["slug"])
+        return super().matching_feeds()  # type: ignore[misc]
 
 
 @extend_schema_view(
@@ -90,6 +128,19 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationListSerializer
 
+    def keys_of(self, item: Any) -> list[str]:
+        return self.publication_keys(item)
+
+    def matching_feeds(self) -> dict[str, str]:
+        """The site-wide feed, or the type's when the list is filtered by one type."""
+        if self.action not in ("list", "retrieve"):
+            return {}  # OPTIONS
+        types = self.request.query_params.getlist("type")
+        if self.action == "list" and len(types) == 1 and types[0] in Publication.Type.values:
+            return feed_urls(self.request, "type", publication_type=types[0])
+        return feed_urls(self.request, "site")
+
+    @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         publication = self.get_object()
         related = list(
@@ -99,10 +150,11 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
                 author_ids=[author["id"] for author in publication.byline],
             )
         )
-        self.note_last_modified(self.change_times(publication))
-        self.note_last_modified(item.published_at for item in related)
-        self.note_surrogate_keys(self.keys_of(publication))
-        self.note_surrogate_keys(f"publication-{item.pk}" for item in related)
+        meta = self.response_meta
+        meta.note_last_modified(self.change_times(publication))
+        meta.note_last_modified(item.published_at for item in related)
+        meta.note_surrogate_keys(self.keys_of(publication))
+        meta.note_surrogate_keys(f"publication-{item.pk}" for item in related)
         document = publication_detail(publication, urls=ApiUrls(request), related=related)
         return Response(only(document, self.chosen_fields()))
 
@@ -114,12 +166,9 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     """
 
     model: type = Topic
+    publication_actions = ("publications",)
     # The producer of the collection's documents, as serializer_class is their schema.
     collection_document = staticmethod(topic_document)
-
-    @property
-    def filterset_class(self) -> type[PublicationFilterSet] | None:
-        return PublicationFilterSet if self.action == "publications" else None
 
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
@@ -152,9 +201,10 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         responses=PublicationListSerializer(many=True),
     )
     @action(detail=True)
+    @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
-        owner = self.live_only(self.model.objects.filter(slug=slug))
-        return self.owned_list_page(owner, self.publications_of(slug))
+        collection = self.live_only(self.model.objects.filter(slug=slug))
+        return self.collection_list_page(collection, self.publications_of(slug))
 
 
 class TopicViewSet(CollectionViewSet):
@@ -162,6 +212,7 @@ class TopicViewSet(CollectionViewSet):
 
     model = Topic
     serializer_class = TopicSerializer
+    collection_feed = "topic"
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.get_queryset().in_topics([slug])
@@ -173,6 +224,7 @@ class SeriesViewSet(CollectionViewSet):
     model = Series
     serializer_class = SeriesSerializer
     collection_document = staticmethod(series_document)
+    collection_feed = "series"
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.get_queryset().in_series([slug])

@@ -84,6 +84,15 @@ def test_responses_without_a_matching_feed_or_errors_have_no_feed_links(client, 
     assert "Link" not in client.get(url)
 
 
+@pytest.mark.parametrize("url", ["/api/v1/publications/", "/api/v1/topics/nuclear/", "/api/v1/authors/amna/"])
+def test_an_options_answer_has_no_feed_links(client, catalogue, url):
+    # OPTIONS describes the endpoint; it is not a representation with an alternate feed.
+    response = client.options(url)
+
+    assert response.status_code == 200
+    assert "Link" not in response
+
+
 def test_links_cost_no_query(client, catalogue, response_cache_off, django_assert_num_queries):
     # 1 the count, 2 the page rows with bylines and topics; the links come from the URL alone
     with django_assert_num_queries(2):

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from cissapi.api.caching import current_generation
+from cissapi.api.generation import current_generation
 from publications.services import publication_publish, publication_unpublish
 from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 

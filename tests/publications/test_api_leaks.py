@@ -126,7 +126,7 @@ def test_related_publications_never_include_unpublished_pieces(client, world):
 
 
 def counts(client, world: World) -> dict[str, int]:
-    """publication_count as every count-bearing endpoint reports it for the world's author and groups."""
+    """publication_count as every count-bearing endpoint reports it for the world's author and collections."""
 
     def detail(name: str, slug: str) -> int:
         return client.get(reverse(name, kwargs={"slug": slug})).json()["publication_count"]

@@ -2,7 +2,7 @@
 
 Optimization: related rows (bylines, topics, cross-posts, bio sections) come back as JSON array columns of
 the main query. Publication lists count in a query of their own, which the shared cache keeps per filter
-(API_CACHE_COUNTS); groups (authors, topics, ...) count with COUNT(*) OVER () in their page query.
+(API_CACHE_COUNTS); collections (authors, topics, ...) count with COUNT(*) OVER () in their page query.
 """
 
 import pytest

@@ -307,7 +307,7 @@ def test_unpublishing_an_older_piece_moves_etag_and_last_modified(client, piece)
 
 @pytest.mark.parametrize("count", [1, 6])
 def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, settings, count):
-    settings.API_CACHE = False  # the feed itself; a cached one costs one (see cissapi.api.caching)
+    settings.API_CACHE = False  # the feed itself; a cached one costs one (see cissapi.api.http_caching)
     author = AuthorFactory()
     for _ in range(count):
         PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[TopicFactory()])

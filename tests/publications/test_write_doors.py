@@ -15,7 +15,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from authors.services import author_update
-from cissapi.api.caching import current_generation
+from cissapi.api.generation import current_generation
 from partners.models import WebhookSubscription
 from partners.webhooks import webhook_scan_changes
 from publications import services

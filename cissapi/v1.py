@@ -1,9 +1,12 @@
-"""API v1: every resource registered once; URL names like `v1:publication-list`.
+"""API v1, part of the composition root (only cissapi.urls imports it): every resource registered once, URL
+names like `v1:publication-list`, and the index of resources, feeds and sitemaps.
 
-A breaking change gets a v2 router beside this one; v1 stays as it is.
+A breaking change gets a v2 module beside this one; v1 stays as it is.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -14,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from cissapi.api.caching import ConditionalGetMixin
-from cissapi.api.feed_links import feed_index, sitemap_index
+from cissapi.api.feed_links import FEED_MEDIA_TYPES, feed_urls
+from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
 from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
@@ -28,10 +31,37 @@ router.register("series", SeriesViewSet, basename="series")
 router.register("outlets", OutletViewSet, basename="outlet")
 
 
+def feed_index(request: Request) -> dict[str, Any]:
+    """The feeds for the API index: the site-wide ones, then URI templates (RFC 6570) for the others."""
+
+    def template(name: str, variable: str, **kwargs: str) -> str:
+        (placeholder,) = kwargs.values()
+        url = request.build_absolute_uri(reverse(f"feeds:{name}-rss", kwargs=kwargs))
+        return url.replace(placeholder, "{" + variable + "}").removesuffix("rss/") + "{format}/"
+
+    return {
+        **feed_urls(request, "site"),
+        "author": template("author", "slug", slug="__slug__"),
+        "topic": template("topic", "slug", slug="__slug__"),
+        "series": template("series", "slug", slug="__slug__"),
+        "type": template("type", "type", publication_type="__type__"),
+        "formats": list(FEED_MEDIA_TYPES),
+    }
+
+
+def sitemap_index(request: Request) -> dict[str, str]:
+    """The sitemaps for the API index."""
+    return {
+        "index": request.build_absolute_uri(reverse("sitemap-index")),
+        "news": request.build_absolute_uri(reverse("sitemap-news")),
+    }
+
+
 class ApiIndexView(ConditionalGetMixin, APIView):
     """Where each resource of API v1 lives, the change feed, the feeds and sitemaps, schema and docs."""
 
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
+    @answer_from_cache
     def get(self, request: Request) -> Response:
         links = {
             prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))

@@ -1,0 +1,305 @@
+"""HTTP caching for API responses and feeds: validators, 304s, lifetimes, surrogate keys and whole-response
+caching in the shared cache (per catalogue generation, cissapi.api.generation).
+
+Validators: the ETag is a hash of the exact bytes sent, so it is strong and changes with any change a client
+could see (including a piece going live at its scheduled time). Last-Modified is the newest change among
+what the response shows, as views report it; when a client sends both, If-None-Match wins (RFC 9110,
+13.2.2).
+
+Whole responses (settings.API_CACHE) are kept under the catalogue generation. Nothing is cached that was not
+a 200 to a GET or HEAD, nor a body over settings.API_CACHE_MAX_BODY_BYTES. Entries are keyed on the
+canonical request: scheme, the host as links spell it (lowercase, no default port), path, and only the
+parameters the view reads, sorted (cissapi.api.parameters); so other spellings of one request share one
+entry.
+
+`Surrogate-Key` (Fastly, and Varnish with xkey) and `Cache-Tag` (Cloudflare, Akamai) name what each
+response shows, so a CDN in front can purge precisely; see the README's API section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.request import split_domain_port
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.http import http_date
+from rest_framework.request import Request
+
+from cissapi.api import generation
+from cissapi.api.generation import Generation
+from cissapi.api.parameters import (
+    FORMAT_PARAM,
+    Parameter,
+    canonical_query,
+    check_query_parameters,
+)
+
+# Authorization: a shared cache (a CDN) must keep partners' answers apart from everyone else's.
+VARY = ("Accept", "Accept-Encoding", "Origin", "Authorization")
+# Every response names the whole catalogue too, so one purge can empty a CDN.
+CATALOGUE_KEY = "catalogue"
+# Headers of a cached feed worth replaying; Django adds the rest (Content-Length, Vary from middleware).
+REPLAYED_HEADERS = (
+    "Content-Type",
+    "Last-Modified",
+    "Cache-Control",
+    "Surrogate-Key",
+    "Cache-Tag",
+    "X-Robots-Tag",
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+SAFE_METHODS = ("GET", "HEAD")
+
+
+@dataclass
+class ResponseMeta:
+    """What one response shows and where it is kept, gathered while the view builds it, read when it is
+    finalized."""
+
+    # The newest change among what the response shows (its Last-Modified).
+    last_modified: datetime | None = None
+    # Surrogate keys of what it shows (`publication-12`, `author-3`); None leaves the headers as they are.
+    surrogate_keys: list[str] | None = field(default_factory=list)
+    # Where to keep the response in the shared cache; None when it is not to be kept (or came from there).
+    cache_key: str | None = None
+    # The catalogue generation, read at most once per response (with its cached answer or page count).
+    generation: Generation | None = None
+
+    def note_last_modified(self, moments: Iterable[datetime | None]) -> None:
+        """Views call this with the change times of what they show; the newest becomes Last-Modified."""
+        known = [moment for moment in moments if moment is not None]
+        if known:
+            newest = max(known)
+            self.last_modified = max(self.last_modified, newest) if self.last_modified else newest
+
+    def note_surrogate_keys(self, keys: Iterable[str]) -> None:
+        """Views call this with keys of what they show (`publication-12`, `author-3`)."""
+        self.surrogate_keys = [*(self.surrogate_keys or []), *keys]
+
+
+def use_canonical_host(request: HttpRequest) -> str:
+    """Make the request's host its canonical spelling, and return `scheme://host[:port]`.
+
+    `LOCALHOST`, `localhost.` and `localhost:80` name one site. Links in a body are built on the request's
+    host (build_absolute_uri), so with the host normalized before the view runs every spelling gives the
+    same bytes, and the response cache keeps one entry for them.
+    """
+    domain, port = split_domain_port(request.get_host())
+    if port and int(port) != DEFAULT_PORTS.get(request.scheme):
+        domain = f"{domain}:{int(port)}"
+    request.META["HTTP_HOST"] = domain
+    return f"{request.scheme}://{domain}"
+
+
+def response_key(origin: str, path: str, query: str) -> str:
+    """The shared cache's key of a response: scheme and host appear in its links, the query in its content."""
+    return generation.entry_key("response", f"{origin}{path}?{query}")
+
+
+def cacheable(request: HttpRequest) -> bool:
+    """Whether the answer to `request` may come from (and go to) the shared response cache."""
+    # Bodies never vary by client (no sessions, partners see what everyone sees), so every read shares.
+    return settings.API_CACHE and request.method in SAFE_METHODS
+
+
+def storable(content: bytes) -> bool:
+    """Whether a body is small enough to keep."""
+    # A few huge bodies (full-text feeds of books) would otherwise crowd out thousands of ordinary ones.
+    return len(content) <= settings.API_CACHE_MAX_BODY_BYTES
+
+
+def patch_cache_lifetime(request: HttpRequest, response: HttpResponseBase) -> None:
+    """Cache-Control of a successful answer: public for everyone, private to a request with credentials."""
+    # An answer to a request with credentials is for that client only: a CDN must not hand it to others.
+    # Partners see what everyone sees, but their requests are counted and rate-limited at the origin.
+    shared = "HTTP_AUTHORIZATION" not in request.META
+    patch_cache_control(
+        response,
+        **({"public": True} if shared else {"private": True}),
+        max_age=settings.API_CACHE_MAX_AGE,
+        stale_while_revalidate=settings.API_CACHE_STALE_WHILE_REVALIDATE,
+    )
+
+
+def surrogate_headers(keys: Iterable[str]) -> dict[str, str]:
+    """`Surrogate-Key` (space-separated) and `Cache-Tag` (comma-separated) naming the given keys."""
+    names = list(dict.fromkeys([CATALOGUE_KEY, *keys]))
+    return {"Surrogate-Key": " ".join(names), "Cache-Tag": ",".join(names)}
+
+
+def finalize(
+    request: HttpRequest, response: HttpResponseBase, meta: ResponseMeta, *, vary: Iterable[str]
+) -> HttpResponseBase:
+    """The last step of every API and feed response: Vary; on an error, no-store; on a success, its lifetime,
+    surrogate keys, Last-Modified, the shared cache's copy, a strong ETag and a 304 when the client's copy
+    is current."""
+    patch_vary_headers(response, vary)
+    if not 200 <= response.status_code < 300:
+        # Errors (404 for a piece not yet live, 429) must not outlive the condition that caused them.
+        patch_cache_control(response, no_store=True)
+        return response
+    patch_cache_lifetime(request, response)
+    if meta.surrogate_keys is not None:
+        meta.surrogate_keys = list(dict.fromkeys(meta.surrogate_keys))
+        for name, value in surrogate_headers(meta.surrogate_keys).items():
+            response.headers[name] = value
+    if request.method not in SAFE_METHODS:
+        return response
+    if meta.last_modified is not None:
+        response.headers["Last-Modified"] = http_date(meta.last_modified.timestamp())
+    if hasattr(response, "add_post_render_callback"):
+        # The body exists only once DRF renders it, so the ETag is set after rendering.
+        response.add_post_render_callback(lambda rendered: _validate(request, rendered, meta))
+        return response
+    return _validate(request, response, meta)
+
+
+def _validate(request: HttpRequest, response: HttpResponseBase, meta: ResponseMeta) -> HttpResponseBase:
+    if meta.cache_key and meta.generation and response.status_code == 200 and storable(response.content):
+        generation.keep(
+            meta.generation,
+            meta.cache_key,
+            {
+                "content": response.content,
+                "content_type": response.headers["Content-Type"],
+                "last_modified": meta.last_modified.timestamp() if meta.last_modified else None,
+                "keys": meta.surrogate_keys,
+            },
+        )
+    set_response_etag(response)
+    return get_conditional_response(
+        request,
+        etag=response.headers.get("ETag"),
+        last_modified=meta.last_modified and int(meta.last_modified.timestamp()),
+        response=response,
+    )
+
+
+# --- API views ------------------------------------------------------------------------------------------
+class ConditionalGetMixin:
+    """For DRF views: validators and 304s on successful GETs, cache lifetimes on every response, surrogate
+    keys, and whole responses from the shared cache (settings.API_CACHE) for handlers decorated with
+    `answer_from_cache`.
+
+    What a response shows is noted on `self.response_meta` (a ResponseMeta) while the view builds it.
+    """
+
+    response_meta: ResponseMeta
+
+    def query_parameters(self) -> dict[str, Parameter]:
+        """The query parameters this view reads; any other is a 400 (cissapi.api.parameters)."""
+        return {FORMAT_PARAM: Parameter()}
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.response_meta = ResponseMeta()
+        # After authentication and throttling, so a cached answer (or a refusal) is still rate-limited.
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method not in SAFE_METHODS:
+            return  # reads nothing: OPTIONS, or a method answered with a 405
+        use_canonical_host(request)
+        check_query_parameters(request.query_params, self.query_parameters())
+
+    def cached_response(self, request: Request) -> HttpResponse | None:
+        """The stored answer to `request`, or None; then the answer the view builds is stored (when it is a
+        200 small enough to keep)."""
+        if not cacheable(request):
+            return None
+        meta = self.response_meta
+        query = canonical_query(request.query_params, self.query_parameters())
+        # The host is canonical already (initial), so this is the origin as the body's links spell it.
+        meta.cache_key = response_key(use_canonical_host(request), request.path, query)
+        meta.generation, cached = generation.read(meta.cache_key, known=meta.generation)
+        if cached is None:
+            return None
+        meta.cache_key = None  # already stored
+        if cached["last_modified"] is not None:
+            meta.last_modified = datetime.fromtimestamp(cached["last_modified"], tz=UTC)
+        meta.surrogate_keys = cached["keys"]
+        return HttpResponse(cached["content"], content_type=cached["content_type"])
+
+    def cached_value(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` (such as a page count), kept under `key` in the shared cache for the generation this
+        response belongs to."""
+        meta = self.response_meta
+        meta.generation, value = generation.read(key, known=meta.generation)
+        if value is None:
+            value = compute()
+            generation.keep(meta.generation, key, value)
+        return value
+
+    def finalize_response(
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return finalize(request, response, self.response_meta, vary=VARY)
+
+
+def answer_from_cache(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for the GET handlers of ConditionalGetMixin views whose answers may be shared: the stored
+    answer when the shared cache has one, else the handler's (which is then stored).
+
+    The lookup runs after `initial()` (authentication, throttling, the parameter check), so a cached answer
+    is still rate-limited and a refused request never reaches the cache.
+    """
+
+    @wraps(handler)
+    def answer(view: ConditionalGetMixin, request: Request, *args: Any, **kwargs: Any) -> Any:
+        cached = view.cached_response(request)
+        if cached is not None:
+            return cached
+        return handler(view, request, *args, **kwargs)
+
+    return answer
+
+
+# --- Plain Django views (feeds, sitemaps) ----------------------------------------------------------------
+def cache_public_response(
+    *,
+    surrogate_keys: Iterable[str] = (),
+    query: Callable[..., str | None] = lambda request, **kwargs: "",
+) -> Callable:
+    """Decorator for plain Django views: their 200 answers in the shared cache, per catalogue generation.
+
+    `query(request, **view_kwargs)` gives the canonical query string of what the view reads (parameters it
+    ignores, such as a feed reader's utm_*, never reach the key), or None for a request not worth caching.
+    Put it inside the step that sets validators (`finalize`, `conditional_page`), so cached answers still
+    get ETags and 304s.
+    """
+    keys = list(surrogate_keys)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            origin = use_canonical_host(request)
+            canonical = query(request, **kwargs)
+            if not cacheable(request) or canonical is None:
+                return view(request, *args, **kwargs)
+            key = response_key(origin, request.path, canonical)
+            current, cached = generation.read(key)
+            if cached is not None:
+                return HttpResponse(cached["content"], headers=cached["headers"])
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                if hasattr(response, "render"):
+                    response.render()  # a TemplateResponse (sitemaps) has its bytes only once rendered
+                for name, value in surrogate_headers(keys).items():
+                    response.headers[name] = value
+                if storable(response.content):
+                    headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
+                    generation.keep(current, key, {"content": response.content, "headers": headers})
+            return response
+
+        return cached_view
+
+    return decorator

@@ -1,0 +1,42 @@
+"""How publication lists page: a count kept per filter, pages sliced by id first, searches ranked in a window.
+
+The shared ApiPagination counts with COUNT(*) OVER (), which would read every match before the first row
+comes back (tens of milliseconds at 100,000 pieces, a second for a common search word).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from cissapi.api.generation import entry_key
+from cissapi.api.pagination import ApiPagination
+from publications.querysets import PublicationQuerySet
+
+
+class PublicationPagination(ApiPagination):
+    """Page numbers and cursors as every list has them, over a PublicationQuerySet."""
+
+    # Parameters that choose the list's order or shape, not which rows it has (nor do pagination's own).
+    not_filters = frozenset({"ordering", "fields", "format"})
+
+    def filter_key(self) -> str:
+        """The list's path and the parameters that choose its rows, sorted: one count per distinct set."""
+        params = self.request.query_params
+        skipped = self.not_filters | self.query_parameters().keys()
+        filters = [(name, params.getlist(name)) for name in params if name not in skipped]
+        return f"{self.request.path}?{urlencode(sorted(filters), doseq=True)}"
+
+    def page_rows(self, queryset: PublicationQuerySet, offset: int) -> list:  # type: ignore[override]
+        # Optimization: the count is taken once per filter and catalogue generation (the view's
+        # cached_value, when settings.API_CACHE_COUNTS is on); the page is sliced by id first
+        # (PublicationQuerySet.page).
+        if settings.API_CACHE_COUNTS:
+            key = entry_key("count", self.filter_key())
+            self.count, window_end = self.view.cached_value(key, queryset.page_summary)
+        else:
+            self.count, window_end = queryset.page_summary()
+        if offset >= self.count:
+            return []
+        return queryset.page(offset, self.page_size, window_end=window_end)
