@@ -3,9 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from authors.models import Author, AuthorLink, Education, Position, Work
+from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload
 
 
@@ -37,6 +38,8 @@ class AuthorForm(forms.ModelForm):
     class Meta:
         model = Author
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
+        widgets = {"bio": editor_widget()}
+        help_texts = {"bio": EDITOR_HELP_TEXT}
 
     def clean_photo(self) -> object:
         return clean_image_upload(self.cleaned_data.get("photo"))
@@ -60,6 +63,18 @@ class AuthorAdmin(admin.ModelAdmin):
         ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object = None,
+    ) -> HttpResponse:
+        context["media"] = page_media(context["media"], request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))

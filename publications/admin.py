@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import can_publish, publication_publish, publication_unpublish
@@ -139,6 +140,8 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
+        widgets = {"body": editor_widget()}
+        help_texts = {"body": EDITOR_HELP_TEXT}
 
     # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines.
     related_conflict = False
@@ -221,6 +224,18 @@ class PublicationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object = None,
+    ) -> HttpResponse:
+        context["media"] = page_media(context["media"], request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
