@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from authors.services import author_delete, author_update
+from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload
 
 
@@ -38,6 +39,8 @@ class AuthorForm(forms.ModelForm):
     class Meta:
         model = Author
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
+        widgets = {"bio": editor_widget()}
+        help_texts = {"bio": EDITOR_HELP_TEXT}
 
     def clean_photo(self) -> object:
         return clean_image_upload(self.cleaned_data.get("photo"))
@@ -49,8 +52,9 @@ class AuthorAdmin(admin.ModelAdmin):
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
     list_filter = ["kind", "affiliation", "interests"]
-    search_fields = ["name", "slug", "headline", "email"]
-    search_help_text = "Name, slug, headline or email."
+    # Names go through the API's typo-tolerant search (get_search_results); these are matched as typed.
+    search_fields = ["slug", "headline", "email"]
+    search_help_text = 'Name (typos and accents forgiven: "Zubair" finds "Zubayr"), slug, headline or email.'
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["interests", "outlets"]
     readonly_fields = ["created_at", "updated_at"]
@@ -61,6 +65,29 @@ class AuthorAdmin(admin.ModelAdmin):
         ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object = None,
+    ) -> HttpResponse:
+        context["media"] = page_media(context["media"], request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Author], search_term: str
+    ) -> tuple[QuerySet[Author], bool]:
+        if not search_term.strip():
+            return queryset, False
+        # The same trigram name search as the API's author ?q=, or a slug, headline or email as typed.
+        # Matched in subqueries of the bare table, so the list's own joins and counts stay out of them.
+        as_typed, _ = super().get_search_results(request, Author.objects.all(), search_term)
+        names = Author.objects.search_names(search_term)
+        return queryset.filter(Q(pk__in=names.values("pk")) | Q(pk__in=as_typed.values("pk"))), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    # The rich-text editor of bodies and bios (its static assets); configured in cissapi/richtext.py.
+    "django_prose_editor",
     "cissapi",
     # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
     "taxonomy",

@@ -10,24 +10,9 @@ from typing import Any
 
 import nh3
 
-# What an editor's rich text may contain. Everything else (script, style, iframes, event handlers,
-# javascript: URLs) is removed on save, so stored HTML is safe to render anywhere.
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
-    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p", "pre",
-    "q", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "hreflang"},
-    "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "blockquote": {"cite"},
-    "q": {"cite"},
-}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+from cissapi.pasted_html import normalize_pasted_html, tidy_sanitized_html
+from cissapi.richtext import sanitizer_allowlist
+
 WORDS_PER_MINUTE = 200
 
 _whitespace = re.compile(r"\s+")
@@ -49,16 +34,16 @@ _XML_UNSAFE = re.compile(f"[\x0b\x0c{_UNSAFE_CLASS}]")
 
 
 def sanitize_html(value: str) -> str:
-    """Return `value` with only the allowed tags, attributes and URL schemes left."""
+    """Return `value` with only what the rich-text editor can make left (see cissapi.richtext).
+
+    Everything else (script, style, iframes, event handlers, javascript: URLs, classes, office markup) is
+    removed, so stored HTML is safe to render anywhere. Bold, italic and lists that pasted office HTML
+    says in styles are restated as tags first, so removing the styles keeps them.
+    """
     if not value:
         return ""
-    return nh3.clean(
-        value,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer",
-    ).strip()
+    cleaned = nh3.clean(normalize_pasted_html(value), **sanitizer_allowlist())
+    return tidy_sanitized_html(cleaned)
 
 
 def clean_text(value: str, *, single_line: bool) -> str:

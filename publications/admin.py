@@ -7,12 +7,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import (
@@ -168,6 +169,8 @@ class PublicationForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
+        widgets = {"body": editor_widget()}
+        help_texts = {"body": EDITOR_HELP_TEXT}
 
     # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines.
     related_conflict = False
@@ -213,8 +216,12 @@ class PublicationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["series"]
     date_hierarchy = "published_at"
-    search_fields = ["title", "subtitle", "slug", "summary", "authors__name", "doi", "report_number"]
-    search_help_text = "Title, slug, summary, author name, DOI or report number."
+    # Words go through the API's full-text search (get_search_results); these are matched as typed.
+    search_fields = ["slug", "doi", "report_number"]
+    search_help_text = (
+        'Words in the title, summary, authors\' names or body, in any form ("astronauts" finds '
+        '"astronaut"; "quoted phrase", -excluded, or); or a slug, DOI or report number.'
+    )
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics", "series"]
     readonly_fields = ["uuid", "first_published_at", "created_at", "updated_at", "word_count"]
@@ -246,6 +253,18 @@ class PublicationAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object = None,
+    ) -> HttpResponse:
+        context["media"] = page_media(context["media"], request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -324,6 +343,17 @@ class PublicationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         for publication in queryset:
             publication_delete(publication=publication)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Publication], search_term: str
+    ) -> tuple[QuerySet[Publication], bool]:
+        if not search_term.strip():
+            return queryset, False
+        # The same search as the API's ?q= (stemmed, accent-folded, body included), or an identifier.
+        # Matched in subqueries of the bare table, so the list's own joins and counts stay out of them.
+        as_typed, _ = super().get_search_results(request, Publication.objects.all(), search_term)
+        words = Publication.objects.search(search_term)
+        return queryset.filter(Q(pk__in=words.values("pk")) | Q(pk__in=as_typed.values("pk"))), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Publication]:
         return (
