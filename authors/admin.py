@@ -4,8 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
+from cissapi.public_site import public_or_api
 from cissapi.uploads import clean_image_upload
 
 
@@ -65,8 +68,14 @@ class AuthorAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))
 
     @admin.display(description="publications (any state)", ordering="publication_total")
-    def publication_count(self, obj: Author) -> int:
-        return obj.publication_total
+    def publication_count(self, obj: Author) -> str:
+        # The publication list filtered to this author's pieces (its "authors" filter, by id); by URL
+        # name, since authors must not import publications.
+        changelist = reverse("admin:publications_publication_changelist")
+        return format_html(
+            '<a href="{}?authors__id__exact={}">{}</a>', changelist, obj.pk, obj.publication_total
+        )
 
     def view_on_site(self, obj: Author) -> str:
-        return obj.public_url
+        # Until a public site answers at SITE_URL, the API's author detail (every author has one).
+        return public_or_api(obj.public_url, reverse("v1:author-detail", kwargs={"slug": obj.slug}))
