@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.public_site import public_or_api
-from cissapi.uploads import clean_image_upload
+from cissapi.uploads import clean_image_upload, uploads_not_kept
 
 
 class PositionInline(admin.TabularInline):
@@ -63,6 +63,19 @@ class AuthorAdmin(admin.ModelAdmin):
         ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Author | None = None,
+    ) -> HttpResponse:
+        if warning := uploads_not_kept(request):
+            self.message_user(request, warning, messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))

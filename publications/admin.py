@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from cissapi.public_site import is_served
-from cissapi.uploads import clean_image_upload, clean_pdf_upload
+from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import can_publish, publication_publish, publication_unpublish
 
@@ -328,6 +328,8 @@ class PublicationAdmin(admin.ModelAdmin):
         form_url: str = "",
         obj: Publication | None = None,
     ) -> HttpResponse:
+        if warning := uploads_not_kept(request):
+            self.message_user(request, warning, messages.WARNING)
         # A live piece's change page links to its API JSON, unless "View on site" already goes there.
         if obj is not None and obj.is_live and self.view_on_site(obj) != self.api_url(obj):
             context["api_url"] = self.api_url(obj)
