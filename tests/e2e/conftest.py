@@ -77,13 +77,29 @@ def browser() -> Iterator:
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db) -> Iterator:
+def open_tab(browser, live_server, transactional_db) -> Iterator[Callable]:
+    """`open_tab(**context_options)`: a new tab in a fresh browser (own cookies) on the live server.
+
+    Desktop width unless `viewport` says otherwise; any other option of Browser.new_context applies
+    (`timezone_id`, `locale`...).
+    """
+    contexts = []
+
+    def open_one(**options):
+        context = browser.new_context(base_url=live_server.url, **{"viewport": DESKTOP, **options})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_one
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_tab):
     """A fresh browser tab at desktop width whose relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+    return open_tab()
 
 
 @pytest.fixture
