@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate seed bench clean-db backup restore
+.PHONY: run test e2e lint format install migrate seed bench clean-db backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -32,7 +32,11 @@ run: seed
 	SERVE_MEDIA=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e"
+
+# Browser tests (tests/e2e/) in Debian's headless Chromium, installed with apt-get when missing.
+e2e: install
+	$(PY) -m pytest -m e2e
 
 # The API against the floor server on a separate 100,000-publication database (built once); see bench/run.py.
 bench: install

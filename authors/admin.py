@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from authors.services import author_delete, author_update
+from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
-from cissapi.uploads import clean_image_upload
+from cissapi.uploads import clean_image_upload, uploads_not_kept
 
 
 class PositionInline(admin.TabularInline):
@@ -66,6 +69,11 @@ class AuthorAdmin(admin.ModelAdmin):
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    class Media:
+        # The desk's fixes to Django's admin: one time-zone note per page, narrow-screen layout.
+        css = {"all": ["cissapi/admin-desk.css"]}
+        js = ["cissapi/admin-desk.js"]
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -73,9 +81,11 @@ class AuthorAdmin(admin.ModelAdmin):
         add: bool = False,
         change: bool = False,
         form_url: str = "",
-        obj: object = None,
+        obj: Author | None = None,
     ) -> HttpResponse:
         context["media"] = page_media(context["media"], request)
+        if warning := uploads_not_kept(request):
+            self.message_user(request, warning, messages.WARNING)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_search_results(
@@ -93,11 +103,17 @@ class AuthorAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(publication_total=Count("authorships"))
 
     @admin.display(description="publications (any state)", ordering="publication_total")
-    def publication_count(self, obj: Author) -> int:
-        return obj.publication_total
+    def publication_count(self, obj: Author) -> str:
+        # The publication list filtered to this author's pieces (its "authors" filter, by id); by URL
+        # name, since authors must not import publications.
+        changelist = reverse("admin:publications_publication_changelist")
+        return format_html(
+            '<a href="{}?authors__id__exact={}">{}</a>', changelist, obj.pk, obj.publication_total
+        )
 
     def view_on_site(self, obj: Author) -> str:
-        return obj.public_url
+        # Until a public site answers at SITE_URL, the API's author detail (every author has one).
+        return public_or_api(obj.public_url, reverse("v1:author-detail", kwargs={"slug": obj.slug}))
 
     def save_model(self, request: HttpRequest, obj: Author, form, change: bool) -> None:
         # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines.

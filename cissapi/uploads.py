@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 # Every PDF starts with this header (ISO 32000-1, 7.5.2); a renamed HTML page or executable does not.
@@ -39,3 +40,19 @@ def _check_size(upload: UploadedFile, limit: int) -> None:
             f"This file is {filesizeformat(upload.size)}; the most allowed is {filesizeformat(limit)}.",
             code="file_too_large",
         )
+
+
+def uploads_not_kept(request: HttpRequest) -> str | None:
+    """The warning for a form shown again with errors after files were chosen in it, or None.
+
+    Browsers never refill a file input, and the upload is not stored until the form saves, so without a
+    word the editor would save again believing the file was kept. Keeping it server-side between the two
+    submits would need a store of unclaimed uploads, keyed so no one else can claim them, and cleaned up.
+    """
+    names = [upload.name for _, uploads in request.FILES.lists() for upload in uploads]
+    if request.method != "POST" or not names:
+        return None
+    return (
+        f"Not saved: {', '.join(names)}. The form has errors, and a browser cannot keep a chosen file "
+        "when a form comes back; choose the file again before saving."
+    )

@@ -2,15 +2,20 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.functional import lazy
 from django.views.static import serve
 from drf_spectacular.views import SpectacularSwaggerView
 
 from cissapi import v1 as api_v1
+from cissapi.public_site import public_or_api
 
 admin.site.site_header = "CISS publications"
 admin.site.site_title = "CISS publications"
 admin.site.index_title = "Catalogue"
+# "View site": the public site when one answers at SITE_URL, else the API's index (see public_site.py).
+# Lazy, because it resolves URLs, which cannot happen while this module is being imported.
+admin.site.site_url = lazy(lambda: public_or_api(f"{settings.SITE_URL}/", reverse("v1:index")), str)()
 
 urlpatterns = [
     path("admin/", admin.site.urls),

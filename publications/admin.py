@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -10,11 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 
+from cissapi.public_site import is_served
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
-from cissapi.uploads import clean_image_upload, clean_pdf_upload
+from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import (
     can_publish,
@@ -42,6 +46,13 @@ RELATED_CONSTRAINTS = frozenset(
         "crosspost_unique_url",
     }
 )
+
+# The delete confirmation counts what goes with a piece as an editor would say it ("4 byline entries"):
+# the byline model's own name, "author", reads as if the authors themselves were deleted (they are kept).
+DELETED_NAMES = {
+    PublicationAuthor: ("byline entry", "byline entries"),
+    Publication.topics.through: ("topic filing", "topic filings"),
+}
 
 
 class RelatedConflict(Exception):
@@ -254,17 +265,10 @@ class PublicationAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: object = None,
-    ) -> HttpResponse:
-        context["media"] = page_media(context["media"], request)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    class Media:
+        # The desk's fixes to Django's admin: one time-zone note per page, narrow-screen layout.
+        css = {"all": ["cissapi/admin-desk.css"]}
+        js = ["cissapi/admin-desk.js"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -381,10 +385,53 @@ class PublicationAdmin(admin.ModelAdmin):
         # Only live pieces have a public page; linking a draft would invite sharing a 404.
         if not obj.is_live:
             return "-"
-        return format_html('<a href="{}" target="_blank" rel="noopener">view</a>', obj.public_url)
+        label = "view" if is_served(obj.public_url) else "API JSON"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', self.view_on_site(obj), label
+        )
 
     def view_on_site(self, obj: Publication) -> str | None:
-        return obj.public_url if obj.is_live else None
+        if not obj.is_live:
+            return None
+        # Until a public site answers at SITE_URL, the API's detail is the piece's page.
+        return obj.public_url if is_served(obj.public_url) else self.api_url(obj)
+
+    @staticmethod
+    def api_url(obj: Publication) -> str:
+        """The piece's detail in the API (answers only while it is live)."""
+        return reverse("v1:publication-detail", kwargs={"slug": obj.slug})
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Publication | None = None,
+    ) -> HttpResponse:
+        context["media"] = page_media(context["media"], request)
+        if warning := uploads_not_kept(request):
+            self.message_user(request, warning, messages.WARNING)
+        # A live piece's change page links to its API JSON, unless "View on site" already goes there.
+        if obj is not None and obj.is_live and self.view_on_site(obj) != self.api_url(obj):
+            context["api_url"] = self.api_url(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        names = {
+            model._meta.verbose_name_plural: (model._meta.verbose_name, model._meta.verbose_name_plural)
+            for model in apps.get_models(include_auto_created=True)
+        }
+        # After the generic names: PublicationAuthor's "authors" is also the Author model's plural.
+        names.update({model._meta.verbose_name_plural: pair for model, pair in DELETED_NAMES.items()})
+        # Keys become whole phrases; the publication templates print them as they are.
+        counts = {
+            f"{count} {names.get(plural, (plural, plural))[count != 1]}": count
+            for plural, count in counts.items()
+        }
+        return _renamed_entries(deleted, _deleted_entry_names(objs)), counts, perms_needed, protected
 
     @admin.action(description="Publish selected (now, or at their scheduled time)", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
@@ -435,6 +482,31 @@ class PublicationAdmin(admin.ModelAdmin):
             publication_unpublish(publication=publication, by=request.user)
             count += 1
         self.message_user(request, f"Unpublished {count} publication(s).", messages.SUCCESS)
+
+
+def _deleted_entry_names(publications) -> dict[str, str]:
+    """Django's text for each byline entry and topic filing a delete takes -> what an editor calls it."""
+    names = {}
+    authorships = PublicationAuthor.objects.filter(publication__in=publications)
+    for authorship in authorships.select_related("author", "publication"):
+        names[f"{capfirst(PublicationAuthor._meta.verbose_name)}: {authorship}"] = (
+            f"Byline entry: {authorship} (the author is kept)"
+        )
+    Filing = Publication.topics.through
+    for filing in Filing.objects.filter(publication__in=publications).select_related("topic", "publication"):
+        names[f"{capfirst(Filing._meta.verbose_name)}: {filing}"] = (
+            f"Topic filing: {filing.publication} under {filing.topic} (the topic is kept)"
+        )
+    return names
+
+
+def _renamed_entries(entries: list, names: dict[str, str]) -> list:
+    """Django's nested list of what a delete takes, with entries renamed by `names` (exact text)."""
+    # Renamed entries are plain text (these rows have no admin page), escaped by the template as before.
+    return [
+        _renamed_entries(entry, names) if isinstance(entry, list) else names.get(entry, entry)
+        for entry in entries
+    ]
 
 
 @admin.register(CrossPost)

@@ -132,6 +132,7 @@ def test_changelist_counts_publications_in_every_state(editor_client):
 
 
 def test_author_page_links_to_the_public_profile(editor_client, settings):
+    settings.SITE_URL = "https://ciss.example"  # a deployed public site (test_admin_links.py: without one)
     author = AuthorFactory(slug="bilal-zubair")
 
     response = editor_client.get(reverse("admin:authors_author_change", args=[author.pk]))

@@ -505,6 +505,7 @@ def test_state_filter_tells_scheduled_from_live(editor_client, state, expected):
 
 
 def test_view_on_site_is_offered_for_live_pieces_only(editor_client, settings):
+    settings.SITE_URL = "https://ciss.example"  # a deployed public site (test_admin_links.py: without one)
     live = PublicationFactory(slug="live-piece", published=True)
     scheduled = PublicationFactory(scheduled=True)
 
