@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -62,6 +63,12 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for no expiry.")
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    if TYPE_CHECKING:
+        # Never stored: the admin's sum of the key's usage, and the clear key on a just-issued instance
+        # (partners.admin).
+        requests_sum: int | None
+        issued_key: str
 
     class Meta:
         ordering = ["partner__name", "-created_at"]

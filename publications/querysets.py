@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from django.db.models.query import RawQuerySet
 
     from authors.models import Author
-    from publications.models import Publication
+    from publications.models import Publication, PublicationChange
     from taxonomy.models import Outlet, Series, Topic
 
 
@@ -99,14 +99,14 @@ _RELATED_COLUMNS = ", ".join(
 )
 
 
-class PublicationQuerySet(models.QuerySet):
+class PublicationQuerySet(models.QuerySet["Publication"]):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
         self._search_query: SearchQuery | None = None
 
     def _clone(self) -> PublicationQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
         return clone
 
@@ -179,7 +179,7 @@ class PublicationQuerySet(models.QuerySet):
                 through.objects.filter(topic__slug__in=slugs)
                 .values("publication_id")
                 .annotate(matched=Count("topic_id", distinct=True))
-                .filter(matched=len(set(slugs)))
+                .filter(matched=len(set(slugs)))  # type: ignore[misc]  # the plugin misses annotations after values()
                 .values("publication_id")
             )
             return self.filter(pk__in=in_every_topic)
@@ -201,7 +201,7 @@ class PublicationQuerySet(models.QuerySet):
         """Full-text matches for websearch syntax, best first, with a highlighted `snippet`."""
         query = SearchQuery(search_query_text(text), search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
-        text = models.TextField()
+        text_field = models.TextField()
         plain_body = _replace_each(
             Func(
                 F("body"),
@@ -209,12 +209,12 @@ class PublicationQuerySet(models.QuerySet):
                 Value(" "),
                 Value("g"),
                 function="regexp_replace",
-                output_field=text,
+                output_field=text_field,
             ),
             BODY_ENTITIES,
         )
         document = _replace_each(
-            Concat(F("summary"), Value(" ", output_field=text), plain_body, output_field=text),
+            Concat(F("summary"), Value(" ", output_field=text_field), plain_body, output_field=text_field),
             tuple((mark, "") for mark in SNIPPET_MARKS),
         )
         headline = SearchHeadline(
@@ -259,7 +259,8 @@ class PublicationQuerySet(models.QuerySet):
             return list(self.filter(_pk_in(self.values("pk")[offset : offset + limit])))
         at, pk = window_end
         in_window = Q(published_at__gt=at) | Q(published_at=at, pk__gte=pk)
-        rank = SearchRank(F("search_vector"), self._search_query)
+        # _ranks_a_window() above holds only when there is a search query.
+        rank = SearchRank(F("search_vector"), cast(SearchQuery, self._search_query))
         ranked = self.annotate(rank=Case(When(in_window, then=rank), default=Value(-1.0)))
         parts = []
         if offset < SEARCH_RANK_WINDOW:
@@ -459,7 +460,7 @@ class _AuthorStatsIterable(ModelIterable):
             yield author
 
 
-class PublicationChangeQuerySet(models.QuerySet):
+class PublicationChangeQuerySet(models.QuerySet["PublicationChange"]):
     def effective(self, at: datetime | None = None) -> PublicationChangeQuerySet:
         """Changes already public: their effective time is not in the future."""
         return self.filter(effective_at__lte=at or timezone.now())

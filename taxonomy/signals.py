@@ -22,7 +22,7 @@ def _bare(raw: bool) -> bool:
 @receiver(pre_save, sender=Topic)
 @receiver(pre_save, sender=Series)
 @receiver(pre_save, sender=Outlet)
-def remember_stored_values(sender: type[Model], instance: Model, raw: bool = False, **kwargs) -> None:
+def remember_stored_values(sender: type[Model], instance: Topic | Series | Outlet, raw: bool = False, **kwargs) -> None:
     if _bare(raw):
         instance._stored_before = stored_values(instance)
 
