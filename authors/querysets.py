@@ -17,7 +17,7 @@ from cissapi.json_arrays import json_array
 from cissapi.text import fold_accents
 
 if TYPE_CHECKING:
-    from authors.models import Author
+    from authors.models import Author  # noqa: F401  (named as a string in AuthorQuerySet's base)
 
 # Word similarity from which a name counts as a match for a misspelt query ("ahmed" finds "Ahmad").
 NAME_SIMILARITY_THRESHOLD = 0.3

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from django.db.models.query import RawQuerySet
 
     from authors.models import Author
-    from publications.models import Publication, PublicationChange
+    # PublicationChange is named as a string in PublicationChangeQuerySet's base.
+    from publications.models import Publication, PublicationChange  # noqa: F401
     from taxonomy.models import Outlet, Series, Topic
 
 
