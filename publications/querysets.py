@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from django.db.models.query import RawQuerySet
 
     from authors.models import Author
+
     # PublicationChange is named as a string in PublicationChangeQuerySet's base.
     from publications.models import Publication, PublicationChange  # noqa: F401
     from taxonomy.models import Outlet, Series, Topic
