@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from rest_framework.throttling import SimpleRateThrottle
 
+from cissapi.api.throttling import parse_rate
 from partners.targets import UnsafeTarget, parse_target, resolve_public
 from publications.models import Publication
 
@@ -22,7 +22,7 @@ def validate_rate(value: str) -> None:
         num, period = value.split("/")
         if int(num) < 1 or period[0] not in "smhd":
             raise ValueError
-        SimpleRateThrottle.parse_rate(None, value)
+        parse_rate(value)
     except (ValueError, IndexError, KeyError) as error:
         raise ValidationError('Give a rate such as "6000/hour" (per second, minute, hour or day).') from error
 
