@@ -57,13 +57,15 @@ def sitemap_index(request: Request) -> dict[str, str]:
     }
 
 
-class ApiIndexView(ConditionalGetMixin, APIView):
+# DRF's finalize_response takes any HttpResponseBase (a cached answer is a plain HttpResponse), as the
+# mixin's does; the stubs say Response.
+class ApiIndexView(ConditionalGetMixin, APIView):  # type: ignore[misc]
     """Where each resource of API v1 lives, the change feed, the feeds and sitemaps, schema and docs."""
 
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
     @answer_from_cache
     def get(self, request: Request) -> Response:
-        links = {
+        links: dict[str, Any] = {
             prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
             for prefix, _viewset, basename in router.registry
         }
