@@ -391,7 +391,8 @@ def with_publication_counts(collections: QuerySet[Topic] | QuerySet[Series]) -> 
     """Topics or series with `publication_count` and `last_published_at` of their published pieces."""
     live = published_q_via("publications")
     # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
-    return collections.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return collections.annotate(  # type: ignore[no-redef]
         publication_count=Count("publications", filter=live),
         last_published_at=Max("publications__published_at", filter=live),
     ).order_by("name", "id")
@@ -417,7 +418,8 @@ def outlets_with_publication_counts(outlets: QuerySet[Outlet]) -> QuerySet[Outle
     """Outlets with `publication_count` and `last_published_at` of published pieces cross-posted there."""
     live = published_q_via("cross_posts__publication")
     # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
-    return outlets.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return outlets.annotate(  # type: ignore[no-redef]
         publication_count=Count("cross_posts__publication", filter=live, distinct=True),
         last_published_at=Max("cross_posts__publication__published_at", filter=live),
     ).order_by("name", "id")
@@ -427,7 +429,8 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
     """Authors with `publication_count` and `last_published_at` over their published pieces only."""
     live = published_q_via("authorships__publication")
     # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
-    return authors.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return authors.annotate(  # type: ignore[no-redef]
         publication_count=Count("authorships", filter=live),
         last_published_at=Max("authorships__publication__published_at", filter=live),
     ).order_by("sort_name", "name", "id")
