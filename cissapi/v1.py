@@ -57,9 +57,7 @@ def sitemap_index(request: Request) -> dict[str, str]:
     }
 
 
-# DRF's finalize_response takes any HttpResponseBase (a cached answer is a plain HttpResponse), as the
-# mixin's does; the stubs say Response.
-class ApiIndexView(ConditionalGetMixin, APIView):  # type: ignore[misc]
+class ApiIndexView(ConditionalGetMixin, APIView):
     """Where each resource of API v1 lives, the change feed, the feeds and sitemaps, schema and docs."""
 
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})

@@ -22,7 +22,7 @@ from rest_framework import serializers
 from cissapi.api.serializers import absolute_url
 
 if TYPE_CHECKING:
-    from rest_framework.generics import GenericAPIView
+    from cissapi.api.viewsets import PublicReadOnlyViewSet
 
 # Stands for the slug while a resource's URL is built once per response (see ApiUrls.resource).
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -74,7 +74,7 @@ class Produced:
 
 if TYPE_CHECKING:
     # What the mixin is mixed into, for the type checker only.
-    _ViewBase = GenericAPIView
+    _ViewBase = PublicReadOnlyViewSet
 else:
     _ViewBase = object
 

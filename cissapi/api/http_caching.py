@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -36,6 +36,9 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 from cissapi.api import generation
 from cissapi.api.generation import Generation
@@ -191,7 +194,14 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
 
 
 # --- API views ------------------------------------------------------------------------------------------
-class ConditionalGetMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
+class ConditionalGetMixin(_ViewBase):
     """For DRF views: validators and 304s on successful GETs, cache lifetimes on every response, surrogate
     keys, and whole responses from the shared cache (settings.API_CACHE) for handlers decorated with
     `answer_from_cache`.
@@ -208,7 +218,7 @@ class ConditionalGetMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.response_meta = ResponseMeta()
         # After authentication and throttling, so a cached answer (or a refusal) is still rate-limited.
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         if request.method not in SAFE_METHODS:
             return  # reads nothing: OPTIONS, or a method answered with a 405
         use_canonical_host(request)
@@ -242,11 +252,12 @@ class ConditionalGetMixin:
             generation.keep(meta.generation, key, value)
         return value
 
-    def finalize_response(
+    # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
+    # HttpResponse); the stubs say Response.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        # DRF's finalize_response returns an HttpResponse, a rendered Response for the views' own answers.
-        finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
         return finalize(request, finalized, self.response_meta, vary=VARY)
 
 

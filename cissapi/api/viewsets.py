@@ -25,11 +25,7 @@ from cissapi.api.parameters import Parameter
 from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
 
 
-# DRF's finalize_response takes any HttpResponseBase (a cached answer is a plain HttpResponse), as the
-# mixins' do; the stubs say Response.
-class PublicReadOnlyViewSet(  # type: ignore[misc]
-    FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
-):
+class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
