@@ -76,6 +76,10 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     # collection's page and its list of publications; None when it has none.
     collection_feed: str | None = None
 
+    def listed_publications(self) -> PublicationQuerySet:
+        """What the actions that list publications start from: published pieces as list items."""
+        return Publication.objects.published().with_listing()
+
     def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
         if self.action in self.publication_actions:
             return publication_item(item, urls=urls)
@@ -177,10 +181,6 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         if self.action == "publications":
             return self.listed_publications()
         return self.count_publications(self.live_only(self.model.objects.all()))
-
-    def listed_publications(self) -> PublicationQuerySet:
-        """The queryset of the `publications` action: published pieces as list items."""
-        return Publication.objects.published().with_listing()
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return PublicationListSerializer if self.action == "publications" else super().get_serializer_class()
