@@ -7,7 +7,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -58,9 +58,9 @@ DELETED_NAMES: dict[type[Model], tuple[str, str]] = {
 }
 
 
-def editor(request: HttpRequest) -> AbstractBaseUser:
+def editor(request: HttpRequest) -> AbstractUser:
     """Who is acting: the admin answers signed-in staff only, never an anonymous request."""
-    return cast(AbstractBaseUser, request.user)
+    return cast(AbstractUser, request.user)
 
 
 class RelatedConflict(Exception):

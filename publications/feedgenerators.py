@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
 
@@ -36,7 +36,14 @@ def _xml_safe(value: Any) -> Any:
     return value
 
 
-class CatalogueDatesMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _FeedBase = SyndicationFeed
+else:
+    _FeedBase = object
+
+
+class CatalogueDatesMixin(_FeedBase):
     """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it.
 
     Also keeps every text of the feed and its items writable as XML (see _xml_safe).
