@@ -22,9 +22,6 @@ from cissapi.text import sanitize_html
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import publication_create, publication_update
 from taxonomy.models import Outlet, Series, Topic
-
-if TYPE_CHECKING:
-    from django.db.models.fields.related_descriptors import ManyRelatedManager
 from taxonomy.services import (
     outlet_create,
     outlet_update,
@@ -33,6 +30,9 @@ from taxonomy.services import (
     topic_create,
     topic_update,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 CISS = "Center for International Strategic Studies (CISS), Islamabad"
 QAU = "Quaid-i-Azam University, Islamabad"
