@@ -1,9 +1,10 @@
 """Feed formats for publications: Django's RSS and Atom taught every author, and JSON Feed 1.1.
 
-Each item carries, beside Django's standard keys, these extra keys (from `PublicationFeed.item_extra_kwargs`):
-`authors` (list of {"name", "url"} in byline order), `summary_text` (plain text), `content_html` (the body,
-only when the full text was asked for), `canonical` ({"url", "name"} of the canonical cross-post, or None)
-and `image_url`. The feed carries `last_change`: when the public catalogue last changed.
+Each item carries, beside Django's standard keys, these extra keys (from
+`BasePublicationFeed.item_extra_kwargs`): `authors` (list of {"name", "url"} in byline order), `summary_text`
+(plain text), `content_html` (the body, only when the full text was asked for), `canonical` ({"url", "name"}
+of the canonical cross-post, or None) and `image_url`. The feed carries `last_change`: when the public
+catalogue last changed.
 """
 
 from __future__ import annotations
