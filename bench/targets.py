@@ -37,7 +37,7 @@ def benchmark_targets(*, deep_page: int = 500, common_term: str, rare_term: str)
     # The plugin cannot see the annotation through authors_with_publication_counts' return type.
     author = (
         authors_with_publication_counts(Author.objects.all())
-        .order_by("-publication_count", "slug")  # type: ignore[misc]
+        .order_by("-publication_count", "slug")  # type: ignore[misc]  # annotated, see above
         .first()
     )
     if newest is None or topic is None or author is None:

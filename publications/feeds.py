@@ -313,7 +313,7 @@ class FeedView(APIView):
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         """The API's caching rules (cissapi.api.http_caching.finalize) for a body that is already bytes."""
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         # Last-Modified is the Feed's (its newest item); the surrogate keys are set where the feed is cached.
         # The ETag is strong, a hash of the exact bytes: the body is built either way (a fixed handful of
         # queries).

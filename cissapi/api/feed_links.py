@@ -66,7 +66,7 @@ class FeedLinksMixin(_ViewBase):
     def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         if 200 <= response.status_code < 300:
             feeds = self.matching_feeds()
             if feeds:

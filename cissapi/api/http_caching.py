@@ -257,7 +257,7 @@ class ConditionalGetMixin(_ViewBase):
     def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         return finalize(request, finalized, self.response_meta, vary=VARY)
 
 

@@ -91,8 +91,8 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
             return PublicationFilterSet
         return getattr(super(), "filterset_class", None)
 
-    # Chosen per action; DRF only reads the attribute (once per view, for `paginator`).
     @property
+    # Chosen per action; DRF only reads the attribute (once per view, for `paginator`).
     def pagination_class(self) -> type[BasePagination] | None:  # type: ignore[override]
         if self.action in self.publication_actions:
             return PublicationPagination
