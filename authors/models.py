@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -10,6 +12,9 @@ from django.db.models import Q
 
 from authors.querysets import AuthorQuerySet
 from cissapi.text import PlainTextFields, fold_accents, sanitize_html
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class Author(PlainTextFields, models.Model):
@@ -52,6 +57,21 @@ class Author(PlainTextFields, models.Model):
     multi_line_fields = ("short_bio",)
 
     objects = AuthorQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # Never stored: the JSON array columns of AuthorQuerySet.with_bio(), the counts the publications
+        # app adds (publications.querysets.authors_with_publication_counts), and what the pre_save receiver
+        # keeps for a bare save (authors.signals).
+        position_list: list[dict[str, Any]]
+        education_list: list[dict[str, Any]]
+        work_list: list[dict[str, Any]]
+        link_list: list[dict[str, Any]]
+        interest_list: list[dict[str, Any]]
+        outlet_list: list[dict[str, Any]]
+        publication_count: int
+        last_published_at: datetime | None
+        publication_total: int  # the admin's count of pieces in any state (authors.admin)
+        _stored_before: dict[str, Any] | None
 
     class Meta:
         ordering = ["sort_name", "name"]

@@ -17,13 +17,13 @@ from cissapi.json_arrays import json_array
 from cissapi.text import fold_accents
 
 if TYPE_CHECKING:
-    pass
+    from authors.models import Author  # noqa: F401  (named as a string in AuthorQuerySet's base)
 
 # Word similarity from which a name counts as a match for a misspelt query ("ahmed" finds "Ahmad").
 NAME_SIMILARITY_THRESHOLD = 0.3
 
 
-class AuthorQuerySet(models.QuerySet):
+class AuthorQuerySet(models.QuerySet["Author"]):
     def with_bio(self) -> AuthorQuerySet:
         """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays)."""
         return self.annotate(**_bio_columns())

@@ -8,7 +8,7 @@ Positions, education, works and links are plain rows of the bio and need no serv
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -25,7 +25,8 @@ def stored_values(author: Author) -> dict[str, Any] | None:
     """The author's row as stored now (None when it has none yet): the `before` of `author_changed`."""
     if author.pk is None:
         return None
-    return Author.objects.filter(pk=author.pk).values().first()
+    # A values() row is a plain dict; the plugin types it as a TypedDict of the model's fields.
+    return cast(dict[str, Any] | None, Author.objects.filter(pk=author.pk).values().first())
 
 
 def author_create(**fields: Any) -> Author:

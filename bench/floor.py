@@ -18,6 +18,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterable
+from typing import cast
 from urllib.parse import parse_qs, quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -298,6 +299,10 @@ class Floor:
             cursor.execute(sql, params)
             return cursor.fetchone()
 
+    def aggregate_row(self, sql: str, params: dict) -> tuple:
+        """The row of a SELECT of aggregates and subqueries without FROM, which always returns one."""
+        return cast(tuple, self.execute(sql, params))
+
     def one(self, sql: str, params: dict) -> bytes:
         row = self.execute(sql, params)
         if row is None:
@@ -373,7 +378,7 @@ class Floor:
             SELECT {author_check}, (SELECT count(*) FROM matches),
                 (SELECT COALESCE(json_agg({self.search_item if text else self.item} ORDER BY n), '[]')::text
                  FROM page p)"""
-        row = self.execute(sql, params)
+        row = self.aggregate_row(sql, params)
         if not row[0]:
             raise NotFound
         count, results = row[1], row[2]
@@ -408,7 +413,7 @@ class Floor:
         order = "p.published_at ASC, p.id ASC" if reverse else "p.published_at DESC, p.id DESC"
         # One row more than the page tells whether another page follows, as in DRF.
         params.update(limit=size + 1, offset=offset, size=size)
-        row = self.execute(
+        row = self.aggregate_row(
             f"""WITH page AS ({self.page_sql(where, order)})
             SELECT {author_check},
                 (SELECT COALESCE(array_agg(p.published_at ORDER BY n), '{{}}') FROM page p),
@@ -433,7 +438,7 @@ class Floor:
     def feed(self, params: dict) -> bytes:
         """The site-wide JSON Feed 1.1 (`/feeds/json/`): the newest pieces, summaries, authors in order."""
         params.update(limit=FEED_SIZE, offset=0)
-        row = self.execute(
+        row = self.aggregate_row(
             f"""WITH page AS ({self.page_sql(PUBLISHED, "p.published_at DESC, p.id DESC")})
             SELECT json_build_object(
                 'version', 'https://jsonfeed.org/version/1.1', 'title', 'CISS publications',

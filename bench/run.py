@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import TypeGuard
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -202,11 +203,11 @@ def run_wrk(wrk: str, url: str) -> dict:
         capture_output=True,
         text=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    rps = float(_found(r"Requests/sec:\s+([\d.]+)", output)[1])
     latencies = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     timeouts = re.search(r"timeout (\d+)", output)
-    done = int(re.search(r"(\d+) requests in", output)[1])
+    done = int(_found(r"(\d+) requests in", output)[1])
     return {
         "rps": round(rps, 1),
         # No request finished within the run: there is no latency to report, only that it is too slow.
@@ -217,8 +218,19 @@ def run_wrk(wrk: str, url: str) -> dict:
     }
 
 
+def _found(pattern: str, output: str) -> re.Match[str]:
+    """The match of `pattern` in wrk's output, which always has it (the summary lines wrk prints)."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"wrk's output has no {pattern!r}:\n{output}")
+    return match
+
+
 def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise RuntimeError(f"wrk printed a latency this does not read: {value!r}")
+    number, unit = match.groups()
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
 
 
@@ -254,15 +266,17 @@ def measure_server(
 
 
 # --- Report -----------------------------------------------------------------------------------------
-def clean(result: dict | None) -> bool:
+def clean(result: dict | None) -> TypeGuard[dict]:
     """A run that answered only 2xx within the timeout; anything else is no basis for a ratio."""
-    return bool(result) and result["rps"] > 0 and not result["errors"] and not result.get("timeouts")
+    if not result:
+        return False
+    return result["rps"] > 0 and not result["errors"] and not result.get("timeouts")
 
 
 def ratio(floor: dict | None, ours: dict | None) -> float | None:
-    if not clean(floor) or not clean(ours):
-        return None
-    return round(floor["rps"] / ours["rps"], 2)
+    if clean(floor) and clean(ours):
+        return round(floor["rps"] / ours["rps"], 2)
+    return None
 
 
 def table(report: dict) -> str:

@@ -72,7 +72,8 @@ class RequestSizeMiddleware:
         body.seek(0)
         # Django reads a WSGI body only as far as CONTENT_LENGTH says; give it the length and the buffer.
         request.META["CONTENT_LENGTH"] = str(size)
-        request._stream = LimitedStream(body, size)  # type: ignore[attr-defined]
+        # Django reads any file-like body through LimitedStream; the stubs say BytesIO and BinaryIO only.
+        request._stream = LimitedStream(body, size)  # type: ignore[assignment, arg-type]
         return True
 
     def too_large(self, request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -128,7 +129,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------------------
 # DATABASE_URL points at a real server; without it the project runs its own embedded Postgres.
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    DATABASES: dict[str, Any] = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 else:
     from cissapi import embedded_postgres
 
@@ -153,7 +154,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
 # table in Postgres (created by the cissapi app's migration), never process-local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -292,7 +293,7 @@ API_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("API_CACHE_STALE_WHILE_REV
 # Requests per client address, e.g. "300/minute"; "off" disables throttling (behind a CDN that limits).
 API_THROTTLE_ANON_RATE = os.environ.get("API_THROTTLE_ANON_RATE", "300/minute")
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["cissapi.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Read-only, and no sessions, so no CSRF and no per-user variation of responses. A partner's

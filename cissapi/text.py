@@ -75,7 +75,7 @@ class PlainTextFields:
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.clean_plain_text()
-        super().save(*args, **kwargs)  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[misc]  # the model this is mixed into has save()
 
     def clean_plain_text(self) -> None:
         """Clean the declared fields now (a model's own save() may need them clean before it derives more)."""

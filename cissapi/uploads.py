@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -49,7 +51,8 @@ def uploads_not_kept(request: HttpRequest) -> str | None:
     word the editor would save again believing the file was kept. Keeping it server-side between the two
     submits would need a store of unclaimed uploads, keyed so no one else can claim them, and cleaned up.
     """
-    names = [upload.name for _, uploads in request.FILES.lists() for upload in uploads]
+    # An uploaded file always has the name the browser sent; the stubs allow None.
+    names = [cast(str, upload.name) for _, uploads in request.FILES.lists() for upload in uploads]
     if request.method != "POST" or not names:
         return None
     return (

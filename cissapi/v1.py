@@ -63,7 +63,7 @@ class ApiIndexView(ConditionalGetMixin, APIView):
     @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
     @answer_from_cache
     def get(self, request: Request) -> Response:
-        links = {
+        links: dict[str, Any] = {
             prefix: request.build_absolute_uri(reverse(f"v1:{basename}-list"))
             for prefix, _viewset, basename in router.registry
         }

@@ -24,8 +24,8 @@ from publications.models import Publication
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
-    fields = ["name", "prefix", "created_at", "expires_at", "revoked_at"]
-    readonly_fields = fields
+    # One tuple for both: every field shown is read-only.
+    fields = readonly_fields = ("name", "prefix", "created_at", "expires_at", "revoked_at")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -44,8 +44,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 class ApiKeyUsageInline(admin.TabularInline):
     model = ApiKeyUsage
-    fields = ["day", "requests"]
-    readonly_fields = fields
+    fields = readonly_fields = ("day", "requests")
     extra = 0
     max_num = 0
     can_delete = False
@@ -148,7 +147,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "event", "subscription__partner"]
     list_select_related = ["subscription__partner"]
     search_fields = ["uuid", "subscription__url"]
-    fields = [
+    fields = readonly_fields = (
         "uuid",
         "subscription",
         "event",
@@ -160,8 +159,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_response",
         "body",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["resend"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from rest_framework.throttling import SimpleRateThrottle
 
+from cissapi.api.throttling import parse_rate
 from partners.targets import UnsafeTarget, parse_target, resolve_public
 from publications.models import Publication
 
@@ -21,7 +22,7 @@ def validate_rate(value: str) -> None:
         num, period = value.split("/")
         if int(num) < 1 or period[0] not in "smhd":
             raise ValueError
-        SimpleRateThrottle.parse_rate(None, value)
+        parse_rate(value)
     except (ValueError, IndexError, KeyError) as error:
         raise ValidationError('Give a rate such as "6000/hour" (per second, minute, hour or day).') from error
 
@@ -62,6 +63,12 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for no expiry.")
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    if TYPE_CHECKING:
+        # Never stored: the admin's sum of the key's usage, and the clear key on a just-issued instance
+        # (partners.admin).
+        requests_sum: int | None
+        issued_key: str
 
     class Meta:
         ordering = ["partner__name", "-created_at"]

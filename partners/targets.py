@@ -64,7 +64,8 @@ def resolve_public(target: Target) -> str:
     """
     infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     # Every answer must be acceptable, not just the first: the name is the partner's to point anywhere.
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # An IP socket address starts with the address text (typeshed allows other families' int forms).
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         check_address(address)
     return addresses[0]

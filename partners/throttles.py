@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
+from cissapi.api.throttling import parse_rate
 from partners.models import ApiKey, PartnerRateWindow
 
 _UPSERT_SQL = f"""
@@ -37,7 +38,7 @@ class PartnerRateThrottle(BaseThrottle):
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
             return True
-        limit, duration = SimpleRateThrottle.parse_rate(None, api_key.partner.throttle_rate)
+        limit, duration = parse_rate(api_key.partner.throttle_rate)
         now = time.time()
         window = int(now // duration)
         if partner_window_hit(partner_id=api_key.partner_id, window=window, duration=duration) <= limit:

@@ -14,6 +14,7 @@ Each POST carries the JSON body and these headers:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -24,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -40,7 +42,8 @@ LOCATION_EXCERPT = 300
 Status = WebhookDelivery.Status
 # A delivery in one of these states is not sent again unless an editor resends it.
 FINISHED = {Status.DELIVERED, Status.CANCELLED}
-EVENT_FOR_KIND = {
+# Keyed by the stored kind, a plain string (the choices are str enums, so either spelling finds its event).
+EVENT_FOR_KIND: dict[str, WebhookEvent] = {
     PublicationChange.Kind.PUBLISHED: WebhookEvent.PUBLISHED,
     PublicationChange.Kind.UPDATED: WebhookEvent.UPDATED,
     PublicationChange.Kind.SLUG_CHANGED: WebhookEvent.UPDATED,
@@ -133,7 +136,8 @@ def _body(change: PublicationChange, event: str, publication: Publication | None
             "type": publication.type,
             "title": publication.title,
             "public_url": publication.public_url,
-            "published_at": publication.published_at.isoformat(),
+            # Only a live piece gets here, and a published piece always has its time.
+            "published_at": cast(dt.datetime, publication.published_at).isoformat(),
             "updated_at": publication.updated_at.isoformat(),
         }
     document = {"event": event, "occurred_at": change.effective_at.isoformat(), "publication": item}

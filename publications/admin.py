@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +22,7 @@ from cissapi.public_site import is_served
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.querysets import PublicationQuerySet
 from publications.services import (
     can_publish,
     publication_create,
@@ -49,10 +52,15 @@ RELATED_CONSTRAINTS = frozenset(
 
 # The delete confirmation counts what goes with a piece as an editor would say it ("4 byline entries"):
 # the byline model's own name, "author", reads as if the authors themselves were deleted (they are kept).
-DELETED_NAMES = {
+DELETED_NAMES: dict[type[Model], tuple[str, str]] = {
     PublicationAuthor: ("byline entry", "byline entries"),
     Publication.topics.through: ("topic filing", "topic filings"),
 }
+
+
+def editor(request: HttpRequest) -> AbstractUser:
+    """Who is acting: the admin answers signed-in staff only, never an anonymous request."""
+    return cast(AbstractUser, request.user)
 
 
 class RelatedConflict(Exception):
@@ -77,6 +85,8 @@ class StateFilter(admin.SimpleListFilter):
         return [("draft", "Draft"), ("in_review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+        # The changelist starts from Publication.objects, whose querysets know the published rule.
+        queryset = cast(PublicationQuerySet, queryset)
         match self.value():
             case "draft":
                 return queryset.filter(status=Publication.Status.DRAFT)
@@ -115,7 +125,8 @@ class AuthorshipForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # Positions are renumbered by the formset and checked by a deferred constraint at commit,
         # so two authors may swap places in one save.
-        return {*super()._get_validation_exclusions(), "position"}
+        # Django's private hook for which fields validate_unique() skips; not in the stubs.
+        return {*super()._get_validation_exclusions(), "position"}  # type: ignore[misc]
 
 
 class AuthorshipFormSet(forms.BaseInlineFormSet):
@@ -126,7 +137,7 @@ class AuthorshipFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
 
-        def byline_order(item: tuple[int, forms.Form]) -> tuple[bool, int, int]:
+        def byline_order(item: tuple[int, forms.ModelForm]) -> tuple[bool, int, int]:
             index, form = item
             position = form.cleaned_data.get("position")
             # Numbered rows by number, ties in row order; rows left blank after them, in row order.
@@ -198,7 +209,8 @@ class PublicationForm(forms.ModelForm):
         return clean_pdf_upload(self.cleaned_data.get("pdf"))
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        # A ModelForm's clean() returns its cleaned_data; the stubs allow None, which subclasses may return.
+        cleaned = cast(dict[str, Any], super().clean())
         if self.related_conflict:
             raise ValidationError(RELATED_CONFLICT)
         loaded = cleaned.get("loaded_version")
@@ -281,7 +293,8 @@ class PublicationAdmin(admin.ModelAdmin):
         return can_publish(request.user)
 
     def get_form(self, request: HttpRequest, obj: Publication | None = None, change: bool = False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        # A subclass of self.form, PublicationForm.
+        form = cast(type[PublicationForm], super().get_form(request, obj, change, **kwargs))
         # get_form builds a new class per request, so the flag never leaks to another request.
         form.related_conflict = getattr(request, "publication_related_conflict", False)
         return form
@@ -298,7 +311,8 @@ class PublicationAdmin(admin.ModelAdmin):
         except RelatedConflict:
             # The first attempt was rolled back whole; the same POST is shown again, as typed, with an
             # error, instead of a 500 that loses the edit.
-            request.publication_related_conflict = True
+            # A flag on this request only, read back by get_form() on the second attempt.
+            request.publication_related_conflict = True  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Publication, form, change: bool) -> None:
@@ -318,7 +332,7 @@ class PublicationAdmin(admin.ModelAdmin):
                 if change:
                     publication_update(
                         publication=form.instance,
-                        by=request.user,
+                        by=editor(request),
                         byline=byline,
                         byline_removed=byline_removed,
                         topics=topics,
@@ -328,7 +342,7 @@ class PublicationAdmin(admin.ModelAdmin):
                 else:
                     publication_create(
                         publication=form.instance,
-                        by=request.user,
+                        by=editor(request),
                         byline=byline,
                         topics=topics or (),
                         cross_posts=cross_posts,
@@ -442,7 +456,7 @@ class PublicationAdmin(admin.ModelAdmin):
         done = 0
         for publication in queryset:
             try:
-                publication_publish(publication=publication, by=request.user)
+                publication_publish(publication=publication, by=editor(request))
                 done += 1
             except ValidationError as error:
                 self.message_user(request, f"{publication}: {'; '.join(error.messages)}", messages.ERROR)
@@ -479,7 +493,7 @@ class PublicationAdmin(admin.ModelAdmin):
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         count = 0
         for publication in queryset.filter(status=Publication.Status.PUBLISHED):
-            publication_unpublish(publication=publication, by=request.user)
+            publication_unpublish(publication=publication, by=editor(request))
             count += 1
         self.message_user(request, f"Unpublished {count} publication(s).", messages.SUCCESS)
 

@@ -25,7 +25,7 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import connection, transaction
 from django.dispatch import Signal
@@ -62,15 +62,17 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
     if publication.is_live_at(now):
         if not announced_live:
             changes.append((Kind.PUBLISHED, now, ""))
-        elif last.slug != publication.slug:
+        elif last is not None and last.slug != publication.slug:  # announced_live: there is a last row
             changes.append((Kind.SLUG_CHANGED, now, last.slug))
         elif public_change:
             changes.append((Kind.UPDATED, now, ""))
     else:
         if announced_live:
             changes.append((Kind.UNPUBLISHED, now, ""))
-        if publication.status == Publication.Status.PUBLISHED and publication.published_at > now:
-            changes.append((Kind.PUBLISHED, publication.published_at, ""))
+        # Read only for a published piece, which always has its time (a check constraint on Publication).
+        go_live = cast(dt.datetime, publication.published_at)
+        if publication.status == Publication.Status.PUBLISHED and go_live > now:
+            changes.append((Kind.PUBLISHED, go_live, ""))
     created = PublicationChange.objects.bulk_create(
         PublicationChange(
             publication_id=publication.pk,

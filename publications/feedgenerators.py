@@ -1,16 +1,17 @@
 """Feed formats for publications: Django's RSS and Atom taught every author, and JSON Feed 1.1.
 
-Each item carries, beside Django's standard keys, these extra keys (from `PublicationFeed.item_extra_kwargs`):
-`authors` (list of {"name", "url"} in byline order), `summary_text` (plain text), `content_html` (the body,
-only when the full text was asked for), `canonical` ({"url", "name"} of the canonical cross-post, or None)
-and `image_url`. The feed carries `last_change`: when the public catalogue last changed.
+Each item carries, beside Django's standard keys, these extra keys (from
+`BasePublicationFeed.item_extra_kwargs`): `authors` (list of {"name", "url"} in byline order), `summary_text`
+(plain text), `content_html` (the body, only when the full text was asked for), `canonical` ({"url", "name"}
+of the canonical cross-post, or None) and `image_url`. The feed carries `last_change`: when the public
+catalogue last changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
 
@@ -36,7 +37,14 @@ def _xml_safe(value: Any) -> Any:
     return value
 
 
-class CatalogueDatesMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _FeedBase = SyndicationFeed
+else:
+    _FeedBase = object
+
+
+class CatalogueDatesMixin(_FeedBase):
     """The feed's date (Last-Modified, lastBuildDate, Atom updated) also moves when an item leaves it.
 
     Also keeps every text of the feed and its items writable as XML (see _xml_safe).

@@ -10,9 +10,10 @@ and partner keys are the API's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -26,6 +27,8 @@ from django.utils.http import parse_http_date_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -33,7 +36,7 @@ from authors.models import Author
 from cissapi.api.http_caching import VARY, ResponseMeta, cache_public_response, finalize
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange
-from publications.querysets import with_live_publications
+from publications.querysets import PublicationQuerySet, with_live_publications
 from taxonomy.models import Series, Topic
 
 FEED_LENGTH = 50
@@ -53,11 +56,15 @@ def feed_query(full: bool) -> str:
     return f"{FULL_PARAM}=1" if full else ""
 
 
+# What a feed is of: an author, topic or series, a publication type, or nothing (the whole catalogue).
+CollectionT = TypeVar("CollectionT", Author, Topic, Series, str, None)
+
+
 @dataclass(frozen=True)
-class FeedScope:
+class FeedScope(Generic[CollectionT]):
     """What one request asked for: the collection (author, topic, series) or type, summary or full text."""
 
-    collection: Author | Topic | Series | str | None
+    collection: CollectionT
     request: HttpRequest
     full: bool
 
@@ -67,11 +74,11 @@ class FeedEntry:
     """A publication as seen from one feed request (so item methods can build absolute media URLs)."""
 
     publication: Publication
-    scope: FeedScope
+    scope: FeedScope[Any]
 
 
-class PublicationFeed(Feed):
-    """The newest published pieces of the whole catalogue."""
+class BasePublicationFeed(Feed, Generic[CollectionT]):
+    """The newest published pieces of a collection; subclasses say which in get_collection()."""
 
     language = settings.LANGUAGE_CODE
     # The feed's author: Atom requires one for entries without a byline (RFC 4287, 4.1.2).
@@ -81,16 +88,19 @@ class PublicationFeed(Feed):
     def __init__(self, feed_type: type[SyndicationFeed]) -> None:
         self.feed_type = feed_type
 
-    def get_object(self, request: HttpRequest, *, full: bool = False, **kwargs) -> FeedScope:
+    def get_object(
+        self, request: HttpRequest, *, full: bool = False, **kwargs: Any
+    ) -> FeedScope[CollectionT]:
         return FeedScope(collection=self.get_collection(**kwargs), request=request, full=full)
 
-    def get_collection(self, **kwargs) -> Author | Topic | Series | str | None:
-        return None
+    def get_collection(self, *args: Any, **kwargs: Any) -> CollectionT:
+        """The collection named by the URL's keyword arguments."""
+        raise NotImplementedError
 
-    def publications(self, scope: FeedScope):
+    def publications(self, scope: FeedScope[CollectionT]) -> PublicationQuerySet:
         return Publication.objects.published()
 
-    def get_feed(self, obj: FeedScope, request: HttpRequest) -> SyndicationFeed:
+    def get_feed(self, obj: FeedScope[CollectionT], request: HttpRequest) -> SyndicationFeed:
         feedgen = super().get_feed(obj, request)
         # rel="self" names this very document, with its canonical query string (?full=1, no utm_*).
         query = feed_query(obj.full)
@@ -99,21 +109,21 @@ class PublicationFeed(Feed):
         )
         return feedgen
 
-    def feed_extra_kwargs(self, scope: FeedScope) -> dict:
+    def feed_extra_kwargs(self, scope: FeedScope[CollectionT]) -> dict:
         # Unpublishing or deleting a piece changes no remaining item's date, yet must change the feed's.
         last_change = PublicationChange.objects.effective().aggregate(latest=Max("effective_at"))["latest"]
         return {"last_change": last_change}
 
-    def title(self, scope: FeedScope) -> str:
+    def title(self, scope: FeedScope[CollectionT]) -> str:
         return "CISS publications"
 
-    def link(self, scope: FeedScope) -> str:
+    def link(self, scope: FeedScope[CollectionT]) -> str:
         return f"{settings.SITE_URL}/publications/"
 
-    def description(self, scope: FeedScope) -> str:
+    def description(self, scope: FeedScope[CollectionT]) -> str:
         return "New publications from the Center for International Strategic Studies."
 
-    def items(self, scope: FeedScope) -> list[FeedEntry]:
+    def items(self, scope: FeedScope[CollectionT]) -> list[FeedEntry]:
         # Optimization: bylines, topics and cross-posts as JSON array columns of the one items query.
         publications = self.publications(scope).with_feed(full=scope.full).order_by("-published_at", "-id")
         return [FeedEntry(publication, scope) for publication in publications[:FEED_LENGTH]]
@@ -135,11 +145,12 @@ class PublicationFeed(Feed):
     item_guid_is_permalink = False
 
     def item_pubdate(self, entry: FeedEntry) -> datetime:
-        return entry.publication.published_at
+        # A published piece always has its time (a check constraint on Publication).
+        return cast(datetime, entry.publication.published_at)
 
     def item_updateddate(self, entry: FeedEntry) -> datetime:
         # Edits made while a piece was still scheduled predate its publication; never go below that.
-        return max(entry.publication.updated_at, entry.publication.published_at)
+        return max(entry.publication.updated_at, self.item_pubdate(entry))
 
     def item_categories(self, entry: FeedEntry) -> list[str]:
         return [topic["name"] for topic in entry.publication.topic_list]
@@ -175,64 +186,71 @@ class PublicationFeed(Feed):
         }
 
 
-class AuthorFeed(PublicationFeed):
+class PublicationFeed(BasePublicationFeed[None]):
+    """The newest published pieces of the whole catalogue."""
+
+    def get_collection(self) -> None:
+        return None
+
+
+class AuthorFeed(BasePublicationFeed[Author]):
     """An author's published pieces, co-authored ones included."""
 
     def get_collection(self, *, slug: str) -> Author:
         return get_object_or_404(Author, slug=slug)
 
-    def publications(self, scope: FeedScope):
+    def publications(self, scope: FeedScope[Author]) -> PublicationQuerySet:
         return Publication.objects.published().by_author(scope.collection.pk)
 
-    def title(self, scope: FeedScope) -> str:
+    def title(self, scope: FeedScope[Author]) -> str:
         return f"{scope.collection.display_name} — CISS publications"
 
-    def link(self, scope: FeedScope) -> str:
+    def link(self, scope: FeedScope[Author]) -> str:
         return scope.collection.public_url
 
-    def description(self, scope: FeedScope) -> str:
+    def description(self, scope: FeedScope[Author]) -> str:
         return f"Publications by {scope.collection.display_name}."
 
 
-class TopicFeed(PublicationFeed):
+class TopicFeed(BasePublicationFeed[Topic]):
     """Published pieces on one topic."""
 
     def get_collection(self, *, slug: str) -> Topic:
         return get_object_or_404(with_live_publications(Topic.objects.all()), slug=slug)
 
-    def publications(self, scope: FeedScope):
+    def publications(self, scope: FeedScope[Topic]) -> PublicationQuerySet:
         return Publication.objects.published().filter(topics=scope.collection)
 
-    def title(self, scope: FeedScope) -> str:
+    def title(self, scope: FeedScope[Topic]) -> str:
         return f"{scope.collection.name} — CISS publications"
 
-    def link(self, scope: FeedScope) -> str:
+    def link(self, scope: FeedScope[Topic]) -> str:
         return f"{settings.SITE_URL}/topics/{scope.collection.slug}/"
 
-    def description(self, scope: FeedScope) -> str:
+    def description(self, scope: FeedScope[Topic]) -> str:
         return f"Publications on {scope.collection.name}."
 
 
-class SeriesFeed(PublicationFeed):
+class SeriesFeed(BasePublicationFeed[Series]):
     """Published pieces of one series or journal."""
 
     def get_collection(self, *, slug: str) -> Series:
         return get_object_or_404(with_live_publications(Series.objects.all()), slug=slug)
 
-    def publications(self, scope: FeedScope):
+    def publications(self, scope: FeedScope[Series]) -> PublicationQuerySet:
         return Publication.objects.published().filter(series=scope.collection)
 
-    def title(self, scope: FeedScope) -> str:
+    def title(self, scope: FeedScope[Series]) -> str:
         return f"{scope.collection.name} — CISS publications"
 
-    def link(self, scope: FeedScope) -> str:
+    def link(self, scope: FeedScope[Series]) -> str:
         return f"{settings.SITE_URL}/series/{scope.collection.slug}/"
 
-    def description(self, scope: FeedScope) -> str:
+    def description(self, scope: FeedScope[Series]) -> str:
         return f"Publications in {scope.collection.name}."
 
 
-class TypeFeed(PublicationFeed):
+class TypeFeed(BasePublicationFeed[str]):
     """Published pieces of one type (commentaries, policy papers, ...)."""
 
     def get_collection(self, *, publication_type: str) -> str:
@@ -240,27 +258,30 @@ class TypeFeed(PublicationFeed):
             raise Publication.DoesNotExist(publication_type)
         return publication_type
 
-    def publications(self, scope: FeedScope):
+    def publications(self, scope: FeedScope[str]) -> PublicationQuerySet:
         return Publication.objects.published().filter(type=scope.collection)
 
-    def title(self, scope: FeedScope) -> str:
+    def title(self, scope: FeedScope[str]) -> str:
         return f"{Publication.Type(scope.collection).label}s — CISS publications"
 
-    def link(self, scope: FeedScope) -> str:
+    def link(self, scope: FeedScope[str]) -> str:
         return f"{settings.SITE_URL}/publications/?type={scope.collection}"
 
-    def description(self, scope: FeedScope) -> str:
+    def description(self, scope: FeedScope[str]) -> str:
         return f"{Publication.Type(scope.collection).label} publications from CISS."
 
 
 class IgnoreAcceptNegotiation(BaseContentNegotiation):
     """A feed URL has one format; feed readers' Accept headers vary, and errors are JSON regardless."""
 
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class FeedView(APIView):
@@ -270,7 +291,7 @@ class FeedView(APIView):
     rather than the anonymous one, and their use is counted. Anonymous polling works as before.
     """
 
-    feed: PublicationFeed | None = None
+    feed: BasePublicationFeed[Any] | None = None
     http_method_names = ["get", "head"]
     content_negotiation_class = IgnoreAcceptNegotiation
 
@@ -287,11 +308,12 @@ class FeedView(APIView):
         except Http404 as error:
             raise NotFound("No such author, topic, series or type.") from error
 
-    def finalize_response(
+    # DRF's finalize_response takes and returns any HttpResponseBase; the stubs say Response only.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         """The API's caching rules (cissapi.api.http_caching.finalize) for a body that is already bytes."""
-        response = super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         # Last-Modified is the Feed's (its newest item); the surrogate keys are set where the feed is cached.
         # The ETag is strong, a hash of the exact bytes: the body is built either way (a fixed handful of
         # queries).
@@ -308,13 +330,15 @@ def _feed_cache_query(request: HttpRequest, *, full: bool, **kwargs: Any) -> str
 
 
 @cache_public_response(surrogate_keys=["feeds"], query=_feed_cache_query)
-def _render_feed(request: HttpRequest, *, feed: PublicationFeed, full: bool, **kwargs: Any) -> HttpResponse:
+def _render_feed(
+    request: HttpRequest, *, feed: BasePublicationFeed[Any], full: bool, **kwargs: Any
+) -> HttpResponse:
     # Runs after FeedView's authentication and throttling, so a cached feed still counts against a rate.
     # The cache key is the canonical URL, which names the feed, its format and `full`.
     return feed(request, full=full, **kwargs)
 
 
-def _feed_paths(prefix: str, feed_class: type[PublicationFeed], name: str) -> list[URLPattern]:
+def _feed_paths(prefix: str, feed_class: type[BasePublicationFeed[Any]], name: str) -> list[URLPattern]:
     return [
         path(
             f"{prefix}{format_name}/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -19,6 +20,9 @@ from publications.choices import PublicationStatus, PublicationType
 from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
 from publications.validators import validate_doi, validate_language
 from taxonomy.models import Outlet, Series, Topic
+
+if TYPE_CHECKING:
+    from publications.services import StoredPublication
 
 
 class Publication(PlainTextFields, models.Model):
@@ -80,6 +84,14 @@ class Publication(PlainTextFields, models.Model):
     multi_line_fields = ("summary",)
 
     objects = PublicationQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # Never stored: the JSON array columns of PublicationQuerySet.with_listing(), with_detail() and
+        # with_feed(), and what the pre_save receiver keeps for a bare save (publications.signals).
+        byline: list[dict[str, Any]]
+        topic_list: list[dict[str, Any]]
+        cross_post_list: list[dict[str, Any]]
+        _stored_before: StoredPublication | None
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from django.db.models.query import RawQuerySet
 
     from authors.models import Author
-    from publications.models import Publication
+
+    # PublicationChange is named as a string in PublicationChangeQuerySet's base.
+    from publications.models import Publication, PublicationChange  # noqa: F401
     from taxonomy.models import Outlet, Series, Topic
 
 
@@ -99,14 +101,14 @@ _RELATED_COLUMNS = ", ".join(
 )
 
 
-class PublicationQuerySet(models.QuerySet):
+class PublicationQuerySet(models.QuerySet["Publication"]):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
         self._search_query: SearchQuery | None = None
 
     def _clone(self) -> PublicationQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
         return clone
 
@@ -179,7 +181,7 @@ class PublicationQuerySet(models.QuerySet):
                 through.objects.filter(topic__slug__in=slugs)
                 .values("publication_id")
                 .annotate(matched=Count("topic_id", distinct=True))
-                .filter(matched=len(set(slugs)))
+                .filter(matched=len(set(slugs)))  # type: ignore[misc]  # the plugin misses annotations after values()
                 .values("publication_id")
             )
             return self.filter(pk__in=in_every_topic)
@@ -201,7 +203,7 @@ class PublicationQuerySet(models.QuerySet):
         """Full-text matches for websearch syntax, best first, with a highlighted `snippet`."""
         query = SearchQuery(search_query_text(text), search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
-        text = models.TextField()
+        text_field = models.TextField()
         plain_body = _replace_each(
             Func(
                 F("body"),
@@ -209,12 +211,12 @@ class PublicationQuerySet(models.QuerySet):
                 Value(" "),
                 Value("g"),
                 function="regexp_replace",
-                output_field=text,
+                output_field=text_field,
             ),
             BODY_ENTITIES,
         )
         document = _replace_each(
-            Concat(F("summary"), Value(" ", output_field=text), plain_body, output_field=text),
+            Concat(F("summary"), Value(" ", output_field=text_field), plain_body, output_field=text_field),
             tuple((mark, "") for mark in SNIPPET_MARKS),
         )
         headline = SearchHeadline(
@@ -259,7 +261,8 @@ class PublicationQuerySet(models.QuerySet):
             return list(self.filter(_pk_in(self.values("pk")[offset : offset + limit])))
         at, pk = window_end
         in_window = Q(published_at__gt=at) | Q(published_at=at, pk__gte=pk)
-        rank = SearchRank(F("search_vector"), self._search_query)
+        # _ranks_a_window() above holds only when there is a search query.
+        rank = SearchRank(F("search_vector"), cast(SearchQuery, self._search_query))
         ranked = self.annotate(rank=Case(When(in_window, then=rank), default=Value(-1.0)))
         parts = []
         if offset < SEARCH_RANK_WINDOW:
@@ -388,7 +391,8 @@ def with_publication_counts(collections: QuerySet[Topic] | QuerySet[Series]) -> 
     """Topics or series with `publication_count` and `last_published_at` of their published pieces."""
     live = published_q_via("publications")
     # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
-    return collections.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return collections.annotate(  # type: ignore[no-redef]
         publication_count=Count("publications", filter=live),
         last_published_at=Max("publications__published_at", filter=live),
     ).order_by("name", "id")
@@ -414,7 +418,8 @@ def outlets_with_publication_counts(outlets: QuerySet[Outlet]) -> QuerySet[Outle
     """Outlets with `publication_count` and `last_published_at` of published pieces cross-posted there."""
     live = published_q_via("cross_posts__publication")
     # Django leaves Meta.ordering out of GROUP BY queries, so the order by name is restated.
-    return outlets.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return outlets.annotate(  # type: ignore[no-redef]
         publication_count=Count("cross_posts__publication", filter=live, distinct=True),
         last_published_at=Max("cross_posts__publication__published_at", filter=live),
     ).order_by("name", "id")
@@ -424,7 +429,8 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
     """Authors with `publication_count` and `last_published_at` over their published pieces only."""
     live = published_q_via("authorships__publication")
     # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
-    return authors.annotate(
+    # The models declare both attributes for their readers; the plugin takes these as a second definition.
+    return authors.annotate(  # type: ignore[no-redef]
         publication_count=Count("authorships", filter=live),
         last_published_at=Max("authorships__publication__published_at", filter=live),
     ).order_by("sort_name", "name", "id")
@@ -459,7 +465,7 @@ class _AuthorStatsIterable(ModelIterable):
             yield author
 
 
-class PublicationChangeQuerySet(models.QuerySet):
+class PublicationChangeQuerySet(models.QuerySet["PublicationChange"]):
     def effective(self, at: datetime | None = None) -> PublicationChangeQuerySet:
         """Changes already public: their effective time is not in the future."""
         return self.filter(effective_at__lte=at or timezone.now())

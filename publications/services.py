@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Model
@@ -48,7 +48,7 @@ RELATED_PUBLIC_FIELDS: dict[type[Model], tuple[str, ...]] = {
 }
 
 
-def can_publish(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_publish(user: AbstractUser | AnonymousUser) -> bool:
     """Whether `user` may publish, schedule and unpublish pieces (change permission alone is not enough)."""
     return user.has_perm(PUBLISH_PERMISSION)
 
@@ -60,7 +60,7 @@ def can_publish(user: AbstractBaseUser | AnonymousUser) -> bool:
 def publication_create(
     *,
     publication: Publication,
-    by: AbstractBaseUser | None = None,
+    by: AbstractUser | None = None,
     byline: Sequence[PublicationAuthor] = (),
     topics: Iterable[Topic] = (),
     cross_posts: Sequence[CrossPost] = (),
@@ -78,7 +78,7 @@ def publication_create(
 def publication_update(
     *,
     publication: Publication,
-    by: AbstractBaseUser | None = None,
+    by: AbstractUser | None = None,
     byline: Sequence[PublicationAuthor] = (),
     byline_removed: Sequence[PublicationAuthor] = (),
     topics: Iterable[Topic] | None = None,
@@ -106,7 +106,7 @@ def publication_update(
 
 @transaction.atomic
 def publication_publish(
-    *, publication: Publication, by: AbstractBaseUser | None = None, at: datetime | None = None
+    *, publication: Publication, by: AbstractUser | None = None, at: datetime | None = None
 ) -> Publication:
     """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given.
 
@@ -130,7 +130,7 @@ def publication_publish(
 
 
 @transaction.atomic
-def publication_unpublish(*, publication: Publication, by: AbstractBaseUser | None = None) -> Publication:
+def publication_unpublish(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
     """Take a piece off every public surface by returning it to draft; its dates are kept.
 
     `by` needs the publish permission, as for publication_publish.
@@ -239,13 +239,13 @@ def author_bylines_changed(*, author: Author, before: dict[str, Any] | None) -> 
         )
 
 
-def taxonomy_item_changed(*, instance: Model, before: dict[str, Any] | None) -> None:
+def taxonomy_item_changed(*, instance: Topic | Series | Outlet, before: dict[str, Any] | None) -> None:
     """What saving a topic, series or outlet changes in the publications filed under it."""
     if related_public_change(instance, before):
         publications_changed(publication_ids=_filed_under(instance), search=False)
 
 
-def taxonomy_item_deleting(*, instance: Model) -> None:
+def taxonomy_item_deleting(*, instance: Topic | Series | Outlet) -> None:
     """What deleting a topic or series changes in the live pieces filed under it (an outlet in use is
     protected by its cross-posts). Run before the delete: the rows say `updated` and are rendered when read,
     and after the delete nothing points at the topic to find them."""
@@ -259,7 +259,7 @@ def taxonomy_item_deleting(*, instance: Model) -> None:
 def _write(
     publication: Publication,
     *,
-    by: AbstractBaseUser | None,
+    by: AbstractUser | None,
     byline: Sequence[PublicationAuthor] = (),
     byline_removed: Sequence[PublicationAuthor] = (),
     topics: list[Topic] | None = None,
@@ -306,7 +306,11 @@ def _apply_publishing_rules(publication: Publication) -> None:
         publication.first_published_at = None
 
 
-def _save_rows(publication: Publication, saved: Sequence[Model], removed: Sequence[Model]) -> bool:
+def _save_rows(
+    publication: Publication,
+    saved: Sequence[PublicationAuthor | CrossPost],
+    removed: Sequence[PublicationAuthor | CrossPost],
+) -> bool:
     for row in removed:
         row.delete()
     for row in saved:
@@ -335,18 +339,18 @@ def _keep_updated_at(
         publication.updated_at = moment
 
 
-def _filed_under(instance: Model) -> Iterable[int]:
+def _filed_under(instance: Topic | Series | Outlet) -> Iterable[int]:
     if isinstance(instance, Outlet):
         return instance.cross_posts.values_list("publication_id", flat=True)
     return instance.publications.values_list("pk", flat=True)
 
 
-def _require_publish_permission(by: AbstractBaseUser | None) -> None:
+def _require_publish_permission(by: AbstractUser | None) -> None:
     if by is not None and not can_publish(by):
         raise PermissionDenied(f"{by} may not publish or unpublish publications.")
 
 
-def _log(publication: Publication, by: AbstractBaseUser | None, message: str) -> None:
+def _log(publication: Publication, by: AbstractUser | None, message: str) -> None:
     if by is None or not by.pk:
         return
     LogEntry.objects.log_actions(

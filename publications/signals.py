@@ -9,7 +9,7 @@ side-effect functions themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -28,6 +28,7 @@ from publications.services import (
     taxonomy_item_changed,
     taxonomy_item_deleting,
 )
+from taxonomy.models import Outlet, Series, Topic
 from taxonomy.services import taxonomy_changed, taxonomy_deleting
 
 
@@ -76,7 +77,9 @@ def route_bare_topic_links(
         return
     if reverse and action == "pre_clear":
         # The topic's publications are gone from the table by post_clear.
-        publications_changed(publication_ids=instance.publications.values_list("pk", flat=True), search=False)
+        # Reversed, the link is cleared from the topic's side: `instance` is a Topic.
+        topic = cast(Topic, instance)
+        publications_changed(publication_ids=topic.publications.values_list("pk", flat=True), search=False)
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
             publications_changed(publication_ids=[instance.pk], search=False)
@@ -90,12 +93,14 @@ def author_was_changed(sender, author: Author, before: dict[str, Any] | None, **
 
 
 @receiver(taxonomy_changed)
-def taxonomy_was_changed(sender, instance: Model, before: dict[str, Any] | None, **kwargs) -> None:
+def taxonomy_was_changed(
+    sender, instance: Topic | Series | Outlet, before: dict[str, Any] | None, **kwargs
+) -> None:
     taxonomy_item_changed(instance=instance, before=before)
 
 
 @receiver(taxonomy_deleting)
-def taxonomy_is_deleting(sender, instance: Model, **kwargs) -> None:
+def taxonomy_is_deleting(sender, instance: Topic | Series | Outlet, **kwargs) -> None:
     taxonomy_item_deleting(instance=instance)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -66,8 +66,8 @@ class PublicationSitemap(PublicSiteSitemap):
         )
 
     def lastmod(self, publication: Publication) -> dt.datetime:
-        # Edits made while still scheduled predate the go-live.
-        return max(publication.updated_at, publication.published_at)
+        # Edits made while still scheduled predate the go-live. A published piece always has its time.
+        return max(publication.updated_at, cast(dt.datetime, publication.published_at))
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         latest = self.items().aggregate(updated=Max("updated_at"), published=Max("published_at"))
@@ -105,7 +105,8 @@ class TopicSitemap(PublicSiteSitemap):
         return f"/topics/{topic.slug}/"
 
     def lastmod(self, topic: Topic) -> dt.datetime:
-        return max(topic.updated_at, topic.last_published_at)
+        # items() keeps only topics with a published piece.
+        return max(topic.updated_at, cast(dt.datetime, topic.last_published_at))
 
     def get_latest_lastmod(self) -> dt.datetime | None:
         return max((self.lastmod(topic) for topic in self.items()), default=None)
@@ -148,11 +149,13 @@ def _throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @wraps(view)
     def throttled_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = AnonymousRateThrottle()
-        if throttle.allow_request(request, None):
+        # The anonymous throttle reads only the address and `user`, which a Django request has too; the
+        # stubs ask for DRF's Request and a view.
+        if throttle.allow_request(request, None):  # type: ignore[arg-type]
             return view(request, *args, **kwargs)
         refusal = Throttled(throttle.wait())
         response = problem_response(request, refusal.status_code, str(refusal.detail))
-        response["Retry-After"] = str(int(refusal.wait or 0))
+        response["Retry-After"] = str(int(refusal.wait or 0))  # type: ignore[attr-defined]  # set by DRF
         return response
 
     return throttled_view

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from taxonomy.models import Outlet, Series, Topic
@@ -14,30 +16,32 @@ from taxonomy.services import (
     topic_update,
 )
 
+ItemT = TypeVar("ItemT", Topic, Series, Outlet)
 
-class TaxonomyAdmin(admin.ModelAdmin):
+
+class TaxonomyAdmin(admin.ModelAdmin, Generic[ItemT]):
     """Saves and deletes through taxonomy.services (`update` and `delete`, given by each admin below), so
     the publications filed under an item hear of it."""
 
-    def update(self, obj: Model) -> None:
+    def update(self, obj: ItemT) -> None:
         raise NotImplementedError
 
-    def delete(self, obj: Model) -> None:
+    def delete(self, obj: ItemT) -> None:
         raise NotImplementedError
 
-    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: ItemT, form, change: bool) -> None:
         self.update(obj)
 
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+    def delete_model(self, request: HttpRequest, obj: ItemT) -> None:
         self.delete(obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ItemT]) -> None:
         for obj in queryset:
             self.delete(obj)
 
 
 @admin.register(Topic)
-class TopicAdmin(TaxonomyAdmin):
+class TopicAdmin(TaxonomyAdmin[Topic]):
     list_display = ["name", "slug", "updated_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -50,7 +54,7 @@ class TopicAdmin(TaxonomyAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(TaxonomyAdmin):
+class SeriesAdmin(TaxonomyAdmin[Series]):
     list_display = ["name", "kind", "issn", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "issn"]
@@ -64,7 +68,7 @@ class SeriesAdmin(TaxonomyAdmin):
 
 
 @admin.register(Outlet)
-class OutletAdmin(TaxonomyAdmin):
+class OutletAdmin(TaxonomyAdmin[Outlet]):
     list_display = ["name", "domain", "homepage"]
     search_fields = ["name", "domain", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,9 +6,14 @@ tables keep the names they had when these models lived in `publications` (see mi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 
 from cissapi.text import PlainTextFields
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class Topic(PlainTextFields, models.Model):
@@ -20,6 +25,13 @@ class Topic(PlainTextFields, models.Model):
 
     single_line_fields = ("name",)
     multi_line_fields = ("description",)
+
+    if TYPE_CHECKING:
+        # Never stored: the counts the publications app adds (publications.querysets), and what the
+        # pre_save receiver keeps for a bare save (taxonomy.signals).
+        publication_count: int
+        last_published_at: datetime | None
+        _stored_before: dict[str, Any] | None
 
     class Meta:
         db_table = "publications_topic"
@@ -48,6 +60,13 @@ class Series(PlainTextFields, models.Model):
     single_line_fields = ("name",)
     multi_line_fields = ("description",)
 
+    if TYPE_CHECKING:
+        # Never stored: the counts the publications app adds (publications.querysets), and what the
+        # pre_save receiver keeps for a bare save (taxonomy.signals).
+        publication_count: int
+        last_published_at: datetime | None
+        _stored_before: dict[str, Any] | None
+
     class Meta:
         db_table = "publications_series"
         ordering = ["name"]
@@ -70,6 +89,13 @@ class Outlet(PlainTextFields, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     single_line_fields = ("name",)
+
+    if TYPE_CHECKING:
+        # Never stored: the counts the publications app adds (publications.querysets), and what the
+        # pre_save receiver keeps for a bare save (taxonomy.signals).
+        publication_count: int
+        last_published_at: datetime | None
+        _stored_before: dict[str, Any] | None
 
     class Meta:
         db_table = "publications_outlet"

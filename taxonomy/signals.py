@@ -3,6 +3,8 @@ services send (taxonomy.services), so no write escapes them; a service's own wri
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -22,7 +24,9 @@ def _bare(raw: bool) -> bool:
 @receiver(pre_save, sender=Topic)
 @receiver(pre_save, sender=Series)
 @receiver(pre_save, sender=Outlet)
-def remember_stored_values(sender: type[Model], instance: Model, raw: bool = False, **kwargs) -> None:
+def remember_stored_values(
+    sender: type[Model], instance: Topic | Series | Outlet, raw: bool = False, **kwargs: Any
+) -> None:
     if _bare(raw):
         instance._stored_before = stored_values(instance)
 

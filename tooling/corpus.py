@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -198,11 +199,12 @@ class CorpusGenerator:
                 interests.append(Interest(author_id=author.id, topic_id=topic_id))
             for outlet_id, _ in rng.sample(self.outlets, rng.randint(0, 3)):
                 outlets.append(AuthorOutlet(author_id=author.id, outlet_id=outlet_id))
-        for model, rows in [
+        batches: list[tuple[type[models.Model], list[Any]]] = [
             (Position, positions), (Education, education), (Work, works), (AuthorLink, links),
             (Interest, interests), (AuthorOutlet, outlets),
-        ]:  # fmt: skip
-            model.objects.bulk_create(rows, batch_size=5000)
+        ]  # fmt: skip
+        for model, rows in batches:
+            model._default_manager.bulk_create(rows, batch_size=5000)
 
     # --- Text -----------------------------------------------------------------------------------------
     def sentence(self, length: int) -> str:
@@ -275,7 +277,7 @@ class CorpusGenerator:
                 summary = f"{summary} {rng.choice(words.RARE_TERMS).capitalize()}.".strip()
             body, text, word_total = self.body(language)
 
-            published_at = self.now - dt.timedelta(seconds=offset)
+            published_at: dt.datetime | None = self.now - dt.timedelta(seconds=offset)
             first_published_at = published_at
             if state == "scheduled":
                 published_at = self.now + dt.timedelta(seconds=rng.randrange(3600, 90 * 86400))
@@ -385,7 +387,9 @@ class CorpusGenerator:
 
     def _copy_batch(self, cursor, rows, batch: int) -> None:
         stage_columns = ", ".join(PUBLICATION_COLUMNS + FOLDED_COLUMNS)
-        authorships, topic_links, cross_posts = [], [], []
+        authorships: list[tuple[Any, ...]] = []
+        topic_links: list[tuple[Any, ...]] = []
+        cross_posts: list[tuple[Any, ...]] = []
         with cursor.copy(f"COPY corpus_stage ({stage_columns}) FROM STDIN") as copy:
             for _ in range(batch):
                 row, folded, byline, topics, posts = next(rows)

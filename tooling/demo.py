@@ -9,9 +9,9 @@ a fixed order when they differ.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -30,6 +30,9 @@ from taxonomy.services import (
     topic_create,
     topic_update,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 CISS = "Center for International Strategic Studies (CISS), Islamabad"
 QAU = "Quaid-i-Azam University, Islamabad"
@@ -437,7 +440,7 @@ class _Writer:
     ) -> Any:
         """The row with this slug, created or brought up to date by `create(slug=..., **values)` or
         `update(obj, **values)`; written only if something differs."""
-        obj = model.objects.filter(slug=slug).first()
+        obj = model._default_manager.filter(slug=slug).first()
         if obj is not None and all(getattr(obj, name) == value for name, value in values.items()):
             return obj
         self.rows_written += 1
@@ -497,7 +500,7 @@ class _Writer:
             obj.save()
             self.rows_written += 1
 
-    def set_m2m(self, manager: models.Manager, objs: list[models.Model]) -> None:
+    def set_m2m(self, manager: ManyRelatedManager, objs: list[models.Model]) -> None:
         if {obj.pk for obj in manager.all()} != {obj.pk for obj in objs}:
             manager.set(objs)
             self.rows_written += 1
@@ -583,7 +586,7 @@ def load_demo(*, now: dt.datetime | None = None) -> int:
     return writer.rows_written
 
 
-def _differ(stored: models.QuerySet, rows: list[models.Model], fields: list[str]) -> bool:
+def _differ(stored: models.QuerySet, rows: Sequence[models.Model], fields: list[str]) -> bool:
     """Whether the stored rows differ from the unsaved `rows`, in order, in the fields the demo sets."""
     return list(stored.values(*fields)) != [{name: getattr(row, name) for name in fields} for row in rows]
 

@@ -27,10 +27,10 @@ class CatalogueDatabaseCache(DatabaseCache):
     def _cull(self, db: str, cursor: Any, now: datetime, num: int) -> None:
         if self._cull_frequency == 0:
             # CULL_FREQUENCY=0 asks for the whole table to be emptied: an explicit choice, left as it is.
-            super()._cull(db, cursor, now, num)
+            super()._cull(db, cursor, now, num)  # type: ignore[misc]  # private in Django, not in the stubs
             return
         connection = connections[db]
-        table = connection.ops.quote_name(self._table)
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by Django, not in the stubs
         pinned = [self.make_key(key) for key in PINNED_KEYS]
         cursor.execute(
             f"DELETE FROM {table} WHERE expires < %s AND cache_key <> ALL(%s)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cissapi.api.serializers import absolute_url
+
+if TYPE_CHECKING:
+    from cissapi.api.viewsets import PublicReadOnlyViewSet
 
 # Stands for the slug while a resource's URL is built once per response (see ApiUrls.resource).
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -69,7 +72,14 @@ class Produced:
         self.data = data
 
 
-class ProducedDocumentsMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _ViewBase = PublicReadOnlyViewSet
+else:
+    _ViewBase = object
+
+
+class ProducedDocumentsMixin(_ViewBase):
     """For viewsets whose documents a producer function makes (mix in before PublicReadOnlyViewSet).
 
     Override point: `produce(item, urls)` returns the document of `item` for the current action. The
@@ -83,7 +93,8 @@ class ProducedDocumentsMixin:
 
     def chosen_fields(self) -> set[str] | None:
         """The top-level fields `?fields=` chose (an unknown one is a 400); None for the whole document."""
-        shape = super().get_serializer()
+        # The declared schema serializers are DRF Serializers (with fields); the stubs know BaseSerializer.
+        shape = cast(serializers.Serializer, super().get_serializer())
         fields = set(shape.fields)
         # Whole documents are not trimmed to the schema, so a key the producer adds cannot hide from the
         # schema tests (nor cost a lookup per key).

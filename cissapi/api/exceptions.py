@@ -90,11 +90,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = f"Invalid value for {names}." if names else "Invalid request."
         body = problem(request, 400, detail, errors)
     elif isinstance(exc, exceptions.APIException):
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
-        if getattr(exc, "auth_header", None):
+        if wait := getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(wait))
+        if auth_header := getattr(exc, "auth_header", None):
             # DRF turns a 403 into a 401 only when the authenticator names its scheme here.
-            headers["WWW-Authenticate"] = exc.auth_header
+            headers["WWW-Authenticate"] = auth_header
         body = problem(request, exc.status_code, str(exc.detail))
     elif is_database_unavailable(exc):
         logger.warning("Database unavailable: %s", exc)

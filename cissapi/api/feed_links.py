@@ -12,11 +12,14 @@ they are made from the URL alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseBase
 from django.urls import reverse
 from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 FEED_MEDIA_TYPES = {
     "rss": "application/rss+xml",
@@ -41,7 +44,14 @@ def link_header(urls: dict[str, str]) -> str:
     )
 
 
-class FeedLinksMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
+class FeedLinksMixin(_ViewBase):
     """For the v1 viewsets: `Link` headers to the matching feeds on successful responses.
 
     Override point: `matching_feeds()`.
@@ -51,10 +61,12 @@ class FeedLinksMixin:
         """The feed URLs (by format, see feed_urls()) that match this response; none when no feed does."""
         return {}
 
-    def finalize_response(
+    # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
+    # HttpResponse); the stubs say Response.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         if 200 <= response.status_code < 300:
             feeds = self.matching_feeds()
             if feeds:

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import CSVWidget
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.request import Request
 
@@ -19,10 +20,11 @@ from cissapi.api.parameters import Parameter
 SLUG_CHARACTERS = r"[-a-zA-Z0-9_]+"
 
 
-class RepeatableCSVWidget(filters.widgets.CSVWidget):
+class RepeatableCSVWidget(CSVWidget):
     """Reads `?author=a,b` and also `?author=a&author=b`, as clients build both."""
 
-    def value_from_datadict(self, data, files, name: str) -> list[str] | None:
+    # django-filter's CSVWidget returns None for an absent parameter; the stubs say a list.
+    def value_from_datadict(self, data, files, name: str) -> list[str] | None:  # type: ignore[override]
         values = data.getlist(name) if hasattr(data, "getlist") else []
         if len(values) > 1:
             return [slug for value in values for slug in value.split(",")]
@@ -96,7 +98,10 @@ class FilterBackend(DjangoFilterBackend):
     as it is; most requests (the first page, cursor pages, an author's pieces) have none.
     """
 
-    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+    # DRF hands backends its Request; the django-filter stubs say a Django HttpRequest.
+    def filter_queryset(  # type: ignore[override]
+        self, request: Request, queryset: QuerySet, view: Any
+    ) -> QuerySet:
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None and filterset_class.base_filters.keys().isdisjoint(
             request.query_params

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import split_domain_port
+from django.template.response import SimpleTemplateResponse
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -35,6 +36,9 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 from cissapi.api import generation
 from cissapi.api.generation import Generation
@@ -96,7 +100,8 @@ def use_canonical_host(request: HttpRequest) -> str:
     same bytes, and the response cache keeps one entry for them.
     """
     domain, port = split_domain_port(request.get_host())
-    if port and int(port) != DEFAULT_PORTS.get(request.scheme):
+    # The stubs allow a None scheme; a request always has one ("http" at least).
+    if port and int(port) != DEFAULT_PORTS.get(request.scheme):  # type: ignore[arg-type]
         domain = f"{domain}:{int(port)}"
     request.META["HTTP_HOST"] = domain
     return f"{request.scheme}://{domain}"
@@ -139,8 +144,8 @@ def surrogate_headers(keys: Iterable[str]) -> dict[str, str]:
 
 
 def finalize(
-    request: HttpRequest, response: HttpResponseBase, meta: ResponseMeta, *, vary: Iterable[str]
-) -> HttpResponseBase:
+    request: HttpRequest, response: HttpResponse, meta: ResponseMeta, *, vary: Iterable[str]
+) -> HttpResponse:
     """The last step of every API and feed response: Vary; on an error, no-store; on a success, its lifetime,
     surrogate keys, Last-Modified, the shared cache's copy, a strong ETag and a 304 when the client's copy
     is current."""
@@ -158,14 +163,14 @@ def finalize(
         return response
     if meta.last_modified is not None:
         response.headers["Last-Modified"] = http_date(meta.last_modified.timestamp())
-    if hasattr(response, "add_post_render_callback"):
+    if isinstance(response, SimpleTemplateResponse):
         # The body exists only once DRF renders it, so the ETag is set after rendering.
         response.add_post_render_callback(lambda rendered: _validate(request, rendered, meta))
         return response
     return _validate(request, response, meta)
 
 
-def _validate(request: HttpRequest, response: HttpResponseBase, meta: ResponseMeta) -> HttpResponseBase:
+def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) -> HttpResponse:
     if meta.cache_key and meta.generation and response.status_code == 200 and storable(response.content):
         generation.keep(
             meta.generation,
@@ -178,16 +183,25 @@ def _validate(request: HttpRequest, response: HttpResponseBase, meta: ResponseMe
             },
         )
     set_response_etag(response)
-    return get_conditional_response(
+    conditional = get_conditional_response(
         request,
         etag=response.headers.get("ETag"),
-        last_modified=meta.last_modified and int(meta.last_modified.timestamp()),
+        last_modified=int(meta.last_modified.timestamp()) if meta.last_modified else None,
         response=response,
     )
+    # Given a response, Django answers with it or a 304/412; the stubs allow None.
+    return cast(HttpResponse, conditional)
 
 
 # --- API views ------------------------------------------------------------------------------------------
-class ConditionalGetMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
+class ConditionalGetMixin(_ViewBase):
     """For DRF views: validators and 304s on successful GETs, cache lifetimes on every response, surrogate
     keys, and whole responses from the shared cache (settings.API_CACHE) for handlers decorated with
     `answer_from_cache`.
@@ -204,7 +218,7 @@ class ConditionalGetMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.response_meta = ResponseMeta()
         # After authentication and throttling, so a cached answer (or a refusal) is still rate-limited.
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         if request.method not in SAFE_METHODS:
             return  # reads nothing: OPTIONS, or a method answered with a 405
         use_canonical_host(request)
@@ -238,11 +252,13 @@ class ConditionalGetMixin:
             generation.keep(meta.generation, key, value)
         return value
 
-    def finalize_response(
+    # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
+    # HttpResponse); the stubs say Response.
+    def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        return finalize(request, response, self.response_meta, vary=VARY)
+        finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
+        return finalize(request, finalized, self.response_meta, vary=VARY)
 
 
 def answer_from_cache(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -49,19 +49,24 @@ class ApiCursorPagination(pagination.CursorPagination):
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
         # The FilterSet already ordered the queryset (ordering=...); walk it in that order.
         ordering = tuple(queryset.query.order_by) or tuple(queryset.model._meta.ordering)
-        if not all(isinstance(field, str) for field in ordering):
+        names = tuple(field for field in ordering if isinstance(field, str))
+        if len(names) != len(ordering):
             raise ValidationError(
                 {self.mode_query_param: "Cursor mode is not available for this ordering (e.g. with q)."}
             )
-        return ordering
+        return names
 
     def decode_cursor(self, request: Request):
         cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:
+        # A cursor's position is the text it carries; the stubs type it as a number.
+        if cursor is not None and cursor.position is not None and "\x00" in cursor.position:  # type: ignore[operator]
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
+    # Only querysets are paged here; the stubs' BasePagination also takes sequences.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any] | None:
         try:
             return super().paginate_queryset(queryset, request, view)
         except (DjangoValidationError, ValueError, TypeError) as exc:
@@ -109,7 +114,10 @@ class ApiPagination(pagination.BasePagination):
             raise ValidationError({self.mode_query_param: f"Choose one of: {', '.join(self.modes)}."})
         return mode
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
+    # Only querysets are paged here; the stubs' BasePagination also takes sequences.
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any] | None:
         self.request = request
         self.view = view
         self.page_size = self.get_page_size(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
@@ -17,11 +17,19 @@ class BlankAsNullCharField(serializers.CharField):
         kwargs.setdefault("allow_null", True)
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Any) -> str | None:
+    # A field may render as null (allow_null); the stubs' CharField says str only.
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
         return value or None
 
 
-class SparseFieldsMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into, for the type checker only.
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
+
+
+class SparseFieldsMixin(_SerializerBase):
     """`?fields=slug,title` trims the response to those top-level fields; unknown names are a 400."""
 
     def __init__(self, *args: Any, fields: list[str] | None = None, **kwargs: Any) -> None:

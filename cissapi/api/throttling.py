@@ -8,6 +8,7 @@ X-Forwarded-For (see `client_address`).
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import caches
@@ -25,7 +26,15 @@ def client_address(request: HttpRequest | Request) -> str:
     Entries left of it were written by the client and are never trusted. This is DRF's own rule
     (REST_FRAMEWORK["NUM_PROXIES"]), so the anonymous throttle and the failed-key counter agree.
     """
-    return BaseThrottle().get_ident(request)
+    # get_ident reads only request.META, which a Django request has too; the stubs ask for DRF's Request.
+    return BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """DRF's reading of a rate such as "20/minute": (requests, seconds per window)."""
+    # parse_rate uses no instance state; given a rate (not None) it returns two ints.
+    limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
+    return cast(int, limit), cast(int, duration)
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
@@ -39,7 +48,8 @@ class AnonymousRateThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read per request rather than at import, so a changed setting (or a test) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers (they are strings such as "100/hour") and the scope as optional.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value, arg-type]
 
 
 # --- Failed authentication ---------------------------------------------------------------------------
@@ -50,7 +60,7 @@ def _failure_window(request: HttpRequest | Request) -> tuple[str, int, float] | 
     rate = settings.API_AUTH_FAILURE_RATE
     if rate is None:
         return None
-    limit, duration = SimpleRateThrottle.parse_rate(None, rate)
+    limit, duration = parse_rate(rate)
     now = time.time()
     window = int(now // duration)
     key = f"auth-failures:{client_address(request)}:{duration}:{window}"

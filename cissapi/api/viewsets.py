@@ -7,8 +7,9 @@ Like Wagtail's BaseAPIViewSet, it knows no app; concrete viewsets fill its overr
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from cissapi.api.feed_links import FeedLinksMixin
 from cissapi.api.filters import filter_parameters
 from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
+from cissapi.api.pagination import ApiPagination
 from cissapi.api.parameters import Parameter
 from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
 
@@ -32,7 +34,8 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         serializer honours it."""
         accepted = super().query_parameters()
         if self.action != "retrieve" and self.paginator is not None:
-            accepted |= self.paginator.query_parameters()
+            # DEFAULT_PAGINATION_CLASS, or a subclass a viewset names.
+            accepted |= cast(ApiPagination, self.paginator).query_parameters()
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None:
             accepted |= filter_parameters(filterset_class)
@@ -51,7 +54,8 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
 
     def list_page(self, queryset: Any) -> Response:
         """Filter, paginate and serialize `queryset`, noting when what is shown last changed."""
-        page = self.paginate_queryset(self.filter_queryset(queryset))
+        # Every list is paginated (DEFAULT_PAGINATION_CLASS), so there is always a page.
+        page = cast(builtins.list[Any], self.paginate_queryset(self.filter_queryset(queryset)))
         meta = self.response_meta
         meta.note_last_modified(moment for item in page for moment in self.change_times(item))
         # The list as such (`publications`, `authors`, ...): what a new piece or author must purge.
@@ -82,7 +86,7 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         self.response_meta.note_surrogate_keys(self.keys_of(instance))
         return Response(self.get_serializer(instance).data)
 
-    def change_times(self, item: Any) -> list[datetime | None]:
+    def change_times(self, item: Any) -> builtins.list[datetime | None]:
         """When `item` last changed in a way its representation shows.
 
         An edit moves updated_at; a scheduled piece going live moves nothing but is news all the same, so
@@ -90,7 +94,7 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         """
         return [getattr(item, name, None) for name in ("updated_at", "published_at", "last_published_at")]
 
-    def keys_of(self, item: Any) -> list[str]:
+    def keys_of(self, item: Any) -> builtins.list[str]:
         """Surrogate keys of `item` for a CDN: `publication-12`, `topic-3`. Viewsets add the keys of what
         else an item shows (a publication, its authors')."""
         return [f"{item._meta.model_name}-{item.pk}"]

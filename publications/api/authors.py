@@ -18,7 +18,6 @@ from authors.models import Author
 from cissapi.api.http_caching import answer_from_cache
 from publications.api.serializers import PublicationListSerializer
 from publications.api.views import LIST_FIELDS_PARAMETER, PublicationPagesMixin
-from publications.models import Publication
 from publications.querysets import authors_with_publication_counts, authors_with_publication_stats
 
 
@@ -30,7 +29,7 @@ class AuthorViewSet(PublicationPagesMixin, author_views.AuthorViewSet):
 
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
-            return Publication.objects.published().with_listing()
+            return self.listed_publications()
         return super().get_queryset()
 
     def count_publications(self, authors: QuerySet[Author], *, single: bool) -> QuerySet[Author]:
@@ -50,4 +49,4 @@ class AuthorViewSet(PublicationPagesMixin, author_views.AuthorViewSet):
     @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
         authors = Author.objects.filter(slug=slug)
-        return self.collection_list_page(authors, self.get_queryset().by_author_slugs([slug]))
+        return self.collection_list_page(authors, self.listed_publications().by_author_slugs([slug]))

@@ -92,7 +92,8 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
         # each read about once.
         # An empty value means "not given", as for every filter of the API; so does one of only whitespace
         # (the serializer's fields strip it, and "" would then be refused as blank).
-        given = {name: value for name, value in request.query_params.items() if value.strip()}
+        # items() gives each parameter's last value, a string; the stubs say it may be a list.
+        given = {name: value for name, value in request.query_params.items() if value.strip()}  # type: ignore[union-attr]
         query = ChangeQuerySerializer(data=given)
         query.is_valid(raise_exception=True)
         page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])

@@ -6,6 +6,7 @@ import datetime as dt
 
 import django_filters as filters
 from django import forms
+from django.db.models import QuerySet
 
 from cissapi.api.filters import BoundedOrderingFilter, SlugsFilter
 from publications.models import Publication
@@ -17,7 +18,7 @@ TOPIC_MATCHES = (("any", "any"), ("all", "all"))
 class UtcDateTimeField(filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time, converted to UTC so any offset Python accepts is one Postgres accepts."""
 
-    def to_python(self, value: str | None) -> dt.datetime | None:
+    def to_python(self, value: str | dt.datetime | dt.date | None) -> dt.datetime | None:
         moment = super().to_python(value)
         if moment is None:
             return None
@@ -34,7 +35,7 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 class StableOrderingFilter(BoundedOrderingFilter):
     """Ordering by the client's choice, ties broken by id so pages never overlap."""
 
-    def filter(self, qs: PublicationQuerySet, value: list[str] | None) -> PublicationQuerySet:
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
         if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]

@@ -28,6 +28,7 @@ class PublicationPagination(ApiPagination):
         filters = [(name, params.getlist(name)) for name in params if name not in skipped]
         return f"{self.request.path}?{urlencode(sorted(filters), doseq=True)}"
 
+    # This paginator pages publications only (PublicationPagesMixin); the base takes any queryset.
     def page_rows(self, queryset: PublicationQuerySet, offset: int) -> list:  # type: ignore[override]
         # Optimization: the count is taken once per filter and catalogue generation (the view's
         # cached_value, when settings.API_CACHE_COUNTS is on); the page is sliced by id first

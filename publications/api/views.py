@@ -6,14 +6,16 @@ the documents' schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
 from cissapi.api.feed_links import feed_urls
@@ -74,10 +76,14 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     # collection's page and its list of publications; None when it has none.
     collection_feed: str | None = None
 
+    def listed_publications(self) -> PublicationQuerySet:
+        """What the actions that list publications start from: published pieces as list items."""
+        return Publication.objects.published().with_listing()
+
     def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
         if self.action in self.publication_actions:
             return publication_item(item, urls=urls)
-        return super().produce(item, urls)  # type: ignore[misc]
+        return super().produce(item, urls)
 
     @property
     def filterset_class(self) -> type | None:
@@ -86,15 +92,16 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         return getattr(super(), "filterset_class", None)
 
     @property
-    def pagination_class(self) -> type:
+    # Chosen per action; DRF only reads the attribute (once per view, for `paginator`).
+    def pagination_class(self) -> type[BasePagination] | None:  # type: ignore[override]
         if self.action in self.publication_actions:
             return PublicationPagination
-        return super().pagination_class  # type: ignore[misc]
+        return super().pagination_class
 
     def keys_of(self, item: Any) -> list[str]:
         if self.action in self.publication_actions:
             return self.publication_keys(item)
-        return super().keys_of(item)  # type: ignore[misc]
+        return super().keys_of(item)
 
     def publication_keys(self, publication: Publication) -> list[str]:
         """`publication-12`, and its authors', topics' and series' keys too (their pages count it)."""
@@ -108,7 +115,7 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     def matching_feeds(self) -> dict[str, str]:
         if self.collection_feed and self.action in ("retrieve", "publications"):
             return feed_urls(self.request, self.collection_feed, slug=self.kwargs["slug"])
-        return super().matching_feeds()  # type: ignore[misc]
+        return super().matching_feeds()
 
 
 @extend_schema_view(
@@ -165,18 +172,18 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     Only those with at least one published piece exist here; the others are 404s, as drafts are.
     """
 
-    model: type = Topic
+    model: type[Topic] | type[Series] | type[Outlet] = Topic
     publication_actions = ("publications",)
     # The producer of the collection's documents, as serializer_class is their schema.
-    collection_document = staticmethod(topic_document)
+    collection_document: Callable[..., dict[str, Any]] = staticmethod(topic_document)
 
     def get_queryset(self) -> QuerySet:
         if self.action == "publications":
-            return Publication.objects.published().with_listing()
+            return self.listed_publications()
         return self.count_publications(self.live_only(self.model.objects.all()))
 
-    def get_serializer_class(self) -> type[Serializer]:
-        return PublicationListSerializer if self.action == "publications" else self.serializer_class
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return PublicationListSerializer if self.action == "publications" else super().get_serializer_class()
 
     def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
         if self.action == "publications":
@@ -215,7 +222,7 @@ class TopicViewSet(CollectionViewSet):
     collection_feed = "topic"
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
-        return self.get_queryset().in_topics([slug])
+        return self.listed_publications().in_topics([slug])
 
 
 class SeriesViewSet(CollectionViewSet):
@@ -227,7 +234,7 @@ class SeriesViewSet(CollectionViewSet):
     collection_feed = "series"
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
-        return self.get_queryset().in_series([slug])
+        return self.listed_publications().in_series([slug])
 
 
 class OutletViewSet(CollectionViewSet):
@@ -244,4 +251,4 @@ class OutletViewSet(CollectionViewSet):
         return outlets_with_publication_counts(collections)
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
-        return self.get_queryset().cross_posted_at([slug])
+        return self.listed_publications().cross_posted_at([slug])
