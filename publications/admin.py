@@ -21,7 +21,7 @@ from cissapi.public_site import is_served
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
-from publications.readiness import PublicationNotReady, publication_readiness
+from publications.readiness import PublicationNotReady, Readiness, publication_readiness
 from publications.services import (
     can_publish,
     publication_create,
@@ -498,18 +498,22 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Publication]
     ) -> TemplateResponse:
         now = timezone.now()
-        live_now, scheduled, already_live, blocked = [], [], [], []
+        live_now: list[tuple[Publication, Readiness]] = []
+        scheduled: list[tuple[Publication, Readiness]] = []
+        blocked: list[tuple[Publication, Readiness]] = []
+        already_live: list[Publication] = []
         for publication in queryset.order_by("title"):
             if publication.is_live:
                 already_live.append(publication)
                 continue
-            publication.readiness = publication_readiness(publication)
-            if publication.readiness.blocking:
-                blocked.append(publication)
+            # Each piece with its check, as the template lists them.
+            checked = (publication, publication_readiness(publication))
+            if checked[1].blocking:
+                blocked.append(checked)
             elif publication.published_at is not None and publication.published_at > now:
-                scheduled.append(publication)
+                scheduled.append(checked)
             else:
-                live_now.append(publication)
+                live_now.append(checked)
         return self._confirmation(
             request,
             queryset,

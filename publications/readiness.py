@@ -42,7 +42,8 @@ class PublicationNotReady(ValidationError):
 
 def publication_readiness(publication: Publication) -> Readiness:
     """The pre-publish check of a saved `publication`, as stored (its byline and topics are rows)."""
-    blocking, warnings = [], []
+    blocking: list[str] = []
+    warnings: list[str] = []
     if not publication.authorships.exists():
         blocking.append("No author: add at least one to the byline.")
     if not html_to_text(publication.body).strip():

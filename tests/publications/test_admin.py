@@ -440,8 +440,8 @@ def test_publish_action_first_shows_what_goes_live_and_what_is_scheduled(editor_
 
     assert response.status_code == 200
     assert response.templates[0].name == "admin/publications/publication/publish_confirmation.html"
-    assert response.context["live_now"] == [draft, in_review]
-    assert response.context["scheduled"] == [dated_later]
+    assert [publication for publication, _ in response.context["live_now"]] == [draft, in_review]
+    assert [publication for publication, _ in response.context["scheduled"]] == [dated_later]
     assert response.context["already_live"] == [live]
     # Nothing changed until the editor confirms.
     assert set(Publication.objects.published()) == {live}

@@ -100,8 +100,8 @@ def test_publish_confirmation_lists_each_pieces_problems(editor_client):
     )
 
     assert response.status_code == 200
-    assert response.context["blocked"] == [bare]
-    assert response.context["live_now"] == [thin, whole]
+    assert [publication for publication, _ in response.context["blocked"]] == [bare]
+    assert [publication for publication, _ in response.context["live_now"]] == [thin, whole]
     page = response.content.decode()
     for problem in (NO_AUTHOR, NO_BODY, NO_SUMMARY, NO_TOPIC):
         assert problem in page
