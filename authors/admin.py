@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
@@ -13,29 +14,37 @@ from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, uploads_not_kept
 
+# The bio's rows are ordered by dragging (django-admin-sortable2 over each model's `position`, hidden);
+# a new row is numbered after the stored ones when saved, so it goes last.
+DRAG_HINT = " (drag a saved row by its handle to reorder; new rows go last)"
 
-class PositionInline(admin.TabularInline):
+
+class PositionInline(SortableTabularInline):
     model = Position
     fields = ["title", "organization", "start_year", "end_year", "is_current", "position"]
     extra = 0
+    verbose_name_plural = f"positions{DRAG_HINT}"
 
 
-class EducationInline(admin.TabularInline):
+class EducationInline(SortableTabularInline):
     model = Education
     fields = ["degree", "field", "institution", "status", "year", "position"]
     extra = 0
+    verbose_name_plural = f"education{DRAG_HINT}"
 
 
-class WorkInline(admin.StackedInline):
+class WorkInline(SortableStackedInline):
     model = Work
     fields = [("kind", "title"), ("publisher", "year"), ("isbn", "url"), "position"]
     extra = 0
+    verbose_name_plural = f"books and outside works{DRAG_HINT}"
 
 
-class AuthorLinkInline(admin.TabularInline):
+class AuthorLinkInline(SortableTabularInline):
     model = AuthorLink
     fields = ["kind", "url", "handle", "position"]
     extra = 0
+    verbose_name_plural = f"links{DRAG_HINT}"
 
 
 class AuthorForm(forms.ModelForm):
@@ -50,7 +59,7 @@ class AuthorForm(forms.ModelForm):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
     form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]

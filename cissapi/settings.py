@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "csp",
     # The rich-text editor of bodies and bios (its static assets); configured in cissapi/richtext.py.
     "django_prose_editor",
+    # Drag-and-drop ordering of admin inlines (the byline, an author's rows): its templates and assets.
+    "adminsortable2",
     "cissapi",
     # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
     "taxonomy",

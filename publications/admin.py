@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, cast
 
+from adminsortable2.admin import CustomInlineFormSetMixin, SortableAdminBase, SortableTabularInline
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
@@ -23,6 +24,7 @@ from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.querysets import PublicationQuerySet
+from publications.readiness import PublicationNotReady, Readiness, publication_readiness
 from publications.services import (
     can_publish,
     publication_create,
@@ -103,7 +105,10 @@ class AuthorshipForm(forms.ModelForm):
     class Meta:
         model = PublicationAuthor
         fields = ["author", "role", "position"]
-        help_texts = {"position": "Lowest first; ties keep the row order; blank puts the author last."}
+        help_texts = {
+            "role": "Independent of the order: the first author need not be the main author. "
+            "Drag rows by their handle to reorder the byline."
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +134,10 @@ class AuthorshipForm(forms.ModelForm):
         return {*super()._get_validation_exclusions(), "position"}  # type: ignore[misc]
 
 
-class AuthorshipFormSet(forms.BaseInlineFormSet):
+class AuthorshipFormSet(CustomInlineFormSetMixin, forms.BaseInlineFormSet):
+    """The byline's rows, ordered by dragging (django-admin-sortable2 fills the hidden `position` with
+    1, 2, 3... in the dragged order; a new row's is blank), renumbered whole in `clean`."""
+
     def clean(self) -> None:
         kept = [
             (index, form)
@@ -150,15 +158,20 @@ class AuthorshipFormSet(forms.BaseInlineFormSet):
             form.instance.position = rank
         super().clean()
 
+    def save_new(self, form: forms.ModelForm, commit: bool = True) -> PublicationAuthor:
+        # Positions are final after clean; sortable2's own save_new would move a new row numbered 0 (the
+        # first of a new byline) behind the stored rows, clashing with the second new row.
+        return forms.BaseInlineFormSet.save_new(self, form, commit)
 
-class AuthorshipInline(admin.TabularInline):
+
+class AuthorshipInline(SortableTabularInline):
     model = PublicationAuthor
     form = AuthorshipForm
     formset = AuthorshipFormSet
     autocomplete_fields = ["author"]
     extra = 1
     verbose_name = "author"
-    verbose_name_plural = "authors (in byline order: lowest position first)"
+    verbose_name_plural = "byline (drag a saved row by its handle to reorder; new authors go last)"
 
 
 class CrossPostFormSet(forms.BaseInlineFormSet):
@@ -194,8 +207,10 @@ class PublicationForm(forms.ModelForm):
         widgets = {"body": editor_widget()}
         help_texts = {"body": EDITOR_HELP_TEXT}
 
-    # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines.
+    # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines,
+    # or the publish service refused the piece as not ready to go live (its blocking problems).
     related_conflict = False
+    not_ready: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -213,6 +228,14 @@ class PublicationForm(forms.ModelForm):
         cleaned = cast(dict[str, Any], super().clean())
         if self.related_conflict:
             raise ValidationError(RELATED_CONFLICT)
+        if self.not_ready:
+            raise ValidationError(
+                [
+                    "It cannot go live yet, so nothing was saved:",
+                    *self.not_ready,
+                    "Fix these, or save it as a draft.",
+                ]
+            )
         loaded = cleaned.get("loaded_version")
         if self.instance.pk and loaded and edit_version(self.instance.pk) != loaded:
             raise ValidationError(
@@ -225,7 +248,7 @@ class PublicationForm(forms.ModelForm):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
     form = PublicationForm
     inlines = [AuthorshipInline, CrossPostInline]
     list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at", "public_link"]
@@ -252,7 +275,9 @@ class PublicationAdmin(admin.ModelAdmin):
     save_on_top = True
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["type", "title", "subtitle", "slug", "summary", "body", "language"]}),
+        # The byline follows this first fieldset (change_form.html), before the body.
+        (None, {"fields": ["type", "title", "subtitle", "slug", "summary"]}),
+        ("Text", {"fields": ["body", "language"]}),
         (
             "Publishing",
             {
@@ -297,6 +322,7 @@ class PublicationAdmin(admin.ModelAdmin):
         form = cast(type[PublicationForm], super().get_form(request, obj, change, **kwargs))
         # get_form builds a new class per request, so the flag never leaks to another request.
         form.related_conflict = getattr(request, "publication_related_conflict", False)
+        form.not_ready = getattr(request, "publication_not_ready", ())
         return form
 
     def changeform_view(
@@ -313,6 +339,12 @@ class PublicationAdmin(admin.ModelAdmin):
             # error, instead of a 500 that loses the edit.
             # A flag on this request only, read back by get_form() on the second attempt.
             request.publication_related_conflict = True  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PublicationNotReady as error:
+            # Going live from the form (status Published) with blocking problems: rolled back likewise,
+            # and shown again with the problems.
+            # A flag on this request only, read back by get_form() on the second attempt.
+            request.publication_not_ready = tuple(error.messages)  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Publication, form, change: bool) -> None:
@@ -449,17 +481,31 @@ class PublicationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected (now, or at their scheduled time)", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
-        # Like Django's bulk delete: the first submit only shows what would happen, so nothing goes live
-        # by a slip of the action menu.
+        # Like Django's bulk delete: the first submit only shows what would happen and what each piece
+        # lacks (the pre-publish check), so nothing goes live by a slip of the action menu.
         if request.POST.get("post") != "yes":
             return self._publish_confirmation(request, queryset)
+        # A piece with warnings goes live only if its own "publish anyway" box was ticked.
+        anyway = set(request.POST.getlist("publish_anyway"))
         done = 0
-        for publication in queryset:
+        for publication in queryset.order_by("title"):
+            if publication.is_live:
+                continue
+            readiness = publication_readiness(publication)
+            if not readiness.blocking and readiness.warnings and str(publication.pk) not in anyway:
+                self.message_user(
+                    request,
+                    f"{publication}: not published; tick “publish anyway” to publish it without "
+                    f"{'; '.join(readiness.warnings)}",
+                    messages.WARNING,
+                )
+                continue
             try:
                 publication_publish(publication=publication, by=editor(request))
                 done += 1
             except ValidationError as error:
-                self.message_user(request, f"{publication}: {'; '.join(error.messages)}", messages.ERROR)
+                # Blocking problems: the service refuses them, whatever was posted.
+                self.message_user(request, f"{publication}: {' '.join(error.messages)}", messages.ERROR)
         self.message_user(request, f"Published or scheduled {done} publication(s).", messages.SUCCESS)
         return None
 
@@ -467,35 +513,70 @@ class PublicationAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Publication]
     ) -> TemplateResponse:
         now = timezone.now()
-        live_now, scheduled, already_live = [], [], []
+        live_now: list[tuple[Publication, Readiness]] = []
+        scheduled: list[tuple[Publication, Readiness]] = []
+        blocked: list[tuple[Publication, Readiness]] = []
+        already_live: list[Publication] = []
         for publication in queryset.order_by("title"):
             if publication.is_live:
                 already_live.append(publication)
+                continue
+            # Each piece with its check, as the template lists them.
+            checked = (publication, publication_readiness(publication))
+            if checked[1].blocking:
+                blocked.append(checked)
             elif publication.published_at is not None and publication.published_at > now:
-                scheduled.append(publication)
+                scheduled.append(checked)
             else:
-                live_now.append(publication)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Publish the selected publications?",
-            "opts": self.opts,
-            "queryset": queryset,
-            "live_now": live_now,
-            "scheduled": scheduled,
-            "already_live": already_live,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/publications/publication/publish_confirmation.html", context)
+                live_now.append(checked)
+        return self._confirmation(
+            request,
+            queryset,
+            "publish_confirmation.html",
+            title="Publish the selected publications?",
+            live_now=live_now,
+            scheduled=scheduled,
+            already_live=already_live,
+            blocked=blocked,
+            can_publish_some=bool(live_now or scheduled),
+        )
 
     @admin.action(description="Unpublish selected (back to draft)", permissions=["publish"])
-    def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
+        # Asks first, as publish does: taking a piece down breaks every link to it.
+        if request.POST.get("post") != "yes":
+            published = queryset.filter(status=Publication.Status.PUBLISHED).order_by("title")
+            return self._confirmation(
+                request,
+                queryset,
+                "unpublish_confirmation.html",
+                title="Unpublish the selected publications?",
+                live=[publication for publication in published if publication.is_live],
+                scheduled=[publication for publication in published if publication.is_scheduled],
+                drafts=queryset.exclude(status=Publication.Status.PUBLISHED).order_by("title"),
+            )
         count = 0
         for publication in queryset.filter(status=Publication.Status.PUBLISHED):
             publication_unpublish(publication=publication, by=editor(request))
             count += 1
         self.message_user(request, f"Unpublished {count} publication(s).", messages.SUCCESS)
+        return None
+
+    def _confirmation(
+        self, request: HttpRequest, queryset: QuerySet[Publication], template: str, *, title: str, **context
+    ) -> TemplateResponse:
+        """The confirmation step of a bulk action, modelled on Django's delete_selected_confirmation."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+            **context,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, f"admin/publications/publication/{template}", context)
 
 
 def _deleted_entry_names(publications) -> dict[str, str]:

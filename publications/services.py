@@ -27,6 +27,7 @@ from authors.models import Author
 from cissapi.writes import service_write
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.readiness import PublicationNotReady, publication_readiness
 from publications.search import refresh_search_vectors
 from taxonomy.models import Outlet, Series, Topic
 
@@ -111,6 +112,8 @@ def publication_publish(
     """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given.
 
     `by` is the user asking, who needs the publish permission; None means the system itself (a command).
+    A piece with blocking problems (publications.readiness) is refused with PublicationNotReady; its
+    warnings are the caller's to have accepted.
     """
     _require_publish_permission(by)
     now = timezone.now()
@@ -133,6 +136,8 @@ def publication_publish(
 def publication_unpublish(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
     """Take a piece off every public surface by returning it to draft; its dates are kept.
 
+    `published_at` stays, so publishing again without a new time brings the piece back under its old
+    date (not as new); `first_published_at` stays as the record of when it first went live.
     `by` needs the publish permission, as for publication_publish.
     """
     _require_publish_permission(by)
@@ -283,7 +288,19 @@ def _write(
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
+    if _goes_live(publication, before):
+        # Checked on the rows just written (the byline and topics of this very save), inside the
+        # transaction, so a refusal rolls the whole write back, whichever door it came through.
+        readiness = publication_readiness(publication)
+        if readiness.blocking:
+            raise PublicationNotReady(readiness)
     publication_changed(publication=publication, before=before, related_changed=related_changed)
+
+
+def _goes_live(publication: Publication, before: StoredPublication | None) -> bool:
+    """Whether this write publishes or schedules a piece that was not (a live piece edited is not)."""
+    was_published = before is not None and before.public["status"] == Publication.Status.PUBLISHED
+    return publication.status == Publication.Status.PUBLISHED and not was_published
 
 
 def _state_changed(publication: Publication, before: StoredPublication | None) -> bool:

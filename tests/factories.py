@@ -132,6 +132,14 @@ class PublicationFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.topics.add(*extracted)
 
+    @factory.post_generation
+    def ready(self, create: bool, extracted: bool | None, **kwargs) -> None:
+        """`ready=True` passes the pre-publish check (publications.readiness) with nothing to override:
+        an author and a topic besides the default summary and body."""
+        if create and extracted:
+            PublicationAuthor.objects.create(publication=self, author=AuthorFactory(), position=0)
+            self.topics.add(TopicFactory())
+
 
 class PublicationAuthorFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -70,7 +70,7 @@ def test_the_query_string_is_part_of_the_key(client, piece):
 
 
 def test_publishing_shows_at_once_on_lists_and_feeds(client, piece):
-    draft = PublicationFactory(title="Fresh analysis")
+    draft = PublicationFactory(title="Fresh analysis", ready=True)
     assert titles(client) == ["Deterrence today"]
     assert feed_titles(client) == ["Deterrence today"]
 

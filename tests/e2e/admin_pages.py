@@ -1,8 +1,8 @@
 """What an editor does on the admin's pages, as small steps the browser tests compose.
 
 Written against the admin as it is: the byline and topics are autocomplete (select2) fields, the body a
-ProseMirror editor (django-prose-editor) over a hidden textarea. When the editors' desk brings
-drag-and-drop, the helpers that fill those parts change here and the flows that call them stay the same.
+ProseMirror editor (django-prose-editor) over a hidden textarea, the byline and an author's rows ordered
+by dragging (django-admin-sortable2: a saved row's handle is its first cell).
 """
 
 from __future__ import annotations
@@ -43,6 +43,41 @@ def add_byline_row(page: Page, author_name: str) -> None:
         page.locator("#authorships-group .add-row a").click()
         row = page.locator("#authorships-group tr.form-row:not(.empty-form)").last
     choose(page, row.locator("select[id$='-author']").get_attribute("id"), author_name)
+
+
+def paste_in_editor(page: Page, field: str, html: str) -> None:
+    """Paste `html` at the cursor of the rich-text editor of `field` (focused by typing in it), as from a
+    word processor's clipboard."""
+    editor = page.locator(f".field-{field} [contenteditable=true].ProseMirror")
+    editor.evaluate(
+        """(element, html) => {
+            const data = new DataTransfer();
+            data.setData("text/html", html);
+            const paste = {clipboardData: data, bubbles: true, cancelable: true};
+            element.dispatchEvent(new ClipboardEvent("paste", paste));
+        }""",
+        html,
+    )
+
+
+def drag_row(page: Page, group: str, source: int, target: int) -> None:
+    """Drag saved row number `source` of the inline `group` (its id, e.g. "authorships-group") onto
+    row `target` (0-based), by its handle, with the mouse as an editor does."""
+    rows = page.locator(f"#{group} .has_original")
+    handle = rows.nth(source).locator("td.original p, h3").first
+    to = rows.nth(target).locator("td.original p, h3").first
+    box = to.bounding_box()
+    assert box is not None
+    # Onto the upper or lower part of the target, so the library puts the row before or after it.
+    y = 2 if target < source else box["height"] - 2
+    handle.drag_to(to, target_position={"x": box["width"] / 2, "y": y})
+
+
+def byline_names(page: Page) -> list[str]:
+    """The authors of the byline rows as the form shows them, top to bottom."""
+    rows = page.locator("#authorships-group tr.form-row:not(.empty-form) .select2-selection__rendered")
+    # select2 keeps the chosen name in the title (the text also holds its clear button).
+    return [name for name in rows.evaluate_all("elements => elements.map(e => e.title)") if name]
 
 
 def save(page: Page, button: str = "Save") -> None:

@@ -143,7 +143,7 @@ def started_scanner():
 def test_event_arrives_signed_after_failed_attempts_and_is_logged(fast_retries, started_scanner):
     with Receiver(failures=2) as receiver:
         subscription = WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication = PublicationFactory()
+        publication = PublicationFactory(ready=True)
         publication_publish(publication=publication)
 
         run_worker()
@@ -186,7 +186,7 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_resent(fast_r
 
     with Receiver(failures=4) as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
         delivery = WebhookDelivery.objects.get()
         assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 4, 500)
@@ -204,7 +204,7 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_resent(fast_r
 def test_a_scheduled_go_live_fires_on_the_minute_scan_after_its_time(fast_retries, started_scanner):
     with Receiver() as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication = PublicationFactory()
+        publication = PublicationFactory(ready=True)
         publication_publish(publication=publication, at=timezone.now() + dt.timedelta(minutes=30))
         run_worker()
         assert receiver.requests == []
@@ -308,7 +308,7 @@ def test_an_address_refused_at_connect_time_fails_the_delivery_without_sending(s
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
         # Saved while allowed (or the name pointed elsewhere then): each attempt checks again.
         settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
 
     assert receiver.requests == []
@@ -335,7 +335,7 @@ def test_the_attempt_connects_to_the_address_it_checked(monkeypatch, fast_retrie
         subscription = WebhookSubscription.objects.create(
             partner=PartnerFactory(), url=f"http://hooks.partner.test:{port}/hooks/ciss"
         )
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
 
     ((_, headers, _),) = receiver.requests
@@ -355,7 +355,7 @@ def test_a_redirect_is_a_failed_attempt_naming_the_location_and_is_never_followe
 
     with Receiver(answer=redirect) as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
 
     delivery = WebhookDelivery.objects.get()
@@ -390,7 +390,7 @@ def test_a_trickling_receiver_is_cut_at_the_deadline_while_others_are_served(set
         WebhookSubscription.objects.create(partner=partner, url=slow.url)
         WebhookSubscription.objects.create(partner=partner, url=fast.url)
         with transaction.atomic():
-            publication_publish(publication=PublicationFactory())
+            publication_publish(publication=PublicationFactory(ready=True))
             # Both deliveries queued before the worker starts (a draining test worker stops at the first
             # empty fetch, which a concurrent scan would cause).
             queue_deliveries(webhook_scan_changes())
@@ -410,7 +410,7 @@ def test_a_job_left_by_a_killed_worker_is_retried_under_the_same_delivery_id(fas
     with Receiver() as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
         with transaction.atomic():
-            publication_publish(publication=PublicationFactory())
+            publication_publish(publication=PublicationFactory(ready=True))
             queue_deliveries(webhook_scan_changes())
         # What a worker killed mid-delivery leaves: the job `doing`, taken by a worker whose heartbeat
         # stopped. The real fetch function takes it, as a worker does.
@@ -438,7 +438,7 @@ def test_a_job_left_by_a_killed_worker_is_retried_under_the_same_delivery_id(fas
 def test_a_delivery_left_without_a_job_is_queued_again(fast_retries, started_scanner):
     with Receiver() as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         # A delivery whose job is gone, as when a job crashes on a database error instead of failing an
         # attempt: the scan made it, nothing queued it.
         (delivery_id,) = webhook_scan_changes()
@@ -464,7 +464,7 @@ def test_a_deactivated_webhook_gets_no_more_retries(fast_retries, started_scanne
 
     with Receiver(answer=fail_and_deactivate) as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
 
     delivery = WebhookDelivery.objects.get()
@@ -492,8 +492,8 @@ def test_old_jobs_and_delivery_log_rows_are_cleaned_up_on_schedule(settings, fas
     jobs_before = ProcrastinateJob.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with Receiver() as receiver:
         WebhookSubscription.objects.create(partner=PartnerFactory(), url=receiver.url)
-        publication_publish(publication=PublicationFactory())
-        publication_publish(publication=PublicationFactory())
+        publication_publish(publication=PublicationFactory(ready=True))
+        publication_publish(publication=PublicationFactory(ready=True))
         run_worker()
     old, recent = WebhookDelivery.objects.order_by("pk")
     long_ago = timezone.now() - dt.timedelta(days=31)

@@ -426,9 +426,11 @@ def test_saving_a_stale_form_is_refused_and_keeps_the_other_edit(editor_client):
 
 
 def test_publish_action_first_shows_what_goes_live_and_what_is_scheduled(editor_client):
-    draft = PublicationFactory(title="Draft piece")
-    in_review = PublicationFactory(title="Reviewed piece", in_review=True)
-    dated_later = PublicationFactory(title="Dated piece", published_at=timezone.now() + dt.timedelta(days=2))
+    draft = PublicationFactory(title="Draft piece", ready=True)
+    in_review = PublicationFactory(title="Reviewed piece", in_review=True, ready=True)
+    dated_later = PublicationFactory(
+        title="Dated piece", published_at=timezone.now() + dt.timedelta(days=2), ready=True
+    )
     live = PublicationFactory(title="Live piece", published=True)
 
     response = editor_client.post(
@@ -438,8 +440,8 @@ def test_publish_action_first_shows_what_goes_live_and_what_is_scheduled(editor_
 
     assert response.status_code == 200
     assert response.templates[0].name == "admin/publications/publication/publish_confirmation.html"
-    assert response.context["live_now"] == [draft, in_review]
-    assert response.context["scheduled"] == [dated_later]
+    assert [publication for publication, _ in response.context["live_now"]] == [draft, in_review]
+    assert [publication for publication, _ in response.context["scheduled"]] == [dated_later]
     assert response.context["already_live"] == [live]
     # Nothing changed until the editor confirms.
     assert set(Publication.objects.published()) == {live}
@@ -447,9 +449,9 @@ def test_publish_action_first_shows_what_goes_live_and_what_is_scheduled(editor_
 
 
 def test_confirmed_publish_action_publishes_and_schedules_through_the_service(editor_client, editor):
-    draft = PublicationFactory()
+    draft = PublicationFactory(ready=True)
     later = timezone.now() + dt.timedelta(days=2)
-    dated_later = PublicationFactory(published_at=later)
+    dated_later = PublicationFactory(published_at=later, ready=True)
 
     response = editor_client.post(
         CHANGELIST,
@@ -474,7 +476,8 @@ def test_unpublish_action_returns_live_and_scheduled_pieces_to_draft(editor_clie
     draft = PublicationFactory()
 
     response = editor_client.post(
-        CHANGELIST, {"action": "unpublish", ACTION_CHECKBOX_NAME: [live.pk, scheduled.pk, draft.pk]}
+        CHANGELIST,
+        {"action": "unpublish", "post": "yes", ACTION_CHECKBOX_NAME: [live.pk, scheduled.pk, draft.pk]},
     )
 
     assert response.status_code == 302
@@ -635,7 +638,7 @@ def test_without_publish_permission_a_new_piece_is_a_draft_whatever_is_posted(re
 
 def test_with_publish_permission_staff_may_publish_from_the_form(client, publisher):
     client.force_login(publisher)
-    publication = PublicationFactory()
+    publication = PublicationFactory(ready=True)
     loaded = client.get(change_url(publication)).context["adminform"].form["loaded_version"].value()
     now = timezone.localtime() - dt.timedelta(minutes=1)
 
@@ -671,7 +674,7 @@ def test_the_service_refuses_a_user_without_publish_permission(reviser):
 
 
 def test_the_service_lets_publishers_and_superusers_publish(publisher, editor):
-    first, second = PublicationFactory(), PublicationFactory()
+    first, second = PublicationFactory(ready=True), PublicationFactory(ready=True)
 
     publication_publish(publication=first, by=publisher)
     publication_publish(publication=second, by=editor)

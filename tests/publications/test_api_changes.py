@@ -51,7 +51,7 @@ def test_replaying_from_the_start_rebuilds_the_public_catalogue_deletions_and_go
     withdrawn = PublicationFactory(published=True)
     deleted = PublicationFactory(published=True)
     never_public = PublicationFactory(in_review=True)
-    scheduled = PublicationFactory()
+    scheduled = PublicationFactory(ready=True)
     publication_publish(publication=scheduled, at=start + dt.timedelta(hours=1))
 
     replica: dict = {}
@@ -88,7 +88,7 @@ def test_replaying_from_the_start_rebuilds_the_public_catalogue_deletions_and_go
 
 
 def test_results_name_the_item_kind_time_and_old_slug(client):
-    publication = PublicationFactory(slug="before")
+    publication = PublicationFactory(slug="before", ready=True)
     publication_publish(publication=publication)
     publication.slug = "after"
     publication.save()

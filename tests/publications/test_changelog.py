@@ -22,7 +22,7 @@ def visible(publication, at=None):
 
 
 def test_drafts_and_reviews_write_nothing():
-    draft = PublicationFactory()
+    draft = PublicationFactory(ready=True)
     draft.title = "Changed"
     draft.save()
     PublicationFactory(in_review=True)
@@ -31,7 +31,7 @@ def test_drafts_and_reviews_write_nothing():
 
 
 def test_publishing_edit_slug_change_unpublish_and_delete_are_recorded_in_order():
-    publication = PublicationFactory(slug="first")
+    publication = PublicationFactory(slug="first", ready=True)
     publication_publish(publication=publication)
     publication.title = "Edited"
     publication.save()
@@ -62,7 +62,7 @@ def test_deleting_a_never_published_piece_leaves_no_tombstone():
 
 
 def test_scheduled_go_live_becomes_visible_at_its_time_and_not_before():
-    publication = PublicationFactory()
+    publication = PublicationFactory(ready=True)
     at = timezone.now() + dt.timedelta(hours=2)
     publication_publish(publication=publication, at=at)
 

@@ -97,7 +97,7 @@ def stale_vector(publication: Publication) -> None:
 
 @pytest.mark.parametrize("door", DOORS)
 def test_publishing_through_any_door_has_the_same_side_effects(door, observe, editor_client, editor):
-    publication = PublicationFactory(title="Orbital diplomacy")
+    publication = PublicationFactory(title="Orbital diplomacy", ready=True)
     stale_vector(publication)
     moment = timezone.localtime() - dt.timedelta(minutes=1)
 
