@@ -10,6 +10,7 @@ from django.db import connection
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from cissapi.api.rate_limits import RateLimit, note_rate_limit
 from partners.models import ApiKey, PartnerRateWindow
 
 _UPSERT_SQL = f"""
@@ -40,9 +41,17 @@ class PartnerRateThrottle(BaseThrottle):
         limit, duration = SimpleRateThrottle.parse_rate(None, api_key.partner.throttle_rate)
         now = time.time()
         window = int(now // duration)
-        if partner_window_hit(partner_id=api_key.partner_id, window=window, duration=duration) <= limit:
+        hits = partner_window_hit(partner_id=api_key.partner_id, window=window, duration=duration)
+        window_end = (window + 1) * duration - now
+        note_rate_limit(
+            request,
+            RateLimit(
+                policy="partner", quota=limit, window=duration, remaining=limit - hits, reset=window_end
+            ),
+        )
+        if hits <= limit:
             return True
-        self.retry_after = (window + 1) * duration - now
+        self.retry_after = window_end
         return False
 
     def wait(self) -> float | None:

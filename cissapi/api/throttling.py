@@ -8,6 +8,7 @@ X-Forwarded-For (see `client_address`).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -15,6 +16,8 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle
+
+from cissapi.api.rate_limits import RateLimit, note_rate_limit
 
 
 def client_address(request: HttpRequest | Request) -> str:
@@ -40,6 +43,23 @@ class AnonymousRateThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         # Read per request rather than at import, so a changed setting (or a test) takes effect.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request: HttpRequest | Request, view: Any) -> bool:
+        allowed = super().allow_request(request, view)
+        if self.rate is not None and self.key is not None:
+            # The history holds this request once allowed; the oldest entry leaves the window first.
+            oldest = self.history[-1] if self.history else self.now
+            note_rate_limit(
+                request,
+                RateLimit(
+                    policy="anonymous",
+                    quota=self.num_requests,
+                    window=self.duration,
+                    remaining=self.num_requests - len(self.history),
+                    reset=oldest + self.duration - self.now,
+                ),
+            )
+        return allowed
 
 
 # --- Failed authentication ---------------------------------------------------------------------------
