@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip for the API, feeds and sitemaps (cissapi/compression.py); outermost but security, to compress last.
+    "cissapi.compression.PublicGZipMiddleware",
     "cissapi.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
