@@ -11,9 +11,12 @@ feed's self link. Errors, HTTP caching, throttles and partner keys are the API's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -51,6 +54,33 @@ FEED_FORMATS: dict[str, type[SyndicationFeed]] = {
 }
 FULL_PARAM = "full"
 FULL_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
+# nh3, which cleans every body on save, writes each attribute value in double quotes, `"` inside escaped.
+URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_urls(html: str, *, files_origin: str) -> str:
+    """`html` with its relative links and image sources made absolute, as feed readers show an item away
+    from our pages (and the W3C validator warns about each relative one).
+
+    Uploads (under MEDIA_URL) and static files are served by this host, `files_origin`; any other path names
+    a page of the public site, SITE_URL, where the item's own link points.
+    """
+    file_prefixes = tuple(
+        prefix
+        for prefix in (settings.MEDIA_URL, f"/{settings.STATIC_URL.lstrip('/')}")
+        if prefix.startswith("/")
+    )
+
+    def absolute(match: re.Match[str]) -> str:
+        url = unescape(match[2])
+        if urlsplit(url).scheme or url.startswith("#"):
+            return match[0]  # absolute already, or a mailto:; a fragment names a place in the item itself
+        base = files_origin if url.startswith(file_prefixes) else settings.SITE_URL
+        return f'{match[1]}="{escape(urljoin(base + "/", url))}"'
+
+    return URL_ATTRIBUTE.sub(absolute, html)
 
 
 def feed_query(full: bool, filters: str = "") -> str:
@@ -180,7 +210,11 @@ class PublicationFeed(Feed):
                 for author in publication.byline
             ],
             "summary_text": publication.summary,
-            "content_html": publication.body if entry.scope.full else None,
+            "content_html": absolute_urls(
+                publication.body, files_origin=entry.scope.request.build_absolute_uri("/").rstrip("/")
+            )
+            if entry.scope.full
+            else None,
             "canonical": {"url": canonical["url"], "name": canonical["outlet"]["name"]}
             if canonical
             else None,
