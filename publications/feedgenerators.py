@@ -3,7 +3,8 @@
 Each item carries, beside Django's standard keys, these extra keys (from `PublicationFeed.item_extra_kwargs`):
 `authors` (list of {"name", "url"} in byline order), `summary_text` (plain text), `content_html` (the body,
 only when the full text was asked for), `canonical` ({"url", "name"} of the canonical cross-post, or None)
-and `image_url`. Atom links the canonical cross-post as `rel="via"`. The feed carries `last_change`: when the public catalogue last changed.
+and `image_url`. Atom links the canonical cross-post as `rel="via"`.
+The feed carries `last_change`: when the public catalogue last changed.
 """
 
 from __future__ import annotations

@@ -325,7 +325,8 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_que
 def test_full_text_links_and_images_are_absolute(client, settings):
     settings.SITE_URL = "https://ciss.example.org"
     body = (
-        '<p><a href="/publications/other-piece/">an earlier piece</a>, <a href="notes/?a=1&amp;b=2">notes</a>, '
+        '<p><a href="/publications/other-piece/">an earlier piece</a>, '
+        '<a href="notes/?a=1&amp;b=2">notes</a>, '
         '<a href="https://strafasia.com/x">elsewhere</a>, <a href="#fn1">a note</a>, '
         '<a href="mailto:editor@ciss.example.org">write</a>, <a href="//cdn.example/y">cdn</a></p>'
         '<p><img src="/media/publications/chart.png" alt="A chart"></p>'
