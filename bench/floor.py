@@ -389,7 +389,8 @@ class Floor:
         previous_url = None
         if page > 1:
             previous_url = link(url, query, page=page - 1 if page > 2 else None)
-        head = orjson.dumps({"count": count, "next": next_url, "previous": previous_url})
+        pages = max(1, -(-count // size))  # at least one: page 1 of an empty list is an empty page
+        head = orjson.dumps({"count": count, "pages": pages, "next": next_url, "previous": previous_url})
         return head[:-1] + b',"results":' + results.encode() + b"}"
 
     @staticmethod

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -90,9 +91,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip for the API, feeds and sitemaps (cissapi/compression.py); outermost but security, to compress last.
+    "cissapi.compression.PublicGZipMiddleware",
     "cissapi.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # The client's allowance as RateLimit-Policy / RateLimit, on cached answers too (api/rate_limits.py).
+    "cissapi.api.rate_limits.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "cissapi.availability.DatabaseAvailabilityMiddleware",
@@ -285,6 +290,10 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/(api|feeds)/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link"]
+# --- CORS for issue #14: rate limits said up front, and revalidation from a browser ---------------------
+CORS_EXPOSE_HEADERS += ["RateLimit-Policy", "RateLimit", "Retry-After"]
+# A frontend revalidating with the ETag it holds sends If-None-Match, which needs a preflight's consent.
+CORS_ALLOW_HEADERS = [*cors_default_headers, "if-none-match"]
 
 # --- Public API (/api/v1/) -------------------------------------------------------------------------
 API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "20"))

@@ -21,6 +21,7 @@ from cissapi.api.feed_links import FEED_MEDIA_TYPES, feed_urls
 from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
 from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
+from publications.api.export import ExportView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 
 router = SimpleRouter()
@@ -68,6 +69,7 @@ class ApiIndexView(ConditionalGetMixin, APIView):
             for prefix, _viewset, basename in router.registry
         }
         links["changes"] = request.build_absolute_uri(reverse("v1:change-list"))
+        links["export"] = request.build_absolute_uri(reverse("v1:export"))
         links["feeds"] = feed_index(request)
         links["sitemaps"] = sitemap_index(request)
         links["schema"] = request.build_absolute_uri(reverse("v1:schema"))
@@ -79,5 +81,6 @@ urlpatterns = [
     path("", ApiIndexView.as_view(), name="index"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("changes/", ChangeFeedView.as_view(), name="change-list"),
+    path("export/", ExportView.as_view(), name="export"),
     *router.urls,
 ]

@@ -10,6 +10,7 @@ from django.db import connection
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from cissapi.api.rate_limits import RateLimit, note_rate_limit
 from cissapi.api.throttling import parse_rate
 from partners.models import ApiKey, PartnerRateWindow
 
@@ -41,9 +42,17 @@ class PartnerRateThrottle(BaseThrottle):
         limit, duration = parse_rate(api_key.partner.throttle_rate)
         now = time.time()
         window = int(now // duration)
-        if partner_window_hit(partner_id=api_key.partner_id, window=window, duration=duration) <= limit:
+        hits = partner_window_hit(partner_id=api_key.partner_id, window=window, duration=duration)
+        window_end = (window + 1) * duration - now
+        note_rate_limit(
+            request,
+            RateLimit(
+                policy="partner", quota=limit, window=duration, remaining=limit - hits, reset=window_end
+            ),
+        )
+        if hits <= limit:
             return True
-        self.retry_after = (window + 1) * duration - now
+        self.retry_after = window_end
         return False
 
     def wait(self) -> float | None:

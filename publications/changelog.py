@@ -123,6 +123,20 @@ def changelog_read_barrier() -> dt.datetime:
     return timezone.now()
 
 
+def changelog_position() -> str | None:
+    """The change feed's cursor just after every change readable now (None while the log is empty).
+
+    Taken under the read barrier: no writer is left in flight before it, and every later write is ordered
+    after it. A reader that reads the catalogue *after* this returns sees at least that state, so following
+    the change feed from the cursor misses nothing (it may replay a change already seen: upserts by uuid
+    are idempotent).
+    """
+    with transaction.atomic():
+        now = changelog_read_barrier()
+        last = PublicationChange.objects.effective(now).order_by("-effective_at", "-pk").first()
+    return encode_cursor(last) if last else None
+
+
 def encode_cursor(change: PublicationChange) -> str:
     """An opaque cursor for the position just after `change`."""
     micros = int(change.effective_at.timestamp() * 1_000_000)

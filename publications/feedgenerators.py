@@ -3,8 +3,8 @@
 Each item carries, beside Django's standard keys, these extra keys (from
 `BasePublicationFeed.item_extra_kwargs`): `authors` (list of {"name", "url"} in byline order), `summary_text`
 (plain text), `content_html` (the body, only when the full text was asked for), `canonical` ({"url", "name"}
-of the canonical cross-post, or None) and `image_url`. The feed carries `last_change`: when the public
-catalogue last changed.
+of the canonical cross-post, or None) and `image_url`. Atom links the canonical cross-post as `rel="via"`.
+The feed carries `last_change`: when the public catalogue last changed.
 """
 
 from __future__ import annotations
@@ -102,10 +102,12 @@ class PublicationAtomFeed(CatalogueDatesMixin, Atom1Feed):
         if item["content_html"] is not None:
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
         if item["canonical"] is not None:
+            # Where the piece first appeared: RFC 4287's `via` ("the source of the information"). `canonical`
+            # is no Atom link relation, and the W3C validator warns about it.
             handler.addQuickElement(
                 "link",
                 "",
-                {"rel": "canonical", "href": item["canonical"]["url"], "title": item["canonical"]["name"]},
+                {"rel": "via", "href": item["canonical"]["url"], "title": item["canonical"]["name"]},
             )
 
 

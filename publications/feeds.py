@@ -3,27 +3,32 @@
 Every URL has the three formats: `/feeds/rss/`, `/feeds/atom/`, `/feeds/json/`, and the same under
 `/feeds/authors/<slug>/`, `/feeds/topics/<slug>/`, `/feeds/series/<slug>/`, `/feeds/types/<type>/`.
 Items carry the summary; `?full=1` adds the full body (one URL per feed keeps discovery simple, and the
-query string is part of every cache's key). Readers append tracking parameters (utm_*): any parameter but
-`full` is ignored, and never reaches a cache key nor the feed's self link. Errors, HTTP caching, throttles
-and partner keys are the API's.
+query string is part of every cache's key). Every filter of the publications list but `ordering` filters a
+feed too (`/feeds/rss/?topic=a&author=b&type=policy_paper`), validated as the list validates it. Readers
+append tracking parameters (utm_*): any other parameter is ignored, and never reaches a cache key nor the
+feed's self link. Errors, HTTP caching, throttles and partner keys are the API's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any, Generic, TypeVar, cast
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
 from django.utils.feedgenerator import Enclosure, SyndicationFeed
 from django.utils.html import escape
 from django.utils.http import parse_http_date_safe
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -33,7 +38,10 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from authors.models import Author
+from cissapi.api.filters import filter_parameters
 from cissapi.api.http_caching import VARY, ResponseMeta, cache_public_response, finalize
+from cissapi.api.parameters import check_query_parameters
+from publications.api.filters import FEED_FILTERS, PublicationFilterSet, feed_filter_query
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange
 from publications.querysets import PublicationQuerySet, with_live_publications
@@ -51,9 +59,37 @@ FULL_PARAM = "full"
 FULL_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
 
 
-def feed_query(full: bool) -> str:
-    """The canonical query string of a feed: `full=1` or nothing, however the reader spelt it."""
-    return f"{FULL_PARAM}=1" if full else ""
+# nh3, which cleans every body on save, writes each attribute value in double quotes, `"` inside escaped.
+URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_urls(html: str, *, files_origin: str) -> str:
+    """`html` with its relative links and image sources made absolute, as feed readers show an item away
+    from our pages (and the W3C validator warns about each relative one).
+
+    Uploads (under MEDIA_URL) and static files are served by this host, `files_origin`; any other path names
+    a page of the public site, SITE_URL, where the item's own link points.
+    """
+    file_prefixes = tuple(
+        prefix
+        for prefix in (settings.MEDIA_URL, f"/{settings.STATIC_URL.lstrip('/')}")
+        if prefix.startswith("/")
+    )
+
+    def absolute(match: re.Match[str]) -> str:
+        url = unescape(match[2])
+        if urlsplit(url).scheme or url.startswith("#"):
+            return match[0]  # absolute already, or a mailto:; a fragment names a place in the item itself
+        base = files_origin if url.startswith(file_prefixes) else settings.SITE_URL
+        return f'{match[1]}="{escape(urljoin(base + "/", url))}"'
+
+    return URL_ATTRIBUTE.sub(absolute, html)
+
+
+def feed_query(full: bool, filters: str = "") -> str:
+    """The canonical query string of a feed: its filters (publications.api.filters.feed_filter_query), then
+    `full=1` or nothing, however the reader spelt them."""
+    return "&".join(part for part in (filters, f"{FULL_PARAM}=1" if full else "") if part)
 
 
 # What a feed is of: an author, topic or series, a publication type, or nothing (the whole catalogue).
@@ -67,6 +103,8 @@ class FeedScope(Generic[CollectionT]):
     collection: CollectionT
     request: HttpRequest
     full: bool
+    # The list filters asked for (FEED_FILTERS), validated, as a canonical query string.
+    filters: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,9 +127,11 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
         self.feed_type = feed_type
 
     def get_object(
-        self, request: HttpRequest, *, full: bool = False, **kwargs: Any
+        self, request: HttpRequest, *, full: bool = False, filters: str = "", **kwargs: Any
     ) -> FeedScope[CollectionT]:
-        return FeedScope(collection=self.get_collection(**kwargs), request=request, full=full)
+        return FeedScope(
+            collection=self.get_collection(**kwargs), request=request, full=full, filters=filters
+        )
 
     def get_collection(self, *args: Any, **kwargs: Any) -> CollectionT:
         """The collection named by the URL's keyword arguments."""
@@ -103,7 +143,7 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
     def get_feed(self, obj: FeedScope[CollectionT], request: HttpRequest) -> SyndicationFeed:
         feedgen = super().get_feed(obj, request)
         # rel="self" names this very document, with its canonical query string (?full=1, no utm_*).
-        query = feed_query(obj.full)
+        query = feed_query(obj.full, obj.filters)
         feedgen.feed["feed_url"] = request.build_absolute_uri(
             f"{request.path}?{query}" if query else request.path
         )
@@ -125,7 +165,12 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
 
     def items(self, scope: FeedScope[CollectionT]) -> list[FeedEntry]:
         # Optimization: bylines, topics and cross-posts as JSON array columns of the one items query.
-        publications = self.publications(scope).with_feed(full=scope.full).order_by("-published_at", "-id")
+        publications = self.publications(scope)
+        if scope.filters:
+            # Validated already (FeedView), so the FilterSet's form cannot fail here.
+            filtered = PublicationFilterSet(QueryDict(scope.filters), queryset=publications).qs
+            publications = cast(PublicationQuerySet, filtered)
+        publications = publications.with_feed(full=scope.full).order_by("-published_at", "-id")
         return [FeedEntry(publication, scope) for publication in publications[:FEED_LENGTH]]
 
     def item_title(self, entry: FeedEntry) -> str:
@@ -175,7 +220,11 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
                 for author in publication.byline
             ],
             "summary_text": publication.summary,
-            "content_html": publication.body if entry.scope.full else None,
+            "content_html": absolute_urls(
+                publication.body, files_origin=entry.scope.request.build_absolute_uri("/").rstrip("/")
+            )
+            if entry.scope.full
+            else None,
             "canonical": {"url": canonical["url"], "name": canonical["outlet"]["name"]}
             if canonical
             else None,
@@ -303,10 +352,26 @@ class FeedView(APIView):
         raw_full = given[0].lower() if given else ""
         if raw_full not in FULL_VALUES:
             raise ValidationError({FULL_PARAM: "Enter 1 or 0."})
+        filters = self.valid_filters(request)
         try:
-            return _render_feed(request._request, feed=self.feed, full=FULL_VALUES[raw_full], **kwargs)
+            return _render_feed(
+                request._request, feed=self.feed, full=FULL_VALUES[raw_full], filters=filters, **kwargs
+            )
         except Http404 as error:
             raise NotFound("No such author, topic, series or type.") from error
+
+    def valid_filters(self, request: Request) -> str:
+        """The list filters given (FEED_FILTERS), checked as the publications list checks them, as a
+        canonical query string; a 400 naming each bad one."""
+        given = QueryDict(mutable=True)
+        for name in FEED_FILTERS & request.query_params.keys():
+            given.setlist(name, request.query_params.getlist(name))
+        check_query_parameters(given, filter_parameters(PublicationFilterSet))
+        filterset = PublicationFilterSet(given, queryset=Publication.objects.none())
+        if not filterset.is_valid():
+            # django-filter's helper returns DRF's ValidationError; its stubs type it as a plain value.
+            raise translate_validation(filterset.errors)  # type: ignore[misc]
+        return feed_filter_query(given)
 
     # DRF's finalize_response takes and returns any HttpResponseBase; the stubs say Response only.
     def finalize_response(  # type: ignore[override]
@@ -325,17 +390,17 @@ class FeedView(APIView):
         return finalize(request, response, meta, vary=FEED_VARY)
 
 
-def _feed_cache_query(request: HttpRequest, *, full: bool, **kwargs: Any) -> str:
-    return feed_query(full)
+def _feed_cache_query(request: HttpRequest, *, full: bool, filters: str, **kwargs: Any) -> str:
+    return feed_query(full, filters)
 
 
 @cache_public_response(surrogate_keys=["feeds"], query=_feed_cache_query)
 def _render_feed(
-    request: HttpRequest, *, feed: BasePublicationFeed[Any], full: bool, **kwargs: Any
+    request: HttpRequest, *, feed: BasePublicationFeed[Any], full: bool, filters: str, **kwargs: Any
 ) -> HttpResponse:
     # Runs after FeedView's authentication and throttling, so a cached feed still counts against a rate.
-    # The cache key is the canonical URL, which names the feed, its format and `full`.
-    return feed(request, full=full, **kwargs)
+    # The cache key is the canonical URL, which names the feed, its format, its filters and `full`.
+    return feed(request, full=full, filters=filters, **kwargs)
 
 
 def _feed_paths(prefix: str, feed_class: type[BasePublicationFeed[Any]], name: str) -> list[URLPattern]:

@@ -20,7 +20,7 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_safe
@@ -177,9 +177,26 @@ def _cached(view):
     )
 
 
+@require_safe
+@cache_control(public=True, max_age=SITEMAP_MAX_AGE)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Names the sitemaps, absolute on the host serving them, and keeps crawlers out of the admin and the
+    JSON API (the pages live on SITE_URL). A frontend on another host references or proxies these (README)."""
+    sitemaps = [reverse("sitemap-index"), reverse("sitemap-news")]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "",
+        *(f"Sitemap: {request.build_absolute_uri(url)}" for url in sitemaps),
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
 # Included at the site root by cissapi.urls. Sections are classes so every request builds fresh
 # instances (Django's views keep per-request state such as latest_lastmod on them).
 urlpatterns = [
+    path("robots.txt", robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
         _cached(sitemap_views.index),

@@ -28,10 +28,13 @@ FEED_MEDIA_TYPES = {
 }
 
 
-def feed_urls(request: Request, name: str, **kwargs: str) -> dict[str, str]:
-    """The absolute URLs of one feed (URL names `feeds:<name>-<format>`) by format."""
+def feed_urls(request: Request, name: str, *, query: str = "", **kwargs: str) -> dict[str, str]:
+    """The absolute URLs of one feed (URL names `feeds:<name>-<format>`) by format, with `query` (a
+    filtered feed's canonical query string) when given."""
+    suffix = f"?{query}" if query else ""
     return {
         format_name: request.build_absolute_uri(reverse(f"feeds:{name}-{format_name}", kwargs=kwargs))
+        + suffix
         for format_name in FEED_MEDIA_TYPES
     }
 
@@ -70,5 +73,7 @@ class FeedLinksMixin(_ViewBase):
         if 200 <= response.status_code < 300:
             feeds = self.matching_feeds()
             if feeds:
-                response.headers["Link"] = link_header(feeds)
+                # One header: pagination's links (cissapi.api.pagination), if any, then the alternates.
+                links = [response.headers.get("Link"), link_header(feeds)]
+                response.headers["Link"] = ", ".join(link for link in links if link)
         return response

@@ -79,6 +79,9 @@ class ResponseMeta:
     cache_key: str | None = None
     # The catalogue generation, read at most once per response (with its cached answer or page count).
     generation: Generation | None = None
+    # `Link` header values that belong with the body (pagination's next, prev, ...), kept with it in the
+    # cache; per-response links (feed alternates) are added after.
+    links: list[str] = field(default_factory=list)
 
     def note_last_modified(self, moments: Iterable[datetime | None]) -> None:
         """Views call this with the change times of what they show; the newest becomes Last-Modified."""
@@ -155,6 +158,8 @@ def finalize(
         patch_cache_control(response, no_store=True)
         return response
     patch_cache_lifetime(request, response)
+    if meta.links:
+        response.headers["Link"] = ", ".join(meta.links)
     if meta.surrogate_keys is not None:
         meta.surrogate_keys = list(dict.fromkeys(meta.surrogate_keys))
         for name, value in surrogate_headers(meta.surrogate_keys).items():
@@ -180,6 +185,7 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
                 "content_type": response.headers["Content-Type"],
                 "last_modified": meta.last_modified.timestamp() if meta.last_modified else None,
                 "keys": meta.surrogate_keys,
+                "links": meta.links,
             },
         )
     set_response_etag(response)
@@ -240,6 +246,7 @@ class ConditionalGetMixin(_ViewBase):
         if cached["last_modified"] is not None:
             meta.last_modified = datetime.fromtimestamp(cached["last_modified"], tz=UTC)
         meta.surrogate_keys = cached["keys"]
+        meta.links = cached["links"]
         return HttpResponse(cached["content"], content_type=cached["content_type"])
 
     def cached_value(self, key: str, compute: Callable[[], Any]) -> Any:

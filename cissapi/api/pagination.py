@@ -1,13 +1,18 @@
 """Pagination for every list: page numbers for sites, a cursor for clients that walk everything.
 
-Page-number mode: `?page=`, `?page_size=` (default 20, hard maximum 100), an envelope with `count`.
-Cursor mode (`?mode=cursor`, then the `next` links carry `?cursor=`): no count and no offsets, so the
-hundredth page is as cheap as the first.
+Page-number mode: `?page=`, `?page_size=` (default 20, hard maximum 100), an envelope with `count` and
+`pages`. Cursor mode (`?mode=cursor`, then the `next` links carry `?cursor=`): no count and no offsets, so
+the hundredth page is as cheap as the first.
+
+Both modes also give their links as `Link` headers (RFC 8288): `next` and `prev`, and `first` and `last`
+in page mode, where the count is known. They are noted on the view's ResponseMeta, so they are kept with a
+cached body and joined with the feed alternates (cissapi.api.feed_links) in one header.
 """
 
 from __future__ import annotations
 
 import re
+from math import ceil
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +44,13 @@ def whole_number(request: Request, name: str, default: int, maximum: int | None 
     return value
 
 
+def note_links(view: Any, targets: dict[str, str | None]) -> None:
+    """Note `Link` targets by relation (None: no such page) on the view's response_meta, when it has one."""
+    meta = getattr(view, "response_meta", None)
+    if meta is not None:
+        meta.links += [f'<{url}>; rel="{relation}"' for relation, url in targets.items() if url]
+
+
 class ApiCursorPagination(pagination.CursorPagination):
     """Cursor mode: walks the queryset in the order its FilterSet gave it."""
 
@@ -63,10 +75,15 @@ class ApiCursorPagination(pagination.CursorPagination):
             raise NotFound(self.invalid_cursor_message)
         return cursor
 
+    def get_paginated_response(self, data: list) -> Response:
+        note_links(self.view, {"next": self.get_next_link(), "prev": self.get_previous_link()})
+        return super().get_paginated_response(data)
+
     # Only querysets are paged here; the stubs' BasePagination also takes sequences.
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
+        self.view = view
         try:
             return super().paginate_queryset(queryset, request, view)
         except (DjangoValidationError, ValueError, TypeError) as exc:
@@ -147,30 +164,49 @@ class ApiPagination(pagination.BasePagination):
         self.count = rows[0].total_count if rows else 0
         return rows
 
+    def page_count(self) -> int:
+        """How many pages the list has: at least one, as page 1 of an empty list is an empty page."""
+        return max(1, ceil(self.count / self.page_size))
+
     def get_paginated_response(self, data: list) -> Response:
         if self.cursor_mode:
             return self.cursor.get_paginated_response(data)
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        note_links(
+            self.view,
+            {
+                "first": self.page_link(1),
+                "prev": previous_link,
+                "next": next_link,
+                "last": self.page_link(self.page_count()),
+            },
+        )
         return Response(
             {
                 "count": self.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
+                "pages": self.page_count(),
+                "next": next_link,
+                "previous": previous_link,
                 "results": data,
             }
         )
 
+    def page_link(self, number: int) -> str:
+        """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
+        url = self.request.build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, number)
+
     def get_next_link(self) -> str | None:
         if self.page * self.page_size >= self.count:
             return None
-        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.page + 1)
+        return self.page_link(self.page + 1)
 
     def get_previous_link(self) -> str | None:
         if self.page == 1:
             return None
-        url = self.request.build_absolute_uri()
-        if self.page == 2:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, self.page - 1)
+        return self.page_link(self.page - 1)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         link = {"type": "string", "nullable": True, "format": "uri"}
@@ -179,6 +215,12 @@ class ApiPagination(pagination.BasePagination):
             "required": ["next", "previous", "results"],
             "properties": {
                 "count": {"type": "integer", "description": "Absent in cursor mode.", "example": 123},
+                "pages": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "How many pages there are at this page_size. Absent in cursor mode.",
+                    "example": 7,
+                },
                 "next": link,
                 "previous": link,
                 "results": schema,

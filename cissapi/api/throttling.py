@@ -8,7 +8,7 @@ X-Forwarded-For (see `client_address`).
 from __future__ import annotations
 
 import time
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle
+
+from cissapi.api.rate_limits import RateLimit, note_rate_limit
 
 
 def client_address(request: HttpRequest | Request) -> str:
@@ -50,6 +52,27 @@ class AnonymousRateThrottle(AnonRateThrottle):
         # Read per request rather than at import, so a changed setting (or a test) takes effect.
         # The stubs type the rates as numbers (they are strings such as "100/hour") and the scope as optional.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value, arg-type]
+
+    # Set by SimpleRateThrottle.__init__ from the rate; the stubs do not declare them.
+    num_requests: int
+    duration: int
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        allowed = super().allow_request(request, view)
+        if self.rate is not None and self.key is not None:
+            # The history holds this request once allowed; the oldest entry leaves the window first.
+            oldest = self.history[-1] if self.history else self.now
+            note_rate_limit(
+                request,
+                RateLimit(
+                    policy="anonymous",
+                    quota=self.num_requests,
+                    window=self.duration,
+                    remaining=self.num_requests - len(self.history),
+                    reset=oldest + self.duration - self.now,
+                ),
+            )
+        return allowed
 
 
 # --- Failed authentication ---------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from cissapi.api.filters import BoundedOrderingFilter, SlugsFilter
 from publications.models import Publication
@@ -95,3 +97,20 @@ class PublicationFilterSet(filters.FilterSet):
     def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         # topic_match only changes how `topic` filters.
         return queryset
+
+
+# What a feed may be filtered by: every filter of the list but `ordering`, as a feed is newest first.
+FEED_FILTERS = frozenset(PublicationFilterSet.base_filters) - {"ordering"}
+
+
+def feed_filter_query(query: QueryDict) -> str:
+    """The feed filters given in `query`, as a canonical query string: sorted by name, empty values (which
+    mean "not given") left out. A filtered feed's cache key and self link, and the list's link to it."""
+    return urlencode(
+        [
+            (name, value)
+            for name in sorted(FEED_FILTERS & query.keys())
+            for value in query.getlist(name)
+            if value
+        ]
+    )

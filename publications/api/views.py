@@ -30,7 +30,7 @@ from publications.api.documents import (
     series_document,
     topic_document,
 )
-from publications.api.filters import PublicationFilterSet
+from publications.api.filters import PublicationFilterSet, feed_filter_query
 from publications.api.pagination import PublicationPagination
 from publications.api.serializers import (
     OutletSerializer,
@@ -114,8 +114,14 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
 
     def matching_feeds(self) -> dict[str, str]:
         if self.collection_feed and self.action in ("retrieve", "publications"):
-            return feed_urls(self.request, self.collection_feed, slug=self.kwargs["slug"])
+            query = self.feed_query() if self.action == "publications" else ""
+            return feed_urls(self.request, self.collection_feed, query=query, slug=self.kwargs["slug"])
         return super().matching_feeds()
+
+    def feed_query(self) -> str:
+        """The filters of this list that a feed takes too, as the feed's canonical query string: a filtered
+        list links the feed of the same pieces."""
+        return feed_filter_query(self.request.query_params)
 
 
 @extend_schema_view(
@@ -139,13 +145,14 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         return self.publication_keys(item)
 
     def matching_feeds(self) -> dict[str, str]:
-        """The site-wide feed, or the type's when the list is filtered by one type."""
+        """The site-wide feed with the list's filters, or the type's when one type is the only filter."""
         if self.action not in ("list", "retrieve"):
             return {}  # OPTIONS
-        types = self.request.query_params.getlist("type")
-        if self.action == "list" and len(types) == 1 and types[0] in Publication.Type.values:
-            return feed_urls(self.request, "type", publication_type=types[0])
-        return feed_urls(self.request, "site")
+        query = self.feed_query() if self.action == "list" else ""
+        only_type = query.removeprefix("type=") if query.startswith("type=") and "&" not in query else None
+        if only_type in Publication.Type.values:
+            return feed_urls(self.request, "type", publication_type=only_type)
+        return feed_urls(self.request, "site", query=query)
 
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -16,16 +16,19 @@ TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "
 def feed_links(response) -> dict[str, str]:
     """The Link header's rel="alternate" targets by media type."""
     links = {}
-    for part in response["Link"].split(", "):
+    for part in response.get("Link", "").split(", ") if "Link" in response else []:
         target, params = part.split(";", 1)
         _, parameters = parse_header_parameters(f"link;{params}")
-        assert parameters["rel"] == "alternate"
-        links[parameters["type"]] = target.strip().removeprefix("<").removesuffix(">")
+        if parameters["rel"] == "alternate":  # pagination's links (next, last, ...) share the header
+            links[parameters["type"]] = target.strip().removeprefix("<").removesuffix(">")
     return links
 
 
-def expected(prefix: str) -> dict[str, str]:
-    return {media_type: f"http://testserver/feeds/{prefix}{fmt}/" for fmt, media_type in TYPES.items()}
+def expected(prefix: str, query: str = "") -> dict[str, str]:
+    suffix = f"?{query}" if query else ""
+    return {
+        media_type: f"http://testserver/feeds/{prefix}{fmt}/{suffix}" for fmt, media_type in TYPES.items()
+    }
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def catalogue():
     publication = PublicationFactory(
         published=True, slug="piece", authors=[author], topics=[topic], series=series
     )
-    return {"publication": publication}
+    return {"publication": publication, "author": author}
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,7 @@ def catalogue():
     [
         ("/api/v1/publications/", ""),
         ("/api/v1/publications/?type=policy_paper", "types/policy_paper/"),
-        ("/api/v1/publications/?type=commentary&author=amna", "types/commentary/"),
+        ("/api/v1/publications/?type=policy_paper&ordering=title&page_size=5", "types/policy_paper/"),
         ("/api/v1/publications/piece/", ""),
         ("/api/v1/authors/amna/", "authors/amna/"),
         ("/api/v1/authors/amna/publications/", "authors/amna/"),
@@ -81,7 +84,40 @@ def test_every_linked_feed_exists_and_parses(client, catalogue):
     ],
 )
 def test_responses_without_a_matching_feed_or_errors_have_no_feed_links(client, catalogue, url):
-    assert "Link" not in client.get(url)
+    assert feed_links(client.get(url)) == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix", "query"),
+    [
+        # The filters a feed takes, sorted, empty ones dropped; ordering and paging are the list's own.
+        (
+            "/api/v1/publications/?type=commentary&author=amna&ordering=title&page_size=5&topic=",
+            "",
+            "author=amna&type=commentary",
+        ),
+        ("/api/v1/publications/?topic=nuclear&q=deterrence", "", "q=deterrence&topic=nuclear"),
+        ("/api/v1/authors/amna/publications/?type=commentary", "authors/amna/", "type=commentary"),
+        ("/api/v1/topics/nuclear/publications/?series=cv&fields=slug", "topics/nuclear/", "series=cv"),
+    ],
+)
+def test_a_filtered_list_links_the_feed_of_the_same_filter(client, catalogue, url, prefix, query):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert feed_links(response) == expected(prefix, query)
+
+
+def test_the_linked_filtered_feed_has_the_lists_pieces(client, catalogue):
+    PublicationFactory(published=True, type=Publication.Type.REPORT, authors=[catalogue["author"]])
+    PublicationFactory(published=True, type=Publication.Type.COMMENTARY)
+    response = client.get("/api/v1/publications/?author=amna&type=commentary")
+    listed = [f"urn:uuid:{item['uuid']}" for item in response.json()["results"]]
+
+    items = client.get(feed_links(response)["application/feed+json"]).json()["items"]
+
+    assert listed == [f"urn:uuid:{catalogue['publication'].uuid}"]
+    assert [item["id"] for item in items] == listed
 
 
 @pytest.mark.parametrize("url", ["/api/v1/publications/", "/api/v1/topics/nuclear/", "/api/v1/authors/amna/"])

@@ -16,6 +16,7 @@ def test_index_lists_every_resource_with_absolute_urls(client):
         "series": "http://testserver/api/v1/series/",
         "outlets": "http://testserver/api/v1/outlets/",
         "changes": "http://testserver/api/v1/changes/",
+        "export": "http://testserver/api/v1/export/",
         "feeds": {
             "rss": "http://testserver/feeds/rss/",
             "atom": "http://testserver/feeds/atom/",
@@ -57,6 +58,7 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
         "/api/v1/authors/{slug}/",
         "/api/v1/authors/{slug}/publications/",
         "/api/v1/changes/",
+        "/api/v1/export/",
         *(
             f"/api/v1/{name}/{suffix}"
             for name in ("topics", "series", "outlets")
@@ -66,6 +68,23 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
     for path, item in schema["paths"].items():
         assert set(item) == {"get"}, path
         assert {"200", "400", "401", "404", "429"} <= set(item["get"]["responses"]), path
+
+
+def test_schema_documents_the_export_as_json_lines_with_its_cursor_header(schema):
+    operation = schema["paths"]["/api/v1/export/"]["get"]
+    ok = operation["responses"]["200"]
+
+    assert set(ok["content"]) == {"application/x-ndjson"}
+    assert ok["content"]["application/x-ndjson"]["schema"] == {
+        "$ref": "#/components/schemas/PublicationDetail"
+    }
+    assert "X-Change-Cursor" in ok["headers"]
+
+
+def test_schema_documents_the_page_count(schema):
+    page = schema["components"]["schemas"]["PaginatedPublicationListList"]
+
+    assert page["properties"]["pages"]["type"] == "integer"
 
 
 def test_schema_documents_publication_filters(schema):

@@ -172,6 +172,7 @@ def test_list_items_carry_the_contract_fields(floor, catalogue):
     assert response.status_code == 200
     assert response.json() == {
         "count": len(catalogue["live"]),
+        "pages": 1,
         "next": None,
         "previous": None,
         "results": [expected_item(p) for p in catalogue["live"]],

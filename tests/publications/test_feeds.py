@@ -7,10 +7,11 @@ import jsonschema
 import pytest
 import time_machine
 from django.core.files.base import ContentFile
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from publications.models import Publication
+from publications.models import Publication, PublicationChange
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -110,7 +111,9 @@ def test_atom_has_one_author_each_updated_on_every_entry_and_canonical_link(clie
     assert [t.term for t in entry.tags] == ["Arms Control", "Nuclear"]
     links = {link.rel: link for link in entry.links}
     assert links["alternate"].href == piece.public_url
-    assert links["canonical"].href == "https://nationalinterest.org/a/1"
+    assert links["via"].href == "https://nationalinterest.org/a/1"
+    assert links["via"].title == "The National Interest"
+    assert "canonical" not in links
     assert links["enclosure"].href == f"http://testserver{piece.pdf.url}"
     assert links["enclosure"].length == str(len(b"%PDF-1.4 twelve"))
 
@@ -277,7 +280,11 @@ def test_conditional_get_and_cache_headers_are_the_apis(client, piece, settings,
     first = client.get(url)
     assert set(first["Cache-Control"].split(", ")) == {"public", "max-age=30", "stale-while-revalidate=120"}
     assert first["ETag"].startswith('"')  # strong
-    assert parse_http_date(first["Last-Modified"]) == int(piece.updated_at.timestamp())
+    # When the public catalogue last changed: the piece's byline rows may be logged a second after its own
+    # save, so the newest change row is the reference, not the piece's updated_at.
+    newest = PublicationChange.objects.aggregate(latest=Max("effective_at"))["latest"]
+    assert newest >= piece.updated_at
+    assert parse_http_date(first["Last-Modified"]) == int(newest.timestamp())
     assert first["Vary"] == "Accept-Encoding, Origin, Authorization"
 
     by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
@@ -318,3 +325,30 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_que
         response = client.get(f"/feeds/authors/{author.slug}/atom/")
 
     assert len(feedparser.parse(response.content).entries) == count
+
+
+def test_full_text_links_and_images_are_absolute(client, settings):
+    settings.SITE_URL = "https://ciss.example.org"
+    body = (
+        '<p><a href="/publications/other-piece/">an earlier piece</a>, '
+        '<a href="notes/?a=1&amp;b=2">notes</a>, '
+        '<a href="https://strafasia.com/x">elsewhere</a>, <a href="#fn1">a note</a>, '
+        '<a href="mailto:editor@ciss.example.org">write</a>, <a href="//cdn.example/y">cdn</a></p>'
+        '<p><img src="/media/publications/chart.png" alt="A chart"></p>'
+    )
+    piece = PublicationFactory(published=True, body=body)
+    assert 'src="/media/publications/chart.png"' in piece.body  # the sanitizer kept it relative
+
+    atom = get_xml_feed(client, "/feeds/atom/", full=1).entries[0].content[0].value
+    json_feed = get_json_feed(client, "/feeds/json/", full=1)["items"][0]["content_html"]
+    rss = get_xml_feed(client, "/feeds/rss/", full=1).entries[0].content[0].value
+
+    for html in (atom, json_feed, rss):
+        assert 'href="https://ciss.example.org/publications/other-piece/"' in html
+        assert 'href="https://ciss.example.org/notes/?a=1&amp;b=2"' in html
+        assert 'href="https://strafasia.com/x"' in html
+        assert 'href="#fn1"' in html
+        assert 'href="mailto:editor@ciss.example.org"' in html
+        assert 'href="https://cdn.example/y"' in html  # scheme-relative: the public site's scheme
+        # Uploads are served by this host, not the public site.
+        assert 'src="http://testserver/media/publications/chart.png"' in html

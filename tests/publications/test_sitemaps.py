@@ -1,5 +1,6 @@
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -157,3 +158,21 @@ def test_sitemaps_get_the_anonymous_throttle(client, settings):
     assert response.status_code == 429
     assert response["Content-Type"] == "application/problem+json"
     assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_robots_txt_names_the_sitemaps_absolutely_and_keeps_crawlers_out_of_admin_and_api(client, settings):
+    settings.ALLOWED_HOSTS = ["api.ciss.example.org"]
+    response = client.get("/robots.txt", HTTP_HOST="api.ciss.example.org")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert [line for line in lines if line.startswith("Sitemap:")] == [
+        "Sitemap: http://api.ciss.example.org/sitemap.xml",
+        "Sitemap: http://api.ciss.example.org/sitemap-news.xml",
+    ]
+    assert {"User-agent: *", "Disallow: /admin/", "Disallow: /api/"} <= set(lines)
+    for line in lines:
+        if line.startswith("Sitemap:"):
+            url = urlsplit(line.removeprefix("Sitemap: "))
+            assert client.get(url.path, HTTP_HOST=url.netloc).status_code == 200

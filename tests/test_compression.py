@@ -1,0 +1,62 @@
+"""gzip for the API, feeds and sitemaps when the client accepts it, with ETags that still match."""
+
+import gzip
+
+import pytest
+
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+
+
+@pytest.fixture(autouse=True)
+def catalogue():
+    PublicationFactory.create_batch(3, published=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/publications/", "/api/v1/", "/feeds/rss/", "/feeds/json/?full=1", "/sitemap-publications.xml"],
+)
+def test_answers_are_gzipped_when_accepted_and_say_so(client, url):
+    plain = client.get(url)
+    compressed = client.get(url, **GZIP)
+
+    assert compressed.status_code == plain.status_code == 200
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain
+    assert gzip.decompress(compressed.content) == plain.content
+    assert "Accept-Encoding" in compressed["Vary"] and "Accept-Encoding" in plain["Vary"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/publications/", "/feeds/atom/", "/sitemap-publications.xml"])
+def test_etags_still_match_compressed_or_not(client, url):
+    plain = client.get(url)
+    compressed = client.get(url, **GZIP)
+
+    assert compressed["ETag"] == f"W/{plain['ETag']}"
+    for etag in (plain["ETag"], compressed["ETag"]):
+        for headers in ({}, GZIP):
+            again = client.get(url, HTTP_IF_NONE_MATCH=etag, **headers)
+            assert again.status_code == 304, (etag, headers)
+            # The 304 names the ETag as the client's representation has it.
+            assert again["ETag"] == (compressed["ETag"] if headers else plain["ETag"])
+
+
+def test_a_cached_answer_is_compressed_too(client, settings):
+    settings.API_CACHE = True
+    first = client.get("/api/v1/publications/", **GZIP)
+    second = client.get("/api/v1/publications/", **GZIP)
+
+    assert second["Content-Encoding"] == "gzip"
+    assert gzip.decompress(second.content) == gzip.decompress(first.content)
+
+
+def test_the_admin_is_never_compressed(admin_client):
+    # Its pages hold CSRF tokens beside text an attacker can choose (BREACH).
+    response = admin_client.get("/admin/", **GZIP)
+
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response
