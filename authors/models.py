@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from authors.querysets import AuthorQuerySet
+from cissapi.revisions import RevisionRecords
 from cissapi.text import PlainTextFields, fold_accents, sanitize_html
 
 
@@ -52,6 +53,8 @@ class Author(PlainTextFields, models.Model):
     multi_line_fields = ("short_bio",)
 
     objects = AuthorQuerySet.as_manager()
+    # Revisions (authors.revisions): fields that follow from every save are never in the history.
+    history = RevisionRecords(excluded_fields=["search_name", "created_at", "updated_at"])
 
     class Meta:
         ordering = ["sort_name", "name"]

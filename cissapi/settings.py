@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "csp",
     # The rich-text editor of bodies and bios (its static assets); configured in cissapi/richtext.py.
     "django_prose_editor",
+    # Revisions of publications and authors (historical models): cissapi/revisions.py.
+    "simple_history",
     "cissapi",
     # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
     "taxonomy",
