@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
-from authors.services import author_delete, author_update
+from authors.services import author_delete, author_revision_record, author_update
 from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, uploads_not_kept
@@ -116,8 +116,13 @@ class AuthorAdmin(admin.ModelAdmin):
         return public_or_api(obj.public_url, reverse("v1:author-detail", kwargs={"slug": obj.slug}))
 
     def save_model(self, request: HttpRequest, obj: Author, form, change: bool) -> None:
-        # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines.
-        author_update(author=obj)
+        # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines; the
+        # revision waits for them (save_related), so one save is one revision.
+        author_update(author=obj, by=request.user, revision=False)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        author_revision_record(author=form.instance, by=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Author) -> None:
         author_delete(author=obj)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model
 from django.dispatch import Signal
 
 from authors.models import Author
+from authors.revisions import changed_fields, revisions_of, stored_related
+from cissapi.revisions import new_revision
 from cissapi.writes import service_write
 
 # Sent once per saved author, with `author` and `before` (the author's stored values before the save, as
@@ -33,9 +37,27 @@ def author_create(**fields: Any) -> Author:
     return _save(Author(**fields))
 
 
-def author_update(*, author: Author, **changes: Any) -> Author:
-    """Change an author: `changes` are set first; an instance changed already (by a form) is saved as is."""
-    return _save(author, changes)
+def author_update(
+    *, author: Author, by: AbstractBaseUser | None = None, revision: bool = True, **changes: Any
+) -> Author:
+    """Change an author: `changes` are set first; an instance changed already (by a form) is saved as is.
+
+    `revision=False` leaves the revision to the caller, who saves the bio's rows next and then calls
+    author_revision_record (the admin), so one save is one revision.
+    """
+    return _save(author, changes, by=by, revision=revision)
+
+
+def author_revision_record(*, author: Author, by: AbstractBaseUser | None = None) -> Model | None:
+    """Keep a revision of the author and their bio's rows as stored now; None (nothing kept) when it
+    equals the last revision."""
+    stored = Author.objects.get(pk=author.pk)
+    revision = new_revision(stored, by=by, related=stored_related(stored))
+    latest = revisions_of(stored).first()
+    if latest is not None and not changed_fields(latest, revision):
+        return None
+    revision.save()
+    return revision
 
 
 @transaction.atomic
@@ -46,7 +68,13 @@ def author_delete(*, author: Author) -> None:
 
 
 @transaction.atomic
-def _save(author: Author, changes: dict[str, Any] | None = None) -> Author:
+def _save(
+    author: Author,
+    changes: dict[str, Any] | None = None,
+    *,
+    by: AbstractBaseUser | None = None,
+    revision: bool = True,
+) -> Author:
     for name, value in (changes or {}).items():
         setattr(author, name, value)
     before = stored_values(author)
@@ -54,4 +82,6 @@ def _save(author: Author, changes: dict[str, Any] | None = None) -> Author:
     with service_write():
         author.save()
     author_changed.send(sender=Author, author=author, before=before)
+    if revision:
+        author_revision_record(author=author, by=by)
     return author

@@ -13,6 +13,8 @@ fields are internal and what its snapshot holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -70,3 +72,46 @@ def new_revision(
         **{field.attname: getattr(instance, field.attname) for field in history_model.tracked_fields},
     )
     return revision
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed value between two revisions, as an editor reads it."""
+
+    name: str
+    label: str
+    old: Any
+    new: Any
+    # A long text's diff: lines of ("-"|"+"|" ", text).
+    lines: list[tuple[str, str]] | None = None
+
+
+def revision_values(revision: Any, related_parts: tuple[str, ...]) -> dict[str, Any]:
+    """A revision's comparable values: its kept fields by attribute name, then its related parts."""
+    values = {}
+    for field in revision.tracked_fields:
+        if field.primary_key or field.name == "uuid":
+            continue
+        value = getattr(revision, field.attname)
+        # A file field reads back as a FieldFile; its name is what was stored.
+        values[field.attname] = str(value or "") if isinstance(field, models.FileField) else value
+    related = revision.related or {}
+    values.update({part: related.get(part, []) for part in related_parts})
+    return values
+
+
+def changed_fields(
+    old: Any | None,
+    new: Any,
+    *,
+    related_parts: tuple[str, ...],
+    describe: Callable[[str, Any, Any], FieldChange],
+) -> list[FieldChange]:
+    """What differs between two revisions (`old` None: everything `new` holds that is not empty)."""
+    before = revision_values(old, related_parts) if old is not None else {}
+    after = revision_values(new, related_parts)
+    return [
+        describe(name, before.get(name), value)
+        for name, value in after.items()
+        if before.get(name) != value and not (old is None and value in ("", None, [], False))
+    ]

@@ -8,13 +8,14 @@ publications.services, never here: this module only reads and compares.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Model, QuerySet
 from django.utils.html import strip_tags
 
+from cissapi import revisions
+from cissapi.revisions import FieldChange
 from publications.models import CrossPost, Publication, PublicationAuthor
 from taxonomy.models import Series, Topic
 
@@ -69,44 +70,13 @@ def stored_related(publication: Publication) -> dict[str, Any]:
 
 
 def tracked_fields() -> list[Any]:
-    """The publication's fields a revision keeps and a diff shows, in the model's order."""
+    """The publication's fields a revision keeps (the id and uuid aside), in the model's order."""
     return [field for field in Publication.history.model.tracked_fields if field.name not in {"id", "uuid"}]  # type: ignore[attr-defined]
 
 
-def revision_values(revision: Model) -> dict[str, Any]:
-    """A revision's comparable values: its fields by name, then its related parts."""
-    values = {field.attname: getattr(revision, field.attname) for field in tracked_fields()}
-    for field_name in ("image", "pdf"):
-        # A file field reads back as a FieldFile; its name is what was stored.
-        values[field_name] = str(values[field_name] or "")
-    related = revision.related or {}  # type: ignore[attr-defined]
-    values.update({part: related.get(part, []) for part in RELATED_LABELS})
-    return values
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One changed value between two revisions, as an editor reads it."""
-
-    name: str
-    label: str
-    old: Any
-    new: Any
-    # Body: lines of a text diff, each ("-"|"+"|" ", text).
-    lines: list[tuple[str, str]] | None = None
-
-
 def changed_fields(old: Model | None, new: Model) -> list[FieldChange]:
-    """What differs between two revisions (`old` None: everything `new` holds that is not empty)."""
-    before = revision_values(old) if old is not None else {}
-    after = revision_values(new)
-    changes = []
-    for name, value in after.items():
-        previous = before.get(name)
-        if previous == value or (old is None and value in ("", None, [], False)):
-            continue
-        changes.append(_change(name, previous, value))
-    return changes
+    """What differs between two revisions of a piece (`old` None: what the first one holds)."""
+    return revisions.changed_fields(old, new, related_parts=tuple(RELATED_LABELS), describe=_change)
 
 
 def changed_labels(old: Model | None, new: Model) -> list[str]:
