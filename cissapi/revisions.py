@@ -85,6 +85,11 @@ class FieldChange:
     # A long text's diff: lines of ("-"|"+"|" ", text).
     lines: list[tuple[str, str]] | None = None
 
+    @property
+    def listed(self) -> bool:
+        """Whether the values are lists (a byline, topics), shown as ordered lists."""
+        return isinstance(self.old, list) or isinstance(self.new, list)
+
 
 def revision_values(revision: Any, related_parts: tuple[str, ...]) -> dict[str, Any]:
     """A revision's comparable values: its kept fields by attribute name, then its related parts."""
