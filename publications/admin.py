@@ -98,7 +98,8 @@ def edit_conflict_message(publication: Publication, loaded_revision: int | None)
     changed = changed_labels(loaded, newer[-1]) if loaded is not None else []
     when = timezone.localtime(newer[-1].history_date)
     return (
-        f"Someone else ({' and '.join(names)}) saved this publication at {when:%Y-%m-%d %H:%M} after you opened it"
+        f"Someone else ({' and '.join(names)}) saved this publication at {when:%Y-%m-%d %H:%M} "
+        "after you opened it"
         + (f", changing {', '.join(changed)}" if changed else "")
         + ". Nothing was saved. Their version and yours are side by side below: copy what you need "
         "from theirs into the form, or reload the page to start from theirs."

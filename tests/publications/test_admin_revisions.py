@@ -205,7 +205,8 @@ def test_the_conflict_message_says_who_when_and_what_with_both_versions(editor_c
     [error] = response.context["adminform"].form.non_field_errors()
     when = timezone.localtime(revisions_of(piece).first().history_date)
     assert error.startswith(
-        f"Someone else (saima) saved this publication at {when:%Y-%m-%d %H:%M} after you opened it, changing Title, Summary."
+        f"Someone else (saima) saved this publication at {when:%Y-%m-%d %H:%M} after you opened it, "
+        "changing Title, Summary."
     )
     side_by_side = {change.label: (change.old, change.new) for change in response.context["conflict_changes"]}
     assert side_by_side["Title"] == ("Colleague's title", "My title")
