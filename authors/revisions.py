@@ -33,8 +33,11 @@ def stored_related(author: Author) -> dict[str, Any]:
     for part in ("positions", "education", "works", "links"):
         rows = getattr(author, part).order_by("position", "pk")
         snapshot[part] = [{"text": str(row), **model_to_dict(row, exclude=["id", "author"])} for row in rows]
-    snapshot["interests"] = sorted(author.interests.values_list("name", flat=True))
-    snapshot["outlets"] = sorted(author.outlets.values_list("name", flat=True))
+    for part in ("interests", "outlets"):
+        snapshot[part] = [
+            {"id": pk, "text": name}
+            for pk, name in getattr(author, part).order_by("name").values_list("pk", "name")
+        ]
     return snapshot
 
 
@@ -51,5 +54,5 @@ def _change(name: str, old: Any, new: Any) -> FieldChange:
     return FieldChange(name, label[0].upper() + label[1:], old or "—", new or "—")
 
 
-def _rows_text(rows: list[Any] | None) -> list[str]:
-    return [row["text"] if isinstance(row, dict) else str(row) for row in rows or []]
+def _rows_text(rows: list[dict[str, Any]] | None) -> list[str]:
+    return [row["text"] for row in rows or []]

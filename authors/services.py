@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Model
 from django.dispatch import Signal
+from django.utils import timezone
 
-from authors.models import Author
+from authors.models import Author, AuthorLink, Education, Position, Work
 from authors.revisions import changed_fields, revisions_of, stored_related
 from cissapi.revisions import new_revision
 from cissapi.writes import service_write
+from taxonomy.models import Outlet, Topic
 
 # Sent once per saved author, with `author` and `before` (the author's stored values before the save, as
 # `values()` gives them; None when the author is new).
@@ -48,11 +51,13 @@ def author_update(
     return _save(author, changes, by=by, revision=revision)
 
 
-def author_revision_record(*, author: Author, by: AbstractBaseUser | None = None) -> Model | None:
+def author_revision_record(
+    *, author: Author, by: AbstractBaseUser | None = None, reason: str = ""
+) -> Model | None:
     """Keep a revision of the author and their bio's rows as stored now; None (nothing kept) when it
     equals the last revision."""
     stored = Author.objects.get(pk=author.pk)
-    revision = new_revision(stored, by=by, related=stored_related(stored))
+    revision = new_revision(stored, by=by, related=stored_related(stored), reason=reason)
     latest = revisions_of(stored).first()
     if latest is not None and not changed_fields(latest, revision):
         return None
@@ -65,6 +70,40 @@ def author_delete(*, author: Author) -> None:
     """Delete an author who is on no byline (bylines protect their authors)."""
     with service_write():
         author.delete()
+
+
+@transaction.atomic
+def author_restore_revision(*, author: Author, revision: Model, by: AbstractBaseUser | None = None) -> Author:
+    """Bring back a revision's bio fields, positions, education, works, links, areas of interest and
+    outlets (topics and outlets deleted since are left out); the restore is itself a revision."""
+    if by is not None and not by.has_perm("authors.change_author"):
+        raise PermissionDenied(f"{by} may not change authors.")
+    if revision.id != author.pk:  # type: ignore[attr-defined]
+        raise ValueError("That revision belongs to another author.")
+    for field in type(revision).tracked_fields:  # type: ignore[attr-defined]
+        if not field.primary_key:
+            value = getattr(revision, field.attname)
+            setattr(author, field.attname, str(value or "") if field.name == "photo" else value)
+    related = revision.related or {}  # type: ignore[attr-defined]
+    _save(author, by=by, revision=False)
+    for part, model in (
+        ("positions", Position),
+        ("education", Education),
+        ("works", Work),
+        ("links", AuthorLink),
+    ):
+        getattr(author, part).all().delete()
+        model.objects.bulk_create(
+            [
+                model(author=author, **{k: v for k, v in row.items() if k != "text"})
+                for row in related.get(part, [])
+            ]
+        )
+    author.interests.set(Topic.objects.filter(pk__in=[row["id"] for row in related.get("interests", [])]))
+    author.outlets.set(Outlet.objects.filter(pk__in=[row["id"] for row in related.get("outlets", [])]))
+    when = timezone.localtime(revision.history_date)  # type: ignore[attr-defined]
+    author_revision_record(author=author, by=by, reason=f"Restored the revision of {when:%Y-%m-%d %H:%M}")
+    return author
 
 
 @transaction.atomic

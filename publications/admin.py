@@ -329,7 +329,7 @@ class PublicationAdmin(admin.ModelAdmin):
 
     class Media:
         # The desk's fixes to Django's admin: one time-zone note per page, narrow-screen layout.
-        css = {"all": ["cissapi/admin-desk.css", "publications/revisions.css"]}
+        css = {"all": ["cissapi/admin-desk.css", "cissapi/revisions.css"]}
         # autosave.js: autosaves a change form every 30 s and on leaving; warns before unsaved changes go.
         js = ["cissapi/admin-desk.js", "publications/autosave.js"]
 

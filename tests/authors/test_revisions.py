@@ -45,3 +45,28 @@ def test_a_changed_field_and_a_bare_position_show_in_the_diff():
 def test_internal_author_fields_are_not_in_the_history():
     kept = {field.name for field in Author.history.model.tracked_fields}
     assert not kept & {"search_name", "created_at", "updated_at"}
+
+
+def test_the_admin_shows_an_authors_revisions_and_restores_one_with_its_rows(editor_client):
+    author = AuthorFactory(headline="Research Officer")
+    PositionFactory(author=author, title="Research Officer", organization="CISS")
+    author_update(author=author)
+    original = revisions_of(author).first()
+    author.positions.all().delete()
+    author_update(author=author, headline="Director Research")
+
+    page = editor_client.get(reverse("admin:authors_author_revisions", args=[author.pk]))
+    newest = {change.label: (change.old, change.new) for change in page.context["entries"][0]["changes"]}
+    assert newest == {
+        "Headline": ("Research Officer", "Director Research"),
+        "Positions": (["Research Officer, CISS"], []),
+    }
+
+    response = editor_client.post(
+        reverse("admin:authors_author_restore", args=[author.pk, original.history_id])
+    )
+    assert response.status_code == 302
+    author.refresh_from_db()
+    assert author.headline == "Research Officer"
+    assert [str(position) for position in author.positions.all()] == ["Research Officer, CISS"]
+    assert revisions_of(author).first().history_change_reason.startswith("Restored")
