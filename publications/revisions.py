@@ -98,8 +98,8 @@ def autosave_latest(publication: Publication, *, by: AbstractBaseUser | None = N
     # The fields the history leaves out are the live row's (dates, the stored word count).
     for name in ("created_at", "updated_at", "first_published_at", "word_count"):
         setattr(preview, name, getattr(publication, name))
-    preview.revision = autosave
-    preview.related_snapshot = autosave.related
+    preview.revision = autosave  # type: ignore[attr-defined]
+    preview.related_snapshot = autosave.related  # type: ignore[attr-defined]
     return preview
 
 
