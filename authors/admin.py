@@ -3,13 +3,16 @@ from __future__ import annotations
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
-from authors.services import author_delete, author_update
+from authors.revisions import changed_fields, revisions_of
+from authors.services import author_delete, author_restore_revision, author_revision_record, author_update
 from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, uploads_not_kept
@@ -83,6 +86,58 @@ class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
         css = {"all": ["cissapi/admin-desk.css"]}
         js = ["cissapi/admin-desk.js"]
 
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/revisions/", wrap(self.revisions_view), name="authors_author_revisions"),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(self.restore_view),
+                name="authors_author_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The author's revisions, newest first, with what each changed (old | new); each restorable."""
+        author = self.get_object(request, object_id)
+        if author is None or not self.has_view_or_change_permission(request, author):
+            raise Http404("No such author.")
+        saved = list(revisions_of(author)[:51])
+        entries = [
+            {
+                "revision": revision,
+                "changes": changed_fields(saved[i + 1] if i + 1 < len(saved) else None, revision),
+            }
+            for i, revision in enumerate(saved[:50])
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": author,
+            "title": f"Revisions of “{author}”",
+            "entries": entries,
+            "can_restore": self.has_change_permission(request, author),
+        }
+        return TemplateResponse(request, "admin/authors/author/revisions.html", context)
+
+    def restore_view(self, request: HttpRequest, object_id: str, revision_id: int) -> HttpResponse:
+        """Restore one revision of the author (POST); the restore is itself a revision."""
+        author = self.get_object(request, object_id)
+        if author is None or not self.has_view_or_change_permission(request, author):
+            raise Http404("No such author.")
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:authors_author_revisions", args=[author.pk]))
+        if not self.has_change_permission(request, author):
+            raise PermissionDenied
+        revision = author.history.filter(history_id=revision_id).first()
+        if revision is None:
+            raise Http404("No such revision of this author.")
+        author_restore_revision(author=author, revision=revision, by=request.user)
+        self.log_change(request, author, f"Restored the revision of {revision.history_date:%Y-%m-%d %H:%M}.")
+        self.message_user(request, "Restored that version.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:authors_author_change", args=[author.pk]))
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -93,6 +148,8 @@ class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
         obj: Author | None = None,
     ) -> HttpResponse:
         context["media"] = page_media(context["media"], request)
+        if obj is not None:
+            context["revisions_url"] = reverse("admin:authors_author_revisions", args=[obj.pk])
         if warning := uploads_not_kept(request):
             self.message_user(request, warning, messages.WARNING)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -125,8 +182,13 @@ class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
         return public_or_api(obj.public_url, reverse("v1:author-detail", kwargs={"slug": obj.slug}))
 
     def save_model(self, request: HttpRequest, obj: Author, form, change: bool) -> None:
-        # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines.
-        author_update(author=obj)
+        # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines; the
+        # revision waits for them (save_related), so one save is one revision.
+        author_update(author=obj, by=request.user, revision=False)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        author_revision_record(author=form.instance, by=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Author) -> None:
         author_delete(author=obj)

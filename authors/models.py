@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from authors.querysets import AuthorQuerySet
+from cissapi.revisions import RevisionRecords
 from cissapi.text import PlainTextFields, fold_accents, sanitize_html
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Author(PlainTextFields, models.Model):
     multi_line_fields = ("short_bio",)
 
     objects = AuthorQuerySet.as_manager()
+    # Revisions (authors.revisions): fields that follow from every save are never in the history.
+    history = RevisionRecords(excluded_fields=["search_name", "created_at", "updated_at"])
 
     if TYPE_CHECKING:
         # Never stored: the JSON array columns of AuthorQuerySet.with_bio(), the counts the publications

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Model
 from django.dispatch import Signal
+from django.utils import timezone
 
-from authors.models import Author
+from authors.models import Author, AuthorLink, Education, Position, Work
+from authors.revisions import changed_fields, revisions_of, stored_related
+from cissapi.revisions import new_revision
 from cissapi.writes import service_write
+from taxonomy.models import Outlet, Topic
 
 # Sent once per saved author, with `author` and `before` (the author's stored values before the save, as
 # `values()` gives them; None when the author is new).
@@ -34,9 +41,29 @@ def author_create(**fields: Any) -> Author:
     return _save(Author(**fields))
 
 
-def author_update(*, author: Author, **changes: Any) -> Author:
-    """Change an author: `changes` are set first; an instance changed already (by a form) is saved as is."""
-    return _save(author, changes)
+def author_update(
+    *, author: Author, by: AbstractBaseUser | None = None, revision: bool = True, **changes: Any
+) -> Author:
+    """Change an author: `changes` are set first; an instance changed already (by a form) is saved as is.
+
+    `revision=False` leaves the revision to the caller, who saves the bio's rows next and then calls
+    author_revision_record (the admin), so one save is one revision.
+    """
+    return _save(author, changes, by=by, revision=revision)
+
+
+def author_revision_record(
+    *, author: Author, by: AbstractBaseUser | None = None, reason: str = ""
+) -> Model | None:
+    """Keep a revision of the author and their bio's rows as stored now; None (nothing kept) when it
+    equals the last revision."""
+    stored = Author.objects.get(pk=author.pk)
+    revision = new_revision(stored, by=by, related=stored_related(stored), reason=reason)
+    latest = revisions_of(stored).first()
+    if latest is not None and not changed_fields(latest, revision):
+        return None
+    revision.save()
+    return revision
 
 
 @transaction.atomic
@@ -47,7 +74,47 @@ def author_delete(*, author: Author) -> None:
 
 
 @transaction.atomic
-def _save(author: Author, changes: dict[str, Any] | None = None) -> Author:
+def author_restore_revision(*, author: Author, revision: Model, by: AbstractBaseUser | None = None) -> Author:
+    """Bring back a revision's bio fields, positions, education, works, links, areas of interest and
+    outlets (topics and outlets deleted since are left out); the restore is itself a revision."""
+    if by is not None and not by.has_perm("authors.change_author"):
+        raise PermissionDenied(f"{by} may not change authors.")
+    if revision.id != author.pk:  # type: ignore[attr-defined]
+        raise ValueError("That revision belongs to another author.")
+    for field in type(revision).tracked_fields:  # type: ignore[attr-defined]
+        if not field.primary_key:
+            value = getattr(revision, field.attname)
+            setattr(author, field.attname, str(value or "") if field.name == "photo" else value)
+    related = revision.related or {}  # type: ignore[attr-defined]
+    _save(author, by=by, revision=False)
+    for part, model in (
+        ("positions", Position),
+        ("education", Education),
+        ("works", Work),
+        ("links", AuthorLink),
+    ):
+        getattr(author, part).all().delete()
+        model.objects.bulk_create(
+            [
+                model(author=author, **{k: v for k, v in row.items() if k != "text"})
+                for row in related.get(part, [])
+            ]
+        )
+    author.interests.set(Topic.objects.filter(pk__in=[row["id"] for row in related.get("interests", [])]))
+    author.outlets.set(Outlet.objects.filter(pk__in=[row["id"] for row in related.get("outlets", [])]))
+    when = timezone.localtime(revision.history_date)  # type: ignore[attr-defined]
+    author_revision_record(author=author, by=by, reason=f"Restored the revision of {when:%Y-%m-%d %H:%M}")
+    return author
+
+
+@transaction.atomic
+def _save(
+    author: Author,
+    changes: dict[str, Any] | None = None,
+    *,
+    by: AbstractBaseUser | None = None,
+    revision: bool = True,
+) -> Author:
     for name, value in (changes or {}).items():
         setattr(author, name, value)
     before = stored_values(author)
@@ -55,4 +122,6 @@ def _save(author: Author, changes: dict[str, Any] | None = None) -> Author:
     with service_write():
         author.save()
     author_changed.send(sender=Author, author=author, before=before)
+    if revision:
+        author_revision_record(author=author, by=by)
     return author

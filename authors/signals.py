@@ -7,7 +7,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from authors.models import Author
-from authors.services import author_changed, stored_values
+from authors.services import author_changed, author_revision_record, stored_values
 from cissapi.writes import is_bare_write
 
 
@@ -22,3 +22,4 @@ def route_bare_save(sender: type[Author], instance: Author, raw: bool = False, *
     # A fixture load (`raw`) restores rows; it changes nothing anyone was told.
     if not raw and is_bare_write():
         author_changed.send(sender=Author, author=instance, before=getattr(instance, "_stored_before", None))
+        author_revision_record(author=instance)

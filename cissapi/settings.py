@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_prose_editor",
     # Drag-and-drop ordering of admin inlines (the byline, an author's rows): its templates and assets.
     "adminsortable2",
+    # Revisions of publications and authors (historical models): cissapi/revisions.py.
+    "simple_history",
     "cissapi",
     # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
     "taxonomy",

@@ -9,27 +9,37 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from cissapi.public_site import is_served
+from cissapi.revisions import new_revision
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.querysets import PublicationQuerySet
 from publications.readiness import PublicationNotReady, Readiness, publication_readiness
+from publications.revisions import (
+    changed_fields,
+    changed_labels,
+    newest_autosave,
+    related_snapshot,
+    revisions_of,
+)
 from publications.services import (
     can_publish,
+    publication_autosave,
     publication_create,
     publication_delete,
     publication_publish,
+    publication_restore_revision,
     publication_unpublish,
     publication_update,
 )
@@ -75,6 +85,53 @@ def edit_version(publication_id: int) -> str:
     fields = [field.attname for field in Publication._meta.concrete_fields if field.name != "search_vector"]
     row = Publication.objects.filter(pk=publication_id).values_list(*fields).first()
     return hashlib.sha256(repr(row).encode()).hexdigest()[:32]
+
+
+def revisions_since(publication: Publication, revision_id: int | None) -> list:
+    """The saved revisions newer than `revision_id`, oldest first."""
+    newer = revisions_of(publication)
+    if revision_id is not None:
+        newer = newer.filter(history_id__gt=revision_id)
+    return list(reversed(newer[:50]))
+
+
+def edit_conflict_message(publication: Publication, loaded_revision: int | None) -> str:
+    """Who saved the piece after the editor loaded it, when, and what they changed."""
+    newer = revisions_since(publication, loaded_revision)
+    if not newer:
+        return (
+            "Someone else saved this publication after you opened it. Copy your changes, "
+            "reload the page and apply them again, so neither edit is lost."
+        )
+    loaded = publication.history.filter(history_id=loaded_revision).first()
+    names = sorted({str(revision.history_user or "a script") for revision in newer})
+    changed = changed_labels(loaded, newer[-1]) if loaded is not None else []
+    when = timezone.localtime(newer[-1].history_date)
+    return (
+        f"Someone else ({' and '.join(names)}) saved this publication at {when:%Y-%m-%d %H:%M} "
+        "after you opened it"
+        + (f", changing {', '.join(changed)}" if changed else "")
+        + ". Nothing was saved. Their version and yours are side by side below: copy what you need "
+        "from theirs into the form, or reload the page to start from theirs."
+    )
+
+
+def typed_related(form: forms.ModelForm, formsets: list) -> dict:
+    """The byline (in the order typed), topics and cross-posts as submitted in a change form."""
+    rows: dict[type, list] = {PublicationAuthor: [], CrossPost: []}
+    for formset in formsets:
+        for row_form in formset.forms:
+            if not row_form.is_valid() or not row_form.cleaned_data or row_form.cleaned_data.get("DELETE"):
+                continue
+            rows.setdefault(formset.model, []).append(row_form.instance)
+    topics = form.cleaned_data.get("topics") if hasattr(form, "cleaned_data") else None
+    if topics is None:
+        topics = form.instance.topics.all() if form.instance.pk else []
+    return related_snapshot(
+        byline=sorted(rows[PublicationAuthor], key=lambda row: row.position),
+        topics=list(topics),
+        cross_posts=rows[CrossPost],
+    )
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -200,6 +257,8 @@ class PublicationForm(forms.ModelForm):
     # The version of the row the editor's form was loaded with: a save over someone else's newer edit is
     # refused instead of silently overwriting it.
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The newest revision when the form was loaded: a refused save says what was changed since.
+    loaded_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Publication
@@ -211,11 +270,16 @@ class PublicationForm(forms.ModelForm):
     # or the publish service refused the piece as not ready to go live (its blocking problems).
     related_conflict = False
     not_ready: tuple[str, ...] = ()
+    # Set by clean() when someone else saved the piece after the form was loaded.
+    conflict = False
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["loaded_version"].initial = edit_version(self.instance.pk)
+            self.fields["loaded_revision"].initial = (
+                revisions_of(self.instance).values_list("history_id", flat=True).first()
+            )
 
     def clean_image(self) -> object:
         return clean_image_upload(self.cleaned_data.get("image"))
@@ -238,10 +302,8 @@ class PublicationForm(forms.ModelForm):
             )
         loaded = cleaned.get("loaded_version")
         if self.instance.pk and loaded and edit_version(self.instance.pk) != loaded:
-            raise ValidationError(
-                "Someone else saved this publication after you opened it. Copy your changes, "
-                "reload the page and apply them again, so neither edit is lost."
-            )
+            self.conflict = True
+            raise ValidationError(edit_conflict_message(self.instance, cleaned.get("loaded_revision")))
         if cleaned.get("status") == Publication.Status.PUBLISHED and not cleaned.get("published_at"):
             self.add_error("published_at", "Set when it goes live (now or a future time to schedule it).")
         return cleaned
@@ -281,7 +343,7 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "comments_enabled", "loaded_version"],
+                "fields": ["status", "published_at", "comments_enabled", "loaded_version", "loaded_revision"],
                 "description": "Draft and In review are never public. Published with a future time is "
                 "scheduled: it goes live by itself at that time.",
             },
@@ -304,8 +366,9 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
 
     class Media:
         # The desk's fixes to Django's admin: one time-zone note per page, narrow-screen layout.
-        css = {"all": ["cissapi/admin-desk.css"]}
-        js = ["cissapi/admin-desk.js"]
+        css = {"all": ["cissapi/admin-desk.css", "cissapi/revisions.css"]}
+        # autosave.js: autosaves a change form every 30 s and on leaving; warns before unsaved changes go.
+        js = ["cissapi/admin-desk.js", "publications/autosave.js"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -352,6 +415,8 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         call, so the side effects (search vector, change log) run once for the whole submission."""
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # The newest revision before this save: construct_change_message compares the save's against it.
+        request.revision_before = revisions_of(form.instance).values_list("history_id", flat=True).first()
         rows = {}
         for formset in formsets:
             # commit=False: the service saves them; the formset still records what changed for the history.
@@ -387,8 +452,113 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
                 raise RelatedConflict from error
             raise
 
+    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool) -> list:
+        """What the save really changed, from its revision: Django's own message compares the form with
+        its initial values, so a re-rendered body or the hidden version token read as changes."""
+        if add:
+            return super().construct_change_message(request, form, formsets, add)
+        newest = list(revisions_of(form.instance)[:2])
+        if not newest or newest[0].history_id == getattr(request, "revision_before", None):
+            return []  # shown as "No fields changed."
+        return [{"changed": {"fields": changed_labels(newest[1] if len(newest) > 1 else None, newest[0])}}]
+
     def delete_model(self, request: HttpRequest, obj: Publication) -> None:
         publication_delete(publication=obj)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/revisions/",
+                wrap(self.revisions_view),
+                name="publications_publication_revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(self.restore_view),
+                name="publications_publication_restore",
+            ),
+            path(
+                "<path:object_id>/autosave/",
+                wrap(self.autosave_view),
+                name="publications_publication_autosave",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _publication_or_404(self, request: HttpRequest, object_id: str) -> Publication:
+        publication = self.get_object(request, object_id)
+        if publication is None or not self.has_view_or_change_permission(request, publication):
+            raise Http404("No such publication.")
+        return publication
+
+    def revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The piece's revisions, newest first, each with what it changed (old | new per field), the
+        unsaved autosaves above them; any can be restored."""
+        publication = self._publication_or_404(request, object_id)
+        saved = list(revisions_of(publication)[:51])
+        entries = [
+            {
+                "revision": revision,
+                "changes": changed_fields(saved[i + 1] if i + 1 < len(saved) else None, revision),
+            }
+            for i, revision in enumerate(saved[:50])
+        ]
+        autosaves = publication.history.filter(is_autosave=True).select_related("history_user")
+        if saved:
+            autosaves = autosaves.filter(history_id__gt=saved[0].history_id)
+        drafts = [
+            {"revision": autosave, "changes": changed_fields(saved[0] if saved else None, autosave)}
+            for autosave in autosaves.order_by("-history_id")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": publication,
+            "title": f"Revisions of “{publication}”",
+            "entries": entries,
+            "autosaves": drafts,
+            "can_restore": self.has_change_permission(request, publication),
+        }
+        return TemplateResponse(request, "admin/publications/publication/revisions.html", context)
+
+    def restore_view(self, request: HttpRequest, object_id: str, revision_id: int) -> HttpResponse:
+        """Restore one revision (POST): a new revision with its values, byline order, topics, cross-posts."""
+        publication = self._publication_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:publications_publication_revisions", args=[publication.pk])
+            )
+        if not self.has_change_permission(request, publication):
+            raise PermissionDenied
+        revision = publication.history.filter(history_id=revision_id).first()
+        if revision is None:
+            raise Http404("No such revision of this publication.")
+        before = revisions_of(publication).first()
+        publication_restore_revision(publication=publication, revision=revision, by=request.user)
+        after = revisions_of(publication).first()
+        changed = changed_labels(before, after) if after != before else []
+        self.log_change(request, publication, [{"changed": {"fields": changed}}] if changed else [])
+        when = timezone.localtime(revision.history_date)
+        self.message_user(request, f"Restored the version of {when:%Y-%m-%d %H:%M}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
+
+    def autosave_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Keep the change form as posted (by autosave.js) as the editor's autosave; never the live row."""
+        if request.method != "POST":
+            return JsonResponse({"detail": "POST the change form here."}, status=405)
+        publication = self._publication_or_404(request, object_id)
+        if not self.has_change_permission(request, publication):
+            raise PermissionDenied
+        form = self.get_form(request, publication, change=True)(request.POST, instance=publication)
+        # Validating applies every valid field to the instance in memory (the rest keep their stored
+        # values); nothing is saved but the autosave.
+        form.is_valid()
+        formsets, _ = self._create_formsets(request, form.instance, change=True)
+        revision = publication_autosave(
+            publication=form.instance, by=request.user, related=typed_related(form, formsets)
+        )
+        return JsonResponse({"autosaved_at": revision.history_date.isoformat()})
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         for publication in queryset:
@@ -443,6 +613,14 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         return obj.public_url if is_served(obj.public_url) else self.api_url(obj)
 
     @staticmethod
+    def _conflict_changes(form: PublicationForm, context: dict) -> list:
+        """Their version (the newest saved revision) and yours (as typed), where they differ."""
+        theirs = revisions_of(form.instance).first()
+        formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+        yours = new_revision(form.instance, by=None, related=typed_related(form, formsets))
+        return changed_fields(theirs, yours)
+
+    @staticmethod
     def api_url(obj: Publication) -> str:
         """The piece's detail in the API (answers only while it is live)."""
         return reverse("v1:publication-detail", kwargs={"slug": obj.slug})
@@ -457,6 +635,26 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         obj: Publication | None = None,
     ) -> HttpResponse:
         context["media"] = page_media(context["media"], request)
+        if obj is not None:
+            context["revisions_url"] = reverse("admin:publications_publication_revisions", args=[obj.pk])
+            if (
+                getattr(context.get("adminform"), "form", None) is not None
+                and context["adminform"].form.conflict
+            ):
+                context["conflict_changes"] = self._conflict_changes(context["adminform"].form, context)
+            elif request.method == "GET" and (autosave := newest_autosave(obj, request.user)) is not None:
+                when = timezone.localtime(autosave.history_date)
+                self.message_user(
+                    request,
+                    format_html(
+                        'You have unsaved changes from {} (autosaved). <a href="{}#autosave-{}">Compare and '
+                        "restore them</a>, or keep editing this saved version.",
+                        f"{when:%Y-%m-%d %H:%M}",
+                        context["revisions_url"],
+                        autosave.history_id,
+                    ),
+                    messages.WARNING,
+                )
         if warning := uploads_not_kept(request):
             self.message_user(request, warning, messages.WARNING)
         # A live piece's change page links to its API JSON, unless "View on site" already goes there.

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Deferrable, Q
 from django.utils import timezone
 
+from cissapi.revisions import RevisionRecords
 from cissapi.text import PlainTextFields, html_to_text, reading_minutes, sanitize_html, word_count
 from publications.choices import PublicationStatus, PublicationType
 from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
@@ -84,6 +85,10 @@ class Publication(PlainTextFields, models.Model):
     multi_line_fields = ("summary",)
 
     objects = PublicationQuerySet.as_manager()
+    # Revisions (publications.revisions): fields that follow from every save are never in the history.
+    history = RevisionRecords(
+        excluded_fields=["created_at", "updated_at", "search_vector", "word_count", "first_published_at"]
+    )
 
     if TYPE_CHECKING:
         # Never stored: the JSON array columns of PublicationQuerySet.with_listing(), with_detail() and

@@ -24,15 +24,25 @@ from django.db.models import Model
 from django.utils import timezone
 
 from authors.models import Author
+from cissapi.revisions import new_revision
 from cissapi.writes import service_write
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.readiness import PublicationNotReady, publication_readiness
+from publications.revisions import (
+    STATE_FIELDS,
+    changed_fields,
+    revisions_of,
+    stored_related,
+    tracked_fields,
+)
 from publications.search import refresh_search_vectors
 from taxonomy.models import Outlet, Series, Topic
 
 # Declared in Publication.Meta.permissions; superusers have it implicitly.
 PUBLISH_PERMISSION = "publications.publish_publication"
+# Django's own; what editors have.
+CHANGE_PERMISSION = "publications.change_publication"
 
 # A publication's own fields that never reach the API (internal notes) or follow from every save (the
 # timestamps, the search vector): saving only these is no public change. Everything else is public, so a
@@ -156,6 +166,78 @@ def publication_delete(*, publication: Publication) -> None:
     publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug)
 
 
+@transaction.atomic
+def publication_restore_revision(
+    *, publication: Publication, revision: Model, by: AbstractUser | None = None
+) -> Publication:
+    """Bring back a revision's (or an autosave's) text, fields, byline in its order, topics and
+    cross-posts; the restore is itself a revision. The piece's state and publication time stay as they
+    are: restoring words never publishes or unpublishes. Authors, topics and outlets deleted since are
+    left out (they cannot be linked again).
+    """
+    _require_change_permission(by)
+    if revision.id != publication.pk:  # type: ignore[attr-defined]
+        raise ValueError("That revision belongs to another publication.")
+    for field in tracked_fields():
+        if field.name not in STATE_FIELDS:
+            value = getattr(revision, field.attname)
+            setattr(publication, field.attname, str(value or "") if field.name in {"image", "pdf"} else value)
+    related = revision.related or {}  # type: ignore[attr-defined]
+    authors = set(
+        Author.objects.filter(pk__in=[row["author"] for row in related.get("byline", [])]).values_list(
+            "pk", flat=True
+        )
+    )
+    byline = [
+        PublicationAuthor(author_id=row["author"], role=row["role"], position=rank)
+        for rank, row in enumerate(row for row in related.get("byline", []) if row["author"] in authors)
+    ]
+    outlets = set(
+        Outlet.objects.filter(pk__in=[row["outlet"] for row in related.get("cross_posts", [])]).values_list(
+            "pk", flat=True
+        )
+    )
+    cross_posts = [
+        CrossPost(
+            outlet_id=row["outlet"],
+            url=row["url"],
+            relation=row["relation"],
+            published_on=row["published_on"],
+            is_canonical=row["is_canonical"],
+        )
+        for row in related.get("cross_posts", [])
+        if row["outlet"] in outlets
+    ]
+    when = timezone.localtime(revision.history_date)  # type: ignore[attr-defined]
+    _write(
+        publication,
+        by=by,
+        reason=f"Restored the revision of {when:%Y-%m-%d %H:%M}",
+        byline=byline,
+        byline_removed=list(publication.authorships.all()),
+        topics=list(Topic.objects.filter(pk__in=[row["id"] for row in related.get("topics", [])])),
+        cross_posts=cross_posts,
+        cross_posts_removed=list(publication.cross_posts.all()),
+    )
+    return publication
+
+
+@transaction.atomic
+def publication_autosave(*, publication: Publication, by: AbstractUser, related: dict[str, Any]) -> Model:
+    """Keep what `by` is typing into `publication` (changed in memory, never saved) as an autosave.
+
+    Never writes the publication's row, its byline or anything public: the live version stays as it
+    is until the editor saves. Only the newest autosave of each editor is kept.
+    """
+    _require_change_permission(by)
+    if publication.pk is None:
+        raise ValueError("Only a saved publication is autosaved.")
+    publication.history.filter(is_autosave=True, history_user_id=by.pk).delete()  # type: ignore[attr-defined]
+    revision = new_revision(publication, by=by, related=related, reason="Autosave", autosave=True)
+    revision.save()
+    return revision
+
+
 # --- The side effects, shared by the services and the routing of bare writes --------------------------
 
 
@@ -193,7 +275,12 @@ def stored_publication(publication_id: int | None) -> StoredPublication | None:
 
 
 def publication_changed(
-    *, publication: Publication, before: StoredPublication | None, related_changed: bool = False
+    *,
+    publication: Publication,
+    before: StoredPublication | None,
+    related_changed: bool = False,
+    by: AbstractUser | None = None,
+    reason: str = "",
 ) -> None:
     """Every side effect of one write of `publication` (its row, and its byline, topics or cross-posts).
 
@@ -210,6 +297,21 @@ def publication_changed(
         public_change = public_change or (after is not None and after.public != before.public)
         _keep_updated_at(publication, before, after, public_change)
     changelog_sync(publication=publication, public_change=public_change)
+    publication_revision_record(publication=publication, by=by, reason=reason)
+
+
+def publication_revision_record(
+    *, publication: Publication, by: AbstractUser | None = None, reason: str = ""
+) -> Model | None:
+    """Keep a revision of the piece as stored now, with its byline, topics and cross-posts; None (nothing
+    kept) when it equals the last revision, so a save that changed nothing leaves no empty revision."""
+    stored = Publication.objects.get(pk=publication.pk)
+    revision = new_revision(stored, by=by, related=stored_related(stored), reason=reason)
+    latest = revisions_of(stored).first()
+    if latest is not None and not changed_fields(latest, revision):
+        return None
+    revision.save()
+    return revision
 
 
 def publications_changed(*, publication_ids: Iterable[int], search: bool) -> None:
@@ -265,6 +367,7 @@ def _write(
     publication: Publication,
     *,
     by: AbstractUser | None,
+    reason: str = "",
     byline: Sequence[PublicationAuthor] = (),
     byline_removed: Sequence[PublicationAuthor] = (),
     topics: list[Topic] | None = None,
@@ -294,7 +397,9 @@ def _write(
         readiness = publication_readiness(publication)
         if readiness.blocking:
             raise PublicationNotReady(readiness)
-    publication_changed(publication=publication, before=before, related_changed=related_changed)
+    publication_changed(
+        publication=publication, before=before, related_changed=related_changed, by=by, reason=reason
+    )
 
 
 def _goes_live(publication: Publication, before: StoredPublication | None) -> bool:
@@ -360,6 +465,11 @@ def _filed_under(instance: Topic | Series | Outlet) -> Iterable[int]:
     if isinstance(instance, Outlet):
         return instance.cross_posts.values_list("publication_id", flat=True)
     return instance.publications.values_list("pk", flat=True)
+
+
+def _require_change_permission(by: AbstractUser | None) -> None:
+    if by is not None and not by.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied(f"{by} may not change publications.")
 
 
 def _require_publish_permission(by: AbstractUser | None) -> None:

@@ -23,6 +23,7 @@ from publications.services import (
     author_bylines_changed,
     publication_changed,
     publication_deleted,
+    publication_revision_record,
     publications_changed,
     stored_publication,
     taxonomy_item_changed,
@@ -64,6 +65,7 @@ def route_bare_row_write(
 ) -> None:
     if _bare(raw) and not _deleted_with_its_publication(kwargs.get("origin")):
         publications_changed(publication_ids=[instance.publication_id], search=sender is PublicationAuthor)
+        publication_revision_record(publication=instance.publication)
 
 
 @receiver(m2m_changed, sender=Publication.topics.through)
@@ -83,6 +85,7 @@ def route_bare_topic_links(
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
             publications_changed(publication_ids=[instance.pk], search=False)
+            publication_revision_record(publication=instance)
         elif pk_set:
             publications_changed(publication_ids=pk_set, search=False)
 

@@ -325,7 +325,7 @@ def test_the_stale_form_check_still_sees_a_private_edit(editor_client):
     )
 
     assert response.status_code == 200
-    assert "Someone else saved this publication" in response.context["adminform"].form.non_field_errors()[0]
+    assert "after you opened it" in response.context["adminform"].form.non_field_errors()[0]
 
 
 # --- Taxonomy: what changes publications' documents ----------------------------------------------------
