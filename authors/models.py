@@ -45,6 +45,16 @@ class Author(PlainTextFields, models.Model):
     )
     # Lower-case, accent-folded name for typo-tolerant search ("Ahmed" finds "Ahmad", "Perez" "Pérez").
     search_name = models.CharField(max_length=160, editable=False, default="")
+    # In the trash when set: absent from the API, feeds, sitemaps and bylines until restored.
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from authors.models import Author
 from cissapi.writes import service_write
+
+# One trash for the catalogue: the publishers' permission, declared on Publication (a permission is a name,
+# so no import of the layer above).
+EMPTY_TRASH_PERMISSION = "publications.empty_trash"
 
 # Sent once per saved author, with `author` and `before` (the author's stored values before the save, as
 # `values()` gives them; None when the author is new).
@@ -39,8 +46,33 @@ def author_update(*, author: Author, **changes: Any) -> Author:
 
 
 @transaction.atomic
-def author_delete(*, author: Author) -> None:
-    """Delete an author who is on no byline (bylines protect their authors)."""
+def author_trash(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+    """Move an author to the trash: gone from the API, feeds, sitemaps and the bylines of live pieces until
+    restored; their bio and bylines are kept. `by` needs the delete permission."""
+    _require(by, "authors.delete_author", "move authors to the trash")
+    if author.trashed_at is None:
+        author.trashed_at = timezone.now()
+        author.trashed_by = by if by is not None and by.pk else None
+        _save(author)
+    return author
+
+
+@transaction.atomic
+def author_restore(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+    """Take an author out of the trash, back on their bio page and in their bylines."""
+    _require(by, "authors.delete_author", "restore authors from the trash")
+    if author.trashed_at is not None:
+        author.trashed_at = None
+        author.trashed_by = None
+        _save(author)
+    return author
+
+
+@transaction.atomic
+def author_delete(*, author: Author, by: AbstractBaseUser | None = None) -> None:
+    """Delete an author for good (emptying the trash): one who is on no byline (bylines protect their
+    authors). `by` needs the publishers' empty-trash permission."""
+    _require(by, EMPTY_TRASH_PERMISSION, "empty the trash")
     with service_write():
         author.delete()
 
@@ -55,3 +87,8 @@ def _save(author: Author, changes: dict[str, Any] | None = None) -> Author:
         author.save()
     author_changed.send(sender=Author, author=author, before=before)
     return author
+
+
+def _require(by: AbstractBaseUser | None, permission: str, what: str) -> None:
+    if by is not None and not by.has_perm(permission):
+        raise PermissionDenied(f"{by} may not {what}.")

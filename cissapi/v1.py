@@ -21,6 +21,7 @@ from cissapi.api.feed_links import FEED_MEDIA_TYPES, feed_urls
 from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
 from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
+from publications.api.preview import PreviewView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 
 router = SimpleRouter()
@@ -79,5 +80,6 @@ urlpatterns = [
     path("", ApiIndexView.as_view(), name="index"),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("changes/", ChangeFeedView.as_view(), name="change-list"),
+    path("preview/<str:token>/", PreviewView.as_view(), name="preview"),
     *router.urls,
 ]

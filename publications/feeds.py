@@ -179,7 +179,7 @@ class AuthorFeed(PublicationFeed):
     """An author's published pieces, co-authored ones included."""
 
     def get_collection(self, *, slug: str) -> Author:
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(Author.objects.public(), slug=slug)
 
     def publications(self, scope: FeedScope):
         return Publication.objects.published().by_author(scope.collection.pk)
