@@ -205,6 +205,15 @@ def publication_delete(*, publication: Publication, by: AbstractBaseUser | None 
     publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug)
 
 
+def as_published(publication: Publication) -> Publication:
+    """`publication`, in memory only, as publishing it now would make it (its dates): what a preview shows.
+    Nothing is saved."""
+    publication.status = Publication.Status.PUBLISHED
+    publication.published_at = publication.published_at or timezone.now()
+    _apply_publishing_rules(publication)
+    return publication
+
+
 # --- The side effects, shared by the services and the routing of bare writes --------------------------
 
 

@@ -23,6 +23,7 @@ from publications.api.documents import publication_detail
 from publications.api.serializers import PublicationDetailSerializer
 from publications.models import Publication
 from publications.preview import ExpiredPreview, InvalidPreview, read_preview
+from publications.services import as_published
 
 
 class PreviewGone(exceptions.APIException):
@@ -75,8 +76,11 @@ class PreviewView(APIView):
                 author_ids=[author["id"] for author in publication.byline],
             )
         )
-        document: dict[str, Any] = publication_detail(publication, urls=ApiUrls(request), related=related)
-        document["preview"] = {"expires_at": api_datetime(preview.expires_at), "status": publication.status}
+        state = publication.status
+        document: dict[str, Any] = publication_detail(
+            as_published(publication), urls=ApiUrls(request), related=related
+        )
+        document["preview"] = {"expires_at": api_datetime(preview.expires_at), "status": state}
         return Response(document)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
