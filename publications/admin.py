@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -384,7 +384,7 @@ class PublicationAdmin(TrashAdminMixin, admin.ModelAdmin):
             return settings.FRONTEND_PREVIEW_URL.replace("{token}", token)
         return request.build_absolute_uri(reverse("v1:preview", kwargs={"token": token}))
 
-    def get_urls(self) -> list[URLPattern]:
+    def get_urls(self) -> list[URLPattern | URLResolver]:
         revoke = path(
             "<path:object_id>/revoke-previews/",
             self.admin_site.admin_view(self.revoke_previews_view),

@@ -84,7 +84,8 @@ class Publication(PlainTextFields, models.Model):
         related_name="+",
     )
     # Carried by every preview token (publications.preview); bumping it revokes the piece's preview links.
-    preview_version = models.PositiveIntegerField(default=0, editable=False)
+    # A default in the database too: bulk loaders (tooling.corpus) write rows without naming it.
+    preview_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # Maintained by publications.search from title, summary, authors' names and body.
     search_vector = SearchVectorField(null=True, editable=False)

@@ -68,7 +68,9 @@ class PreviewView(APIView):
             raise PreviewGone(f"No preview: {error}.") from error
         # Hook for autosaved revisions: when revisions keep an unsaved autosave, its values are what a
         # preview should show; until then the piece as last saved is shown.
-        publication = Publication.objects.kept().with_detail().get(pk=preview.publication_id)
+        publication = Publication.objects.kept().with_detail().filter(pk=preview.publication_id).first()
+        if publication is None:  # trashed or deleted since the token was read
+            raise exceptions.NotFound("No preview: the previewed publication no longer exists.")
         related = list(
             Publication.objects.published().related_to(
                 publication,
