@@ -12,9 +12,17 @@ from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from authors.revisions import changed_fields, revisions_of
-from authors.services import author_delete, author_restore_revision, author_revision_record, author_update
+from authors.services import (
+    author_delete,
+    author_restore,
+    author_restore_revision,
+    author_revision_record,
+    author_trash,
+    author_update,
+)
 from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
+from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import clean_image_upload, uploads_not_kept
 
 # The bio's rows are ordered by dragging (django-admin-sortable2 over each model's `position`, hidden);
@@ -62,11 +70,12 @@ class AuthorForm(forms.ModelForm):
 
 
 @admin.register(Author)
-class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
+class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
-    list_filter = ["kind", "affiliation", "interests"]
+    list_filter = [TrashFilter, "kind", "affiliation", "interests"]
+    actions = ["restore", "empty_trash"]
     # Names go through the API's typo-tolerant search (get_search_results); these are matched as typed.
     search_fields = ["slug", "headline", "email"]
     search_help_text = 'Name (typos and accents forgiven: "Zubair" finds "Zubayr"), slug, headline or email.'
@@ -190,9 +199,17 @@ class AuthorAdmin(SortableAdminBase, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         author_revision_record(author=form.instance, by=request.user)
 
-    def delete_model(self, request: HttpRequest, obj: Author) -> None:
-        author_delete(author=obj)
+    def trash_one(self, request: HttpRequest, obj: Author) -> None:
+        author_trash(author=obj, by=request.user)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Author]) -> None:
-        for author in queryset:
-            author_delete(author=author)
+    def restore_one(self, request: HttpRequest, obj: Author) -> None:
+        author_restore(author=obj, by=request.user)
+
+    def delete_for_good(self, request: HttpRequest, obj: Author) -> None:
+        author_delete(author=obj, by=request.user)
+
+    def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:
+        # A delete only moves authors to the trash: their bylines and bio are kept, so nothing protects them
+        # and nothing else goes. (Bylines still protect an author from "Delete for good".)
+        names = [str(author) for author in objs]
+        return names, {self.opts.verbose_name_plural: len(names)}, set(), []

@@ -51,6 +51,16 @@ class Author(PlainTextFields, models.Model):
     )
     # Lower-case, accent-folded name for typo-tolerant search ("Ahmed" finds "Ahmad", "Perez" "Pérez").
     search_name = models.CharField(max_length=160, editable=False, default="")
+    # In the trash when set: absent from the API, feeds, sitemaps and bylines until restored.
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,7 +69,10 @@ class Author(PlainTextFields, models.Model):
 
     objects = AuthorQuerySet.as_manager()
     # Revisions (authors.revisions): fields that follow from every save are never in the history.
-    history = RevisionRecords(excluded_fields=["search_name", "created_at", "updated_at"])
+    # The trash is a state of the row, not part of the bio: a restore never moves it.
+    history = RevisionRecords(
+        excluded_fields=["search_name", "created_at", "updated_at", "trashed_at", "trashed_by"]
+    )
 
     if TYPE_CHECKING:
         # Never stored: the JSON array columns of AuthorQuerySet.with_bio(), the counts the publications

@@ -24,6 +24,14 @@ NAME_SIMILARITY_THRESHOLD = 0.3
 
 
 class AuthorQuerySet(models.QuerySet["Author"]):
+    def public(self) -> AuthorQuerySet:
+        """Authors the public may see: those not in the trash."""
+        return self.filter(trashed_at__isnull=True)
+
+    def trashed(self) -> AuthorQuerySet:
+        """Authors in the trash."""
+        return self.filter(trashed_at__isnull=False)
+
     def with_bio(self) -> AuthorQuerySet:
         """Everything a bio page shows, as JSON array columns of one query (see cissapi.json_arrays)."""
         return self.annotate(**_bio_columns())

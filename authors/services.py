@@ -23,6 +23,10 @@ from cissapi.revisions import new_revision
 from cissapi.writes import service_write
 from taxonomy.models import Outlet, Topic
 
+# One trash for the catalogue: the publishers' permission, declared on Publication (a permission is a name,
+# so no import of the layer above).
+EMPTY_TRASH_PERMISSION = "publications.empty_trash"
+
 # Sent once per saved author, with `author` and `before` (the author's stored values before the save, as
 # `values()` gives them; None when the author is new).
 author_changed = Signal()
@@ -67,8 +71,33 @@ def author_revision_record(
 
 
 @transaction.atomic
-def author_delete(*, author: Author) -> None:
-    """Delete an author who is on no byline (bylines protect their authors)."""
+def author_trash(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+    """Move an author to the trash: gone from the API, feeds, sitemaps and the bylines of live pieces until
+    restored; their bio and bylines are kept. `by` needs the delete permission."""
+    _require(by, "authors.delete_author", "move authors to the trash")
+    if author.trashed_at is None:
+        author.trashed_at = timezone.now()
+        author.trashed_by = by if by is not None and by.pk else None
+        _save(author)
+    return author
+
+
+@transaction.atomic
+def author_restore(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+    """Take an author out of the trash, back on their bio page and in their bylines."""
+    _require(by, "authors.delete_author", "restore authors from the trash")
+    if author.trashed_at is not None:
+        author.trashed_at = None
+        author.trashed_by = None
+        _save(author)
+    return author
+
+
+@transaction.atomic
+def author_delete(*, author: Author, by: AbstractBaseUser | None = None) -> None:
+    """Delete an author for good (emptying the trash): one who is on no byline (bylines protect their
+    authors). `by` needs the publishers' empty-trash permission."""
+    _require(by, EMPTY_TRASH_PERMISSION, "empty the trash")
     with service_write():
         author.delete()
 
@@ -125,3 +154,8 @@ def _save(
     if revision:
         author_revision_record(author=author, by=by)
     return author
+
+
+def _require(by: AbstractBaseUser | None, permission: str, what: str) -> None:
+    if by is not None and not by.has_perm(permission):
+        raise PermissionDenied(f"{by} may not {what}.")

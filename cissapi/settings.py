@@ -195,6 +195,12 @@ API_CACHE_MAX_BODY_BYTES = int(os.environ.get("API_CACHE_MAX_BODY_BYTES", str(10
 # Most values one multi-valued filter takes (?topic=a,b,...); more is a 400. Each costs query planning.
 API_MAX_FILTER_VALUES = int(os.environ.get("API_MAX_FILTER_VALUES", "20"))
 # --- end of API request bounds ---
+# --- Preview for frontends (issue #12, h12-trash) ---
+# How long a preview link of a draft, piece in review or scheduled piece works (hours; fractions allowed).
+PREVIEW_TOKEN_HOURS = float(os.environ.get("PREVIEW_TOKEN_HOURS", "48"))
+# The frontend's preview page, with {token} where the token goes; empty: the admin opens the API's JSON.
+FRONTEND_PREVIEW_URL = os.environ.get("FRONTEND_PREVIEW_URL", "")
+# --- end of preview ---
 # Request counters for API throttling: Redis when there is one. Without Redis they live in each process
 # (limits then apply per worker), because counting in the database table would cost every API request
 # several SQL queries.

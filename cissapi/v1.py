@@ -22,6 +22,7 @@ from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
 from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
 from publications.api.export import ExportView
+from publications.api.preview import PreviewView
 from publications.api.views import OutletViewSet, PublicationViewSet, SeriesViewSet, TopicViewSet
 
 router = SimpleRouter()
@@ -82,5 +83,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("changes/", ChangeFeedView.as_view(), name="change-list"),
     path("export/", ExportView.as_view(), name="export"),
+    path("preview/<str:token>/", PreviewView.as_view(), name="preview"),
     *router.urls,
 ]

@@ -6,15 +6,23 @@ from typing import Any, cast
 from adminsortable2.admin import CustomInlineFormSetMixin, SortableAdminBase, SortableTabularInline
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -22,8 +30,10 @@ from django.utils.text import capfirst
 from cissapi.public_site import is_served
 from cissapi.revisions import new_revision
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
+from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.preview import preview_token
 from publications.querysets import PublicationQuerySet
 from publications.readiness import PublicationNotReady, Readiness, publication_readiness
 from publications.revisions import (
@@ -39,7 +49,10 @@ from publications.services import (
     publication_create,
     publication_delete,
     publication_publish,
+    publication_restore,
     publication_restore_revision,
+    publication_revoke_previews,
+    publication_trash,
     publication_unpublish,
     publication_update,
 )
@@ -259,6 +272,8 @@ class PublicationForm(forms.ModelForm):
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
     # The newest revision when the form was loaded: a refused save says what was changed since.
     loaded_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The new slug of a live piece the editor has been warned about: the save after the warning goes through.
+    confirmed_slug = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Publication
@@ -304,17 +319,36 @@ class PublicationForm(forms.ModelForm):
         if self.instance.pk and loaded and edit_version(self.instance.pk) != loaded:
             self.conflict = True
             raise ValidationError(edit_conflict_message(self.instance, cleaned.get("loaded_revision")))
+        self._confirm_live_slug_change(cleaned.get("slug"))
         if cleaned.get("status") == Publication.Status.PUBLISHED and not cleaned.get("published_at"):
             self.add_error("published_at", "Set when it goes live (now or a future time to schedule it).")
         return cleaned
 
+    def _confirm_live_slug_change(self, slug: str | None) -> None:
+        """A live piece's new slug is refused once with a warning; saving again confirms it."""
+        stored = Publication.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        if stored is None or not stored.is_live or not slug or slug == stored.slug:
+            return
+        if self.cleaned_data.get("confirmed_slug") == slug:
+            return
+        # The next submit carries the confirmation (a bound form renders its data).
+        self.data = self.data.copy()
+        self.data[self.add_prefix("confirmed_slug")] = slug
+        self.add_error(
+            "slug",
+            f"This publication is live at “{stored.slug}”. Links to that address will redirect to “{slug}” "
+            "(the API answers the old slug with a 301), but shared links and search results show the old "
+            "one for a while. Save again to change the slug.",
+        )
+
 
 @admin.register(Publication)
-class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
+class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = PublicationForm
     inlines = [AuthorshipInline, CrossPostInline]
     list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at", "public_link"]
     list_filter = [
+        TrashFilter,
         StateFilter,
         "type",
         "topics",
@@ -333,7 +367,7 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics", "series"]
     readonly_fields = ["uuid", "first_published_at", "created_at", "updated_at", "word_count"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "revoke_previews", "restore", "empty_trash"]
     save_on_top = True
     list_per_page = 50
     fieldsets = [
@@ -343,7 +377,14 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "comments_enabled", "loaded_version", "loaded_revision"],
+                "fields": [
+                    "status",
+                    "published_at",
+                    "comments_enabled",
+                    "loaded_version",
+                    "loaded_revision",
+                    "confirmed_slug",
+                ],
                 "description": "Draft and In review are never public. Published with a future time is "
                 "scheduled: it goes live by itself at that time.",
             },
@@ -462,12 +503,14 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
             return []  # shown as "No fields changed."
         return [{"changed": {"fields": changed_labels(newest[1] if len(newest) > 1 else None, newest[0])}}]
 
-    def delete_model(self, request: HttpRequest, obj: Publication) -> None:
-        publication_delete(publication=obj)
-
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern | URLResolver]:
         wrap = self.admin_site.admin_view
         return [
+            path(
+                "<path:object_id>/revoke-previews/",
+                wrap(self.revoke_previews_view),
+                name="publications_publication_revoke_previews",
+            ),
             path(
                 "<path:object_id>/revisions/",
                 wrap(self.revisions_view),
@@ -560,9 +603,40 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         )
         return JsonResponse({"autosaved_at": revision.history_date.isoformat()})
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+    def trash_one(self, request: HttpRequest, obj: Publication) -> None:
+        publication_trash(publication=obj, by=request.user)
+
+    def restore_one(self, request: HttpRequest, obj: Publication) -> None:
+        publication_restore(publication=obj, by=request.user)
+
+    def delete_for_good(self, request: HttpRequest, obj: Publication) -> None:
+        publication_delete(publication=obj, by=request.user)
+
+    def preview_url(self, request: HttpRequest, obj: Publication) -> str:
+        """A new preview link of `obj`: the frontend's preview page, or the API's JSON when none is set."""
+        token = preview_token(obj)
+        if settings.FRONTEND_PREVIEW_URL:
+            return settings.FRONTEND_PREVIEW_URL.replace("{token}", token)
+        return request.build_absolute_uri(reverse("v1:preview", kwargs={"token": token}))
+
+    def revoke_previews_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's one-click "Revoke preview links" (a POST)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        publication = self.get_object(request, object_id)
+        if publication is None:
+            raise Http404
+        if not self.has_change_permission(request, publication):
+            raise PermissionDenied
+        publication_revoke_previews(publication=publication, by=request.user)
+        self.message_user(request, "Every preview link of this publication given so far stops working.")
+        return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
+
+    @admin.action(description="Revoke the preview links of selected", permissions=["change"])
+    def revoke_previews(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         for publication in queryset:
-            publication_delete(publication=publication)
+            publication_revoke_previews(publication=publication, by=request.user)
+        self.message_user(request, f"Revoked the preview links of {queryset.count()} publication(s).")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Publication], search_term: str
@@ -660,6 +734,18 @@ class PublicationAdmin(SortableAdminBase, admin.ModelAdmin):
         # A live piece's change page links to its API JSON, unless "View on site" already goes there.
         if obj is not None and obj.is_live and self.view_on_site(obj) != self.api_url(obj):
             context["api_url"] = self.api_url(obj)
+        if obj is not None and obj.is_trashed:
+            self.message_user(
+                request,
+                "This publication is in the trash: it is on no public surface. Restore it from the list's "
+                "Trash view.",
+                messages.WARNING,
+            )
+        elif obj is not None and not obj.is_live:
+            context["preview_url"] = self.preview_url(request, obj)
+            context["revoke_previews_url"] = reverse(
+                "admin:publications_publication_revoke_previews", args=[obj.pk]
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:

@@ -5,7 +5,7 @@ How it stays exact for a replaying client:
 * The log itself is the record of what clients were told. On every save, `changelog_sync` compares the
   publication's real public state with the state its last *effective* change announced and records the
   difference: `published`, `updated` (or `slug_changed`, naming the slug the log last announced),
-  `unpublished`, `deleted`.
+  `unpublished`, `deleted` (a delete, or a move to the trash).
 * A scheduled go-live is a `published` row whose `effective_at` is the scheduled time. Readers only see rows
   with `effective_at <= now`, so it appears by itself at that time, with no job. Until then it is
   *pending*: any later save deletes pending rows and writes them anew, so an edit, an unscheduling or a
@@ -59,7 +59,12 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
     announced_live = last is not None and last.kind in UPSERT_KINDS
     changes: list[tuple[str, dt.datetime, str]] = []
     # Liveness by the same clock as the rows' effective times (is_live would read the clock again).
-    if publication.is_live_at(now):
+    if publication.trashed_at is not None:
+        # The trash is a deletion to the public: a tombstone if the piece was ever announced (a restore
+        # of a live piece is then a new `published`), and no pending go-live.
+        if last is not None and last.kind != Kind.DELETED:
+            changes.append((Kind.DELETED, now, ""))
+    elif publication.is_live_at(now):
         if not announced_live:
             changes.append((Kind.PUBLISHED, now, ""))
         elif last is not None and last.slug != publication.slug:  # announced_live: there is a last row

@@ -246,7 +246,7 @@ class AuthorFeed(BasePublicationFeed[Author]):
     """An author's published pieces, co-authored ones included."""
 
     def get_collection(self, *, slug: str) -> Author:
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(Author.objects.public(), slug=slug)
 
     def publications(self, scope: FeedScope[Author]) -> PublicationQuerySet:
         return Publication.objects.published().by_author(scope.collection.pk)

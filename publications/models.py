@@ -4,12 +4,14 @@ are in taxonomy)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Deferrable, Q
@@ -75,6 +77,20 @@ class Publication(PlainTextFields, models.Model):
     )
 
     internal_notes = models.TextField(blank=True, help_text="For editors only; never public.")
+    # In the trash when set: absent from every public surface, restorable with its byline, topics and
+    # cross-posts (kept as they are), its slug still reserved. Not a status, so a restore returns the state.
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Carried by every preview token (publications.preview); bumping it revokes the piece's preview links.
+    # A default in the database too: bulk loaders (tooling.corpus) write rows without naming it.
+    preview_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # Maintained by publications.search from title, summary, authors' names and body.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -87,7 +103,17 @@ class Publication(PlainTextFields, models.Model):
     objects = PublicationQuerySet.as_manager()
     # Revisions (publications.revisions): fields that follow from every save are never in the history.
     history = RevisionRecords(
-        excluded_fields=["created_at", "updated_at", "search_vector", "word_count", "first_published_at"]
+        # Trash and preview links are states of the row, not its words: a restore never moves them.
+        excluded_fields=[
+            "created_at",
+            "updated_at",
+            "search_vector",
+            "word_count",
+            "first_published_at",
+            "trashed_at",
+            "trashed_by",
+            "preview_version",
+        ]
     )
 
     if TYPE_CHECKING:
@@ -101,7 +127,10 @@ class Publication(PlainTextFields, models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         # Editing a piece (change) and putting it before the public (publish) are separate trusts.
-        permissions = [("publish_publication", "Can publish, schedule and unpublish publications")]
+        permissions = [
+            ("publish_publication", "Can publish, schedule and unpublish publications"),
+            ("empty_trash", "Can empty the trash (delete publications and authors for good)"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=PublicationStatus.PUBLISHED) | Q(published_at__isnull=False),
@@ -172,7 +201,21 @@ class Publication(PlainTextFields, models.Model):
 
     def is_live_at(self, moment: datetime) -> bool:
         """Whether the public sees this piece at `moment`: the twin of `Publication.objects.published(at)`."""
-        return is_live_at(self.status, self.published_at, moment)
+        return is_live_at(self.status, self.published_at, moment, trashed_at=self.trashed_at)
+
+    @property
+    def is_trashed(self) -> bool:
+        return self.trashed_at is not None
+
+    def validate_unique(self, exclude: Collection[str] | None = None) -> None:
+        """Unique fields, and a slug no other piece ever had in public: its old links redirect there."""
+        super().validate_unique(exclude)
+        if exclude and "slug" in exclude:
+            return
+        if PublicationSlug.objects.filter(slug=self.slug).exclude(publication_id=self.pk).exists():
+            raise ValidationError(
+                {"slug": "Another publication was public at this slug, and its old links lead there."}
+            )
 
 
 class PublicationAuthor(models.Model):
@@ -253,6 +296,21 @@ class CrossPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} at {self.outlet}"
+
+
+class PublicationSlug(models.Model):
+    """A slug a piece had while it was live: the API answers it with a 301 to the piece's current address."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "old slug"
+
+    def __str__(self) -> str:
+        return self.slug
 
 
 class PublicationChange(models.Model):

@@ -126,6 +126,18 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Publications set to go live at a future time."""
         return self.filter(status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now())
 
+    def kept(self) -> PublicationQuerySet:
+        """Publications not in the trash (whatever their state)."""
+        return self.filter(trashed_at__isnull=True)
+
+    def trashed(self) -> PublicationQuerySet:
+        """Publications in the trash."""
+        return self.filter(trashed_at__isnull=False)
+
+    def formerly_at(self, slug: str) -> PublicationQuerySet:
+        """Publications that were public at `slug` before it changed (their old slugs)."""
+        return self.filter(old_slugs__slug=slug)
+
     def by_author(self, author_id: int) -> PublicationQuerySet:
         """Publications an author wrote in any role (co-authored pieces included)."""
         return self.filter(authorships__author_id=author_id)
@@ -314,7 +326,10 @@ def _listing_columns() -> dict[str, RawSQL]:
     return {
         "byline": json_array(
             Publication,
-            PublicationAuthor.objects.filter(publication=OuterRef("pk")).order_by("position"),
+            # A trashed author is deleted to the public: left out of bylines until restored.
+            PublicationAuthor.objects.filter(
+                publication=OuterRef("pk"), author__trashed_at__isnull=True
+            ).order_by("position"),
             id="author_id",
             slug="author__slug",
             name="author__name",
@@ -364,7 +379,9 @@ def _pk_in(ids: models.QuerySet) -> _EqualsAny:
 # holds published() and Publication.is_live_at() to the same answer for every state).
 def published_q(at: datetime | None = None) -> Q:
     """The published rule as a Q object, for filtering related querysets (counts, author pages)."""
-    return Q(status=PublicationStatus.PUBLISHED, published_at__lte=at or timezone.now())
+    return Q(
+        status=PublicationStatus.PUBLISHED, published_at__lte=at or timezone.now(), trashed_at__isnull=True
+    )
 
 
 def published_q_via(prefix: str, at: datetime | None = None) -> Q:
@@ -373,13 +390,21 @@ def published_q_via(prefix: str, at: datetime | None = None) -> Q:
         **{
             f"{prefix}__status": PublicationStatus.PUBLISHED,
             f"{prefix}__published_at__lte": at or timezone.now(),
+            f"{prefix}__trashed_at__isnull": True,
         }
     )
 
 
-def is_live_at(status: str, published_at: datetime | None, moment: datetime) -> bool:
+def is_live_at(
+    status: str, published_at: datetime | None, moment: datetime, *, trashed_at: datetime | None
+) -> bool:
     """The published rule for one row already in memory (Publication.is_live_at)."""
-    return status == PublicationStatus.PUBLISHED and published_at is not None and published_at <= moment
+    return (
+        status == PublicationStatus.PUBLISHED
+        and published_at is not None
+        and published_at <= moment
+        and trashed_at is None
+    )
 
 
 # --- Publication counts of the models publications point at ---------------------------------------------

@@ -20,14 +20,15 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 
 from authors.models import Author
 from cissapi.revisions import new_revision
 from cissapi.writes import service_write
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
-from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.models import CrossPost, Publication, PublicationAuthor, PublicationSlug
+from publications.querysets import is_live_at
 from publications.readiness import PublicationNotReady, publication_readiness
 from publications.revisions import (
     STATE_FIELDS,
@@ -39,20 +40,26 @@ from publications.revisions import (
 from publications.search import refresh_search_vectors
 from taxonomy.models import Outlet, Series, Topic
 
-# Declared in Publication.Meta.permissions; superusers have it implicitly.
+# Declared in Publication.Meta.permissions; superusers have them implicitly.
 PUBLISH_PERMISSION = "publications.publish_publication"
-# Django's own; what editors have.
+EMPTY_TRASH_PERMISSION = "publications.empty_trash"
+# Django's own; what editors have. Moving to the trash is what the admin's "delete" now does; editing is
+# what a preview shows.
+TRASH_PERMISSION = "publications.delete_publication"
 CHANGE_PERMISSION = "publications.change_publication"
 
 # A publication's own fields that never reach the API (internal notes) or follow from every save (the
 # timestamps, the search vector): saving only these is no public change. Everything else is public, so a
 # new field counts as public until it is listed here (an extra `updated` row, never a missed one).
-PRIVATE_PUBLICATION_FIELDS = frozenset({"internal_notes", "created_at", "updated_at", "search_vector"})
+PRIVATE_PUBLICATION_FIELDS = frozenset(
+    {"internal_notes", "created_at", "updated_at", "search_vector", "trashed_by", "preview_version"}
+)
 
 # The fields of related objects that appear in a publication's public representation; saving anything
 # else (an author's bio, a topic's description) changes no publication.
 RELATED_PUBLIC_FIELDS: dict[type[Model], tuple[str, ...]] = {
-    Author: ("slug", "name", "honorific", "headline"),
+    # An author's trash takes them out of bylines (PublicationQuerySet.with_listing), a restore back in.
+    Author: ("slug", "name", "honorific", "headline", "trashed_at"),
     Topic: ("slug", "name"),
     Series: ("slug", "name"),
     Outlet: ("slug", "name", "domain", "homepage"),
@@ -158,8 +165,52 @@ def publication_unpublish(*, publication: Publication, by: AbstractUser | None =
 
 
 @transaction.atomic
-def publication_delete(*, publication: Publication) -> None:
-    """Delete a publication with its byline and cross-posts; the change log keeps a tombstone."""
+def publication_trash(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
+    """Move a piece to the trash: off every public surface (a `deleted` tombstone in the change log), its
+    byline, topics, cross-posts and slug kept for a restore. `by` needs the delete permission."""
+    _require(by, TRASH_PERMISSION, "move publications to the trash")
+    if publication.trashed_at is None:
+        publication.trashed_at = timezone.now()
+        publication.trashed_by = by if by is not None and by.pk else None
+        _write(publication, by=by)
+        _log(publication, by, "Moved to the trash")
+    return publication
+
+
+@transaction.atomic
+def publication_restore(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
+    """Take a piece out of the trash in the state it had; a live piece is `published` again.
+
+    `by` needs the delete permission, and the publish permission for a piece that comes back live or
+    scheduled (it goes before the public again).
+    """
+    _require(by, TRASH_PERMISSION, "restore publications from the trash")
+    if publication.status == Publication.Status.PUBLISHED:
+        _require_publish_permission(by)
+    if publication.trashed_at is not None:
+        publication.trashed_at = None
+        publication.trashed_by = None
+        _write(publication, by=by)
+        _log(publication, by, "Restored from the trash")
+    return publication
+
+
+@transaction.atomic
+def publication_revoke_previews(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
+    """Make every preview link of the piece given so far stop working (publications.preview)."""
+    _require(by, CHANGE_PERMISSION, "revoke preview links")
+    # F(): two editors revoking at once both move the version on.
+    Publication.objects.filter(pk=publication.pk).update(preview_version=F("preview_version") + 1)
+    publication.refresh_from_db(fields=["preview_version"])
+    _log(publication, by, "Revoked its preview links")
+    return publication
+
+
+@transaction.atomic
+def publication_delete(*, publication: Publication, by: AbstractUser | None = None) -> None:
+    """Delete a publication for good with its byline and cross-posts (emptying the trash); the change log
+    keeps a tombstone. `by` needs the empty-trash permission (publishers)."""
+    _require(by, EMPTY_TRASH_PERMISSION, "empty the trash")
     publication_id, uuid, slug = publication.pk, publication.uuid, publication.slug
     with service_write():
         publication.delete()
@@ -238,6 +289,15 @@ def publication_autosave(*, publication: Publication, by: AbstractUser, related:
     return revision
 
 
+def as_published(publication: Publication) -> Publication:
+    """`publication`, in memory only, as publishing it now would make it (its dates): what a preview shows.
+    Nothing is saved."""
+    publication.status = Publication.Status.PUBLISHED
+    publication.published_at = publication.published_at or timezone.now()
+    _apply_publishing_rules(publication)
+    return publication
+
+
 # --- The side effects, shared by the services and the routing of bare writes --------------------------
 
 
@@ -293,6 +353,7 @@ def publication_changed(
     refresh_search_vectors([publication.pk])
     public_change = before is None or related_changed
     if before is not None:
+        _keep_old_slug(publication, before)
         after = stored_publication(publication.pk)
         public_change = public_change or (after is not None and after.public != before.public)
         _keep_updated_at(publication, before, after, public_change)
@@ -467,9 +528,30 @@ def _filed_under(instance: Topic | Series | Outlet) -> Iterable[int]:
     return instance.publications.values_list("pk", flat=True)
 
 
+def _keep_old_slug(publication: Publication, before: StoredPublication) -> None:
+    """Keep the slug a piece was live at, so its old links redirect; a piece taking back one of its own
+    old slugs makes it current again."""
+    old_slug = before.public["slug"]
+    if old_slug == publication.slug:
+        return
+    PublicationSlug.objects.filter(publication=publication, slug=publication.slug).delete()
+    was_live = is_live_at(
+        before.public["status"],
+        before.public["published_at"],
+        timezone.now(),
+        trashed_at=before.public["trashed_at"],
+    )
+    if was_live:
+        PublicationSlug.objects.get_or_create(slug=old_slug, defaults={"publication": publication})
+
+
+def _require(by: AbstractUser | None, permission: str, what: str) -> None:
+    if by is not None and not by.has_perm(permission):
+        raise PermissionDenied(f"{by} may not {what}.")
+
+
 def _require_change_permission(by: AbstractUser | None) -> None:
-    if by is not None and not by.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied(f"{by} may not change publications.")
+    _require(by, CHANGE_PERMISSION, "change publications")
 
 
 def _require_publish_permission(by: AbstractUser | None) -> None:

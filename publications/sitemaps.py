@@ -77,7 +77,7 @@ class PublicationSitemap(PublicSiteSitemap):
 class AuthorSitemap(PublicSiteSitemap):
     def items(self) -> QuerySet[Author]:
         return (
-            authors_with_publication_counts(Author.objects.all())
+            authors_with_publication_counts(Author.objects.public())
             .filter(
                 Q(publication_count__gt=0) | Q(kind=Author.Kind.STAFF, affiliation=Author.Affiliation.CURRENT)
             )

@@ -32,7 +32,7 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
         return AuthorFilterSet if self.action == "list" else None
 
     def get_queryset(self) -> QuerySet:
-        authors = Author.objects.all()
+        authors = Author.objects.public()
         if self.action == "retrieve":
             return self.count_publications(authors.with_bio(), single=True)
         return self.count_publications(authors, single=False)

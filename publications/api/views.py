@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -154,9 +156,21 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
             return feed_urls(self.request, "type", publication_type=only_type)
         return feed_urls(self.request, "site", query=query)
 
+    @extend_schema(
+        responses={
+            200: PublicationDetailSerializer,
+            301: OpenApiResponse(
+                description="An old slug of a live piece: `Location` is its current detail (empty body).",
+                response=None,
+            ),
+        }
+    )
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        publication = self.get_object()
+        try:
+            publication = self.get_object()
+        except Http404:
+            return self.old_slug_redirect(request, kwargs["slug"])
         related = list(
             Publication.objects.published().related_to(
                 publication,
@@ -171,6 +185,16 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         meta.note_surrogate_keys(f"publication-{item.pk}" for item in related)
         document = publication_detail(publication, urls=ApiUrls(request), related=related)
         return Response(only(document, self.chosen_fields()))
+
+    def old_slug_redirect(self, request: Request, slug: str) -> Response:
+        """A 301 from a slug a live piece had to its current detail (same query); else the 404."""
+        current = Publication.objects.published().formerly_at(slug).values_list("slug", flat=True).first()
+        if current is None:
+            raise Http404
+        location = ApiUrls(request).resource("publication-detail", current)
+        if query := request.META.get("QUERY_STRING"):
+            location = f"{location}?{query}"
+        return Response(status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": location})
 
 
 class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):

@@ -59,6 +59,7 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
         "/api/v1/authors/{slug}/publications/",
         "/api/v1/changes/",
         "/api/v1/export/",
+        "/api/v1/preview/{token}/",
         *(
             f"/api/v1/{name}/{suffix}"
             for name in ("topics", "series", "outlets")
@@ -85,6 +86,15 @@ def test_schema_documents_the_page_count(schema):
     page = schema["components"]["schemas"]["PaginatedPublicationListList"]
 
     assert page["properties"]["pages"]["type"] == "integer"
+
+
+def test_schema_documents_old_slug_redirects_and_preview_answers(schema):
+    detail = schema["paths"]["/api/v1/publications/{slug}/"]["get"]["responses"]
+    preview = schema["paths"]["/api/v1/preview/{token}/"]["get"]["responses"]
+
+    assert "Location" in detail["301"]["description"]
+    assert {"200", "404", "410"} <= set(preview)
+    assert "preview" in schema["components"]["schemas"]["Preview"]["properties"]
 
 
 def test_schema_documents_publication_filters(schema):

@@ -39,6 +39,7 @@ def test_is_live_at_agrees_with_published_for_every_state():
         PublicationFactory(scheduled=True),
         PublicationFactory(published=True),
         PublicationFactory(status=Publication.Status.PUBLISHED, published_at=moment),
+        PublicationFactory(published=True, trashed_at=moment - dt.timedelta(days=1)),  # in the trash
     ]
 
     published = set(Publication.objects.published(moment))

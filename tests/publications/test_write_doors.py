@@ -23,6 +23,7 @@ from publications.models import Publication, PublicationChange
 from publications.services import (
     publication_delete,
     publication_publish,
+    publication_trash,
     publication_unpublish,
     publication_update,
 )
@@ -202,8 +203,11 @@ def test_deleting_through_any_door_has_the_same_side_effects(door, observe, edit
 
     def write() -> None:
         if door == "admin":
-            url = reverse("admin:publications_publication_delete", args=[publication.pk])
-            assert editor_client.post(url, {"post": "yes"}).status_code == 302
+            # A delete for good is the trash's "empty" action (the admin's delete moves to the trash).
+            Publication.objects.filter(pk=publication.pk).update(trashed_at=timezone.now())
+            url = reverse("admin:publications_publication_changelist") + "?trash=1"
+            data = {"action": "empty_trash", "_selected_action": [publication.pk], "post": "yes"}
+            assert editor_client.post(url, data).status_code == 302
         elif door == "service":
             publication_delete(publication=publication)
         else:
@@ -211,6 +215,23 @@ def test_deleting_through_any_door_has_the_same_side_effects(door, observe, edit
 
     assert_once(observe(write), Kind.DELETED, refreshes=0)
     assert not Publication.objects.exists()
+
+
+@pytest.mark.parametrize("door", ["admin", "service"])
+def test_trashing_through_any_door_has_the_same_side_effects(door, observe, editor_client, editor):
+    publication = PublicationFactory(published=True, authors=[AuthorFactory()])
+
+    def write() -> None:
+        if door == "admin":
+            url = reverse("admin:publications_publication_delete", args=[publication.pk])
+            assert editor_client.post(url, {"post": "yes"}).status_code == 302
+        else:
+            publication_trash(publication=publication, by=editor)
+
+    assert_once(observe(write), Kind.DELETED)
+    publication.refresh_from_db()
+    assert publication.trashed_at is not None
+    assert publication.trashed_by == editor
 
 
 @pytest.mark.parametrize("door", DOORS)
