@@ -73,7 +73,7 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Size")
     def dimensions(self, image: Image) -> str:
-        return f"{image.width} × {image.height}" if image.width else "—"
+        return f"{image.width} x {image.height}" if image.width else "—"
 
     @admin.display(description="Alt text", boolean=True)
     def has_alt(self, image: Image) -> bool:
@@ -87,7 +87,7 @@ class ImageAdmin(admin.ModelAdmin):
     def rendition_list(self, image: Image) -> str:
         if not image.renditions:
             return "Being made by the worker; reload in a moment."
-        return ", ".join(f"{r['width']}×{r['height']} {r['format']}" for r in image.renditions)
+        return ", ".join(f"{r['width']}x{r['height']} {r['format']}" for r in image.renditions)
 
     def save_model(self, request: HttpRequest, obj: Image, form: forms.ModelForm, change: bool) -> None:
         if not change:
