@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from cissapi.uploads import clean_image_upload
+from cissapi.uploads import clean_image_upload, uploads_not_kept
 from media.models import Image
 from media.services import image_delete, image_update
 
@@ -88,6 +88,19 @@ class ImageAdmin(admin.ModelAdmin):
         if not image.renditions:
             return "Being made by the worker; reload in a moment."
         return ", ".join(f"{r['width']}x{r['height']} {r['format']}" for r in image.renditions)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Image | None = None,
+    ) -> HttpResponse:
+        if warning := uploads_not_kept(request):
+            self.message_user(request, warning, messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request: HttpRequest, obj: Image, form: forms.ModelForm, change: bool) -> None:
         if not change:

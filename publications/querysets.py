@@ -136,7 +136,8 @@ class PublicationQuerySet(models.QuerySet):
         """What a list item shows (byline in order, topics by name, series) in the main query itself."""
         # Optimization: a list item never shows the body, and the stored search vector is kilobytes per row.
         return (
-            self.select_related("series")
+            # The lead image and its renditions (a JSON column) come with the row: no query per rendition.
+            self.select_related("series", "lead_image")
             .defer("body", "search_vector", "internal_notes")
             .annotate(**_listing_columns())
         )
@@ -154,9 +155,13 @@ class PublicationQuerySet(models.QuerySet):
         """What a feed item shows: byline, topics and cross-posts as JSON arrays; the body for full text."""
         # Optimization: only the columns an item shows (a third of the row's values to load), and the body,
         # kilobytes a row, only when the feed carries it.
-        shown = ["uuid", "slug", "title", "summary", "language", "published_at", "updated_at", "image", "pdf"]
-        return self.only(*shown, *(["body"] if full else [])).annotate(
-            **_listing_columns(), **_detail_columns()
+        shown = [
+            "uuid", "slug", "title", "summary", "language", "published_at", "updated_at", "pdf", "pdf_size",
+        ]  # fmt: skip
+        return (
+            self.select_related("lead_image")
+            .only(*shown, "lead_image__file", *(["body"] if full else []))
+            .annotate(**_listing_columns(), **_detail_columns())
         )
 
     def by_author_slugs(self, slugs: list[str]) -> PublicationQuerySet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -170,6 +171,13 @@ def image_bytes(width: int = 2000, height: int = 1000, image_format: str = "JPEG
     buffer = BytesIO()
     PILImage.new("RGB", (width, height), (30, 90, 160)).save(buffer, format=image_format)
     return buffer.getvalue()
+
+
+def stored_image(path: str, **fields: Any) -> Any:
+    """A library image row for a file at `path` that need not exist (its size given, so none is read)."""
+    from media.models import Image
+
+    return Image.objects.create(file=path, **{"width": 1600, "height": 900, **fields})
 
 
 class ImageFactory(factory.django.DjangoModelFactory):
