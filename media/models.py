@@ -12,7 +12,9 @@ FOCAL_RANGE = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
 class Image(PlainTextFields, models.Model):
-    file = models.ImageField(upload_to="images/%Y/", width_field="width", height_field="height")
+    # No width_field/height_field: Django would open the file to measure it whenever a row with no size
+    # is loaded (a missing file would break the page); the image service measures it once, on upload.
+    file = models.ImageField(upload_to="images/%Y/")
     alt = models.CharField(
         "alt text",
         max_length=300,

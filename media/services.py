@@ -61,6 +61,9 @@ def image_renditions_make(*, image_id: int) -> None:
 def _save(image: Image, *, before: Image | None) -> Image:
     image.full_clean()
     stale = before is None or any(getattr(before, name) != getattr(image, name) for name in RENDERED_FROM)
+    if stale:
+        # The pixels' size, measured once here (Pillow reads the header only).
+        image.width, image.height = image.file.width, image.file.height
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:

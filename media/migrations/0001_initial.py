@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "file",
-                    models.ImageField(height_field="height", upload_to="images/%Y/", width_field="width"),
+                    models.ImageField(upload_to="images/%Y/"),
                 ),
                 (
                     "alt",

@@ -9,7 +9,7 @@ from PIL import Image as PILImage
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from media.models import Image
-from media.services import image_create, image_update
+from media.services import image_create, image_delete, image_update
 from media.tasks import make_renditions
 from tests.factories import ImageFactory, image_bytes
 
@@ -110,3 +110,17 @@ def test_renditions_of_a_deleted_image_are_not_made():
     image.delete()
 
     make_renditions(image_id=image_id)  # no error, nothing to do
+
+
+def test_deleting_an_image_deletes_its_file_and_renditions_after_commit(
+    _media_root, django_capture_on_commit_callbacks
+):
+    image = ImageFactory()
+    make_renditions(image_id=image.pk)
+    image.refresh_from_db()
+    assert len(files_under(_media_root)) == 1 + 8 + 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image_delete(image=image)
+
+    assert files_under(_media_root) == set()
