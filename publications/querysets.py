@@ -25,7 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, JSONObject, Replace
+from django.db.models.functions import Concat, JSONObject, Replace, StrIndex
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -148,7 +148,7 @@ class PublicationQuerySet(models.QuerySet):
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(**_detail_columns())
+            .annotate(**_detail_columns(), body_images=_body_images())
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
@@ -351,6 +351,29 @@ def _detail_columns() -> dict[str, RawSQL]:
             is_canonical="is_canonical",
         )
     }
+
+
+@functools.cache
+def _body_images() -> RawSQL:
+    """The library images a body shows (its <img> addresses contain their paths), with their renditions.
+
+    Optimization: a column of the detail's own query, not a query per image; it scans the library's paths
+    for the one piece a detail shows.
+    """
+    from media.models import Image
+    from publications.models import Publication
+
+    return json_array(
+        Publication,
+        Image.objects.exclude(file="")
+        .annotate(at=StrIndex(OuterRef("body"), F("file")))
+        .filter(at__gt=0)
+        .order_by("id"),
+        path="file",
+        width="width",
+        height="height",
+        renditions="renditions",
+    )
 
 
 def _pk_in(ids: models.QuerySet) -> _EqualsAny:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cissapi.api.documents import ApiUrls, api_datetime
-from media.api.documents import image_document
+from media.api.documents import body_with_renditions, image_document
 from publications.models import Publication, PublicationChange
 from taxonomy.models import Outlet, Series, Topic
 
@@ -60,7 +60,7 @@ def publication_detail(
     canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
     return {
         **publication_item(publication, urls=urls),
-        "body": publication.body,
+        "body": body_with_renditions(publication.body, publication.body_images, urls=urls),
         "word_count": publication.word_count,
         "first_published_at": api_datetime(publication.first_published_at),
         "pdf": urls.absolute(publication.pdf.url) if publication.pdf else None,
