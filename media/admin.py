@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -32,6 +35,10 @@ def thumbnail_html(image: Image | None, size: int = 80) -> SafeString | str:
     )
 
 
+# Images the picker lists at once (the newest, or the best matches of a search).
+PICKER_SIZE = 60
+
+
 class ImageForm(forms.ModelForm):
     class Meta:
         model = Image
@@ -48,8 +55,8 @@ class ImageForm(forms.ModelForm):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
-    list_display = ["thumbnail", "__str__", "dimensions", "has_alt", "rendition_count", "uploaded_at"]
-    list_display_links = ["thumbnail", "__str__"]
+    list_display = ["thumbnail_image", "__str__", "dimensions", "has_alt", "rendition_count", "uploaded_at"]
+    list_display_links = ["thumbnail_image", "__str__"]
     search_fields = ["alt", "caption", "credit", "file"]
     search_help_text = "Alt text, caption, credit or file name."
     readonly_fields = ["preview", "dimensions", "rendition_list", "uploaded_at", "uploaded_by"]
@@ -63,8 +70,8 @@ class ImageAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Image]:
         return super().get_queryset(request).select_related("uploaded_by")
 
-    @admin.display(description="Image")
-    def thumbnail(self, image: Image) -> SafeString | str:
+    @admin.display(description="Thumbnail")
+    def thumbnail_image(self, image: Image) -> SafeString | str:
         return thumbnail_html(image)
 
     @admin.display(description="Preview")
@@ -88,6 +95,26 @@ class ImageAdmin(admin.ModelAdmin):
         if not image.renditions:
             return "Being made by the worker; reload in a moment."
         return ", ".join(f"{r['width']}x{r['height']} {r['format']}" for r in image.renditions)
+
+    def get_urls(self) -> list[URLPattern]:
+        picker = path("picker/", self.admin_site.admin_view(self.picker_view), name="media_image_picker")
+        return [picker, *super().get_urls()]
+
+    def picker_view(self, request: HttpRequest) -> HttpResponse:
+        """The body editor's "Browse..." window: search the library, click an image to insert it with its
+        alt text and caption (django-prose-editor's Figure picker protocol, CKEditor's callFunction)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        images, _ = self.get_search_results(request, self.get_queryset(request), request.GET.get("q", ""))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Choose an image",
+            "images": [(image, thumbnail_html(image, size=120)) for image in images[:PICKER_SIZE]],
+            "query": request.GET.get("q", ""),
+            "callback": request.GET.get("CKEditorFuncNum", ""),
+            "opts": self.opts,
+        }
+        return TemplateResponse(request, "admin/media/image/picker.html", context)
 
     def render_change_form(
         self,
