@@ -44,9 +44,22 @@ def test_upload_an_image_choose_it_as_lead_image_publish_and_see_renditions(
 
     page.goto(f"/admin/publications/publication/{piece.pk}/change/")
     choose(page, "id_lead_image", "A rocket")
+    # The body editor's figure dialog: Browse... opens the library's picker; choosing fills the dialog.
+    page.locator(".field-body [contenteditable=true].ProseMirror").click()
+    page.locator(".field-body button[title=figure]").click()
+    with page.expect_popup() as popup_info:
+        page.get_by_role("button", name="Browse...").click()
+    picker = popup_info.value
+    picker.wait_for_load_state()
+    step(picker, "library picker")
+    picker.locator(".media-picker-choice").first.click()
+    step(page, "figure dialog filled from the library")
+    page.get_by_role("button", name="Insert", exact=True).click()
     save(page, "Save and continue editing")
     assert "was changed successfully" in success_message(page)
-    step(page, "lead image chosen")
+    step(page, "lead image chosen and body image inserted")
+    body = Publication.objects.get(pk=piece.pk).body
+    assert f'src="{image.file.url}"' in body and 'alt="A rocket lifting off"' in body
 
     run_action(page, "/admin/publications/publication/", [piece.title], "publish")
     page.get_by_role("button", name="Yes, publish").click()
@@ -55,6 +68,7 @@ def test_upload_an_image_choose_it_as_lead_image_publish_and_see_renditions(
     assert Publication.objects.get(pk=piece.pk).is_live
     document = page.request.get(f"/api/v1/publications/{piece.slug}/").json()
     assert document["image"]["alt"] == "A rocket lifting off"
+    assert 'srcset="' in document["body"] and 'width="1800"' in document["body"]
     assert [(r["width"], r["format"]) for r in document["image"]["renditions"]] == [
         (320, "jpeg"), (320, "webp"), (640, "jpeg"), (640, "webp"),
         (1024, "jpeg"), (1024, "webp"), (1600, "jpeg"), (1600, "webp"),
