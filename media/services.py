@@ -62,8 +62,12 @@ def _save(image: Image, *, before: Image | None) -> Image:
     image.full_clean()
     stale = before is None or any(getattr(before, name) != getattr(image, name) for name in RENDERED_FROM)
     if stale:
-        # The pixels' size, measured once here (Pillow reads the header only).
-        image.width, image.height = image.file.width, image.file.height
+        # The pixels' size, measured once here (Pillow reads the header only); a stored file gone missing
+        # keeps the size last known rather than failing the edit of its text.
+        try:
+            image.width, image.height = image.file.width, image.file.height
+        except OSError:
+            pass
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:
