@@ -7,6 +7,7 @@ request. Deleting an image deletes its files after commit (media.signals, for ba
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -64,10 +65,8 @@ def _save(image: Image, *, before: Image | None) -> Image:
     if stale:
         # The pixels' size, measured once here (Pillow reads the header only); a stored file gone missing
         # keeps the size last known rather than failing the edit of its text.
-        try:
+        with contextlib.suppress(OSError):
             image.width, image.height = image.file.width, image.file.height
-        except OSError:
-            pass
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:
