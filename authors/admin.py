@@ -23,7 +23,8 @@ from authors.services import (
 from cissapi.public_site import public_or_api
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
-from cissapi.uploads import clean_image_upload, uploads_not_kept
+from cissapi.uploads import uploads_not_kept
+from media.admin import thumbnail_html
 
 # The bio's rows are ordered by dragging (django-admin-sortable2 over each model's `position`, hidden);
 # a new row is numbered after the stored ones when saved, so it goes last.
@@ -65,27 +66,33 @@ class AuthorForm(forms.ModelForm):
         widgets = {"bio": editor_widget()}
         help_texts = {"bio": EDITOR_HELP_TEXT}
 
-    def clean_photo(self) -> object:
-        return clean_image_upload(self.cleaned_data.get("photo"))
-
 
 @admin.register(Author)
 class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
-    list_display = ["display_name", "headline", "kind", "affiliation", "publication_count", "updated_at"]
+    list_display_links = ["display_name"]
+    list_display = [
+        "photo_thumbnail",
+        "display_name",
+        "headline",
+        "kind",
+        "affiliation",
+        "publication_count",
+        "updated_at",
+    ]
     list_filter = [TrashFilter, "kind", "affiliation", "interests"]
     actions = ["restore", "empty_trash"]
     # Names go through the API's typo-tolerant search (get_search_results); these are matched as typed.
     search_fields = ["slug", "headline", "email"]
     search_help_text = 'Name (typos and accents forgiven: "Zubair" finds "Zubayr"), slug, headline or email.'
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["interests", "outlets"]
-    readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["interests", "outlets", "photo"]
+    readonly_fields = ["created_at", "updated_at", "photo_preview"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["honorific", "name", "slug", "sort_name", "headline", "kind", "affiliation"]}),
-        ("Bio", {"fields": ["short_bio", "bio", "photo", "interests", "outlets"]}),
+        ("Bio", {"fields": ["short_bio", "bio", "photo", "photo_preview", "interests", "outlets"]}),
         ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
@@ -147,6 +154,14 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         self.message_user(request, "Restored that version.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:authors_author_change", args=[author.pk]))
 
+    @admin.display(description="Photo")
+    def photo_thumbnail(self, author: Author) -> str:
+        return thumbnail_html(author.photo, size=48)
+
+    @admin.display(description="Photo preview")
+    def photo_preview(self, author: Author) -> str:
+        return thumbnail_html(author.photo, size=120)
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -175,7 +190,12 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         return queryset.filter(Q(pk__in=names.values("pk")) | Q(pk__in=as_typed.values("pk"))), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
-        return super().get_queryset(request).annotate(publication_total=Count("authorships"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("photo")
+            .annotate(publication_total=Count("authorships"))
+        )
 
     @admin.display(description="publications (any state)", ordering="publication_total")
     def publication_count(self, obj: Author) -> str:

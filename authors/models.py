@@ -39,7 +39,9 @@ class Author(PlainTextFields, models.Model):
     )
     short_bio = models.TextField(blank=True, help_text="Plain text, one or two sentences.")
     bio = models.TextField(blank=True, help_text="HTML; scripts, styles and event handlers are removed.")
-    photo = models.ImageField(upload_to="authors/photos/", blank=True)
+    photo = models.ForeignKey(
+        "media.Image", null=True, blank=True, on_delete=models.PROTECT, related_name="photo_of"
+    )
     email = models.EmailField(blank=True, help_text="Private: for editors only, never public.")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.STAFF)
     affiliation = models.CharField(max_length=20, choices=Affiliation, default=Affiliation.CURRENT)

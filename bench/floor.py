@@ -102,12 +102,19 @@ def item_json(tz: str, extra: str = "") -> str:
             WHERE pt.publication_id = p.id), '[]'),
         'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
                    FROM publications_series s WHERE s.id = p.series_id),
-        'image', CASE WHEN p.image <> '' THEN json_build_object('url', %(media)s || p.image,
-            'caption', {opt("p.image_caption")}, 'credit', {opt("p.image_credit")},
-            'alt', {opt("p.image_alt")})
-            END
+        'image', {image_json("p.lead_image_id")}
         {extra}
     )"""
+
+
+def image_json(image_id: str) -> str:
+    """The library image whose id is the column `image_id`, with its renditions, as the API shows it."""
+    return f"""(SELECT json_build_object('url', %(media)s || i.file, 'width', i.width, 'height', i.height,
+            'alt', {opt("i.alt")}, 'caption', {opt("i.caption")}, 'credit', {opt("i.credit")},
+            'renditions', COALESCE((SELECT json_agg(json_build_object('url', %(media)s || (r ->> 'path'),
+                'width', (r ->> 'width')::int, 'height', (r ->> 'height')::int, 'format', r ->> 'format')
+                ORDER BY n) FROM jsonb_array_elements(i.renditions) WITH ORDINALITY AS e(r, n)), '[]'))
+        FROM media_image i WHERE i.id = {image_id})"""
 
 
 PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s"
@@ -123,6 +130,8 @@ def detail_json(tz: str) -> str:
     return f"""(({item_json(tz)})::jsonb || jsonb_build_object(
         'body', p.body, 'word_count', p.word_count, 'first_published_at', {iso("p.first_published_at", tz)},
         'pdf', CASE WHEN p.pdf <> '' THEN %(media)s || p.pdf END,
+        'pdf_size', CASE WHEN p.pdf <> '' THEN p.pdf_size END,
+        'pdf_pages', CASE WHEN p.pdf <> '' THEN p.pdf_pages END,
         'doi', {opt("p.doi")}, 'report_number', {opt("p.report_number")},
         'volume', {opt("p.volume")}, 'issue', {opt("p.issue")}, 'comments_enabled', p.comments_enabled,
         'canonical_url', COALESCE(
@@ -182,7 +191,7 @@ def author_json(tz: str) -> str:
         'slug', a.slug, 'name', a.name, 'honorific', {opt("a.honorific")},
         'display_name', btrim(a.honorific || ' ' || a.name), 'headline', {opt("a.headline")},
         'short_bio', {opt("a.short_bio")}, 'bio', {opt("a.bio")},
-        'photo', CASE WHEN a.photo <> '' THEN %(media)s || a.photo END,
+        'photo', {image_json("a.photo_id")},
         'kind', a.kind, 'affiliation', a.affiliation,
         'url', %(base)s || '/api/v1/authors/' || a.slug || '/',
         'publications_url', %(base)s || '/api/v1/authors/' || a.slug || '/publications/',
@@ -464,7 +473,7 @@ class Floor:
                     'language', p.language,
                     'external_url', (SELECT c.url FROM publications_crosspost c
                                      WHERE c.publication_id = p.id AND c.is_canonical),
-                    'image', CASE WHEN p.image <> '' THEN %(media)s || p.image END
+                    'image', (SELECT %(media)s || i.file FROM media_image i WHERE i.id = p.lead_image_id)
                 )) ORDER BY n), '[]') FROM page p)
             )::text""",
             params,

@@ -39,9 +39,10 @@ EXTENSIONS: dict[str, Any] = {
     "TableRow": True,
     "TableHeader": True,
     "TableCell": True,
-    # Images by address, with alt text and a caption. The media library hooks in here: Figure's
-    # {"pickerUrl": <its chooser URL>} adds a "Browse..." button to the image dialog that fills all three.
-    "Figure": True,
+    # Images with alt text and a caption, chosen from the media library: the image dialog's "Browse..."
+    # opens the library's picker (media.admin), which fills address, alt text and caption. By path, as
+    # the base knows no app; the API adds each library image's srcset on output (media.api.documents).
+    "Figure": {"pickerUrl": "/admin/media/image/picker/"},
     "Image": True,
     "Caption": True,
 }

@@ -78,7 +78,8 @@ INSTALLED_APPS = [
     # Revisions of publications and authors (historical models): cissapi/revisions.py.
     "simple_history",
     "cissapi",
-    # The catalogue's apps depend one way: taxonomy <- authors <- publications <- partners.
+    # The catalogue's apps depend one way: media, taxonomy <- authors <- publications <- partners.
+    "media",
     "taxonomy",
     "publications",
     "authors",
@@ -232,6 +233,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Bigger files are a form error naming the limit (cissapi/uploads.py).
 MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 MAX_PDF_UPLOAD_BYTES = int(os.environ.get("MAX_PDF_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+
+# --- Media library: renditions (issue #11) -----------------------------------------------------------
+# Widths (px) of each library image's renditions, made by the worker in the original format and in WebP.
+MEDIA_RENDITION_WIDTHS = [
+    int(width) for width in os.environ.get("MEDIA_RENDITION_WIDTHS", "320,640,1024,1600").split(",") if width
+]
+# JPEG and WebP quality of the renditions (1-95).
+MEDIA_RENDITION_QUALITY = int(os.environ.get("MEDIA_RENDITION_QUALITY", "82"))
+# --- end of media library ---
 
 # --- Security -----------------------------------------------------------------------------------------
 # Off by default so `make run` works on plain http; docker-compose.yml turns HTTPS-only behaviour on.

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from types import SimpleNamespace
 from typing import Any, cast
 
 from adminsortable2.admin import CustomInlineFormSetMixin, SortableAdminBase, SortableTabularInline
@@ -31,7 +32,9 @@ from cissapi.public_site import is_served
 from cissapi.revisions import new_revision
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
-from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_kept
+from cissapi.uploads import clean_pdf_upload, uploads_not_kept
+from media.admin import thumbnail_html
+from media.checks import publication_image_problems
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.preview import preview_token
 from publications.querysets import PublicationQuerySet
@@ -296,9 +299,6 @@ class PublicationForm(forms.ModelForm):
                 revisions_of(self.instance).values_list("history_id", flat=True).first()
             )
 
-    def clean_image(self) -> object:
-        return clean_image_upload(self.cleaned_data.get("image"))
-
     def clean_pdf(self) -> object:
         return clean_pdf_upload(self.cleaned_data.get("pdf"))
 
@@ -322,6 +322,13 @@ class PublicationForm(forms.ModelForm):
         self._confirm_live_slug_change(cleaned.get("slug"))
         if cleaned.get("status") == Publication.Status.PUBLISHED and not cleaned.get("published_at"):
             self.add_error("published_at", "Set when it goes live (now or a future time to schedule it).")
+        going_live = cleaned.get("status") == Publication.Status.PUBLISHED and (
+            self.instance.pk is None or "status" in self.changed_data
+        )
+        if going_live:
+            shown = SimpleNamespace(lead_image=cleaned.get("lead_image"), body=cleaned.get("body", ""))
+            for problem in publication_image_problems(shown):
+                self.add_error("status", problem)
         return cleaned
 
     def _confirm_live_slug_change(self, slug: str | None) -> None:
@@ -346,7 +353,11 @@ class PublicationForm(forms.ModelForm):
 class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = PublicationForm
     inlines = [AuthorshipInline, CrossPostInline]
-    list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at", "public_link"]
+    list_display = [
+        "lead_image_thumbnail", "title", "type", "state", "published_at", "byline", "series", "updated_at",
+        "public_link",
+    ]  # fmt: skip
+    list_display_links = ["title"]
     list_filter = [
         TrashFilter,
         StateFilter,
@@ -356,7 +367,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         ("authors", admin.RelatedOnlyFieldListFilter),
         "language",
     ]
-    list_select_related = ["series"]
+    list_select_related = ["series", "lead_image"]
     date_hierarchy = "published_at"
     # Words go through the API's full-text search (get_search_results); these are matched as typed.
     search_fields = ["slug", "doi", "report_number"]
@@ -365,8 +376,11 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         '"astronaut"; "quoted phrase", -excluded, or); or a slug, DOI or report number.'
     )
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["topics", "series"]
-    readonly_fields = ["uuid", "first_published_at", "created_at", "updated_at", "word_count"]
+    autocomplete_fields = ["topics", "series", "lead_image"]
+    readonly_fields = [
+        "uuid", "first_published_at", "created_at", "updated_at", "word_count", "lead_image_preview",
+        "pdf_size", "pdf_pages",
+    ]  # fmt: skip
     actions = ["publish", "unpublish", "revoke_previews", "restore", "empty_trash"]
     save_on_top = True
     list_per_page = 50
@@ -392,9 +406,16 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         ("Classification", {"fields": ["topics", "series", "volume", "issue"]}),
         (
             "Image",
-            {"fields": ["image", "image_caption", "image_credit", "image_alt"], "classes": ["collapse"]},
+            {
+                "fields": ["lead_image", "lead_image_preview"],
+                "description": "Chosen from the media library (type to search its alt text, caption or "
+                "credit); upload new images there.",
+            },
         ),
-        ("Identifiers and files", {"fields": ["doi", "report_number", "pdf"], "classes": ["collapse"]}),
+        (
+            "Identifiers and files",
+            {"fields": ["doi", "report_number", "pdf", "pdf_size", "pdf_pages"], "classes": ["collapse"]},
+        ),
         ("Editors only", {"fields": ["internal_notes"]}),
         (
             "Record",
@@ -410,6 +431,14 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         css = {"all": ["cissapi/admin-desk.css", "cissapi/revisions.css"]}
         # autosave.js: autosaves a change form every 30 s and on leaving; warns before unsaved changes go.
         js = ["cissapi/admin-desk.js", "publications/autosave.js"]
+
+    @admin.display(description="Image")
+    def lead_image_thumbnail(self, publication: Publication) -> str:
+        return thumbnail_html(publication.lead_image, size=48)
+
+    @admin.display(description="Preview")
+    def lead_image_preview(self, publication: Publication) -> str:
+        return thumbnail_html(publication.lead_image, size=160)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

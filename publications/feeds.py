@@ -204,11 +204,14 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
         pdf = entry.publication.pdf
         if not pdf:
             return []
-        try:
-            size = pdf.size
-        except OSError:
-            # A PDF missing from storage must not break the feed; the enclosure's length is required.
-            return []
+        # Stored on upload; a PDF stored before sizes were (or missing from storage) has none, and must
+        # not break the feed: the enclosure's length is required.
+        size = entry.publication.pdf_size
+        if size is None:
+            try:
+                size = pdf.size
+            except OSError:
+                return []
         return [Enclosure(entry.scope.request.build_absolute_uri(pdf.url), str(size), "application/pdf")]
 
     def item_extra_kwargs(self, entry: FeedEntry) -> dict:
@@ -228,8 +231,8 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
             "canonical": {"url": canonical["url"], "name": canonical["outlet"]["name"]}
             if canonical
             else None,
-            "image_url": entry.scope.request.build_absolute_uri(publication.image.url)
-            if publication.image
+            "image_url": entry.scope.request.build_absolute_uri(publication.lead_image.file.url)
+            if publication.lead_image
             else None,
             "language": publication.language,
         }

@@ -52,16 +52,20 @@ class Publication(PlainTextFields, models.Model):
     # `updated_at` in the API always comes with an `updated` change row.
     updated_at = models.DateTimeField(auto_now_add=True)
 
-    image = models.ImageField(upload_to="publications/images/%Y/", blank=True)
-    image_caption = models.CharField(max_length=300, blank=True)
-    image_credit = models.CharField(max_length=200, blank=True)
-    image_alt = models.CharField("image alt text", max_length=300, blank=True)
+    # From the media library, with its alt text, caption, credit and renditions; an image in use cannot be
+    # deleted from the library.
+    lead_image = models.ForeignKey(
+        "media.Image", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_of"
+    )
     pdf = models.FileField(
         "PDF",
         upload_to="publications/pdf/%Y/",
         blank=True,
         validators=[FileExtensionValidator(["pdf"])],
     )
+    # Filled when a PDF is stored (publications.services), so readers see them before downloading.
+    pdf_size = models.PositiveBigIntegerField("PDF size (bytes)", null=True, blank=True, editable=False)
+    pdf_pages = models.PositiveIntegerField("PDF pages", null=True, blank=True, editable=False)
     doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi])
     report_number = models.CharField(max_length=60, blank=True)
     comments_enabled = models.BooleanField(default=False)
@@ -96,7 +100,7 @@ class Publication(PlainTextFields, models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     single_line_fields = (
-        "title", "subtitle", "image_caption", "image_credit", "image_alt", "volume", "issue", "report_number",
+        "title", "subtitle", "volume", "issue", "report_number",
     )  # fmt: skip
     multi_line_fields = ("summary",)
 
@@ -113,6 +117,8 @@ class Publication(PlainTextFields, models.Model):
             "trashed_at",
             "trashed_by",
             "preview_version",
+            "pdf_size",
+            "pdf_pages",
         ]
     )
 

@@ -25,7 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, JSONObject, Replace
+from django.db.models.functions import Concat, JSONObject, Replace, StrIndex
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -150,7 +150,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """What a list item shows (byline in order, topics by name, series) in the main query itself."""
         # Optimization: a list item never shows the body, and the stored search vector is kilobytes per row.
         return (
-            self.select_related("series")
+            # The lead image and its renditions (a JSON column) come with the row: no query per rendition.
+            self.select_related("series", "lead_image")
             .defer("body", "search_vector", "internal_notes")
             .annotate(**_listing_columns())
         )
@@ -161,16 +162,20 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(**_detail_columns())
+            .annotate(**_detail_columns(), body_images=_body_images())
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
         """What a feed item shows: byline, topics and cross-posts as JSON arrays; the body for full text."""
         # Optimization: only the columns an item shows (a third of the row's values to load), and the body,
         # kilobytes a row, only when the feed carries it.
-        shown = ["uuid", "slug", "title", "summary", "language", "published_at", "updated_at", "image", "pdf"]
-        return self.only(*shown, *(["body"] if full else [])).annotate(
-            **_listing_columns(), **_detail_columns()
+        shown = [
+            "uuid", "slug", "title", "summary", "language", "published_at", "updated_at", "pdf", "pdf_size",
+        ]  # fmt: skip
+        return (
+            self.select_related("lead_image")
+            .only(*shown, "lead_image__file", *(["body"] if full else []))
+            .annotate(**_listing_columns(), **_detail_columns())
         )
 
     def by_author_slugs(self, slugs: list[str]) -> PublicationQuerySet:
@@ -364,6 +369,29 @@ def _detail_columns() -> dict[str, RawSQL]:
             is_canonical="is_canonical",
         )
     }
+
+
+@functools.cache
+def _body_images() -> RawSQL:
+    """The library images a body shows (its <img> addresses contain their paths), with their renditions.
+
+    Optimization: a column of the detail's own query, not a query per image; it scans the library's paths
+    for the one piece a detail shows.
+    """
+    from media.models import Image
+    from publications.models import Publication
+
+    return json_array(
+        Publication,
+        Image.objects.exclude(file="")
+        .annotate(at=StrIndex(OuterRef("body"), F("file")))
+        .filter(at__gt=0)
+        .order_by("id"),
+        path="file",
+        width="width",
+        height="height",
+        renditions="renditions",
+    )
 
 
 def _pk_in(ids: models.QuerySet) -> _EqualsAny:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
@@ -26,6 +26,9 @@ from django.utils import timezone
 from authors.models import Author
 from cissapi.revisions import new_revision
 from cissapi.writes import service_write
+from media.checks import publication_image_problems
+from media.files import delete_files_on_commit
+from media.pdf import pdf_page_count
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
 from publications.models import CrossPost, Publication, PublicationAuthor, PublicationSlug
 from publications.querysets import is_live_at
@@ -214,6 +217,8 @@ def publication_delete(*, publication: Publication, by: AbstractUser | None = No
     publication_id, uuid, slug = publication.pk, publication.uuid, publication.slug
     with service_write():
         publication.delete()
+    # Its PDF is its own; a lead image belongs to the library and stays there for other pieces.
+    delete_files_on_commit([publication.pdf.name], publication.pdf.storage)
     publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug)
 
 
@@ -438,8 +443,11 @@ def _write(
     before = stored_publication(publication.pk)
     if _state_changed(publication, before):
         _require_publish_permission(by)
+        if publication.status == Publication.Status.PUBLISHED:
+            _require_image_alt_texts(publication)
     _apply_publishing_rules(publication)
     publication.full_clean()
+    _note_pdf(publication, before)
     with service_write():
         publication.save()
         related_changed = _save_rows(publication, byline, byline_removed)
@@ -467,6 +475,28 @@ def _goes_live(publication: Publication, before: StoredPublication | None) -> bo
     """Whether this write publishes or schedules a piece that was not (a live piece edited is not)."""
     was_published = before is not None and before.public["status"] == Publication.Status.PUBLISHED
     return publication.status == Publication.Status.PUBLISHED and not was_published
+
+
+def _require_image_alt_texts(publication: Publication) -> None:
+    """A piece goes live (or is scheduled) only when each image it shows has alt text."""
+    problems = publication_image_problems(publication)
+    if problems:
+        raise ValidationError({"status": problems})
+
+
+def _note_pdf(publication: Publication, before: StoredPublication | None) -> None:
+    """A newly stored PDF's size and page count; a replaced or removed one's file goes after commit."""
+    old = before.public["pdf"] if before is not None else ""
+    if publication.pdf.name == old and (publication.pdf_size is not None or not publication.pdf):
+        return
+    if old and old != publication.pdf.name:
+        delete_files_on_commit([old], publication.pdf.storage)
+    if publication.pdf:
+        publication.pdf_size = publication.pdf.size
+        # The FieldFile itself: a new upload must stay open for the save that stores it.
+        publication.pdf_pages = pdf_page_count(publication.pdf)
+    else:
+        publication.pdf_size = publication.pdf_pages = None
 
 
 def _state_changed(publication: Publication, before: StoredPublication | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -167,3 +168,35 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Partner {n}")
     throttle_rate = "1000/hour"
+
+
+def image_bytes(width: int = 2000, height: int = 1000, image_format: str = "JPEG") -> bytes:
+    """A real image of that size and format, made by Pillow."""
+    from io import BytesIO
+
+    from PIL import Image as PILImage
+
+    buffer = BytesIO()
+    PILImage.new("RGB", (width, height), (30, 90, 160)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def stored_image(path: str, **fields: Any) -> Any:
+    """A library image row for a file at `path` that need not exist (its size given, so none is read)."""
+    from media.models import Image
+
+    return Image.objects.create(file=path, **{"width": 1600, "height": 900, **fields})
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """A library image with a real 2000 x 1000 JPEG file (renditions are the worker's: none yet)."""
+
+    class Meta:
+        model = "media.Image"
+
+    file = factory.LazyFunction(
+        lambda: __import__("django.core.files.base", fromlist=["ContentFile"]).ContentFile(
+            image_bytes(), name="photo.jpg"
+        )
+    )
+    alt = factory.Sequence(lambda n: f"A photo, number {n}")

@@ -25,13 +25,14 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
     WorkFactory,
+    stored_image,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def _author_with_bio() -> models.Model:
-    author = AuthorFactory()
+    author = AuthorFactory(photo=stored_image("images/2026/portrait.jpg", alt="A portrait"))
     author.interests.add(TopicFactory())
     PositionFactory(author=author)
     EducationFactory(author=author)
@@ -46,6 +47,7 @@ def _full_publication() -> models.Model:
         authors=[AuthorFactory(), AuthorFactory()],
         topics=[TopicFactory()],
         series=SeriesFactory(),
+        lead_image=stored_image("images/2026/launch.jpg", alt="A rocket"),
     )
     CrossPostFactory(publication=publication)
     return publication
@@ -94,6 +96,7 @@ SAMPLES: dict[str, Callable[[], models.Model]] = {
     "publications.publication": _full_publication,
     "taxonomy.series": SeriesFactory,
     "taxonomy.topic": TopicFactory,
+    "media.image": lambda: stored_image("images/2026/map.jpg", alt="A map", thumbnail="renditions/map.webp"),
     "partners.partner": PartnerFactory,
     "partners.apikey": _api_key,
     "partners.apikeyusage": _api_key_usage,

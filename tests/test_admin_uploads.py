@@ -8,8 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from publications.models import Publication
-from tests.authors.test_admin import author_post
-from tests.factories import AuthorFactory, PublicationFactory
+from tests.factories import PublicationFactory
 from tests.publications.test_admin import publication_post
 
 pytestmark = pytest.mark.django_db
@@ -47,16 +46,15 @@ def test_a_form_with_errors_and_no_file_has_no_upload_warning(editor_client):
     assert warnings(response) == []
 
 
-def test_an_author_photo_chosen_in_a_form_with_errors_is_named_as_not_saved(editor_client):
-    AuthorFactory(slug="mobeen-jafar-mir")
+def test_a_library_image_chosen_in_a_form_with_errors_is_named_as_not_saved(editor_client):
     gif = (
         b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x00\x00\x00\x00\x00"
         b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
     )
-    data = {**author_post(), "photo": SimpleUploadedFile("portrait.gif", gif)}
+    data = {"alt": "", "focal_x": "2", "focal_y": "0.5", "file": SimpleUploadedFile("portrait.gif", gif)}
 
-    response = editor_client.post(reverse("admin:authors_author_add"), data)
+    response = editor_client.post(reverse("admin:media_image_add"), data)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["slug"]
+    assert response.context["adminform"].form.errors["focal_x"]
     assert [w.split(".")[0] for w in warnings(response)] == ["Not saved: portrait"]

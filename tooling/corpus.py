@@ -49,8 +49,8 @@ BYLINE_SIZES = [(1, 45), (2, 30), (3, 15), (4, 7), (5, 2), (6, 1)]
 
 PUBLICATION_COLUMNS = [
     "id", "uuid", "type", "title", "subtitle", "slug", "summary", "body", "language", "status",
-    "published_at", "first_published_at", "created_at", "updated_at", "image", "image_caption",
-    "image_credit", "image_alt", "pdf", "doi", "report_number", "comments_enabled", "series_id", "volume",
+    "published_at", "first_published_at", "created_at", "updated_at", "pdf", "doi", "report_number",
+    "comments_enabled", "series_id", "volume",
     "issue", "internal_notes", "word_count",
 ]  # fmt: skip
 FOLDED_COLUMNS = ["fold_title", "fold_summary", "fold_authors", "fold_body"]
@@ -123,7 +123,6 @@ class CorpusGenerator:
                     headline=headline,
                     short_bio=f"{name} is {headline} and writes on {interests}.",
                     bio=f"<p>{name} works on {interests}.</p>\n<p>{self.sentence(14)}</p>",
-                    photo=f"authors/photos/{slug}.jpg" if rng.random() < 0.6 else "",
                     email=f"{slug}@ciss.example",
                     kind=rng.choices(["staff", "fellow", "guest"], [40, 20, 40])[0],
                     affiliation="current" if rng.random() < 0.75 else "alumni",
@@ -292,12 +291,6 @@ class CorpusGenerator:
                 else (published_at or created_at)
             )
             year = (published_at or created_at).year
-            image = image_caption = image_credit = image_alt = ""
-            if rng.random() < 0.35:
-                image = f"publications/images/{year}/{slug[:80]}.jpg"
-                image_caption = self.sentence(8)
-                image_credit = rng.choice(words.IMAGE_CREDITS)
-                image_alt = f"Illustration for {title}"
             series_slug = volume = issue = doi = report_number = pdf = ""
             if kind == Publication.Type.JOURNAL_ARTICLE:
                 series_slug = "ciss-insight" if rng.random() < 0.7 else "strategic-thought"
@@ -344,8 +337,7 @@ class CorpusGenerator:
             public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             row = (
                 pk, public_id, kind, title, subtitle, slug, summary, body, language, status, published_at,
-                first_published_at, created_at, updated_at, image, image_caption, image_credit, image_alt,
-                pdf, doi, report_number, rng.random() < 0.15,
+                first_published_at, created_at, updated_at, pdf, doi, report_number, rng.random() < 0.15,
                 self.series[series_slug] if series_slug else None, volume, issue,
                 "Check the figures with the author." if rng.random() < 0.1 else "", word_total,
             )  # fmt: skip

@@ -219,5 +219,3 @@ OUTLETS = [
     ("Pakistan Observer", "pakobserver.net"),
     ("Paradigm Shift", "paradigmshift.com.pk"),
 ]
-
-IMAGE_CREDITS = ["Photo: Reuters", "Photo: AFP", "Photo: AP", "ISPR", "CISS", "Wikimedia Commons"]

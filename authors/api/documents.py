@@ -11,6 +11,7 @@ from typing import Any
 
 from authors.models import Author
 from cissapi.api.documents import ApiUrls
+from media.api.documents import image_document
 
 
 def author_item(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def author_item(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
         "honorific": author.honorific or None,
         "display_name": author.display_name,
         "headline": author.headline or None,
-        "photo": urls.absolute(author.photo.url) if author.photo else None,
+        "photo": image_document(author.photo, urls=urls),
         "kind": author.kind,
         "affiliation": author.affiliation,
         "url": urls.resource("author-detail", author.slug),

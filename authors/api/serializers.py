@@ -12,6 +12,7 @@ from rest_framework import serializers
 from authors.models import Author, AuthorLink, Education, Work
 from cissapi.api.documents import computed_field
 from cissapi.api.serializers import BlankAsNullCharField
+from media.api.serializers import ImageSerializer
 from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerializer
 
 
@@ -54,8 +55,7 @@ class AuthorListSerializer(serializers.Serializer):
     honorific = BlankAsNullCharField()
     display_name = serializers.CharField()
     headline = BlankAsNullCharField()
-    # The photo's absolute URL, or null without one.
-    photo = computed_field({"type": "string", "nullable": True})
+    photo = computed_field(ImageSerializer(allow_null=True))
     kind = serializers.ChoiceField(choices=Author.Kind.choices)
     affiliation = serializers.ChoiceField(choices=Author.Affiliation.choices)
     url = computed_field(OpenApiTypes.STR)

@@ -32,7 +32,8 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
         return AuthorFilterSet if self.action == "list" else None
 
     def get_queryset(self) -> QuerySet:
-        authors = Author.objects.public()
+        # The photo and its renditions (a JSON column) come with the author's row.
+        authors = Author.objects.public().select_related("photo")
         if self.action == "retrieve":
             return self.count_publications(authors.with_bio(), single=True)
         return self.count_publications(authors, single=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cissapi.api.documents import ApiUrls, api_datetime
+from media.api.documents import body_with_renditions, image_document
 from publications.models import Publication, PublicationChange
 from taxonomy.models import Outlet, Series, Topic
 
@@ -44,7 +45,7 @@ def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, An
         ],
         "topics": [{"slug": topic["slug"], "name": topic["name"]} for topic in publication.topic_list],
         "series": {"slug": series.slug, "name": series.name} if series else None,
-        "image": _image(publication, urls),
+        "image": image_document(publication.lead_image, urls=urls),
     }
     if hasattr(publication, "snippet"):
         document["snippet"] = publication.snippet
@@ -59,10 +60,12 @@ def publication_detail(
     canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
     return {
         **publication_item(publication, urls=urls),
-        "body": publication.body,
+        "body": body_with_renditions(publication.body, publication.body_images, urls=urls),
         "word_count": publication.word_count,
         "first_published_at": api_datetime(publication.first_published_at),
         "pdf": urls.absolute(publication.pdf.url) if publication.pdf else None,
+        "pdf_size": publication.pdf_size if publication.pdf else None,
+        "pdf_pages": publication.pdf_pages if publication.pdf else None,
         "doi": publication.doi or None,
         "report_number": publication.report_number or None,
         "volume": publication.volume or None,
@@ -95,17 +98,6 @@ def publication_detail(
             }
             for item in related
         ],
-    }
-
-
-def _image(publication: Publication, urls: ApiUrls) -> dict[str, Any] | None:
-    if not publication.image:
-        return None
-    return {
-        "url": urls.absolute(publication.image.url),
-        "caption": publication.image_caption or None,
-        "credit": publication.image_credit or None,
-        "alt": publication.image_alt or None,
     }
 
 

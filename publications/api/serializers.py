@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from cissapi.api.documents import computed_field
 from cissapi.api.serializers import BlankAsNullCharField, SparseFieldsMixin
+from media.api.serializers import ImageSerializer
 from publications.models import CrossPost, Publication, PublicationAuthor
 from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerializer
 from taxonomy.models import Series
@@ -32,13 +33,6 @@ class BylineSerializer(serializers.Serializer):
 class SeriesSummarySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-
-
-class ImageSerializer(serializers.Serializer):
-    url = serializers.URLField()
-    caption = BlankAsNullCharField()
-    credit = BlankAsNullCharField()
-    alt = BlankAsNullCharField()
 
 
 class CrossPostSerializer(serializers.Serializer):
@@ -92,6 +86,10 @@ class PublicationDetailSerializer(PublicationListSerializer):
     word_count = serializers.IntegerField()
     first_published_at = serializers.DateTimeField(allow_null=True)
     pdf = computed_field(FILE_URL)
+    pdf_size = serializers.IntegerField(allow_null=True, help_text="The PDF's size in bytes.")
+    pdf_pages = serializers.IntegerField(
+        allow_null=True, help_text="The PDF's number of pages (null when it could not be read)."
+    )
     doi = BlankAsNullCharField()
     report_number = BlankAsNullCharField()
     volume = BlankAsNullCharField()

@@ -30,6 +30,7 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
     WorkFactory,
+    stored_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,12 @@ def assert_matches_schema(components: dict, name: str, document: dict, fields: l
 @pytest.fixture
 def catalogue():
     """Two published pieces: one with every optional part filled, one with none; a related third."""
-    lead = AuthorFactory(slug="lead", honorific="Dr", headline="Director", photo="authors/photos/lead.jpg")
+    lead = AuthorFactory(
+        slug="lead",
+        honorific="Dr",
+        headline="Director",
+        photo=stored_image("authors/photos/lead.jpg", alt="Dr Lead"),
+    )
     bare_author = AuthorFactory(slug="bare", honorific="", headline="", short_bio="", bio="")
     topic, series = TopicFactory(slug="space", description="Outer space"), SeriesFactory(slug="insight")
     outlet = OutletFactory(slug="strafasia", homepage="")
@@ -102,10 +108,14 @@ def catalogue():
         volume="1",
         issue="2",
         report_number="R-1",
-        image="publications/images/launch.jpg",
-        image_caption="The launch",
-        image_credit="",
-        image_alt="A rocket",
+        lead_image=stored_image(
+            "publications/images/launch.jpg",
+            alt="A rocket",
+            caption="The launch",
+            renditions=[
+                {"path": "renditions/launch-320w.webp", "width": 320, "height": 180, "format": "webp"}
+            ],
+        ),
         pdf="publications/pdfs/full.pdf",
         authors=[lead, bare_author],
         topics=[topic],

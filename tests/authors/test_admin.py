@@ -140,30 +140,33 @@ def test_author_page_links_to_the_public_profile(editor_client, settings):
     assert response.context["absolute_url"] == f"{settings.SITE_URL}/authors/bilal-zubair/"
 
 
-def test_an_author_photo_is_bounded_and_must_be_an_image(editor_client, settings, tmp_path):
+def test_a_library_image_is_bounded_and_must_be_an_image(editor_client, settings, tmp_path):
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
+    from PIL import Image as PILImage
 
+    from media.models import Image
+
+    add = reverse("admin:media_image_add")
     settings.MEDIA_ROOT, settings.MAX_IMAGE_UPLOAD_BYTES = tmp_path, 1000
     buffer = io.BytesIO()
-    Image.new("RGB", (2, 2), "blue").save(buffer, format="PNG")
+    PILImage.new("RGB", (2, 2), "blue").save(buffer, format="PNG")
     photo = buffer.getvalue()
+    fields = {"alt": "A portrait", "caption": "", "credit": "", "focal_x": "0.5", "focal_y": "0.5"}
 
     too_big = editor_client.post(
-        ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", photo.ljust(2048, b"\0"))}
+        add, {**fields, "file": SimpleUploadedFile("me.png", photo.ljust(2048, b"\0"))}
     )
-    not_an_image = editor_client.post(
-        ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", b"MZ\x90\0")}
-    )
-    fine = editor_client.post(ADD, {**author_post(), "photo": SimpleUploadedFile("me.png", photo)})
+    not_an_image = editor_client.post(add, {**fields, "file": SimpleUploadedFile("me.png", b"MZ\x90\0")})
+    fine = editor_client.post(add, {**fields, "file": SimpleUploadedFile("me.png", photo)})
 
-    assert too_big.context["adminform"].form.errors["photo"] == [
+    assert too_big.context["adminform"].form.errors["file"] == [
         "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes."
     ]
-    assert not_an_image.context["adminform"].form.errors["photo"] == [
+    assert not_an_image.context["adminform"].form.errors["file"] == [
         "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
     ]
     assert fine.status_code == 302
-    assert Author.objects.get().photo.read() == photo
+    image = Image.objects.get()
+    assert image.file.read() == photo and (image.width, image.height) == (2, 2)

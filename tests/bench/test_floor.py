@@ -29,6 +29,7 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
     WorkFactory,
+    stored_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +75,14 @@ def catalogue():
         volume="12",
         issue="2",
         doi="10.5555/ciss.2026.1",
-        image="publications/images/2026/space.jpg",
-        image_caption="A launch",
-        image_alt="A rocket",
+        lead_image=stored_image(
+            "publications/images/2026/space.jpg",
+            caption="A launch",
+            alt="A rocket",
+            renditions=[
+                {"path": "renditions/2026/space-320w.webp", "width": 320, "height": 180, "format": "webp"}
+            ],
+        ),
     )
     PublicationAuthor.objects.filter(publication=space_piece, author=bilal).update(role="editor")
     strafasia = OutletFactory(name="Strafasia", slug="strafasia", domain="strafasia.com")
@@ -146,12 +152,23 @@ def expected_item(p: Publication) -> dict:
         "series": {"slug": p.series.slug, "name": p.series.name} if p.series else None,
         "image": (
             {
-                "url": f"{MEDIA}{p.image.name}",
-                "caption": p.image_caption or None,
-                "credit": p.image_credit or None,
-                "alt": p.image_alt or None,
+                "url": f"{MEDIA}{p.lead_image.file.name}",
+                "width": p.lead_image.width,
+                "height": p.lead_image.height,
+                "alt": p.lead_image.alt or None,
+                "caption": p.lead_image.caption or None,
+                "credit": p.lead_image.credit or None,
+                "renditions": [
+                    {
+                        "url": f"{MEDIA}{r['path']}",
+                        "width": r["width"],
+                        "height": r["height"],
+                        "format": r["format"],
+                    }
+                    for r in p.lead_image.renditions
+                ],
             }
-            if p.image
+            if p.lead_image
             else None
         ),
     }
@@ -200,6 +217,8 @@ def test_detail_is_the_whole_publication(floor, catalogue):
         "word_count": piece.word_count,
         "first_published_at": drf_datetime(piece.first_published_at),
         "pdf": None,
+        "pdf_size": None,
+        "pdf_pages": None,
         "doi": "10.5555/ciss.2026.1",
         "report_number": None,
         "volume": "12",

@@ -11,6 +11,7 @@ from tests.factories import (
     PublicationFactory,
     SeriesFactory,
     TopicFactory,
+    stored_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +42,15 @@ def test_publication_detail_is_the_whole_document(api_get):
         volume="12",
         issue="2",
         doi="10.1234/ciss.2026.1",
-        image="publications/images/2026/launch.jpg",
-        image_caption="The launch",
-        image_credit="",
-        image_alt="A rocket lifting off",
+        lead_image=stored_image(
+            "publications/images/2026/launch.jpg",
+            alt="A rocket lifting off",
+            caption="The launch",
+            renditions=[
+                {"path": "renditions/2026/launch-320w.jpg", "width": 320, "height": 180, "format": "jpeg"},
+                {"path": "renditions/2026/launch-320w.webp", "width": 320, "height": 180, "format": "webp"},
+            ],
+        ),
         internal_notes="Editor: check the figures.",
         authors=[lead, second],
         topics=[space, china],
@@ -100,14 +106,32 @@ def test_publication_detail_is_the_whole_document(api_get):
         "series": {"slug": "ciss-insight", "name": "CISS Insight"},
         "image": {
             "url": "http://testserver/media/publications/images/2026/launch.jpg",
+            "width": 1600,
+            "height": 900,
+            "alt": "A rocket lifting off",
             "caption": "The launch",
             "credit": None,
-            "alt": "A rocket lifting off",
+            "renditions": [
+                {
+                    "url": "http://testserver/media/renditions/2026/launch-320w.jpg",
+                    "width": 320,
+                    "height": 180,
+                    "format": "jpeg",
+                },
+                {
+                    "url": "http://testserver/media/renditions/2026/launch-320w.webp",
+                    "width": 320,
+                    "height": 180,
+                    "format": "webp",
+                },
+            ],
         },
         "body": "<p>Pakistan will send an astronaut.</p>",
         "word_count": 5,
         "first_published_at": local(publication.first_published_at),
         "pdf": None,
+        "pdf_size": None,
+        "pdf_pages": None,
         "doi": "10.1234/ciss.2026.1",
         "report_number": None,
         "volume": "12",

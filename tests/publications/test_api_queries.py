@@ -19,6 +19,7 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
     WorkFactory,
+    stored_image,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +32,23 @@ def no_caches(settings):
     settings.API_CACHE_COUNTS = False
 
 
-def populate(publications: int, authors_each: int) -> dict:
-    """Published pieces sharing one topic, series and outlet, each with its own byline of `authors_each`."""
+def library_image(renditions: int):
+    """A library image with `renditions` renditions (their files need not exist to be listed)."""
+    return stored_image(
+        "images/2026/a.jpg",
+        alt="A picture",
+        renditions=[
+            {"path": f"renditions/2026/a-{n}.webp", "width": 100 + n, "height": 50, "format": "webp"}
+            for n in range(renditions)
+        ],
+    )
+
+
+def populate(publications: int, authors_each: int, renditions: int = 1) -> dict:
+    """Published pieces sharing one topic, series and outlet, each with its own byline of `authors_each`
+    and a lead image of `renditions` renditions (the lead author's photo has as many)."""
     topic, series, outlet = TopicFactory(slug="t"), SeriesFactory(slug="s"), OutletFactory(slug="o")
-    lead = AuthorFactory(slug="lead")
+    lead = AuthorFactory(slug="lead", photo=library_image(renditions))
     for detail in (PositionFactory, EducationFactory, WorkFactory, AuthorLinkFactory):
         detail(author=lead)
     lead.interests.add(topic)
@@ -42,7 +56,11 @@ def populate(publications: int, authors_each: int) -> dict:
     for _ in range(publications):
         byline = [lead] + [AuthorFactory() for _ in range(authors_each - 1)]
         publication = PublicationFactory(
-            published=True, authors=byline, topics=[topic, TopicFactory()], series=series
+            published=True,
+            authors=byline,
+            topics=[topic, TopicFactory()],
+            series=series,
+            lead_image=library_image(renditions),
         )
         CrossPostFactory(publication=publication, outlet=outlet)
     return {"publication": publication.slug}
@@ -97,8 +115,10 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("name", "slug_key", "params", "expected", "queries"), ENDPOINTS)
-@pytest.mark.parametrize(("publications", "authors_each", "page_size"), [(2, 1, 1), (6, 3, 5)])
-def test_query_count_is_fixed_whatever_the_page_size_and_bylines(
+@pytest.mark.parametrize(
+    ("publications", "authors_each", "page_size", "renditions"), [(2, 1, 1, 1), (6, 3, 5, 8)]
+)
+def test_query_count_is_fixed_whatever_the_page_size_bylines_and_renditions(
     client,
     django_assert_num_queries,
     name,
@@ -109,8 +129,9 @@ def test_query_count_is_fixed_whatever_the_page_size_and_bylines(
     publications,
     authors_each,
     page_size,
+    renditions,
 ):
-    slugs = populate(publications, authors_each)
+    slugs = populate(publications, authors_each, renditions)
     slug = slugs.get(slug_key, slug_key)
     url = reverse(name, kwargs={"slug": slug} if slug else None)
 

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from pypdf import PdfWriter
+
+from publications.services import publication_delete, publication_publish, publication_update
+from tests.factories import ImageFactory, PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_bytes(pages: int) -> bytes:
+    from io import BytesIO
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_publishing_a_piece_whose_lead_image_lacks_alt_text_is_refused():
+    piece = PublicationFactory(lead_image=ImageFactory(alt=""))
+
+    with pytest.raises(ValidationError) as refused:
+        publication_publish(publication=piece)
+
+    assert "The lead image" in refused.value.message_dict["status"][0]
+    assert "has no alt text" in refused.value.message_dict["status"][0]
+
+
+def test_publishing_a_piece_with_a_body_image_without_alt_text_is_refused():
+    piece = PublicationFactory(body='<p>Text</p><img src="/media/images/2026/a.jpg" alt="">')
+
+    with pytest.raises(ValidationError) as refused:
+        publication_publish(publication=piece)
+
+    assert refused.value.message_dict["status"] == [
+        "An image in the body (/media/images/2026/a.jpg) has no alt text."
+    ]
+
+
+def test_a_piece_whose_images_all_have_alt_text_is_published():
+    piece = PublicationFactory(
+        lead_image=ImageFactory(alt="A rocket"), body='<img src="/media/a.jpg" alt="A launch pad">'
+    )
+
+    publication_publish(publication=piece)
+
+    assert piece.is_live
+
+
+def test_a_stored_pdf_keeps_its_size_and_page_count(_media_root):
+    piece = PublicationFactory()
+    content = pdf_bytes(3)
+
+    piece.pdf = ContentFile(content, name="paper.pdf")
+    publication_update(publication=piece)
+
+    piece.refresh_from_db()
+    assert (piece.pdf_size, piece.pdf_pages) == (len(content), 3)
+
+
+def test_a_deleted_piece_leaves_no_pdf_behind(_media_root, django_capture_on_commit_callbacks):
+    piece = PublicationFactory()
+    piece.pdf = ContentFile(pdf_bytes(1), name="paper.pdf")
+    publication_update(publication=piece)
+    stored = _media_root / piece.pdf.name
+    assert stored.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_delete(publication=piece)
+
+    assert not stored.exists()
