@@ -120,6 +120,10 @@ class PublicationQuerySet(models.QuerySet):
         """Drafts, items in review and items scheduled for later."""
         return self.exclude(published_q(at))
 
+    def withdrawn(self) -> PublicationQuerySet:
+        """Pieces taken down with a public notice: the API answers 410 Gone for them."""
+        return self.filter(status=PublicationStatus.WITHDRAWN)
+
     def scheduled(self, at: datetime | None = None) -> PublicationQuerySet:
         """Publications set to go live at a future time."""
         return self.filter(status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now())
@@ -331,7 +335,7 @@ def _listing_columns() -> dict[str, RawSQL]:
 
 @functools.cache
 def _detail_columns() -> dict[str, RawSQL]:
-    from publications.models import CrossPost, Publication
+    from publications.models import Correction, CrossPost, Publication
 
     return {
         "cross_post_list": json_array(
@@ -344,7 +348,13 @@ def _detail_columns() -> dict[str, RawSQL]:
             relation="relation",
             published_on="published_on",
             is_canonical="is_canonical",
-        )
+        ),
+        "correction_list": json_array(
+            Publication,
+            Correction.objects.filter(publication=OuterRef("pk")).order_by("date", "id"),
+            date="date",
+            text="text",
+        ),
     }
 
 

@@ -13,30 +13,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date as date_type
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import timezone
 
 from authors.models import Author
 from cissapi.writes import service_write
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
-from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.models import Correction, CrossPost, Publication, PublicationAuthor, PublicationTransition
 from publications.search import refresh_search_vectors
+from publications.workflow import (
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    TRANSITIONS,
+    Action,
+    Transition,
+    may_edit,
+    permission_refusal,
+    state_refusal,
+    transition_between,
+)
 from taxonomy.models import Outlet, Series, Topic
-
-# Declared in Publication.Meta.permissions; superusers have it implicitly.
-PUBLISH_PERMISSION = "publications.publish_publication"
 
 # A publication's own fields that never reach the API (internal notes) or follow from every save (the
 # timestamps, the search vector): saving only these is no public change. Everything else is public, so a
 # new field counts as public until it is listed here (an extra `updated` row, never a missed one).
-PRIVATE_PUBLICATION_FIELDS = frozenset({"internal_notes", "created_at", "updated_at", "search_vector"})
+PRIVATE_PUBLICATION_FIELDS = frozenset(
+    {"internal_notes", "created_by", "created_at", "updated_at", "search_vector"}
+)
 
 # The fields of related objects that appear in a publication's public representation; saving anything
 # else (an author's bio, a topic's description) changes no publication.
@@ -104,6 +119,33 @@ def publication_update(
     return publication
 
 
+# --- The workflow (publications.workflow): one service per transition, each recorded --------------------
+
+
+@transaction.atomic
+def publication_submit(*, publication: Publication, by: AbstractBaseUser | None) -> Publication:
+    """Submit a draft (or a piece sent back) for review, and tell the editors by email after commit."""
+    _transition(publication, by=by, action=Action.SUBMIT)
+    transaction.on_commit(lambda: _notify_reviewers(publication, by))
+    return publication
+
+
+@transaction.atomic
+def publication_send_back(
+    *, publication: Publication, by: AbstractBaseUser | None, comment: str
+) -> Publication:
+    """Return a piece in review (or approved) to its writer, saying what to change."""
+    return _transition(publication, by=by, action=Action.SEND_BACK, comment=comment)
+
+
+@transaction.atomic
+def publication_approve(
+    *, publication: Publication, by: AbstractBaseUser | None, comment: str = ""
+) -> Publication:
+    """Mark a piece in review as ready for a publisher."""
+    return _transition(publication, by=by, action=Action.APPROVE, comment=comment)
+
+
 @transaction.atomic
 def publication_publish(
     *, publication: Publication, by: AbstractBaseUser | None = None, at: datetime | None = None
@@ -112,34 +154,77 @@ def publication_publish(
 
     `by` is the user asking, who needs the publish permission; None means the system itself (a command).
     """
-    _require_publish_permission(by)
-    now = timezone.now()
-    publication.status = Publication.Status.PUBLISHED
-    if at is not None:
-        publication.published_at = at
-    elif publication.published_at is None:
-        publication.published_at = now
-    _write(publication, by=by)
-    scheduled = publication.published_at > now
-    _log(
-        publication,
-        by,
-        f"Scheduled for {publication.published_at:%Y-%m-%d %H:%M %Z}" if scheduled else "Published",
-    )
-    return publication
+    moment = at or publication.published_at or timezone.now()
+    action = Action.SCHEDULE if moment > timezone.now() else Action.PUBLISH
+    return _transition(publication, by=by, action=action, at=at)
+
+
+@transaction.atomic
+def publication_schedule(
+    *, publication: Publication, by: AbstractBaseUser | None, at: datetime
+) -> Publication:
+    """Set a piece to go live by itself at `at` (a future time)."""
+    if at <= timezone.now():
+        raise ValidationError({"published_at": "A scheduled time must be in the future."})
+    return _transition(publication, by=by, action=Action.SCHEDULE, at=at)
 
 
 @transaction.atomic
 def publication_unpublish(*, publication: Publication, by: AbstractBaseUser | None = None) -> Publication:
-    """Take a piece off every public surface by returning it to draft; its dates are kept.
+    """Take a live or scheduled piece off every public surface by returning it to draft; its dates are kept.
 
     `by` needs the publish permission, as for publication_publish.
     """
+    return _transition(publication, by=by, action=Action.UNPUBLISH)
+
+
+@transaction.atomic
+def publication_withdraw(
+    *, publication: Publication, by: AbstractBaseUser | None, notice: str
+) -> Publication:
+    """Take a live piece down for good with a public `notice`: the API answers 410 Gone with it, and the
+    change feed and webhooks report `withdrawn`."""
+    return _transition(
+        publication,
+        by=by,
+        action=Action.WITHDRAW,
+        comment=notice,
+        fields={"withdrawn_at": timezone.now(), "withdrawal_notice": notice.strip()},
+    )
+
+
+@transaction.atomic
+def publication_restore_withdrawn(
+    *, publication: Publication, by: AbstractBaseUser | None, comment: str = ""
+) -> Publication:
+    """Put a withdrawn piece back live (its dates kept); the change feed reports it `published` again."""
+    return _transition(
+        publication,
+        by=by,
+        action=Action.RESTORE,
+        comment=comment,
+        fields={"withdrawn_at": None, "withdrawal_notice": ""},
+    )
+
+
+@transaction.atomic
+def publication_correct(
+    *, publication: Publication, by: AbstractBaseUser | None, text: str, date: date_type | None = None
+) -> Correction:
+    """Attach a dated correction note to a live piece: it shows in the API detail, and the piece is
+    `updated` (updated_at, change feed, webhooks, feeds). Publishers only: it goes public at once."""
     _require_publish_permission(by)
-    publication.status = Publication.Status.DRAFT
-    _write(publication, by=by)
-    _log(publication, by, "Unpublished")
-    return publication
+    if not publication.is_live:
+        raise ValidationError("Only a live piece can be corrected; edit a draft instead.")
+    before = stored_publication(publication.pk)
+    correction = Correction(
+        publication=publication, text=text.strip(), by=by, date=date or timezone.localdate()
+    )
+    correction.full_clean()
+    correction.save()
+    _log(publication, by, f"Correction of {correction.date:%Y-%m-%d} added")
+    publication_changed(publication=publication, before=before, related_changed=True)
+    return correction
 
 
 @transaction.atomic
@@ -265,10 +350,25 @@ def _write(
     topics: list[Topic] | None = None,
     cross_posts: Sequence[CrossPost] = (),
     cross_posts_removed: Sequence[CrossPost] = (),
+    transition: Transition | None = None,
+    comment: str = "",
 ) -> None:
     before = stored_publication(publication.pk)
-    if _state_changed(publication, before):
+    source = before.public["status"] if before is not None else Publication.Status.DRAFT
+    if transition is None:
+        # An edit (the admin form, an importer): its content needs the right to edit, and a change of
+        # state is the transition it stands for, checked and recorded as if its service had been called.
+        if by is not None and not may_edit(
+            by, status=None if before is None else source, owner_id=publication.created_by_id
+        ):
+            raise PermissionDenied(f"{by} may not edit this publication.")
+        transition = _implied_transition(publication, before, source, by)
+    if transition is not None:
+        _check_transition(publication, transition, by=by, before=before)
+    elif _state_changed(publication, before):
         _require_publish_permission(by)
+    if before is None and by is not None and by.pk and publication.created_by_id is None:
+        publication.created_by = by
     _apply_publishing_rules(publication)
     publication.full_clean()
     with service_write():
@@ -283,7 +383,107 @@ def _write(
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
+    if transition is not None:
+        PublicationTransition.objects.create(
+            publication=publication,
+            action=transition.action,
+            from_status=source,
+            to_status=transition.target,
+            by=by if by is not None and by.pk else None,
+            comment=comment.strip(),
+        )
     publication_changed(publication=publication, before=before, related_changed=related_changed)
+
+
+def _transition(
+    publication: Publication,
+    *,
+    by: AbstractBaseUser | None,
+    action: Action,
+    comment: str = "",
+    at: datetime | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Publication:
+    """Move `publication` by one transition of the workflow table: checked, written, recorded, logged.
+
+    Checked before the instance is touched, so a refused call leaves the caller's object as it was.
+    """
+    transition = TRANSITIONS[action]
+    if transition.needs_comment and not comment.strip():
+        raise ValidationError({"comment": f"Say why: “{action.label}” needs a comment."})
+    _check_transition(publication, transition, by=by, before=stored_publication(publication.pk))
+    for name, value in (fields or {}).items():
+        setattr(publication, name, value)
+    publication.status = transition.target
+    if transition.target == Publication.Status.PUBLISHED:
+        if at is not None:
+            publication.published_at = at
+        elif publication.published_at is None:
+            publication.published_at = timezone.now()
+    _write(publication, by=by, transition=transition, comment=comment)
+    if action == Action.SCHEDULE:
+        _log(publication, by, f"Scheduled for {publication.published_at:%Y-%m-%d %H:%M %Z}")
+    else:
+        _log(
+            publication,
+            by,
+            {Action.PUBLISH: "Published", Action.UNPUBLISH: "Unpublished"}.get(action, action.label),
+        )
+    return publication
+
+
+def _implied_transition(
+    publication: Publication, before: StoredPublication | None, source: str, by: AbstractBaseUser | None
+) -> Transition | None:
+    if publication.status == source:
+        return None
+    scheduled = publication.published_at is not None and publication.published_at > timezone.now()
+    transition = transition_between(source, publication.status, scheduled=scheduled)
+    if transition is None and not (before is None and by is None):
+        # The system may create a piece in any state (an importer); everyone else follows the table.
+        raise ValidationError(
+            {
+                "status": f"A piece cannot go from {Publication.Status(source).label} to "
+                f"{Publication.Status(publication.status).label} here."
+            }
+        )
+    return transition
+
+
+def _check_transition(
+    publication: Publication,
+    transition: Transition,
+    *,
+    by: AbstractBaseUser | None,
+    before: StoredPublication | None,
+) -> None:
+    # The state as stored, not as the caller's instance says: a crafted request cannot claim another state.
+    source = before.public["status"] if before is not None else Publication.Status.DRAFT
+    published_at = before.public["published_at"] if before is not None else None
+    if refusal := permission_refusal(transition, user=by, owner_id=publication.created_by_id):
+        raise PermissionDenied(refusal)
+    if refusal := state_refusal(transition, status=source, published_at=published_at, now=timezone.now()):
+        raise ValidationError(refusal)
+
+
+def _notify_reviewers(publication: Publication, by: AbstractBaseUser | None) -> None:
+    """Email everyone who may review (editors, not superusers by default) that a piece waits for them."""
+    reviewers = get_user_model().objects.with_perm(
+        REVIEW_PERMISSION, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    addresses = sorted({user.email for user in reviewers.filter(is_active=True) if user.email})
+    if not addresses:
+        return
+    path = reverse("admin:publications_publication_change", args=[publication.pk])
+    send_mail(
+        subject=f"In review: {publication.title}",
+        message=(
+            f"{by or 'Someone'} submitted “{publication.title}” for review.\n\n"
+            f"Review it in the admin: {settings.ADMIN_BASE_URL}{path}\n"
+        ),
+        from_email=None,
+        recipient_list=addresses,
+    )
 
 
 def _state_changed(publication: Publication, before: StoredPublication | None) -> bool:

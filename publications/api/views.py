@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
+from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.feed_links import feed_urls
 from cissapi.api.filters import FilterBackend
 from cissapi.api.http_caching import answer_from_cache
@@ -27,6 +29,7 @@ from publications.api.documents import (
     publication_item,
     series_document,
     topic_document,
+    withdrawn_problem,
 )
 from publications.api.filters import PublicationFilterSet
 from publications.api.pagination import PublicationPagination
@@ -36,6 +39,7 @@ from publications.api.serializers import (
     PublicationListSerializer,
     SeriesSerializer,
     TopicSerializer,
+    WithdrawnProblemSerializer,
 )
 from publications.models import Publication
 from publications.querysets import (
@@ -116,6 +120,14 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     retrieve=extend_schema(
         summary="One published publication, whole",
         parameters=[fields_parameter(PublicationDetailSerializer)],
+        responses={
+            200: PublicationDetailSerializer,
+            410: OpenApiResponse(
+                WithdrawnProblemSerializer,
+                description="Withdrawn by its publishers: problem details (application/problem+json) "
+                "carrying the public notice, the piece's slug, title and time of withdrawal.",
+            ),
+        },
     ),
 )
 class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
@@ -142,7 +154,15 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        publication = self.get_object()
+        try:
+            publication = self.get_object()
+        except Http404:
+            withdrawn = Publication.objects.withdrawn().filter(slug=kwargs["slug"]).first()
+            if withdrawn is None:
+                raise
+            self.response_meta.note_surrogate_keys([f"publication-{withdrawn.pk}"])
+            document = withdrawn_problem(withdrawn, instance=request.get_full_path())
+            return Response(document, status=410, content_type=PROBLEM_CONTENT_TYPE)
         related = list(
             Publication.objects.published().related_to(
                 publication,
