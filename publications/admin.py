@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.views.decorators.http import require_POST
 
 from cissapi.public_site import is_served
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
@@ -22,11 +26,28 @@ from cissapi.uploads import clean_image_upload, clean_pdf_upload, uploads_not_ke
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import (
     can_publish,
+    publication_approve,
+    publication_correct,
     publication_create,
     publication_delete,
     publication_publish,
+    publication_restore_withdrawn,
+    publication_schedule,
+    publication_send_back,
+    publication_submit,
     publication_unpublish,
     publication_update,
+    publication_withdraw,
+)
+from publications.workflow import (
+    EDIT_ANY_PERMISSION,
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    WRITE_PERMISSION,
+    Action,
+    available_actions,
+    may_edit,
+    transition_between,
 )
 
 # Shown when the byline or cross-posts could not be saved as submitted (someone else changed them meanwhile).
@@ -74,19 +95,52 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("draft", "Draft"), ("in_review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
+        Status = Publication.Status
+        steps = [Status.DRAFT, Status.RETURNED, Status.IN_REVIEW, Status.APPROVED]
+        return [
+            *((status.value, status.label) for status in steps),
+            ("scheduled", "Scheduled"),
+            ("live", "Live"),
+            (Status.WITHDRAWN.value, Status.WITHDRAWN.label),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
         match self.value():
-            case "draft":
-                return queryset.filter(status=Publication.Status.DRAFT)
-            case "in_review":
-                return queryset.filter(status=Publication.Status.IN_REVIEW)
+            case "draft" | "returned" | "in_review" | "approved" | "withdrawn":
+                return queryset.filter(status=self.value())
             case "scheduled":
                 return queryset.scheduled()
             case "live":
                 return queryset.published()
         return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """ "Waiting for me": what the person's role has to act on next (the admin index links here)."""
+
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("me", "Waiting for me")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+        if self.value() != "me":
+            return queryset
+        return queryset.filter(waiting_for_q(request.user))
+
+
+def waiting_for_q(user) -> Q:
+    """The pieces waiting for `user`: publishers the approved, editors those in review, contributors their
+    own pieces sent back. Someone with several roles gets each role's pieces."""
+    waiting = Q(pk__in=[])
+    if user.has_perm(PUBLISH_PERMISSION):
+        waiting |= Q(status=Publication.Status.APPROVED)
+    if user.has_perm(REVIEW_PERMISSION):
+        waiting |= Q(status=Publication.Status.IN_REVIEW)
+    if user.has_perm(WRITE_PERMISSION):
+        waiting |= Q(status=Publication.Status.RETURNED, created_by=user.pk)
+    return waiting
 
 
 class AuthorshipForm(forms.ModelForm):
@@ -185,6 +239,8 @@ class PublicationForm(forms.ModelForm):
 
     # Set by PublicationAdmin on a second attempt, after the database refused the first one's inlines.
     related_conflict = False
+    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means.
+    stored_status: str | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -209,6 +265,15 @@ class PublicationForm(forms.ModelForm):
             )
         if cleaned.get("status") == Publication.Status.PUBLISHED and not cleaned.get("published_at"):
             self.add_error("published_at", "Set when it goes live (now or a future time to schedule it).")
+        status, source = cleaned.get("status"), self.stored_status or Publication.Status.DRAFT
+        if status and status != source:
+            at = cleaned.get("published_at")
+            if transition_between(source, status, scheduled=bool(at and at > timezone.now())) is None:
+                self.add_error(
+                    "status",
+                    f"A piece cannot go from {Publication.Status(source).label} to "
+                    f"{Publication.Status(status).label}; use the workflow buttons.",
+                )
         return cleaned
 
 
@@ -218,6 +283,7 @@ class PublicationAdmin(admin.ModelAdmin):
     inlines = [AuthorshipInline, CrossPostInline]
     list_display = ["title", "type", "state", "published_at", "byline", "series", "updated_at", "public_link"]
     list_filter = [
+        WaitingFilter,
         StateFilter,
         "type",
         "topics",
@@ -236,7 +302,7 @@ class PublicationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics", "series"]
     readonly_fields = ["uuid", "first_published_at", "created_at", "updated_at", "word_count"]
-    actions = ["publish", "unpublish"]
+    actions = ["submit", "approve", "publish", "unpublish"]
     save_on_top = True
     list_per_page = 50
     fieldsets = [
@@ -280,10 +346,67 @@ class PublicationAdmin(admin.ModelAdmin):
         """Whether the user may publish, schedule and unpublish (the actions ask for "publish")."""
         return can_publish(request.user)
 
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(WRITE_PERMISSION)
+
+    def has_change_permission(self, request: HttpRequest, obj: Publication | None = None) -> bool:
+        # Contributors change their own pieces while draft or sent back (publications.workflow.may_edit).
+        if super().has_change_permission(request, obj):
+            return True
+        if not request.user.has_perm(WRITE_PERMISSION):
+            return False
+        return obj is None or may_edit(request.user, status=obj.status, owner_id=obj.created_by_id)
+
+    def get_urls(self) -> list[URLPattern]:
+        workflow = path(
+            "<path:object_id>/workflow/",
+            self.admin_site.admin_view(self.workflow_view),
+            name="publications_publication_workflow",
+        )
+        return [workflow, *super().get_urls()]
+
+    def workflow_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One workflow button: the service decides (a crafted POST for a hidden button is refused there)."""
+        return require_POST(self._take_workflow_action)(request, object_id)
+
+    def _take_workflow_action(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        publication = get_object_or_404(self.get_queryset(request), pk=object_id)
+        by, comment = request.user, request.POST.get("comment", "")
+        services = {
+            Action.SUBMIT: lambda: publication_submit(publication=publication, by=by),
+            Action.SEND_BACK: lambda: publication_send_back(publication=publication, by=by, comment=comment),
+            Action.APPROVE: lambda: publication_approve(publication=publication, by=by, comment=comment),
+            Action.PUBLISH: lambda: publication_publish(publication=publication, by=by, at=timezone.now()),
+            Action.SCHEDULE: lambda: publication_schedule(
+                publication=publication, by=by, at=_parse_local(request.POST.get("at", ""))
+            ),
+            Action.UNPUBLISH: lambda: publication_unpublish(publication=publication, by=by),
+            Action.WITHDRAW: lambda: publication_withdraw(publication=publication, by=by, notice=comment),
+            Action.RESTORE: lambda: publication_restore_withdrawn(publication=publication, by=by),
+            "correct": lambda: publication_correct(publication=publication, by=by, text=comment),
+        }
+        take = services.get(request.POST.get("action", ""))
+        if take is None:
+            self.message_user(request, "Unknown workflow action.", messages.ERROR)
+        else:
+            try:
+                take()
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"“{publication}”: {_done_message(publication)}.", messages.SUCCESS
+                )
+        return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
+
     def get_form(self, request: HttpRequest, obj: Publication | None = None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         # get_form builds a new class per request, so the flag never leaks to another request.
         form.related_conflict = getattr(request, "publication_related_conflict", False)
+        form.stored_status = obj.status if obj is not None else None
         return form
 
     def changeform_view(
@@ -360,13 +483,17 @@ class PublicationAdmin(admin.ModelAdmin):
         return queryset.filter(Q(pk__in=words.values("pk")) | Q(pk__in=as_typed.values("pk"))), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Publication]:
-        return (
+        publications = (
             super()
             .get_queryset(request)
             .prefetch_related(
                 Prefetch("authorships", queryset=PublicationAuthor.objects.select_related("author"))
             )
         )
+        # Contributors see only their own pieces; everyone who may edit anything sees everything.
+        if not request.user.has_perm(EDIT_ANY_PERMISSION):
+            publications = publications.filter(created_by=request.user.pk)
+        return publications
 
     @admin.display(description="state", ordering="status")
     def state(self, obj: Publication) -> str:
@@ -416,6 +543,21 @@ class PublicationAdmin(admin.ModelAdmin):
         # A live piece's change page links to its API JSON, unless "View on site" already goes there.
         if obj is not None and obj.is_live and self.view_on_site(obj) != self.api_url(obj):
             context["api_url"] = self.api_url(obj)
+        if obj is not None:
+            context["workflow_url"] = reverse("admin:publications_publication_workflow", args=[obj.pk])
+            context["workflow_actions"] = available_actions(
+                request.user,
+                status=obj.status,
+                owner_id=obj.created_by_id,
+                published_at=obj.published_at,
+                now=timezone.now(),
+            )
+            context["can_correct"] = obj.is_live and can_publish(request.user)
+            # Shown read-only beside the form (not inlines, whose formsets every POST would have to carry).
+            context["workflow_history"] = obj.transitions.select_related("by")
+            context["corrections"] = obj.corrections.all()
+            if obj.status == Publication.Status.RETURNED:
+                context["last_send_back"] = obj.transitions.filter(action=Action.SEND_BACK).last()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:
@@ -475,6 +617,25 @@ class PublicationAdmin(admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/publications/publication/publish_confirmation.html", context)
 
+    @admin.action(description="Submit selected for review", permissions=["submit"])
+    def submit(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+        self._each(request, queryset, publication_submit, "Submitted")
+
+    @admin.action(description="Approve selected (in review)", permissions=["review"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+        self._each(request, queryset, publication_approve, "Approved")
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Publication], service, done: str) -> None:
+        count = 0
+        for publication in queryset:
+            try:
+                service(publication=publication, by=request.user)
+                count += 1
+            except (ValidationError, PermissionDenied) as error:
+                reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{publication}: {reason}", messages.ERROR)
+        self.message_user(request, f"{done} {count} publication(s).", messages.SUCCESS)
+
     @admin.action(description="Unpublish selected (back to draft)", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         count = 0
@@ -482,6 +643,20 @@ class PublicationAdmin(admin.ModelAdmin):
             publication_unpublish(publication=publication, by=request.user)
             count += 1
         self.message_user(request, f"Unpublished {count} publication(s).", messages.SUCCESS)
+
+
+def _parse_local(text: str) -> datetime:
+    """A datetime-local input's value, in the site's time zone."""
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValidationError("Give the time it goes live.")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _done_message(publication: Publication) -> str:
+    if publication.is_scheduled:
+        return f"scheduled for {timezone.localtime(publication.published_at):%Y-%m-%d %H:%M}"
+    return "live" if publication.is_live else publication.get_status_display().lower()
 
 
 def _deleted_entry_names(publications) -> dict[str, str]:
@@ -516,3 +691,7 @@ class CrossPostAdmin(admin.ModelAdmin):
     list_select_related = ["publication", "outlet"]
     search_fields = ["publication__title", "url", "outlet__name"]
     autocomplete_fields = ["publication", "outlet"]
+
+
+# The index opens with what waits for the person's role (publications/templatetags/workflow.py).
+admin.site.index_template = "admin/publications/index_with_waiting.html"
