@@ -122,7 +122,7 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         parameters=[fields_parameter(PublicationDetailSerializer)],
         responses={
             200: PublicationDetailSerializer,
-            410: OpenApiResponse(
+            (410, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 WithdrawnProblemSerializer,
                 description="Withdrawn by its publishers: problem details (application/problem+json) "
                 "carrying the public notice, the piece's slug, title and time of withdrawal.",

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
+import yaml
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -153,3 +154,17 @@ def test_correction_shows_in_the_detail_and_marks_the_piece_updated(client, live
 def test_a_draft_cannot_be_corrected(publisher):
     with pytest.raises(ValidationError):
         publication_correct(publication=PublicationFactory(), by=publisher, text="Too early.")
+
+
+def test_the_openapi_schema_documents_the_410_with_its_shape(client, live, publisher):
+    schema = yaml.safe_load(client.get("/api/v1/schema/").content)
+    gone = schema["paths"]["/api/v1/publications/{slug}/"]["get"]["responses"]["410"]
+    component = gone["content"]["application/problem+json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    shape = schema["components"]["schemas"][component]
+    withdraw(live, publisher)
+    document = client.get("/api/v1/publications/water-and-power/").json()
+    assert set(shape["properties"]) == set(document)
+    nested = shape["properties"]["publication"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][nested]["properties"]) == set(document["publication"])
+    detail = schema["components"]["schemas"]["PublicationDetail"]["properties"]
+    assert "corrections" in detail
