@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -130,7 +132,7 @@ class WaitingFilter(admin.SimpleListFilter):
         return queryset.filter(waiting_for_q(request.user))
 
 
-def waiting_for_q(user) -> Q:
+def waiting_for_q(user: AbstractBaseUser | AnonymousUser) -> Q:
     """The pieces waiting for `user`: publishers the approved, editors those in review, contributors their
     own pieces sent back. Someone with several roles gets each role's pieces."""
     waiting = Q(pk__in=[])
@@ -268,11 +270,12 @@ class PublicationForm(forms.ModelForm):
         status, source = cleaned.get("status"), self.stored_status or Publication.Status.DRAFT
         if status and status != source:
             at = cleaned.get("published_at")
-            if transition_between(source, status, scheduled=bool(at and at > timezone.now())) is None:
+            transition = transition_between(source, status, scheduled=bool(at and at > timezone.now()))
+            if transition is None or transition.needs_comment:
                 self.add_error(
                     "status",
                     f"A piece cannot go from {Publication.Status(source).label} to "
-                    f"{Publication.Status(status).label}; use the workflow buttons.",
+                    f"{Publication.Status(status).label} here; use the workflow buttons.",
                 )
         return cleaned
 
@@ -625,7 +628,9 @@ class PublicationAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         self._each(request, queryset, publication_approve, "Approved")
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Publication], service, done: str) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Publication], service: Callable[..., object], done: str
+    ) -> None:
         count = 0
         for publication in queryset:
             try:

@@ -146,12 +146,12 @@ class PublicationQuerySet(models.QuerySet):
         )
 
     def with_detail(self) -> PublicationQuerySet:
-        """What a detail page shows: the listing plus cross-posts with their outlets."""
+        """What a detail page shows: the listing plus cross-posts with their outlets, and corrections."""
         return (
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(**_detail_columns())
+            .annotate(**_detail_columns(), **_correction_columns())
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
@@ -335,7 +335,7 @@ def _listing_columns() -> dict[str, RawSQL]:
 
 @functools.cache
 def _detail_columns() -> dict[str, RawSQL]:
-    from publications.models import Correction, CrossPost, Publication
+    from publications.models import CrossPost, Publication
 
     return {
         "cross_post_list": json_array(
@@ -348,13 +348,20 @@ def _detail_columns() -> dict[str, RawSQL]:
             relation="relation",
             published_on="published_on",
             is_canonical="is_canonical",
-        ),
+        )
+    }
+
+
+def _correction_columns() -> dict[str, RawSQL]:
+    from publications.models import Correction, Publication
+
+    return {
         "correction_list": json_array(
             Publication,
             Correction.objects.filter(publication=OuterRef("pk")).order_by("date", "id"),
             date="date",
             text="text",
-        ),
+        )
     }
 
 

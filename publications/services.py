@@ -198,13 +198,7 @@ def publication_restore_withdrawn(
     *, publication: Publication, by: AbstractBaseUser | None, comment: str = ""
 ) -> Publication:
     """Put a withdrawn piece back live (its dates kept); the change feed reports it `published` again."""
-    return _transition(
-        publication,
-        by=by,
-        action=Action.RESTORE,
-        comment=comment,
-        fields={"withdrawn_at": None, "withdrawal_notice": ""},
-    )
+    return _transition(publication, by=by, action=Action.RESTORE, comment=comment)
 
 
 @transaction.atomic
@@ -439,6 +433,9 @@ def _implied_transition(
         return None
     scheduled = publication.published_at is not None and publication.published_at > timezone.now()
     transition = transition_between(source, publication.status, scheduled=scheduled)
+    if transition is not None and transition.needs_comment:
+        # A send-back's comment or a withdrawal's public notice has no place in the form: its service says it.
+        raise ValidationError({"status": f"Use the “{transition.action.label}” button, which asks why."})
     if transition is None and not (before is None and by is None):
         # The system may create a piece in any state (an importer); everyone else follows the table.
         raise ValidationError(
@@ -497,8 +494,11 @@ def _state_changed(publication: Publication, before: StoredPublication | None) -
 
 def _apply_publishing_rules(publication: Publication) -> None:
     """A piece that goes live keeps the time it first did; one that was only scheduled and goes back to
-    draft never went live."""
+    draft never went live; only a withdrawn piece has a withdrawal."""
     now = timezone.now()
+    if publication.status != Publication.Status.WITHDRAWN:
+        # The notice belongs to the withdrawal only; a restored piece carries none.
+        publication.withdrawn_at, publication.withdrawal_notice = None, ""
     if publication.status == Publication.Status.PUBLISHED:
         if publication.first_published_at is None:
             publication.first_published_at = publication.published_at or now

@@ -244,3 +244,24 @@ def test_the_table_maps_a_form_edit_to_one_transition():
     assert transition_between(Status.WITHDRAWN, Status.PUBLISHED, scheduled=False).action == Action.RESTORE
     assert transition_between(Status.IN_REVIEW, Status.PUBLISHED, scheduled=False) is None
     assert transition_between(Status.DRAFT, Status.WITHDRAWN, scheduled=False) is None
+
+
+def test_a_withdrawal_cannot_be_made_by_editing_the_status_without_a_notice(member_of):
+    live = PublicationFactory(published=True)
+    live.status = Status.WITHDRAWN
+    with pytest.raises(ValidationError, match="button"):
+        publication_update(publication=live, by=member_of("publishers"))
+    assert Publication.objects.get(pk=live.pk).status == Status.PUBLISHED
+
+
+def test_restoring_a_withdrawn_piece_clears_its_notice(member_of):
+    publisher = member_of("publishers")
+    live = PublicationFactory(published=True)
+    publication_withdraw(publication=live, by=publisher, notice="Wrong data.")
+    publication_restore_withdrawn(publication=live, by=publisher)
+    restored = Publication.objects.get(pk=live.pk)
+    assert (restored.status, restored.withdrawn_at, restored.withdrawal_notice) == (
+        Status.PUBLISHED,
+        None,
+        "",
+    )
