@@ -4,9 +4,11 @@ publisher publishes."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from publications.models import Publication
 from tests.e2e.admin_pages import save, success_message, type_in_editor
@@ -15,6 +17,18 @@ from tests.e2e.conftest import log_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password"
+
+
+def roles() -> None:
+    """The groups migration 0007_workflow makes: the flush after each browser test empties the tables (Django
+    makes the permissions again, not the groups), so they are made here as the migration does."""
+    migration = importlib.import_module("publications.migrations.0007_workflow")
+    for name, codes in migration.ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in codes:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 def person(username: str, group: str):
@@ -39,6 +53,7 @@ def take(page, action: str, comment: str | None = None) -> str:
 
 
 def test_contributor_submits_editor_sends_back_contributor_resubmits_publisher_publishes(open_tab, step):
+    roles()
     person("carla", "contributors")
     person("edwin", "editors")
     person("petra", "publishers")
