@@ -126,7 +126,8 @@ SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
 
 
 def detail_json(tz: str) -> str:
-    """The whole publication aliased `p`: the list item plus body, files, cross-posts and related."""
+    """The whole publication aliased `p`: the list item plus body, files, cross-posts, corrections and
+    related."""
     return f"""(({item_json(tz)})::jsonb || jsonb_build_object(
         'body', p.body, 'word_count', p.word_count, 'first_published_at', {iso("p.first_published_at", tz)},
         'pdf', CASE WHEN p.pdf <> '' THEN %(media)s || p.pdf END,
@@ -145,6 +146,9 @@ def detail_json(tz: str) -> str:
                 'is_canonical', c.is_canonical) ORDER BY c.id)
             FROM publications_crosspost c JOIN publications_outlet o ON o.id = c.outlet_id
             WHERE c.publication_id = p.id), '[]'),
+        'corrections', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('date', k.date, 'text', k.text) ORDER BY k.date, k.id)
+            FROM publications_correction k WHERE k.publication_id = p.id), '[]'),
         'related', COALESCE((
             SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},

@@ -412,6 +412,16 @@ BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 # Folder holding pg_dump and pg_restore; unset: the ones pgserver ships (Postgres 18, as compose's db).
 PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
 
+# --- Editorial workflow (issue #12: review notifications) --------------------------------------------
+# Submitting a piece for review emails the editors; the console backend prints the mail instead of sending.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cissapi@localhost")
+# Where editors open the admin, for the links in those emails.
+ADMIN_BASE_URL = os.environ.get("ADMIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# --- end of editorial workflow ---
+
 # --- Logging ------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

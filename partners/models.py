@@ -103,6 +103,7 @@ class WebhookEvent(models.TextChoices):
     PUBLISHED = "published", "Published"
     UPDATED = "updated", "Updated (slug changes included)"
     UNPUBLISHED = "unpublished", "Unpublished"
+    WITHDRAWN = "withdrawn", "Withdrawn (with a public notice)"
     DELETED = "deleted", "Deleted"
 
 

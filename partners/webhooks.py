@@ -48,6 +48,7 @@ EVENT_FOR_KIND: dict[str, WebhookEvent] = {
     PublicationChange.Kind.UPDATED: WebhookEvent.UPDATED,
     PublicationChange.Kind.SLUG_CHANGED: WebhookEvent.UPDATED,
     PublicationChange.Kind.UNPUBLISHED: WebhookEvent.UNPUBLISHED,
+    PublicationChange.Kind.WITHDRAWN: WebhookEvent.WITHDRAWN,
     PublicationChange.Kind.DELETED: WebhookEvent.DELETED,
 }
 
@@ -141,6 +142,9 @@ def _body(change: PublicationChange, event: str, publication: Publication | None
             "updated_at": publication.updated_at.isoformat(),
         }
     document = {"event": event, "occurred_at": change.effective_at.isoformat(), "publication": item}
+    if change.kind == PublicationChange.Kind.WITHDRAWN:
+        # The public notice a partner shows in place of the piece.
+        document["notice"] = change.notice
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 

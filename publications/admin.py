@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -10,7 +12,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
@@ -22,11 +24,14 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.views.decorators.http import require_POST
 
 from cissapi.public_site import is_served
 from cissapi.revisions import new_revision
@@ -48,16 +53,33 @@ from publications.revisions import (
 )
 from publications.services import (
     can_publish,
+    publication_approve,
     publication_autosave,
+    publication_correct,
     publication_create,
     publication_delete,
     publication_publish,
     publication_restore,
     publication_restore_revision,
+    publication_restore_withdrawn,
     publication_revoke_previews,
+    publication_schedule,
+    publication_send_back,
+    publication_submit,
     publication_trash,
     publication_unpublish,
     publication_update,
+    publication_withdraw,
+)
+from publications.workflow import (
+    EDIT_ANY_PERMISSION,
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    WRITE_PERMISSION,
+    Action,
+    available_actions,
+    may_edit,
+    transition_between,
 )
 
 # Shown when the byline or cross-posts could not be saved as submitted (someone else changed them meanwhile).
@@ -157,21 +179,54 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("draft", "Draft"), ("in_review", "In review"), ("scheduled", "Scheduled"), ("live", "Live")]
+        Status = Publication.Status
+        steps = [Status.DRAFT, Status.RETURNED, Status.IN_REVIEW, Status.APPROVED]
+        return [
+            *((status.value, status.label) for status in steps),
+            ("scheduled", "Scheduled"),
+            ("live", "Live"),
+            (Status.WITHDRAWN.value, Status.WITHDRAWN.label),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
         # The changelist starts from Publication.objects, whose querysets know the published rule.
         queryset = cast(PublicationQuerySet, queryset)
         match self.value():
-            case "draft":
-                return queryset.filter(status=Publication.Status.DRAFT)
-            case "in_review":
-                return queryset.filter(status=Publication.Status.IN_REVIEW)
+            case "draft" | "returned" | "in_review" | "approved" | "withdrawn":
+                return queryset.filter(status=self.value())
             case "scheduled":
                 return queryset.scheduled()
             case "live":
                 return queryset.published()
         return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """ "Waiting for me": what the person's role has to act on next (the admin index links here)."""
+
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("me", "Waiting for me")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Publication]) -> QuerySet[Publication]:
+        if self.value() != "me":
+            return queryset
+        return queryset.filter(waiting_for_q(request.user))
+
+
+def waiting_for_q(user: AbstractUser | AnonymousUser) -> Q:
+    """The pieces waiting for `user`: publishers the approved, editors those in review, contributors their
+    own pieces sent back. Someone with several roles gets each role's pieces."""
+    waiting = Q(pk__in=[])
+    if user.has_perm(PUBLISH_PERMISSION):
+        waiting |= Q(status=Publication.Status.APPROVED)
+    if user.has_perm(REVIEW_PERMISSION):
+        waiting |= Q(status=Publication.Status.IN_REVIEW)
+    if user.has_perm(WRITE_PERMISSION):
+        waiting |= Q(status=Publication.Status.RETURNED, created_by=user.pk)
+    return waiting
 
 
 class AuthorshipForm(forms.ModelForm):
@@ -290,6 +345,8 @@ class PublicationForm(forms.ModelForm):
     not_ready: tuple[str, ...] = ()
     # Set by clean() when someone else saved the piece after the form was loaded.
     conflict = False
+    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means.
+    stored_status: str | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -329,6 +386,16 @@ class PublicationForm(forms.ModelForm):
             shown = SimpleNamespace(lead_image=cleaned.get("lead_image"), body=cleaned.get("body", ""))
             for problem in publication_image_problems(shown):
                 self.add_error("status", problem)
+        status, source = cleaned.get("status"), self.stored_status or Publication.Status.DRAFT
+        if status and status != source:
+            at = cleaned.get("published_at")
+            transition = transition_between(source, status, scheduled=bool(at and at > timezone.now()))
+            if transition is None or transition.needs_comment:
+                self.add_error(
+                    "status",
+                    f"A piece cannot go from {Publication.Status(source).label} to "
+                    f"{Publication.Status(status).label} here; use the workflow buttons.",
+                )
         return cleaned
 
     def _confirm_live_slug_change(self, slug: str | None) -> None:
@@ -360,6 +427,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     list_display_links = ["title"]
     list_filter = [
         TrashFilter,
+        WaitingFilter,
         StateFilter,
         "type",
         "topics",
@@ -381,7 +449,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         "uuid", "first_published_at", "created_at", "updated_at", "word_count", "lead_image_preview",
         "pdf_size", "pdf_pages",
     ]  # fmt: skip
-    actions = ["publish", "unpublish", "revoke_previews", "restore", "empty_trash"]
+    actions = ["submit", "approve", "publish", "unpublish", "revoke_previews", "restore", "empty_trash"]
     save_on_top = True
     list_per_page = 50
     fieldsets = [
@@ -450,12 +518,61 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         """Whether the user may publish, schedule and unpublish (the actions ask for "publish")."""
         return can_publish(request.user)
 
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    def has_submit_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(WRITE_PERMISSION)
+
+    def has_change_permission(self, request: HttpRequest, obj: Publication | None = None) -> bool:
+        # Contributors change their own pieces while draft or sent back (publications.workflow.may_edit).
+        if super().has_change_permission(request, obj):
+            return True
+        if not request.user.has_perm(WRITE_PERMISSION):
+            return False
+        return obj is None or may_edit(request.user, status=obj.status, owner_id=obj.created_by_id)
+
+    def workflow_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One workflow button: the service decides (a crafted POST for a hidden button is refused there)."""
+        return require_POST(self._take_workflow_action)(request, object_id)
+
+    def _take_workflow_action(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        publication = get_object_or_404(self.get_queryset(request), pk=object_id)
+        by, comment = request.user, request.POST.get("comment", "")
+        services = {
+            Action.SUBMIT: lambda: publication_submit(publication=publication, by=by),
+            Action.SEND_BACK: lambda: publication_send_back(publication=publication, by=by, comment=comment),
+            Action.APPROVE: lambda: publication_approve(publication=publication, by=by, comment=comment),
+            Action.PUBLISH: lambda: publication_publish(publication=publication, by=by, at=timezone.now()),
+            Action.SCHEDULE: lambda: publication_schedule(
+                publication=publication, by=by, at=_parse_local(request.POST.get("at", ""))
+            ),
+            Action.UNPUBLISH: lambda: publication_unpublish(publication=publication, by=by),
+            Action.WITHDRAW: lambda: publication_withdraw(publication=publication, by=by, notice=comment),
+            Action.RESTORE: lambda: publication_restore_withdrawn(publication=publication, by=by),
+            "correct": lambda: publication_correct(publication=publication, by=by, text=comment),
+        }
+        take = services.get(request.POST.get("action", ""))
+        if take is None:
+            self.message_user(request, "Unknown workflow action.", messages.ERROR)
+        else:
+            try:
+                take()
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"“{publication}”: {_done_message(publication)}.", messages.SUCCESS
+                )
+        return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
+
     def get_form(self, request: HttpRequest, obj: Publication | None = None, change: bool = False, **kwargs):
         # A subclass of self.form, PublicationForm.
         form = cast(type[PublicationForm], super().get_form(request, obj, change, **kwargs))
         # get_form builds a new class per request, so the flag never leaks to another request.
         form.related_conflict = getattr(request, "publication_related_conflict", False)
         form.not_ready = getattr(request, "publication_not_ready", ())
+        form.stored_status = obj.status if obj is not None else None
         return form
 
     def changeform_view(
@@ -535,6 +652,11 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern | URLResolver]:
         wrap = self.admin_site.admin_view
         return [
+            path(
+                "<path:object_id>/workflow/",
+                wrap(self.workflow_view),
+                name="publications_publication_workflow",
+            ),
             path(
                 "<path:object_id>/revoke-previews/",
                 wrap(self.revoke_previews_view),
@@ -679,13 +801,17 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         return queryset.filter(Q(pk__in=words.values("pk")) | Q(pk__in=as_typed.values("pk"))), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Publication]:
-        return (
+        publications = (
             super()
             .get_queryset(request)
             .prefetch_related(
                 Prefetch("authorships", queryset=PublicationAuthor.objects.select_related("author"))
             )
         )
+        # Contributors see only their own pieces; everyone who may edit anything sees everything.
+        if not request.user.has_perm(EDIT_ANY_PERMISSION):
+            publications = publications.filter(created_by=request.user.pk)
+        return publications
 
     @admin.display(description="state", ordering="status")
     def state(self, obj: Publication) -> str:
@@ -775,6 +901,21 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             context["revoke_previews_url"] = reverse(
                 "admin:publications_publication_revoke_previews", args=[obj.pk]
             )
+        if obj is not None:
+            context["workflow_url"] = reverse("admin:publications_publication_workflow", args=[obj.pk])
+            context["workflow_actions"] = available_actions(
+                request.user,
+                status=obj.status,
+                owner_id=obj.created_by_id,
+                published_at=obj.published_at,
+                now=timezone.now(),
+            )
+            context["can_correct"] = obj.is_live and can_publish(request.user)
+            # Shown read-only beside the form (not inlines, whose formsets every POST would have to carry).
+            context["workflow_history"] = obj.transitions.select_related("by")
+            context["corrections"] = obj.corrections.all()
+            if obj.status == Publication.Status.RETURNED:
+                context["last_send_back"] = obj.transitions.filter(action=Action.SEND_BACK).last()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:
@@ -854,6 +995,27 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             can_publish_some=bool(live_now or scheduled),
         )
 
+    @admin.action(description="Submit selected for review", permissions=["submit"])
+    def submit(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+        self._each(request, queryset, publication_submit, "Submitted")
+
+    @admin.action(description="Approve selected (in review)", permissions=["review"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
+        self._each(request, queryset, publication_approve, "Approved")
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Publication], service: Callable[..., object], done: str
+    ) -> None:
+        count = 0
+        for publication in queryset:
+            try:
+                service(publication=publication, by=request.user)
+                count += 1
+            except (ValidationError, PermissionDenied) as error:
+                reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{publication}: {reason}", messages.ERROR)
+        self.message_user(request, f"{done} {count} publication(s).", messages.SUCCESS)
+
     @admin.action(description="Unpublish selected (back to draft)", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Publication]) -> TemplateResponse | None:
         # Asks first, as publish does: taking a piece down breaks every link to it.
@@ -892,6 +1054,20 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         return TemplateResponse(request, f"admin/publications/publication/{template}", context)
 
 
+def _parse_local(text: str) -> datetime:
+    """A datetime-local input's value, in the site's time zone."""
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValidationError("Give the time it goes live.")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _done_message(publication: Publication) -> str:
+    if publication.is_scheduled:
+        return f"scheduled for {timezone.localtime(publication.published_at):%Y-%m-%d %H:%M}"
+    return "live" if publication.is_live else publication.get_status_display().lower()
+
+
 def _deleted_entry_names(publications) -> dict[str, str]:
     """Django's text for each byline entry and topic filing a delete takes -> what an editor calls it."""
     names = {}
@@ -924,3 +1100,7 @@ class CrossPostAdmin(admin.ModelAdmin):
     list_select_related = ["publication", "outlet"]
     search_fields = ["publication__title", "url", "outlet__name"]
     autocomplete_fields = ["publication", "outlet"]
+
+
+# The index opens with what waits for the person's role (publications/templatetags/workflow.py).
+admin.site.index_template = "admin/publications/index_with_waiting.html"

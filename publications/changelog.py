@@ -5,7 +5,8 @@ How it stays exact for a replaying client:
 * The log itself is the record of what clients were told. On every save, `changelog_sync` compares the
   publication's real public state with the state its last *effective* change announced and records the
   difference: `published`, `updated` (or `slug_changed`, naming the slug the log last announced),
-  `unpublished`, `deleted` (a delete, or a move to the trash).
+  `unpublished`, `withdrawn` (a live piece taken down with a public notice, which the row carries),
+  `deleted` (a delete, or a move to the trash).
 * A scheduled go-live is a `published` row whose `effective_at` is the scheduled time. Readers only see rows
   with `effective_at <= now`, so it appears by itself at that time, with no job. Until then it is
   *pending*: any later save deletes pending rows and writes them anew, so an edit, an unscheduling or a
@@ -57,7 +58,7 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
     PublicationChange.objects.filter(publication_id=publication.pk).pending(now).delete()
     last = _last_effective(publication.pk, now)
     announced_live = last is not None and last.kind in UPSERT_KINDS
-    changes: list[tuple[str, dt.datetime, str]] = []
+    changes: list[tuple[str, dt.datetime, str, str]] = []
     # Liveness by the same clock as the rows' effective times (is_live would read the clock again).
     if publication.trashed_at is not None:
         # The trash is a deletion to the public: a tombstone if the piece was ever announced (a restore
@@ -66,18 +67,20 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
             changes.append((Kind.DELETED, now, ""))
     elif publication.is_live_at(now):
         if not announced_live:
-            changes.append((Kind.PUBLISHED, now, ""))
+            changes.append((Kind.PUBLISHED, now, "", ""))
         elif last is not None and last.slug != publication.slug:  # announced_live: there is a last row
-            changes.append((Kind.SLUG_CHANGED, now, last.slug))
+            changes.append((Kind.SLUG_CHANGED, now, last.slug, ""))
         elif public_change:
-            changes.append((Kind.UPDATED, now, ""))
+            changes.append((Kind.UPDATED, now, "", ""))
     else:
-        if announced_live:
-            changes.append((Kind.UNPUBLISHED, now, ""))
+        if announced_live and publication.status == Publication.Status.WITHDRAWN:
+            changes.append((Kind.WITHDRAWN, now, "", publication.withdrawal_notice))
+        elif announced_live:
+            changes.append((Kind.UNPUBLISHED, now, "", ""))
         # Read only for a published piece, which always has its time (a check constraint on Publication).
         go_live = cast(dt.datetime, publication.published_at)
         if publication.status == Publication.Status.PUBLISHED and go_live > now:
-            changes.append((Kind.PUBLISHED, go_live, ""))
+            changes.append((Kind.PUBLISHED, go_live, "", ""))
     created = PublicationChange.objects.bulk_create(
         PublicationChange(
             publication_id=publication.pk,
@@ -85,9 +88,10 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
             kind=kind,
             slug=publication.slug,
             old_slug=old_slug,
+            notice=notice,
             effective_at=effective_at,
         )
-        for kind, effective_at, old_slug in changes
+        for kind, effective_at, old_slug, notice in changes
     )
     if created:
         changes_recorded.send(sender=PublicationChange, changes=created)

@@ -20,6 +20,13 @@ class PublicationType(models.TextChoices):
 
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    # Sent back by an editor with a comment: the contributor's to fix and submit again.
+    RETURNED = "returned", "Sent back"
     IN_REVIEW = "in_review", "In review"
+    # Approved by an editor and waiting for a publisher: a state of its own, so publishers have a queue
+    # ("waiting for me") and a piece under review cannot go out before an editor said yes.
+    APPROVED = "approved", "Approved"
     # Published with a future published_at is "scheduled": it goes live at that time by itself.
     PUBLISHED = "published", "Published"
+    # Taken down with a public notice: the API answers 410 Gone with it (publications.workflow).
+    WITHDRAWN = "withdrawn", "Withdrawn"

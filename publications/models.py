@@ -95,6 +95,19 @@ class Publication(PlainTextFields, models.Model):
     # Carried by every preview token (publications.preview); bumping it revokes the piece's preview links.
     # A default in the database too: bulk loaders (tooling.corpus) write rows without naming it.
     preview_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The piece's owner: a contributor edits only their own pieces (publications.workflow.may_edit).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="publications_created",
+    )
+    # Set by publication_withdraw: the public notice the API's 410 answer carries.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A database default too, so bulk loaders that name only the older columns (tooling.corpus) still work.
+    withdrawal_notice = models.TextField(blank=True, default="", db_default="", editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     # Maintained by publications.search from title, summary, authors' names and body.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -119,6 +132,9 @@ class Publication(PlainTextFields, models.Model):
             "preview_version",
             "pdf_size",
             "pdf_pages",
+            "created_by",
+            "withdrawn_at",
+            "withdrawal_notice",
         ]
     )
 
@@ -136,6 +152,8 @@ class Publication(PlainTextFields, models.Model):
         permissions = [
             ("publish_publication", "Can publish, schedule and unpublish publications"),
             ("empty_trash", "Can empty the trash (delete publications and authors for good)"),
+            # The roles (publications.workflow): editors review, publishers also empty the trash.
+            ("review_publication", "Can send back and approve publications in review"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -319,6 +337,46 @@ class PublicationSlug(models.Model):
         return self.slug
 
 
+class PublicationTransition(models.Model):
+    """One move of a piece through the workflow (publications.workflow), written by its service."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=PublicationStatus)
+    to_status = models.CharField(max_length=20, choices=PublicationStatus)
+    # None: the system itself (a command).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="publication_transitions"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["publication", "at"], name="transition_publication_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.publication}: {self.from_status} → {self.to_status}"
+
+
+class Correction(models.Model):
+    """A dated correction note on a live piece: public, and kept with it for good."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="corrections")
+    date = models.DateField(default=timezone.localdate)
+    text = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="publication_corrections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.date:%Y-%m-%d} to {self.publication}"
+
+
 class PublicationChange(models.Model):
     """One change to the public catalogue, as a syncing partner sees it; kept forever (tombstones too).
 
@@ -332,6 +390,8 @@ class PublicationChange(models.Model):
         UPDATED = "updated", "Updated"
         SLUG_CHANGED = "slug_changed", "Slug changed"
         UNPUBLISHED = "unpublished", "Unpublished"
+        # Taken down with a public notice (publication_withdraw); the row carries the notice.
+        WITHDRAWN = "withdrawn", "Withdrawn"
         DELETED = "deleted", "Deleted"
 
     # No foreign key: a tombstone outlives its publication.
@@ -341,6 +401,7 @@ class PublicationChange(models.Model):
     # The slug when the change happened, so the next slug change can name the old one.
     slug = models.SlugField(max_length=200)
     old_slug = models.SlugField(max_length=200, blank=True)
+    notice = models.TextField(blank=True)
     effective_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
 

@@ -122,6 +122,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Drafts, items in review and items scheduled for later."""
         return self.exclude(published_q(at))
 
+    def withdrawn(self) -> PublicationQuerySet:
+        """Pieces taken down with a public notice: the API answers 410 Gone for them."""
+        return self.filter(status=PublicationStatus.WITHDRAWN)
+
     def scheduled(self, at: datetime | None = None) -> PublicationQuerySet:
         """Publications set to go live at a future time."""
         return self.filter(status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now())
@@ -157,12 +161,12 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         )
 
     def with_detail(self) -> PublicationQuerySet:
-        """What a detail page shows: the listing plus cross-posts with their outlets."""
+        """What a detail page shows: the listing plus cross-posts with their outlets, and corrections."""
         return (
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(**_detail_columns(), body_images=_body_images())
+            .annotate(**_detail_columns(), **_correction_columns(), body_images=_body_images())
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
@@ -392,6 +396,19 @@ def _body_images() -> RawSQL:
         height="height",
         renditions="renditions",
     )
+
+
+def _correction_columns() -> dict[str, RawSQL]:
+    from publications.models import Correction, Publication
+
+    return {
+        "correction_list": json_array(
+            Publication,
+            Correction.objects.filter(publication=OuterRef("pk")).order_by("date", "id"),
+            date="date",
+            text="text",
+        )
+    }
 
 
 def _pk_in(ids: models.QuerySet) -> _EqualsAny:

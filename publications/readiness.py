@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 
 from cissapi.text import html_to_text
+from media.checks import publication_image_problems
 from publications.models import Publication
 
 
@@ -48,8 +49,8 @@ def publication_readiness(publication: Publication) -> Readiness:
         blocking.append("No author: add at least one to the byline.")
     if not html_to_text(publication.body).strip():
         blocking.append("No body: the piece has no text.")
-    if publication.image and not publication.image_alt.strip():
-        blocking.append("The lead image has no alt text: describe it for readers who cannot see it.")
+    # The lead image's and body images' alt text: the media library's rule.
+    blocking.extend(publication_image_problems(publication))
     if not publication.summary.strip():
         warnings.append("No summary: lists and feeds will show no description.")
     if not publication.topics.exists():

@@ -13,24 +13,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date as date_type
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import F, Model
+from django.urls import reverse
 from django.utils import timezone
 
 from authors.models import Author
 from cissapi.revisions import new_revision
 from cissapi.writes import service_write
-from media.checks import publication_image_problems
 from media.files import delete_files_on_commit
 from media.pdf import pdf_page_count
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
-from publications.models import CrossPost, Publication, PublicationAuthor, PublicationSlug
+from publications.models import (
+    Correction,
+    CrossPost,
+    Publication,
+    PublicationAuthor,
+    PublicationSlug,
+    PublicationTransition,
+)
 from publications.querysets import is_live_at
 from publications.readiness import PublicationNotReady, publication_readiness
 from publications.revisions import (
@@ -41,10 +52,21 @@ from publications.revisions import (
     tracked_fields,
 )
 from publications.search import refresh_search_vectors
+from publications.workflow import (
+    PUBLISH_PERMISSION,
+    REVIEW_PERMISSION,
+    TRANSITIONS,
+    Action,
+    Transition,
+    may_edit,
+    permission_refusal,
+    state_refusal,
+    transition_between,
+)
 from taxonomy.models import Outlet, Series, Topic
 
-# Declared in Publication.Meta.permissions; superusers have them implicitly.
-PUBLISH_PERMISSION = "publications.publish_publication"
+# Declared in Publication.Meta.permissions (PUBLISH_PERMISSION and REVIEW_PERMISSION live with the workflow's
+# table); superusers have them implicitly.
 EMPTY_TRASH_PERMISSION = "publications.empty_trash"
 # Django's own; what editors have. Moving to the trash is what the admin's "delete" now does; editing is
 # what a preview shows.
@@ -55,7 +77,15 @@ CHANGE_PERMISSION = "publications.change_publication"
 # timestamps, the search vector): saving only these is no public change. Everything else is public, so a
 # new field counts as public until it is listed here (an extra `updated` row, never a missed one).
 PRIVATE_PUBLICATION_FIELDS = frozenset(
-    {"internal_notes", "created_at", "updated_at", "search_vector", "trashed_by", "preview_version"}
+    {
+        "internal_notes",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "search_vector",
+        "trashed_by",
+        "preview_version",
+    }
 )
 
 # The fields of related objects that appear in a publication's public representation; saving anything
@@ -125,6 +155,31 @@ def publication_update(
     return publication
 
 
+# --- The workflow (publications.workflow): one service per transition, each recorded --------------------
+
+
+@transaction.atomic
+def publication_submit(*, publication: Publication, by: AbstractUser | None) -> Publication:
+    """Submit a draft (or a piece sent back) for review, and tell the editors by email after commit."""
+    _transition(publication, by=by, action=Action.SUBMIT)
+    transaction.on_commit(lambda: _notify_reviewers(publication, by))
+    return publication
+
+
+@transaction.atomic
+def publication_send_back(*, publication: Publication, by: AbstractUser | None, comment: str) -> Publication:
+    """Return a piece in review (or approved) to its writer, saying what to change."""
+    return _transition(publication, by=by, action=Action.SEND_BACK, comment=comment)
+
+
+@transaction.atomic
+def publication_approve(
+    *, publication: Publication, by: AbstractUser | None, comment: str = ""
+) -> Publication:
+    """Mark a piece in review as ready for a publisher."""
+    return _transition(publication, by=by, action=Action.APPROVE, comment=comment)
+
+
 @transaction.atomic
 def publication_publish(
     *, publication: Publication, by: AbstractUser | None = None, at: datetime | None = None
@@ -135,36 +190,69 @@ def publication_publish(
     A piece with blocking problems (publications.readiness) is refused with PublicationNotReady; its
     warnings are the caller's to have accepted.
     """
-    _require_publish_permission(by)
-    now = timezone.now()
-    publication.status = Publication.Status.PUBLISHED
-    if at is not None:
-        publication.published_at = at
-    elif publication.published_at is None:
-        publication.published_at = now
-    _write(publication, by=by)
-    scheduled = publication.published_at > now
-    _log(
-        publication,
-        by,
-        f"Scheduled for {publication.published_at:%Y-%m-%d %H:%M %Z}" if scheduled else "Published",
-    )
-    return publication
+    moment = at or publication.published_at or timezone.now()
+    action = Action.SCHEDULE if moment > timezone.now() else Action.PUBLISH
+    return _transition(publication, by=by, action=action, at=at)
+
+
+@transaction.atomic
+def publication_schedule(*, publication: Publication, by: AbstractUser | None, at: datetime) -> Publication:
+    """Set a piece to go live by itself at `at` (a future time)."""
+    if at <= timezone.now():
+        raise ValidationError({"published_at": "A scheduled time must be in the future."})
+    return _transition(publication, by=by, action=Action.SCHEDULE, at=at)
 
 
 @transaction.atomic
 def publication_unpublish(*, publication: Publication, by: AbstractUser | None = None) -> Publication:
-    """Take a piece off every public surface by returning it to draft; its dates are kept.
+    """Take a live or scheduled piece off every public surface by returning it to draft; its dates are kept.
 
     `published_at` stays, so publishing again without a new time brings the piece back under its old
     date (not as new); `first_published_at` stays as the record of when it first went live.
     `by` needs the publish permission, as for publication_publish.
     """
+    return _transition(publication, by=by, action=Action.UNPUBLISH)
+
+
+@transaction.atomic
+def publication_withdraw(*, publication: Publication, by: AbstractUser | None, notice: str) -> Publication:
+    """Take a live piece down for good with a public `notice`: the API answers 410 Gone with it, and the
+    change feed and webhooks report `withdrawn`."""
+    return _transition(
+        publication,
+        by=by,
+        action=Action.WITHDRAW,
+        comment=notice,
+        fields={"withdrawn_at": timezone.now(), "withdrawal_notice": notice.strip()},
+    )
+
+
+@transaction.atomic
+def publication_restore_withdrawn(
+    *, publication: Publication, by: AbstractUser | None, comment: str = ""
+) -> Publication:
+    """Put a withdrawn piece back live (its dates kept); the change feed reports it `published` again."""
+    return _transition(publication, by=by, action=Action.RESTORE, comment=comment)
+
+
+@transaction.atomic
+def publication_correct(
+    *, publication: Publication, by: AbstractUser | None, text: str, date: date_type | None = None
+) -> Correction:
+    """Attach a dated correction note to a live piece: it shows in the API detail, and the piece is
+    `updated` (updated_at, change feed, webhooks, feeds). Publishers only: it goes public at once."""
     _require_publish_permission(by)
-    publication.status = Publication.Status.DRAFT
-    _write(publication, by=by)
-    _log(publication, by, "Unpublished")
-    return publication
+    if not publication.is_live:
+        raise ValidationError("Only a live piece can be corrected; edit a draft instead.")
+    before = stored_publication(publication.pk)
+    correction = Correction(
+        publication=publication, text=text.strip(), by=by, date=date or timezone.localdate()
+    )
+    correction.full_clean()
+    correction.save()
+    _log(publication, by, f"Correction of {correction.date:%Y-%m-%d} added")
+    publication_changed(publication=publication, before=before, related_changed=True)
+    return correction
 
 
 @transaction.atomic
@@ -439,12 +527,25 @@ def _write(
     topics: list[Topic] | None = None,
     cross_posts: Sequence[CrossPost] = (),
     cross_posts_removed: Sequence[CrossPost] = (),
+    transition: Transition | None = None,
+    comment: str = "",
 ) -> None:
     before = stored_publication(publication.pk)
-    if _state_changed(publication, before):
+    source = before.public["status"] if before is not None else Publication.Status.DRAFT
+    if transition is None:
+        # An edit (the admin form, an importer): its content needs the right to edit, and a change of
+        # state is the transition it stands for, checked and recorded as if its service had been called.
+        if by is not None and not may_edit(
+            by, status=None if before is None else source, owner_id=publication.created_by_id
+        ):
+            raise PermissionDenied(f"{by} may not edit this publication.")
+        transition = _implied_transition(publication, before, source, by)
+    if transition is not None:
+        _check_transition(publication, transition, by=by, before=before)
+    elif _state_changed(publication, before):
         _require_publish_permission(by)
-        if publication.status == Publication.Status.PUBLISHED:
-            _require_image_alt_texts(publication)
+    if before is None and by is not None and by.pk and publication.created_by_id is None:
+        publication.created_by = by
     _apply_publishing_rules(publication)
     publication.full_clean()
     _note_pdf(publication, before)
@@ -466,6 +567,15 @@ def _write(
         readiness = publication_readiness(publication)
         if readiness.blocking:
             raise PublicationNotReady(readiness)
+    if transition is not None:
+        PublicationTransition.objects.create(
+            publication=publication,
+            action=transition.action,
+            from_status=source,
+            to_status=transition.target,
+            by=by if by is not None and by.pk else None,
+            comment=comment.strip(),
+        )
     publication_changed(
         publication=publication, before=before, related_changed=related_changed, by=by, reason=reason
     )
@@ -475,13 +585,6 @@ def _goes_live(publication: Publication, before: StoredPublication | None) -> bo
     """Whether this write publishes or schedules a piece that was not (a live piece edited is not)."""
     was_published = before is not None and before.public["status"] == Publication.Status.PUBLISHED
     return publication.status == Publication.Status.PUBLISHED and not was_published
-
-
-def _require_image_alt_texts(publication: Publication) -> None:
-    """A piece goes live (or is scheduled) only when each image it shows has alt text."""
-    problems = publication_image_problems(publication)
-    if problems:
-        raise ValidationError({"status": problems})
 
 
 def _note_pdf(publication: Publication, before: StoredPublication | None) -> None:
@@ -499,6 +602,100 @@ def _note_pdf(publication: Publication, before: StoredPublication | None) -> Non
         publication.pdf_size = publication.pdf_pages = None
 
 
+def _transition(
+    publication: Publication,
+    *,
+    by: AbstractUser | None,
+    action: Action,
+    comment: str = "",
+    at: datetime | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Publication:
+    """Move `publication` by one transition of the workflow table: checked, written, recorded, logged.
+
+    Checked before the instance is touched, so a refused call leaves the caller's object as it was.
+    """
+    transition = TRANSITIONS[action]
+    if transition.needs_comment and not comment.strip():
+        raise ValidationError({"comment": f"Say why: “{action.label}” needs a comment."})
+    _check_transition(publication, transition, by=by, before=stored_publication(publication.pk))
+    for name, value in (fields or {}).items():
+        setattr(publication, name, value)
+    publication.status = transition.target
+    if transition.target == Publication.Status.PUBLISHED:
+        if at is not None:
+            publication.published_at = at
+        elif publication.published_at is None:
+            publication.published_at = timezone.now()
+    _write(publication, by=by, transition=transition, comment=comment)
+    if action == Action.SCHEDULE:
+        _log(publication, by, f"Scheduled for {publication.published_at:%Y-%m-%d %H:%M %Z}")
+    else:
+        _log(
+            publication,
+            by,
+            {Action.PUBLISH: "Published", Action.UNPUBLISH: "Unpublished"}.get(action, action.label),
+        )
+    return publication
+
+
+def _implied_transition(
+    publication: Publication, before: StoredPublication | None, source: str, by: AbstractUser | None
+) -> Transition | None:
+    if publication.status == source:
+        return None
+    scheduled = publication.published_at is not None and publication.published_at > timezone.now()
+    transition = transition_between(source, publication.status, scheduled=scheduled)
+    if transition is not None and transition.needs_comment:
+        # A send-back's comment or a withdrawal's public notice has no place in the form: its service says it.
+        raise ValidationError({"status": f"Use the “{transition.action.label}” button, which asks why."})
+    if transition is None and not (before is None and by is None):
+        # The system may create a piece in any state (an importer); everyone else follows the table.
+        raise ValidationError(
+            {
+                "status": f"A piece cannot go from {Publication.Status(source).label} to "
+                f"{Publication.Status(publication.status).label} here."
+            }
+        )
+    return transition
+
+
+def _check_transition(
+    publication: Publication,
+    transition: Transition,
+    *,
+    by: AbstractUser | None,
+    before: StoredPublication | None,
+) -> None:
+    # The state as stored, not as the caller's instance says: a crafted request cannot claim another state.
+    source = before.public["status"] if before is not None else Publication.Status.DRAFT
+    published_at = before.public["published_at"] if before is not None else None
+    if refusal := permission_refusal(transition, user=by, owner_id=publication.created_by_id):
+        raise PermissionDenied(refusal)
+    if refusal := state_refusal(transition, status=source, published_at=published_at, now=timezone.now()):
+        raise ValidationError(refusal)
+
+
+def _notify_reviewers(publication: Publication, by: AbstractUser | None) -> None:
+    """Email everyone who may review (editors, not superusers by default) that a piece waits for them."""
+    reviewers = get_user_model().objects.with_perm(
+        REVIEW_PERMISSION, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    addresses = sorted({user.email for user in reviewers.filter(is_active=True) if user.email})
+    if not addresses:
+        return
+    path = reverse("admin:publications_publication_change", args=[publication.pk])
+    send_mail(
+        subject=f"In review: {publication.title}",
+        message=(
+            f"{by or 'Someone'} submitted “{publication.title}” for review.\n\n"
+            f"Review it in the admin: {settings.ADMIN_BASE_URL}{path}\n"
+        ),
+        from_email=None,
+        recipient_list=addresses,
+    )
+
+
 def _state_changed(publication: Publication, before: StoredPublication | None) -> bool:
     if before is None:
         return publication.status == Publication.Status.PUBLISHED
@@ -510,8 +707,11 @@ def _state_changed(publication: Publication, before: StoredPublication | None) -
 
 def _apply_publishing_rules(publication: Publication) -> None:
     """A piece that goes live keeps the time it first did; one that was only scheduled and goes back to
-    draft never went live."""
+    draft never went live; only a withdrawn piece has a withdrawal."""
     now = timezone.now()
+    if publication.status != Publication.Status.WITHDRAWN:
+        # The notice belongs to the withdrawal only; a restored piece carries none.
+        publication.withdrawn_at, publication.withdrawal_notice = None, ""
     if publication.status == Publication.Status.PUBLISHED:
         if publication.first_published_at is None:
             publication.first_published_at = publication.published_at or now

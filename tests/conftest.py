@@ -55,3 +55,24 @@ def response_cache_off(settings):
     """The read path itself, as query-count pins measure it: no whole-response or count caching."""
     settings.API_CACHE = False
     settings.API_CACHE_COUNTS = False
+
+
+@pytest.fixture
+def member_of(db):
+    """`member_of("editors")`: a new staff user in one of the workflow's groups (made by migration), with an
+    email address and a password of "a-long-test-password"."""
+    from django.contrib.auth.models import Group
+
+    made = 0
+
+    def make(group: str, username: str | None = None):
+        nonlocal made
+        made += 1
+        name = username or f"{group}-{made}"
+        user = get_user_model().objects.create_user(
+            name, f"{name}@ciss.example", "a-long-test-password", is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make

@@ -64,6 +64,9 @@ class ChangeSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     slug = serializers.CharField()
     old_slug = computed_field(serializers.CharField(allow_null=True))
+    notice = computed_field(
+        serializers.CharField(allow_null=True, help_text="On `withdrawn`: the public notice; else null.")
+    )
     publication = computed_field(PublicationListSerializer(allow_null=True))
 
 

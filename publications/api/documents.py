@@ -88,6 +88,10 @@ def publication_detail(
             }
             for post in publication.cross_post_list
         ],
+        "corrections": [
+            {"date": correction["date"], "text": correction["text"]}
+            for correction in publication.correction_list
+        ],
         "related": [
             {
                 "slug": item.slug,
@@ -98,6 +102,25 @@ def publication_detail(
             }
             for item in related
         ],
+    }
+
+
+def withdrawn_problem(publication: Publication, *, instance: str) -> dict[str, Any]:
+    """The 410 Gone answer for a withdrawn piece (WithdrawnProblemSerializer): problem details carrying the
+    public notice, so a reader following an old link learns why the piece is gone. RFC 9457's `title` is the
+    problem's ("Gone"), so the piece's own title goes in the `publication` extension member."""
+    return {
+        "type": "about:blank",
+        "title": "Gone",
+        "status": 410,
+        "detail": "This publication was withdrawn.",
+        "instance": instance,
+        "notice": publication.withdrawal_notice,
+        "publication": {
+            "slug": publication.slug,
+            "title": publication.title,
+            "withdrawn_at": api_datetime(publication.withdrawn_at),
+        },
     }
 
 
@@ -148,6 +171,7 @@ def change_item(
         "uuid": str(change.publication_uuid),
         "slug": change.slug,
         "old_slug": change.old_slug or None,
+        "notice": change.notice if change.kind == PublicationChange.Kind.WITHDRAWN else None,
         "publication": publication_item(publication, urls=urls)
         if change.is_upsert and publication is not None
         else None,

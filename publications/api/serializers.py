@@ -51,6 +51,13 @@ class RelatedPublicationSerializer(serializers.Serializer):
     url = computed_field(API_URL)
 
 
+class CorrectionSerializer(serializers.Serializer):
+    """A dated correction note, oldest first."""
+
+    date = serializers.DateField()
+    text = serializers.CharField()
+
+
 class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     """A lean list item: no body."""
 
@@ -97,7 +104,26 @@ class PublicationDetailSerializer(PublicationListSerializer):
     comments_enabled = serializers.BooleanField()
     canonical_url = computed_field(OpenApiTypes.STR)
     cross_posts = CrossPostSerializer(many=True)
+    corrections = CorrectionSerializer(many=True)
     related = computed_field(RelatedPublicationSerializer(many=True))
+
+
+class WithdrawnPublicationSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    withdrawn_at = serializers.DateTimeField()
+
+
+class WithdrawnProblemSerializer(serializers.Serializer):
+    """The 410 Gone answer of a withdrawn piece: RFC 9457 problem details with the public notice."""
+
+    type = serializers.CharField()
+    title = serializers.CharField(help_text="The problem's title, \"Gone\"; the piece's is in `publication`.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField()
+    notice = serializers.CharField(help_text="The public notice the publishers gave when withdrawing it.")
+    publication = WithdrawnPublicationSerializer()
 
 
 class CollectionSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
+from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.feed_links import feed_urls
 from cissapi.api.filters import FilterBackend
 from cissapi.api.http_caching import answer_from_cache
@@ -31,6 +32,7 @@ from publications.api.documents import (
     publication_item,
     series_document,
     topic_document,
+    withdrawn_problem,
 )
 from publications.api.filters import PublicationFilterSet, feed_filter_query
 from publications.api.pagination import PublicationPagination
@@ -40,6 +42,7 @@ from publications.api.serializers import (
     PublicationListSerializer,
     SeriesSerializer,
     TopicSerializer,
+    WithdrawnProblemSerializer,
 )
 from publications.models import Publication
 from publications.querysets import (
@@ -131,6 +134,14 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     retrieve=extend_schema(
         summary="One published publication, whole",
         parameters=[fields_parameter(PublicationDetailSerializer)],
+        responses={
+            200: PublicationDetailSerializer,
+            (410, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                WithdrawnProblemSerializer,
+                description="Withdrawn by its publishers: problem details (application/problem+json) "
+                "carrying the public notice, the piece's slug, title and time of withdrawal.",
+            ),
+        },
     ),
 )
 class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
@@ -170,7 +181,15 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
         try:
             publication = self.get_object()
         except Http404:
-            return self.old_slug_redirect(request, kwargs["slug"])
+            # A withdrawn piece is gone with a notice (410); an old slug of a live piece moves (301).
+            withdrawn = (
+                Publication.objects.withdrawn().filter(slug=kwargs["slug"], trashed_at__isnull=True).first()
+            )
+            if withdrawn is None:
+                return self.old_slug_redirect(request, kwargs["slug"])
+            self.response_meta.note_surrogate_keys([f"publication-{withdrawn.pk}"])
+            document = withdrawn_problem(withdrawn, instance=request.get_full_path())
+            return Response(document, status=410, content_type=PROBLEM_CONTENT_TYPE)
         related = list(
             Publication.objects.published().related_to(
                 publication,

@@ -251,6 +251,7 @@ def test_detail_is_the_whole_publication(floor, catalogue):
                 "is_canonical": False,
             },
         ],
+        "corrections": [],
         "related": [
             {
                 "slug": p.slug,

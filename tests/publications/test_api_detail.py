@@ -152,6 +152,7 @@ def test_publication_detail_is_the_whole_document(api_get):
                 "is_canonical": True,
             }
         ],
+        "corrections": [],
         "related": [
             {
                 "slug": "related-piece",

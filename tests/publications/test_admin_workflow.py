@@ -1,0 +1,177 @@
+"""The workflow in the admin: each person sees only the moves they may make, and a crafted POST for a
+hidden one is refused by the service."""
+
+import pytest
+from django.urls import reverse
+
+from publications.models import Publication
+from publications.services import (
+    publication_approve,
+    publication_create,
+    publication_send_back,
+    publication_submit,
+)
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+Status = Publication.Status
+
+
+def change_url(publication):
+    return reverse("admin:publications_publication_change", args=[publication.pk])
+
+
+def workflow_url(publication):
+    return reverse("admin:publications_publication_workflow", args=[publication.pk])
+
+
+def buttons(response) -> set[str]:
+    html = response.content.decode()
+    return {
+        action
+        for action in (
+            "submit",
+            "send_back",
+            "approve",
+            "publish",
+            "schedule",
+            "unpublish",
+            "withdraw",
+            "restore",
+        )
+        if f'id="workflow-{action}"' in html
+    } | ({"correct"} if 'id="workflow-correct"' in html else set())
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def roles(member_of):
+    return {name: member_of(name) for name in ("contributors", "editors", "publishers")}
+
+
+def own_draft(contributor):
+    return publication_create(publication=Publication(title="Mine", slug="mine"), by=contributor)
+
+
+def test_each_role_sees_only_its_buttons(client, roles):
+    draft = own_draft(roles["contributors"])
+    assert buttons(login(client, roles["contributors"]).get(change_url(draft))) == {"submit"}
+    publication_submit(publication=draft, by=roles["contributors"])
+    assert buttons(login(client, roles["editors"]).get(change_url(draft))) == {"send_back", "approve"}
+    assert buttons(login(client, roles["contributors"]).get(change_url(draft))) == set()
+    publication_approve(publication=draft, by=roles["editors"])
+    assert buttons(login(client, roles["publishers"]).get(change_url(draft))) == {
+        "send_back", "publish", "schedule",
+    }  # fmt: skip
+    live = PublicationFactory(published=True)
+    assert buttons(login(client, roles["publishers"]).get(change_url(live))) == {
+        "publish", "schedule", "unpublish", "withdraw", "correct",
+    }  # fmt: skip
+    assert buttons(login(client, roles["editors"]).get(change_url(live))) == set()
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "data"),
+    [
+        ("contributors", "approve", {}),
+        ("contributors", "send_back", {"comment": "no"}),
+        ("editors", "publish", {}),
+        ("editors", "withdraw", {"comment": "Gone."}),
+        ("editors", "correct", {"comment": "Fixed a date."}),
+    ],
+)
+def test_a_crafted_post_for_a_hidden_button_is_refused(client, roles, role, action, data):
+    live = action in ("withdraw", "correct")
+    publication = PublicationFactory(published=True) if live else PublicationFactory(in_review=True)
+    if role == "contributors":
+        Publication.objects.filter(pk=publication.pk).update(created_by=roles["contributors"])
+    before = Publication.objects.get(pk=publication.pk).status
+    response = login(client, roles[role]).post(workflow_url(publication), {"action": action, **data})
+    assert response.status_code == 403
+    assert Publication.objects.get(pk=publication.pk).status == before
+    assert not publication.transitions.exists() and not publication.corrections.exists()
+
+
+def test_a_crafted_status_in_the_change_form_is_refused(client, roles):
+    publication = PublicationFactory(in_review=True, title="Reviewed", slug="reviewed")
+    response = login(client, roles["publishers"]).post(
+        change_url(publication),
+        {
+            "type": publication.type, "title": "Reviewed", "slug": "reviewed", "language": "en",
+            "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
+            "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
+            "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "use the workflow buttons" in response.content.decode()
+    assert Publication.objects.get(pk=publication.pk).status == Status.IN_REVIEW
+
+
+def test_the_buttons_move_the_piece_and_record_the_comment(client, roles):
+    draft = own_draft(roles["contributors"])
+    login(client, roles["contributors"]).post(workflow_url(draft), {"action": "submit"})
+    response = login(client, roles["editors"]).post(
+        workflow_url(draft), {"action": "send_back", "comment": "Add sources."}, follow=True
+    )
+    assert Publication.objects.get(pk=draft.pk).status == Status.RETURNED
+    page = login(client, roles["contributors"]).get(change_url(draft)).content.decode()
+    assert "Add sources." in page and "Workflow history" in page
+    assert response.status_code == 200
+
+
+def test_a_send_back_without_a_comment_is_an_error_message_not_a_500(client, roles):
+    publication = PublicationFactory(in_review=True)
+    response = login(client, roles["editors"]).post(
+        workflow_url(publication), {"action": "send_back"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "needs a comment" in response.content.decode()
+    assert Publication.objects.get(pk=publication.pk).status == Status.IN_REVIEW
+
+
+def test_contributors_see_and_open_only_their_own_pieces(client, roles, member_of):
+    mine = own_draft(roles["contributors"])
+    theirs = publication_create(
+        publication=Publication(title="Theirs", slug="theirs"), by=member_of("contributors")
+    )
+    client = login(client, roles["contributors"])
+    listing = client.get(reverse("admin:publications_publication_changelist")).content.decode()
+    assert "Mine" in listing and "Theirs" not in listing
+    assert client.get(change_url(theirs)).status_code == 302  # the admin's "does not exist" redirect
+    publication_submit(publication=mine, by=roles["contributors"])
+    form = client.get(change_url(mine)).content.decode()
+    assert 'name="title"' not in form  # submitted: read-only for its writer now
+
+
+def test_waiting_for_me_lists_each_roles_next_pieces(client, roles):
+    returned = own_draft(roles["contributors"])
+    publication_submit(publication=returned, by=roles["contributors"])
+    publication_send_back(publication=returned, by=roles["editors"], comment="Again.")
+    in_review = PublicationFactory(in_review=True, title="Under review")
+    approved = PublicationFactory(status=Status.APPROVED, title="Approved one")
+    url = reverse("admin:publications_publication_changelist") + "?waiting=me"
+
+    def listed(user):
+        changelist = login(client, user).get(url).context["cl"]
+        return set(changelist.queryset.values_list("pk", flat=True))
+
+    assert listed(roles["contributors"]) == {returned.pk}
+    assert listed(roles["editors"]) == {in_review.pk}
+    assert listed(roles["publishers"]) == {in_review.pk, approved.pk}
+    index = login(client, roles["editors"]).get(reverse("admin:index")).content.decode()
+    assert 'id="waiting-for-me"' in index and "1 publication waiting for you" in index
+
+
+def test_changelist_actions_are_filtered_by_permission(client, roles):
+    def actions(user):
+        response = login(client, user).get(reverse("admin:publications_publication_changelist"))
+        return {name for name, _ in response.context["action_form"].fields["action"].choices if name}
+
+    assert actions(roles["contributors"]) == {"submit"}
+    assert actions(roles["editors"]) == {"submit", "approve"}
+    assert actions(roles["publishers"]) >= {"submit", "approve", "publish", "unpublish"}
