@@ -19,10 +19,12 @@ from rest_framework.views import APIView
 from cissapi.api.documents import ApiUrls, api_datetime
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.parameters import FORMAT_PARAM, Parameter, check_query_parameters
+from cissapi.text import html_to_text, sanitize_html, word_count
 from publications.api.documents import publication_detail
 from publications.api.serializers import PublicationDetailSerializer
 from publications.models import Publication
 from publications.preview import ExpiredPreview, InvalidPreview, read_preview
+from publications.revisions import STATE_FIELDS, autosave_latest, tracked_fields
 from publications.services import as_published
 
 
@@ -42,6 +44,23 @@ class PreviewSerializer(PublicationDetailSerializer):
             "status": serializers.ChoiceField(Publication.Status.choices, help_text="The piece's state now."),
         },
     )
+
+
+def show_autosave(publication: Publication) -> None:
+    """Put the newest unsaved autosave's fields (what an editor typed since the last save) on `publication`,
+    in memory only, so a preview shows the work in progress. Its state, dates and the byline, topics and
+    cross-posts shown stay the saved ones."""
+    draft = autosave_latest(publication)
+    if draft is None:
+        return
+    for field in tracked_fields():
+        if field.name not in STATE_FIELDS:
+            setattr(publication, field.attname, getattr(draft, field.attname))
+    # An autosave keeps the form as typed, never saved: cleaned here as a save would clean it, so a
+    # preview carries only what the sanitizer lets into a stored body.
+    publication.clean_plain_text()
+    publication.body = sanitize_html(publication.body)
+    publication.word_count = word_count(html_to_text(publication.body))
 
 
 class PreviewView(APIView):
@@ -66,11 +85,10 @@ class PreviewView(APIView):
             raise exceptions.NotFound(f"No preview: {error}.") from error
         except ExpiredPreview as error:
             raise PreviewGone(f"No preview: {error}.") from error
-        # Hook for autosaved revisions: when revisions keep an unsaved autosave, its values are what a
-        # preview should show; until then the piece as last saved is shown.
         publication = Publication.objects.kept().with_detail().filter(pk=preview.publication_id).first()
         if publication is None:  # trashed or deleted since the token was read
             raise exceptions.NotFound("No preview: the previewed publication no longer exists.")
+        show_autosave(publication)
         related = list(
             Publication.objects.published().related_to(
                 publication,

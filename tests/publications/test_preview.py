@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from publications.models import Publication
 from publications.preview import SALT, preview_token
-from publications.services import publication_publish, publication_revoke_previews, publication_trash
+from publications.services import (
+    publication_autosave,
+    publication_publish,
+    publication_revoke_previews,
+    publication_trash,
+)
 from tests.factories import AuthorFactory, CrossPostFactory, PublicationFactory, TopicFactory
 from tests.publications.test_admin import change_url
 
@@ -53,6 +58,19 @@ def test_a_preview_is_the_detail_it_will_be_once_published(client, editor, setti
     published = client.get(reverse("v1:publication-detail", kwargs={"slug": "draft-piece"})).json()
     # Publishing moves updated_at, and nothing else.
     assert {**preview, "updated_at": None} == {**published, "updated_at": None}
+
+
+def test_a_preview_shows_the_newest_autosave_cleaned_and_never_the_live_row(client, editor):
+    publication = draft()
+    publication.title = "Typed but not saved"
+    publication.body = "<p>Work in progress<script>alert(1)</script></p>"
+    publication_autosave(publication=publication, by=editor, related={})
+
+    document = client.get(preview_path(preview_token(Publication.objects.get(pk=publication.pk)))).json()
+
+    assert document["title"] == "Typed but not saved"
+    assert document["body"] == "<p>Work in progress</p>"
+    assert Publication.objects.get(pk=publication.pk).title != "Typed but not saved"
 
 
 def test_a_preview_is_never_cached(client, settings):
