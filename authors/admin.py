@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,6 +28,12 @@ from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import uploads_not_kept
 from media.admin import thumbnail_html
+
+
+def editor(request: HttpRequest) -> AbstractUser:
+    """Who is acting: the admin answers signed-in staff only, never an anonymous request."""
+    return cast(AbstractUser, request.user)
+
 
 # The bio's rows are ordered by dragging (django-admin-sortable2 over each model's `position`, hidden);
 # a new row is numbered after the stored ones when saved, so it goes last.
@@ -149,7 +158,7 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         revision = author.history.filter(history_id=revision_id).first()
         if revision is None:
             raise Http404("No such revision of this author.")
-        author_restore_revision(author=author, revision=revision, by=request.user)
+        author_restore_revision(author=author, revision=revision, by=editor(request))
         self.log_change(request, author, f"Restored the revision of {revision.history_date:%Y-%m-%d %H:%M}.")
         self.message_user(request, "Restored that version.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:authors_author_change", args=[author.pk]))
@@ -213,20 +222,20 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Author, form, change: bool) -> None:
         # The bio's rows (positions, education, works, links) are plain rows, saved by the inlines; the
         # revision waits for them (save_related), so one save is one revision.
-        author_update(author=obj, by=request.user, revision=False)
+        author_update(author=obj, by=editor(request), revision=False)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        author_revision_record(author=form.instance, by=request.user)
+        author_revision_record(author=form.instance, by=editor(request))
 
     def trash_one(self, request: HttpRequest, obj: Author) -> None:
-        author_trash(author=obj, by=request.user)
+        author_trash(author=obj, by=editor(request))
 
     def restore_one(self, request: HttpRequest, obj: Author) -> None:
-        author_restore(author=obj, by=request.user)
+        author_restore(author=obj, by=editor(request))
 
     def delete_for_good(self, request: HttpRequest, obj: Author) -> None:
-        author_delete(author=obj, by=request.user)
+        author_delete(author=obj, by=editor(request))
 
     def get_deleted_objects(self, objs, request: HttpRequest) -> tuple[list, dict, set, list]:
         # A delete only moves authors to the trash: their bylines and bio are kept, so nothing protects them

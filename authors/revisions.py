@@ -3,14 +3,14 @@ areas of interest and outlets, each row as its values (to compare) and as an edi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Model, QuerySet
+from django.db.models import Field, QuerySet
 from django.forms.models import model_to_dict
 
 from authors.models import Author
 from cissapi import revisions
-from cissapi.revisions import FieldChange
+from cissapi.revisions import FieldChange, Revision
 
 RELATED_LABELS = {
     "positions": "Positions",
@@ -24,7 +24,7 @@ RELATED_LABELS = {
 
 def revisions_of(author: Author) -> QuerySet:
     """The author's revisions, newest first."""
-    return author.history.select_related("history_user").order_by("-history_id")  # type: ignore[attr-defined]
+    return author.history.select_related("history_user").order_by("-history_id")
 
 
 def stored_related(author: Author) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def stored_related(author: Author) -> dict[str, Any]:
     return snapshot
 
 
-def changed_fields(old: Model | None, new: Model) -> list[FieldChange]:
+def changed_fields(old: Revision | None, new: Revision) -> list[FieldChange]:
     """What differs between two revisions of an author."""
     return revisions.changed_fields(old, new, related_parts=tuple(RELATED_LABELS), describe=_change)
 
@@ -49,7 +49,8 @@ def changed_fields(old: Model | None, new: Model) -> list[FieldChange]:
 def _change(name: str, old: Any, new: Any) -> FieldChange:
     if name in RELATED_LABELS:
         return FieldChange(name, RELATED_LABELS[name], _rows_text(old), _rows_text(new))
-    field = Author._meta.get_field(name)
+    # A revision's own fields are the model's concrete fields, never a reverse relation.
+    field = cast(Field, Author._meta.get_field(name))
     label = str(field.verbose_name)
     return FieldChange(name, label[0].upper() + label[1:], old or "—", new or "—")
 

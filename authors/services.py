@@ -8,20 +8,22 @@ Positions, education, works and links are plain rows of the bio and need no serv
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model
 from django.dispatch import Signal
 from django.utils import timezone
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from authors.revisions import changed_fields, revisions_of, stored_related
-from cissapi.revisions import new_revision
+from cissapi.revisions import Revision, new_revision
 from cissapi.writes import service_write
 from taxonomy.models import Outlet, Topic
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # One trash for the catalogue: the publishers' permission, declared on Publication (a permission is a name,
 # so no import of the layer above).
@@ -46,7 +48,7 @@ def author_create(**fields: Any) -> Author:
 
 
 def author_update(
-    *, author: Author, by: AbstractBaseUser | None = None, revision: bool = True, **changes: Any
+    *, author: Author, by: AbstractUser | None = None, revision: bool = True, **changes: Any
 ) -> Author:
     """Change an author: `changes` are set first; an instance changed already (by a form) is saved as is.
 
@@ -57,8 +59,8 @@ def author_update(
 
 
 def author_revision_record(
-    *, author: Author, by: AbstractBaseUser | None = None, reason: str = ""
-) -> Model | None:
+    *, author: Author, by: AbstractUser | None = None, reason: str = ""
+) -> Revision | None:
     """Keep a revision of the author and their bio's rows as stored now; None (nothing kept) when it
     equals the last revision."""
     stored = Author.objects.get(pk=author.pk)
@@ -71,19 +73,20 @@ def author_revision_record(
 
 
 @transaction.atomic
-def author_trash(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+def author_trash(*, author: Author, by: AbstractUser | None = None) -> Author:
     """Move an author to the trash: gone from the API, feeds, sitemaps and the bylines of live pieces until
     restored; their bio and bylines are kept. `by` needs the delete permission."""
     _require(by, "authors.delete_author", "move authors to the trash")
     if author.trashed_at is None:
         author.trashed_at = timezone.now()
-        author.trashed_by = by if by is not None and by.pk else None
+        # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
+        author.trashed_by = cast("User | None", by if by is not None and by.pk else None)
         _save(author)
     return author
 
 
 @transaction.atomic
-def author_restore(*, author: Author, by: AbstractBaseUser | None = None) -> Author:
+def author_restore(*, author: Author, by: AbstractUser | None = None) -> Author:
     """Take an author out of the trash, back on their bio page and in their bylines."""
     _require(by, "authors.delete_author", "restore authors from the trash")
     if author.trashed_at is not None:
@@ -94,7 +97,7 @@ def author_restore(*, author: Author, by: AbstractBaseUser | None = None) -> Aut
 
 
 @transaction.atomic
-def author_delete(*, author: Author, by: AbstractBaseUser | None = None) -> None:
+def author_delete(*, author: Author, by: AbstractUser | None = None) -> None:
     """Delete an author for good (emptying the trash): one who is on no byline (bylines protect their
     authors). `by` needs the publishers' empty-trash permission."""
     _require(by, EMPTY_TRASH_PERMISSION, "empty the trash")
@@ -103,18 +106,18 @@ def author_delete(*, author: Author, by: AbstractBaseUser | None = None) -> None
 
 
 @transaction.atomic
-def author_restore_revision(*, author: Author, revision: Model, by: AbstractBaseUser | None = None) -> Author:
+def author_restore_revision(*, author: Author, revision: Revision, by: AbstractUser | None = None) -> Author:
     """Bring back a revision's bio fields, positions, education, works, links, areas of interest and
     outlets (topics and outlets deleted since are left out); the restore is itself a revision."""
     if by is not None and not by.has_perm("authors.change_author"):
         raise PermissionDenied(f"{by} may not change authors.")
-    if revision.id != author.pk:  # type: ignore[attr-defined]
+    if revision.id != author.pk:
         raise ValueError("That revision belongs to another author.")
-    for field in type(revision).tracked_fields:  # type: ignore[attr-defined]
+    for field in type(revision).tracked_fields:
         if not field.primary_key:
             value = getattr(revision, field.attname)
             setattr(author, field.attname, str(value or "") if field.name == "photo" else value)
-    related = revision.related or {}  # type: ignore[attr-defined]
+    related = revision.related or {}
     _save(author, by=by, revision=False)
     for part, model in (
         ("positions", Position),
@@ -123,15 +126,15 @@ def author_restore_revision(*, author: Author, revision: Model, by: AbstractBase
         ("links", AuthorLink),
     ):
         getattr(author, part).all().delete()
-        model.objects.bulk_create(
-            [
-                model(author=author, **{k: v for k, v in row.items() if k != "text"})
-                for row in related.get(part, [])
-            ]
-        )
+        # One model per part: the list is of that model, which the loop's union cannot say.
+        rows: list[Any] = [
+            model(author=author, **{k: v for k, v in row.items() if k != "text"})
+            for row in related.get(part, [])
+        ]
+        model.objects.bulk_create(rows)
     author.interests.set(Topic.objects.filter(pk__in=[row["id"] for row in related.get("interests", [])]))
     author.outlets.set(Outlet.objects.filter(pk__in=[row["id"] for row in related.get("outlets", [])]))
-    when = timezone.localtime(revision.history_date)  # type: ignore[attr-defined]
+    when = timezone.localtime(revision.history_date)
     author_revision_record(author=author, by=by, reason=f"Restored the revision of {when:%Y-%m-%d %H:%M}")
     return author
 
@@ -141,7 +144,7 @@ def _save(
     author: Author,
     changes: dict[str, Any] | None = None,
     *,
-    by: AbstractBaseUser | None = None,
+    by: AbstractUser | None = None,
     revision: bool = True,
 ) -> Author:
     for name, value in (changes or {}).items():
@@ -156,6 +159,6 @@ def _save(
     return author
 
 
-def _require(by: AbstractBaseUser | None, permission: str, what: str) -> None:
+def _require(by: AbstractUser | None, permission: str, what: str) -> None:
     if by is not None and not by.has_perm(permission):
         raise PermissionDenied(f"{by} may not {what}.")

@@ -17,10 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+# A revision: an instance of a historical model simple-history builds at run time (the package is untyped),
+# with the row's values, `history_id`, `history_date`, `history_user`, `related`, `is_autosave`, `instance`
+# and `tracked_fields`.
+Revision = Any
 
 
 class RevisionFields(models.Model):
@@ -55,12 +60,13 @@ class RevisionRecords(HistoricalRecords):
 def new_revision(
     instance: models.Model,
     *,
-    by: AbstractBaseUser | None,
+    by: AbstractUser | None,
     related: dict[str, Any],
     reason: str = "",
     autosave: bool = False,
-) -> Any:
+) -> Revision:
     """A revision (unsaved) of `instance`'s values as they are in memory, saved to the database or not."""
+    # `history` is set on the model class by simple-history's HistoricalRecords at run time.
     history_model = type(instance).history.model  # type: ignore[attr-defined]
     revision = history_model(
         history_date=timezone.now(),
@@ -91,7 +97,7 @@ class FieldChange:
         return isinstance(self.old, list) or isinstance(self.new, list)
 
 
-def revision_values(revision: Any, related_parts: tuple[str, ...]) -> dict[str, Any]:
+def revision_values(revision: Revision, related_parts: tuple[str, ...]) -> dict[str, Any]:
     """A revision's comparable values: its kept fields by attribute name, then its related parts."""
     values = {}
     for field in revision.tracked_fields:
@@ -106,8 +112,8 @@ def revision_values(revision: Any, related_parts: tuple[str, ...]) -> dict[str, 
 
 
 def changed_fields(
-    old: Any | None,
-    new: Any,
+    old: Revision | None,
+    new: Revision,
     *,
     related_parts: tuple[str, ...],
     describe: Callable[[str, Any, Any], FieldChange],

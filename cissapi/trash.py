@@ -8,7 +8,7 @@ A model admin mixes in TrashAdminMixin and fills its override points with its ap
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -46,7 +46,14 @@ def in_trash_view(request: HttpRequest) -> bool:
     return request.GET.get(TRASH_PARAMETER) == "1"
 
 
-class TrashAdminMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into: the ModelAdmin whose actions, messages and site it uses.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class TrashAdminMixin(_ModelAdmin):
     """Delete moves to the trash; Restore and Delete for good are the Trash view's actions."""
 
     def trash_one(self, request: HttpRequest, obj: Any) -> None:
@@ -72,7 +79,8 @@ class TrashAdminMixin:
         return request.user.has_perm(EMPTY_TRASH_PERMISSION)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)  # type: ignore[misc]
+        # Each action is a (function, name, description); the stubs allow None, which Django never stores.
+        actions: dict[str, Any] = super().get_actions(request)
         if in_trash_view(request):
             # In the trash only its own actions apply: nothing there is published or trashed again.
             return {name: action for name, action in actions.items() if name in ("restore", "empty_trash")}
@@ -95,8 +103,8 @@ class TrashAdminMixin:
                 self.restore_one(request, obj)
                 done += 1
             except PermissionDenied as error:
-                self.message_user(request, f"{obj}: {error}", messages.ERROR)  # type: ignore[attr-defined]
-        self.message_user(request, f"Restored {done} from the trash.", messages.SUCCESS)  # type: ignore[attr-defined]
+                self.message_user(request, f"{obj}: {error}", messages.ERROR)
+        self.message_user(request, f"Restored {done} from the trash.", messages.SUCCESS)
 
     @admin.action(
         description="Delete selected for good (empty them from the trash)", permissions=["empty_trash"]
@@ -104,9 +112,9 @@ class TrashAdminMixin:
     def empty_trash(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         trashed = queryset.filter(trashed_at__isnull=False)
         if request.POST.get("post") != "yes":
-            opts = self.opts  # type: ignore[attr-defined]
+            opts = self.opts
             context = {
-                **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+                **self.admin_site.each_context(request),
                 "title": f"Delete these {opts.verbose_name_plural} for good?",
                 "opts": opts,
                 "queryset": trashed,
@@ -119,8 +127,8 @@ class TrashAdminMixin:
                 self.delete_for_good(request, obj)
                 done += 1
             except ProtectedError:
-                self.message_user(  # type: ignore[attr-defined]
+                self.message_user(
                     request, f"{obj} is still on a byline and was kept in the trash.", messages.ERROR
                 )
-        self.message_user(request, f"Deleted {done} for good.", messages.SUCCESS)  # type: ignore[attr-defined]
+        self.message_user(request, f"Deleted {done} for good.", messages.SUCCESS)
         return None

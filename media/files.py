@@ -11,8 +11,9 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def delete_files_on_commit(paths: Iterable[str], storage: Storage = default_storage) -> None:
-    """Delete the files after the transaction commits: a rollback keeps the rows, so it keeps their files."""
+def delete_files_on_commit(paths: Iterable[str | None], storage: Storage = default_storage) -> None:
+    """Delete the files after the transaction commits: a rollback keeps the rows, so it keeps their files.
+    An empty name (a file field left empty) is skipped."""
     doomed = [path for path in paths if path]
     if doomed:
         transaction.on_commit(lambda: delete_files(doomed, storage))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -50,7 +52,8 @@ class Image(PlainTextFields, models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return self.alt or self.caption or self.file.name.rsplit("/", 1)[-1]
+        # The file is required: a saved image always has its name.
+        return self.alt or self.caption or cast(str, self.file.name).rsplit("/", 1)[-1]
 
     def derived_paths(self) -> list[str]:
         """The files made from the original: renditions and the admin's thumbnail."""
@@ -59,4 +62,5 @@ class Image(PlainTextFields, models.Model):
 
     def stored_paths(self) -> list[str]:
         """Every file of this image in storage: the original and what was made from it."""
-        return [self.file.name, *self.derived_paths()] if self.file else self.derived_paths()
+        # A file that is set has its name.
+        return [cast(str, self.file.name), *self.derived_paths()] if self.file else self.derived_paths()

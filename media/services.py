@@ -8,22 +8,26 @@ request. Deleting an image deletes its files after commit (media.signals, for ba
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from media import renditions
 from media.files import delete_files_on_commit
 from media.models import Image
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Fields whose change makes the renditions stale.
 RENDERED_FROM = ("file", "focal_x", "focal_y")
 
 
-def image_create(*, by: AbstractBaseUser | None = None, **fields: Any) -> Image:
+def image_create(*, by: AbstractUser | None = None, **fields: Any) -> Image:
     """A new library image; its renditions follow from the worker."""
-    image = Image(uploaded_by=by if by is not None and by.pk else None, **fields)
+    # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
+    image = Image(uploaded_by=cast("User | None", by if by is not None and by.pk else None), **fields)
     return _save(image, before=None)
 
 
@@ -70,7 +74,7 @@ def _save(image: Image, *, before: Image | None) -> Image:
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:
-            old_files.append(before.file.name)
+            old_files.append(cast(str, before.file.name))  # a stored image always has its file
         delete_files_on_commit(old_files)
         image.renditions, image.thumbnail = [], ""
     image.save()

@@ -23,10 +23,11 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
 )
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
@@ -406,7 +407,8 @@ class PublicationForm(forms.ModelForm):
         if self.cleaned_data.get("confirmed_slug") == slug:
             return
         # The next submit carries the confirmation (a bound form renders its data).
-        self.data = self.data.copy()
+        # A bound form's data is the request's QueryDict, which the stubs type as a read-only Mapping.
+        self.data = cast(QueryDict, self.data).copy()
         self.data[self.add_prefix("confirmed_slug")] = slug
         self.add_error(
             "slug",
@@ -538,7 +540,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
 
     def _take_workflow_action(self, request: HttpRequest, object_id: str) -> HttpResponse:
         publication = get_object_or_404(self.get_queryset(request), pk=object_id)
-        by, comment = request.user, request.POST.get("comment", "")
+        by, comment = editor(request), request.POST.get("comment", "")
         services = {
             Action.SUBMIT: lambda: publication_submit(publication=publication, by=by),
             Action.SEND_BACK: lambda: publication_send_back(publication=publication, by=by, comment=comment),
@@ -603,7 +605,8 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # The newest revision before this save: construct_change_message compares the save's against it.
-        request.revision_before = revisions_of(form.instance).values_list("history_id", flat=True).first()
+        # An attribute of this request only, read back with getattr (HttpRequest declares no such attribute).
+        request.revision_before = revisions_of(form.instance).values_list("history_id", flat=True).first()  # type: ignore[attr-defined]
         rows = {}
         for formset in formsets:
             # commit=False: the service saves them; the formset still records what changed for the history.
@@ -639,7 +642,9 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
                 raise RelatedConflict from error
             raise
 
-    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool) -> list:
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, dict[str, list[str]]]]:
         """What the save really changed, from its revision: Django's own message compares the form with
         its initial values, so a re-rendered body or the hidden version token read as changes."""
         if add:
@@ -649,7 +654,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             return []  # shown as "No fields changed."
         return [{"changed": {"fields": changed_labels(newest[1] if len(newest) > 1 else None, newest[0])}}]
 
-    def get_urls(self) -> list[URLPattern | URLResolver]:
+    def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
         return [
             path(
@@ -729,7 +734,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         if revision is None:
             raise Http404("No such revision of this publication.")
         before = revisions_of(publication).first()
-        publication_restore_revision(publication=publication, revision=revision, by=request.user)
+        publication_restore_revision(publication=publication, revision=revision, by=editor(request))
         after = revisions_of(publication).first()
         changed = changed_labels(before, after) if after != before else []
         self.log_change(request, publication, [{"changed": {"fields": changed}}] if changed else [])
@@ -750,18 +755,18 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         form.is_valid()
         formsets, _ = self._create_formsets(request, form.instance, change=True)
         revision = publication_autosave(
-            publication=form.instance, by=request.user, related=typed_related(form, formsets)
+            publication=form.instance, by=editor(request), related=typed_related(form, formsets)
         )
         return JsonResponse({"autosaved_at": revision.history_date.isoformat()})
 
     def trash_one(self, request: HttpRequest, obj: Publication) -> None:
-        publication_trash(publication=obj, by=request.user)
+        publication_trash(publication=obj, by=editor(request))
 
     def restore_one(self, request: HttpRequest, obj: Publication) -> None:
-        publication_restore(publication=obj, by=request.user)
+        publication_restore(publication=obj, by=editor(request))
 
     def delete_for_good(self, request: HttpRequest, obj: Publication) -> None:
-        publication_delete(publication=obj, by=request.user)
+        publication_delete(publication=obj, by=editor(request))
 
     def preview_url(self, request: HttpRequest, obj: Publication) -> str:
         """A new preview link of `obj`: the frontend's preview page, or the API's JSON when none is set."""
@@ -779,14 +784,14 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             raise Http404
         if not self.has_change_permission(request, publication):
             raise PermissionDenied
-        publication_revoke_previews(publication=publication, by=request.user)
+        publication_revoke_previews(publication=publication, by=editor(request))
         self.message_user(request, "Every preview link of this publication given so far stops working.")
         return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
 
     @admin.action(description="Revoke the preview links of selected", permissions=["change"])
     def revoke_previews(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         for publication in queryset:
-            publication_revoke_previews(publication=publication, by=request.user)
+            publication_revoke_previews(publication=publication, by=editor(request))
         self.message_user(request, f"Revoked the preview links of {queryset.count()} publication(s).")
 
     def get_search_results(
@@ -871,7 +876,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
                 and context["adminform"].form.conflict
             ):
                 context["conflict_changes"] = self._conflict_changes(context["adminform"].form, context)
-            elif request.method == "GET" and (autosave := newest_autosave(obj, request.user)) is not None:
+            elif request.method == "GET" and (autosave := newest_autosave(obj, editor(request))) is not None:
                 when = timezone.localtime(autosave.history_date)
                 self.message_user(
                     request,
@@ -1009,7 +1014,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         count = 0
         for publication in queryset:
             try:
-                service(publication=publication, by=request.user)
+                service(publication=publication, by=editor(request))
                 count += 1
             except (ValidationError, PermissionDenied) as error:
                 reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)

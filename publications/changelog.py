@@ -64,7 +64,7 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
         # The trash is a deletion to the public: a tombstone if the piece was ever announced (a restore
         # of a live piece is then a new `published`), and no pending go-live.
         if last is not None and last.kind != Kind.DELETED:
-            changes.append((Kind.DELETED, now, ""))
+            changes.append((Kind.DELETED, now, "", ""))
     elif publication.is_live_at(now):
         if not announced_live:
             changes.append((Kind.PUBLISHED, now, "", ""))

@@ -166,7 +166,9 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             self.with_listing()
             .defer(None)
             .defer("search_vector", "internal_notes")
-            .annotate(**_detail_columns(), **_correction_columns(), body_images=_body_images())
+            # A dict, like the other columns: django-stubs would read a keyword as redefining the attribute
+            # Publication declares for it.
+            .annotate(**_detail_columns(), **_correction_columns(), **{"body_images": _body_images()})
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:

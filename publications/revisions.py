@@ -8,14 +8,14 @@ publications.services, never here: this module only reads and compares.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Model, QuerySet
+from django.contrib.auth.models import AbstractUser
+from django.db.models import Field, QuerySet
 from django.utils.html import strip_tags
 
 from cissapi import revisions
-from cissapi.revisions import FieldChange
+from cissapi.revisions import FieldChange, Revision
 from publications.models import CrossPost, Publication, PublicationAuthor
 from taxonomy.models import Series, Topic
 
@@ -31,7 +31,7 @@ def revisions_of(publication: Publication) -> QuerySet:
     """The piece's saved revisions, newest first (autosaves left out)."""
     return (
         publication.history.filter(is_autosave=False).select_related("history_user").order_by("-history_id")
-    )  # type: ignore[attr-defined]
+    )
 
 
 def related_snapshot(
@@ -71,20 +71,20 @@ def stored_related(publication: Publication) -> dict[str, Any]:
 
 def tracked_fields() -> list[Any]:
     """The publication's fields a revision keeps (the id and uuid aside), in the model's order."""
-    return [field for field in Publication.history.model.tracked_fields if field.name not in {"id", "uuid"}]  # type: ignore[attr-defined]
+    return [field for field in Publication.history.model.tracked_fields if field.name not in {"id", "uuid"}]
 
 
-def changed_fields(old: Model | None, new: Model) -> list[FieldChange]:
+def changed_fields(old: Revision | None, new: Revision) -> list[FieldChange]:
     """What differs between two revisions of a piece (`old` None: what the first one holds)."""
     return revisions.changed_fields(old, new, related_parts=tuple(RELATED_LABELS), describe=_change)
 
 
-def changed_labels(old: Model | None, new: Model) -> list[str]:
+def changed_labels(old: Revision | None, new: Revision) -> list[str]:
     """The labels of what changed, for Django's change message ("Changed Title and Authors")."""
     return [change.label for change in changed_fields(old, new)]
 
 
-def autosave_latest(publication: Publication, *, by: AbstractBaseUser | None = None) -> Publication | None:
+def autosave_latest(publication: Publication, *, by: AbstractUser | None = None) -> Publication | None:
     """The newest autosave of `publication` (by `by`, when given) newer than its last saved revision, as an
     unsaved Publication carrying the autosaved values; its `revision` attribute is the autosave itself and
     `related_snapshot` its byline, topics and cross-posts. None when there is none.
@@ -94,19 +94,19 @@ def autosave_latest(publication: Publication, *, by: AbstractBaseUser | None = N
     autosave = newest_autosave(publication, by)
     if autosave is None:
         return None
-    preview = autosave.instance  # type: ignore[attr-defined]
+    preview = autosave.instance
     # The fields the history leaves out are the live row's (dates, the stored word count).
     for name in ("created_at", "updated_at", "first_published_at", "word_count"):
         setattr(preview, name, getattr(publication, name))
-    preview.revision = autosave  # type: ignore[attr-defined]
-    preview.related_snapshot = autosave.related  # type: ignore[attr-defined]
+    preview.revision = autosave
+    preview.related_snapshot = autosave.related
     return preview
 
 
-def newest_autosave(publication: Publication, by: AbstractBaseUser | None = None) -> Model | None:
+def newest_autosave(publication: Publication, by: AbstractUser | None = None) -> Revision | None:
     """The newest autosave newer than the piece's last saved revision (by `by`, when given)."""
     saved = revisions_of(publication).values_list("history_id", flat=True).first()
-    autosaves = publication.history.filter(is_autosave=True)  # type: ignore[attr-defined]
+    autosaves = publication.history.filter(is_autosave=True)
     if saved is not None:
         autosaves = autosaves.filter(history_id__gt=saved)
     if by is not None:
@@ -117,7 +117,8 @@ def newest_autosave(publication: Publication, by: AbstractBaseUser | None = None
 def _change(name: str, old: Any, new: Any) -> FieldChange:
     if name in RELATED_LABELS:
         return FieldChange(name, RELATED_LABELS[name], _related_text(name, old), _related_text(name, new))
-    field = Publication._meta.get_field(name.removesuffix("_id"))
+    # A revision's own fields are the model's concrete fields, never a reverse relation.
+    field = cast(Field, Publication._meta.get_field(name.removesuffix("_id")))
     label = str(field.verbose_name)
     label = label[0].upper() + label[1:]
     if name == "body":

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authors.models import Author
-from cissapi.revisions import new_revision
+from cissapi.revisions import Revision, new_revision
 from cissapi.writes import service_write
 from media.files import delete_files_on_commit
 from media.pdf import pdf_page_count
@@ -64,6 +64,9 @@ from publications.workflow import (
     transition_between,
 )
 from taxonomy.models import Outlet, Series, Topic
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Declared in Publication.Meta.permissions (PUBLISH_PERMISSION and REVIEW_PERMISSION live with the workflow's
 # table); superusers have them implicitly.
@@ -246,7 +249,11 @@ def publication_correct(
         raise ValidationError("Only a live piece can be corrected; edit a draft instead.")
     before = stored_publication(publication.pk)
     correction = Correction(
-        publication=publication, text=text.strip(), by=by, date=date or timezone.localdate()
+        publication=publication,
+        text=text.strip(),
+        # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
+        by=cast("User | None", by),
+        date=date or timezone.localdate(),
     )
     correction.full_clean()
     correction.save()
@@ -262,7 +269,8 @@ def publication_trash(*, publication: Publication, by: AbstractUser | None = Non
     _require(by, TRASH_PERMISSION, "move publications to the trash")
     if publication.trashed_at is None:
         publication.trashed_at = timezone.now()
-        publication.trashed_by = by if by is not None and by.pk else None
+        # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
+        publication.trashed_by = cast("User | None", by if by is not None and by.pk else None)
         _write(publication, by=by)
         _log(publication, by, "Moved to the trash")
     return publication
@@ -312,7 +320,7 @@ def publication_delete(*, publication: Publication, by: AbstractUser | None = No
 
 @transaction.atomic
 def publication_restore_revision(
-    *, publication: Publication, revision: Model, by: AbstractUser | None = None
+    *, publication: Publication, revision: Revision, by: AbstractUser | None = None
 ) -> Publication:
     """Bring back a revision's (or an autosave's) text, fields, byline in its order, topics and
     cross-posts; the restore is itself a revision. The piece's state and publication time stay as they
@@ -320,13 +328,13 @@ def publication_restore_revision(
     left out (they cannot be linked again).
     """
     _require_change_permission(by)
-    if revision.id != publication.pk:  # type: ignore[attr-defined]
+    if revision.id != publication.pk:
         raise ValueError("That revision belongs to another publication.")
     for field in tracked_fields():
         if field.name not in STATE_FIELDS:
             value = getattr(revision, field.attname)
             setattr(publication, field.attname, str(value or "") if field.name in {"image", "pdf"} else value)
-    related = revision.related or {}  # type: ignore[attr-defined]
+    related = revision.related or {}
     authors = set(
         Author.objects.filter(pk__in=[row["author"] for row in related.get("byline", [])]).values_list(
             "pk", flat=True
@@ -352,7 +360,7 @@ def publication_restore_revision(
         for row in related.get("cross_posts", [])
         if row["outlet"] in outlets
     ]
-    when = timezone.localtime(revision.history_date)  # type: ignore[attr-defined]
+    when = timezone.localtime(revision.history_date)
     _write(
         publication,
         by=by,
@@ -367,7 +375,7 @@ def publication_restore_revision(
 
 
 @transaction.atomic
-def publication_autosave(*, publication: Publication, by: AbstractUser, related: dict[str, Any]) -> Model:
+def publication_autosave(*, publication: Publication, by: AbstractUser, related: dict[str, Any]) -> Revision:
     """Keep what `by` is typing into `publication` (changed in memory, never saved) as an autosave.
 
     Never writes the publication's row, its byline or anything public: the live version stays as it
@@ -376,7 +384,7 @@ def publication_autosave(*, publication: Publication, by: AbstractUser, related:
     _require_change_permission(by)
     if publication.pk is None:
         raise ValueError("Only a saved publication is autosaved.")
-    publication.history.filter(is_autosave=True, history_user_id=by.pk).delete()  # type: ignore[attr-defined]
+    publication.history.filter(is_autosave=True, history_user_id=by.pk).delete()
     revision = new_revision(publication, by=by, related=related, reason="Autosave", autosave=True)
     revision.save()
     return revision
@@ -456,7 +464,7 @@ def publication_changed(
 
 def publication_revision_record(
     *, publication: Publication, by: AbstractUser | None = None, reason: str = ""
-) -> Model | None:
+) -> Revision | None:
     """Keep a revision of the piece as stored now, with its byline, topics and cross-posts; None (nothing
     kept) when it equals the last revision, so a save that changed nothing leaves no empty revision."""
     stored = Publication.objects.get(pk=publication.pk)
@@ -545,7 +553,7 @@ def _write(
     elif _state_changed(publication, before):
         _require_publish_permission(by)
     if before is None and by is not None and by.pk and publication.created_by_id is None:
-        publication.created_by = by
+        publication.created_by = cast("User", by)  # the acting user is an AUTH_USER_MODEL instance
     _apply_publishing_rules(publication)
     publication.full_clean()
     _note_pdf(publication, before)
@@ -573,7 +581,8 @@ def _write(
             action=transition.action,
             from_status=source,
             to_status=transition.target,
-            by=by if by is not None and by.pk else None,
+            # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
+            by=cast("User | None", by if by is not None and by.pk else None),
             comment=comment.strip(),
         )
     publication_changed(

@@ -85,7 +85,8 @@ def route_bare_topic_links(
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
             publications_changed(publication_ids=[instance.pk], search=False)
-            publication_revision_record(publication=instance)
+            # Not reversed: the link changed from the publication's side, so `instance` is a Publication.
+            publication_revision_record(publication=cast(Publication, instance))
         elif pk_set:
             publications_changed(publication_ids=pk_set, search=False)
 

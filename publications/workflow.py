@@ -23,7 +23,7 @@ from django.db import models
 from publications.choices import PublicationStatus
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
 
 Status = PublicationStatus
 
@@ -123,7 +123,7 @@ def state_refusal(
 
 
 def permission_refusal(
-    transition: Transition, *, user: AbstractBaseUser | AnonymousUser | None, owner_id: int | None
+    transition: Transition, *, user: AbstractUser | AnonymousUser | None, owner_id: int | None
 ) -> str | None:
     """Why `user` may not take `transition` (None: they may). None as user is the system itself (a
     command), which needs no permission."""
@@ -136,9 +136,7 @@ def permission_refusal(
     return None
 
 
-def may_edit(
-    user: AbstractBaseUser | AnonymousUser | None, *, status: str | None, owner_id: int | None
-) -> bool:
+def may_edit(user: AbstractUser | AnonymousUser | None, *, status: str | None, owner_id: int | None) -> bool:
     """Whether `user` may change a piece's content: editors anything, contributors their own pieces until
     submitted (or once sent back). `status` None: a new piece. None as user: the system itself."""
     if user is None or user.has_perm(EDIT_ANY_PERMISSION):
@@ -149,7 +147,7 @@ def may_edit(
 
 
 def available_actions(
-    user: AbstractBaseUser | AnonymousUser,
+    user: AbstractUser | AnonymousUser,
     *,
     status: str,
     owner_id: int | None,

@@ -46,6 +46,7 @@ class RateLimit:
 def note_rate_limit(request: HttpRequest | Request, rate_limit: RateLimit) -> None:
     """Record on the request (Django's own, which the middleware sees) the allowance a throttle counted."""
     django_request = request._request if isinstance(request, Request) else request
+    # An attribute of this request only, read back with getattr (HttpRequest declares no such attribute).
     django_request.rate_limit = rate_limit  # type: ignore[attr-defined]
 
 
