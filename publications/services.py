@@ -271,7 +271,7 @@ def publication_trash(*, publication: Publication, by: AbstractUser | None = Non
         publication.trashed_at = timezone.now()
         # The acting user is an instance of AUTH_USER_MODEL, which the field's type names.
         publication.trashed_by = cast("User | None", by if by is not None and by.pk else None)
-        _write(publication, by=by)
+        _write(publication, by=by, edit_checked=True)
         _log(publication, by, "Moved to the trash")
     return publication
 
@@ -289,7 +289,7 @@ def publication_restore(*, publication: Publication, by: AbstractUser | None = N
     if publication.trashed_at is not None:
         publication.trashed_at = None
         publication.trashed_by = None
-        _write(publication, by=by)
+        _write(publication, by=by, edit_checked=True)
         _log(publication, by, "Restored from the trash")
     return publication
 
@@ -537,14 +537,20 @@ def _write(
     cross_posts_removed: Sequence[CrossPost] = (),
     transition: Transition | None = None,
     comment: str = "",
+    edit_checked: bool = False,
 ) -> None:
+    """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit."""
     before = stored_publication(publication.pk)
     source = before.public["status"] if before is not None else Publication.Status.DRAFT
     if transition is None:
         # An edit (the admin form, an importer): its content needs the right to edit, and a change of
         # state is the transition it stands for, checked and recorded as if its service had been called.
-        if by is not None and not may_edit(
-            by, status=None if before is None else source, owner_id=publication.created_by_id
+        if (
+            by is not None
+            and not edit_checked
+            and not may_edit(
+                by, status=None if before is None else source, owner_id=publication.created_by_id
+            )
         ):
             raise PermissionDenied(f"{by} may not edit this publication.")
         transition = _implied_transition(publication, before, source, by)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from publications.models import Publication, PublicationTransition
+from publications.models import Publication, PublicationAuthor, PublicationTransition
 from publications.services import (
     publication_approve,
     publication_create,
@@ -22,14 +22,21 @@ from publications.services import (
     publication_withdraw,
 )
 from publications.workflow import TRANSITIONS, Action, transition_between
-from tests.factories import PublicationFactory
+from tests.factories import AuthorFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 Status = Publication.Status
 
 
 def drafted_by(user, **kwargs) -> Publication:
-    return publication_create(publication=Publication(title="A draft", slug="a-draft", **kwargs), by=user)
+    """A draft by `user` that passes the pre-publish check (a body and an author), so only the workflow
+    decides whether it may go live."""
+    kwargs.setdefault("body", "<p>The text.</p>")
+    publication = publication_create(
+        publication=Publication(title="A draft", slug="a-draft", **kwargs), by=user
+    )
+    PublicationAuthor.objects.create(publication=publication, author=AuthorFactory(), position=0)
+    return publication
 
 
 def history(publication):
@@ -109,7 +116,7 @@ def test_review_and_publish_need_their_permission(member_of, role, action, allow
 
 def test_publisher_only_transitions_refuse_editors(member_of):
     editor, publisher = member_of("editors"), member_of("publishers")
-    live = PublicationFactory(published=True)
+    live = PublicationFactory(published=True, ready=True)
     for service in (
         lambda: publication_unpublish(publication=live, by=editor),
         lambda: publication_withdraw(publication=live, by=editor, notice="Wrong."),
@@ -256,7 +263,7 @@ def test_a_withdrawal_cannot_be_made_by_editing_the_status_without_a_notice(memb
 
 def test_restoring_a_withdrawn_piece_clears_its_notice(member_of):
     publisher = member_of("publishers")
-    live = PublicationFactory(published=True)
+    live = PublicationFactory(published=True, ready=True)
     publication_withdraw(publication=live, by=publisher, notice="Wrong data.")
     publication_restore_withdrawn(publication=live, by=publisher)
     restored = Publication.objects.get(pk=live.pk)
