@@ -53,6 +53,7 @@ from publications.revisions import (
     revisions_of,
 )
 from publications.services import (
+    CHANGE_PERMISSION,
     can_publish,
     publication_approve,
     publication_autosave,
@@ -788,7 +789,12 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         self.message_user(request, "Every preview link of this publication given so far stops working.")
         return HttpResponseRedirect(reverse("admin:publications_publication_change", args=[publication.pk]))
 
-    @admin.action(description="Revoke the preview links of selected", permissions=["change"])
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        """Revoking preview links is for editors (the change permission itself, not a contributor's own-draft
+        editing), as the service requires."""
+        return request.user.has_perm(CHANGE_PERMISSION)
+
+    @admin.action(description="Revoke the preview links of selected", permissions=["revoke"])
     def revoke_previews(self, request: HttpRequest, queryset: QuerySet[Publication]) -> None:
         for publication in queryset:
             publication_revoke_previews(publication=publication, by=editor(request))

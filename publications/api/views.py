@@ -136,6 +136,10 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         parameters=[fields_parameter(PublicationDetailSerializer)],
         responses={
             200: PublicationDetailSerializer,
+            301: OpenApiResponse(
+                description="An old slug of a live piece: `Location` is its current detail (empty body).",
+                response=None,
+            ),
             (410, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 WithdrawnProblemSerializer,
                 description="Withdrawn by its publishers: problem details (application/problem+json) "
@@ -167,15 +171,6 @@ class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
             return feed_urls(self.request, "type", publication_type=only_type)
         return feed_urls(self.request, "site", query=query)
 
-    @extend_schema(
-        responses={
-            200: PublicationDetailSerializer,
-            301: OpenApiResponse(
-                description="An old slug of a live piece: `Location` is its current detail (empty body).",
-                response=None,
-            ),
-        }
-    )
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:

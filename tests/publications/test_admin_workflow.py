@@ -173,5 +173,5 @@ def test_changelist_actions_are_filtered_by_permission(client, roles):
         return {name for name, _ in response.context["action_form"].fields["action"].choices if name}
 
     assert actions(roles["contributors"]) == {"submit"}
-    assert actions(roles["editors"]) == {"submit", "approve"}
+    assert actions(roles["editors"]) == {"submit", "approve", "revoke_previews"}
     assert actions(roles["publishers"]) >= {"submit", "approve", "publish", "unpublish"}

@@ -7,20 +7,18 @@ import datetime as dt
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from publications.models import Publication, PublicationChange
 from publications.readiness import PublicationNotReady, Readiness, publication_readiness
 from publications.services import publication_publish
-from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
-from tests.publications.test_admin import ADD, CHANGELIST, change_url, png, publication_post
+from tests.factories import AuthorFactory, ImageFactory, PublicationFactory, TopicFactory
+from tests.publications.test_admin import ADD, CHANGELIST, change_url, publication_post
 
 pytestmark = pytest.mark.django_db
 
 NO_AUTHOR = "No author: add at least one to the byline."
 NO_BODY = "No body: the piece has no text."
-NO_ALT = "The lead image has no alt text: describe it for readers who cannot see it."
 NO_SUMMARY = "No summary: lists and feeds will show no description."
 NO_TOPIC = "No topic: the piece will appear under no topic."
 
@@ -39,12 +37,13 @@ def test_a_body_of_empty_markup_counts_as_no_body():
     assert publication_readiness(publication).blocking == [NO_BODY]
 
 
-def test_a_lead_image_without_alt_text_blocks(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    publication = PublicationFactory(ready=True, image=SimpleUploadedFile("lead.png", png()))
+def test_a_lead_image_without_alt_text_blocks():
+    image = ImageFactory(alt="")
+    publication = PublicationFactory(ready=True, lead_image=image)
 
-    assert publication_readiness(publication).blocking == [NO_ALT]
-    publication.image_alt = "A satellite over the Arabian Sea"
+    (problem,) = publication_readiness(publication).blocking
+    assert "The lead image" in problem and "has no alt text" in problem
+    image.alt = "A satellite over the Arabian Sea"
     assert publication_readiness(publication) == Readiness()
 
 

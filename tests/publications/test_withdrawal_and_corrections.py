@@ -15,6 +15,7 @@ from partners.webhooks import webhook_scan_changes
 from publications.models import Publication, PublicationChange
 from publications.services import (
     publication_correct,
+    publication_publish,
     publication_restore_withdrawn,
     publication_withdraw,
 )
@@ -33,9 +34,9 @@ def publisher(member_of):
 
 @pytest.fixture
 def live():
-    return PublicationFactory(
-        published=True, title="Water and Power", slug="water-and-power", summary="Dams."
-    )
+    # Ready for the pre-publish check before it goes live, so its change feed starts with one `published`.
+    piece = PublicationFactory(ready=True, title="Water and Power", slug="water-and-power", summary="Dams.")
+    return publication_publish(publication=piece, at=timezone.now() - dt.timedelta(hours=1))
 
 
 def withdraw(live, publisher):
