@@ -4,7 +4,7 @@ One table, TRANSITIONS, is the state machine; the services (publications.service
 so a button the admin hides is also a request the service refuses. Models-free like publications.choices:
 rules about the publication are asked with its status, owner and clock, never a query.
 
-Roles are groups made by migration 0007_workflow and are only bundles of these permissions; the code asks
+Roles are groups made by migration 0011_workflow and are only bundles of these permissions; the code asks
 permissions, never group names:
 
 * contributors (`add_publication`): write their own drafts, edit them while draft or sent back, submit them;

@@ -19,8 +19,7 @@ from tests.e2e.admin_pages import (
     success_message,
     type_in_editor,
 )
-from tests.factories import AuthorFactory, PositionFactory, PublicationFactory, TopicFactory
-from tests.publications.test_admin import png
+from tests.factories import AuthorFactory, ImageFactory, PositionFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,13 +149,13 @@ def test_edit_an_authors_photo_and_positions_and_drag_the_positions(admin_page, 
     author = AuthorFactory(name="Amna Qureshi", slug="amna-qureshi")
     PositionFactory(author=author, title="Research Officer", organization="CISS", is_current=False)
     PublicationFactory(published=True, authors=[author])
+    # The photo is chosen from the media library (uploaded there first).
+    portrait = ImageFactory(alt="Amna Qureshi, portrait")
     page = admin_page
 
     page.goto(f"/admin/authors/author/{author.pk}/change/")
     step(page, "author form")
-    page.locator("#id_photo").set_input_files(
-        files=[{"name": "amna.png", "mimeType": "image/png", "buffer": png()}]
-    )
+    choose(page, "id_photo", "Amna Qureshi, portrait")
     page.locator("#id_positions-0-title").fill("Senior Research Officer")
     page.locator("#positions-group .add-row a").click()
     page.locator("#id_positions-1-title").fill("Visiting Fellow")
@@ -166,7 +165,7 @@ def test_edit_an_authors_photo_and_positions_and_drag_the_positions(admin_page, 
     save(page, "Save and continue editing")
     assert "was changed successfully" in success_message(page)
     author.refresh_from_db()
-    assert author.photo.name.startswith("authors/photos/amna")
+    assert author.photo_id == portrait.pk
 
     # The new position was saved last; dragged to the top, it leads the bio.
     drag_row(page, "positions-group", 1, 0)

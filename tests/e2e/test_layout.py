@@ -90,8 +90,9 @@ def test_lists_at_375_px_keep_their_filters_reachable(open_tab, desk_user, step,
     assert filters.bounding_box()["height"] < 400
     assert hidden_width(results) > 0
     assert scroll_hint(results).is_visible()
-    filters.locator("summary").first.click()
-    assert filters.get_by_role("link", name="All").first.is_visible()
+    first = filters.locator("details").first
+    first.locator("summary").click()
+    assert first.get_by_role("link").first.is_visible()
     step(page, "a filter opened", full_page=False)
 
 

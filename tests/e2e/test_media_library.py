@@ -11,7 +11,7 @@ from media.models import Image
 from media.tasks import make_renditions
 from publications.models import Publication
 from tests.e2e.admin_pages import choose, run_action, save, success_message
-from tests.factories import AuthorFactory, PublicationFactory, image_bytes
+from tests.factories import PublicationFactory, image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def test_upload_an_image_choose_it_as_lead_image_publish_and_see_renditions(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     page = admin_page
-    piece = PublicationFactory(title="Space diplomacy", authors=[AuthorFactory()], body="<p>Text.</p>")
+    piece = PublicationFactory(title="Space diplomacy", ready=True, body="<p>Text.</p>")
     photo = tmp_path / "launch.jpg"
     photo.write_bytes(image_bytes(1800, 1000))
 

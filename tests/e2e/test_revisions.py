@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from publications.models import Publication
 from publications.revisions import revisions_of
-from tests.e2e.admin_pages import save, success_message
+from tests.e2e.admin_pages import drag_row, save, success_message
 from tests.e2e.conftest import log_in
 from tests.factories import AuthorFactory, PublicationAuthorFactory, PublicationFactory
 
@@ -47,7 +47,7 @@ def test_the_history_shows_the_diff_and_a_restore_brings_back_title_and_byline_o
     before = revisions_of(piece).first()
     page.goto(change_url(piece))
     page.locator("#id_title").fill("The Outer Space Treaty")
-    page.locator("#id_authorships-0-position").fill("5")
+    drag_row(page, "authorships-group", 0, 1)
     save(page, "Save and continue editing")
     assert "was changed successfully" in success_message(page)
     assert byline(piece) == ["Bilal Ahmad", "Asma Khalid"]

@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from publications.models import Publication
-from tests.e2e.admin_pages import save, success_message, type_in_editor
+from tests.e2e.admin_pages import add_byline_row, save, success_message, type_in_editor
 from tests.e2e.conftest import log_in
+from tests.factories import AuthorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,9 +21,9 @@ PASSWORD = "a-long-test-password"
 
 
 def roles() -> None:
-    """The groups migration 0007_workflow makes: the flush after each browser test empties the tables (Django
+    """The groups migration 0011_workflow makes: the flush after each browser test empties the tables (Django
     makes the permissions again, not the groups), so they are made here as the migration does."""
-    migration = importlib.import_module("publications.migrations.0007_workflow")
+    migration = importlib.import_module("publications.migrations.0011_workflow")
     for name, codes in migration.ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codename in codes:
@@ -58,10 +59,13 @@ def test_contributor_submits_editor_sends_back_contributor_resubmits_publisher_p
     person("edwin", "editors")
     person("petra", "publishers")
 
+    AuthorFactory(name="Carla Mendes")
     carla = tab_of(open_tab, "carla")
     carla.goto("/admin/publications/publication/add/")
     carla.locator("#id_title").fill("Water and power in the Indus basin")
     type_in_editor(carla, "body", "A first draft.")
+    # A byline, so the piece passes the pre-publish check when a publisher takes it live.
+    add_byline_row(carla, "Carla Mendes")
     step(carla, "contributor drafts")
     save(carla, "Save and continue editing")
     assert "was added successfully" in success_message(carla)
