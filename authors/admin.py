@@ -24,6 +24,7 @@ from authors.services import (
     author_update,
 )
 from cissapi.public_site import public_or_api
+from cissapi.revisions import history_entries
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import uploads_not_kept
@@ -129,13 +130,7 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         if author is None or not self.has_view_or_change_permission(request, author):
             raise Http404("No such author.")
         saved = list(revisions_of(author)[:51])
-        entries = [
-            {
-                "revision": revision,
-                "changes": changed_fields(saved[i + 1] if i + 1 < len(saved) else None, revision),
-            }
-            for i, revision in enumerate(saved[:50])
-        ]
+        entries = history_entries(saved, changed_fields)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -126,3 +126,14 @@ def changed_fields(
         for name, value in after.items()
         if before.get(name) != value and not (old is None and value in ("", None, [], False))
     ]
+
+
+def history_entries(
+    saved: list[Revision], changed: Callable[[Revision | None, Revision], list], *, shown: int = 50
+) -> list[dict[str, Any]]:
+    """The newest `shown` of `saved` (newest first, one more than shown when there are), each with what it
+    changed from the revision before it: the rows of an admin Revisions page."""
+    return [
+        {"revision": revision, "changes": changed(saved[i + 1] if i + 1 < len(saved) else None, revision)}
+        for i, revision in enumerate(saved[:shown])
+    ]

@@ -35,7 +35,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from cissapi.public_site import is_served
-from cissapi.revisions import new_revision
+from cissapi.revisions import history_entries, new_revision
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import clean_pdf_upload, uploads_not_kept
@@ -697,13 +697,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         unsaved autosaves above them; any can be restored."""
         publication = self._publication_or_404(request, object_id)
         saved = list(revisions_of(publication)[:51])
-        entries = [
-            {
-                "revision": revision,
-                "changes": changed_fields(saved[i + 1] if i + 1 < len(saved) else None, revision),
-            }
-            for i, revision in enumerate(saved[:50])
-        ]
+        entries = history_entries(saved, changed_fields)
         autosaves = publication.history.filter(is_autosave=True).select_related("history_user")
         if saved:
             autosaves = autosaves.filter(history_id__gt=saved[0].history_id)
