@@ -13,8 +13,14 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from cissapi.api.generation import end_generation
+
+# Sent after commit with `keys` (a frozenset of str): the surrogate keys (the Surrogate-Key header's words)
+# of every response a committed change may have altered. The app's own response cache drops those entries;
+# caches in front of the app (Varnish's xkey, a CDN's purge API) are purged by receivers of this signal.
+surrogate_keys_changed = Signal()
 
 
 def catalogue_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
