@@ -143,7 +143,10 @@ def _describe_query_parameter(parameter: dict[str, Any]) -> None:
     schema = parameter.get("schema", {})
     _forbid_nul(schema)
     if schema.get("type") == "array":
-        schema["maxItems"] = settings.API_MAX_FILTER_VALUES
+        # `fields` takes each of its names once; other lists settings.API_MAX_FILTER_VALUES values.
+        names = schema.get("items", {}).get("enum")
+        limit = len(names) if parameter["name"] == FIELDS_PARAM and names else settings.API_MAX_FILTER_VALUES
+        schema["maxItems"] = limit
     if parameter["name"] in REPEATED_ARRAYS:
         # What most generators send for an array (`fields=slug&fields=title`); commas are read too.
         parameter["style"], parameter["explode"] = "form", True
