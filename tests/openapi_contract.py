@@ -5,6 +5,9 @@ tests/conftest.py wraps django.test.Client.request (DRF's APIClient goes through
 schema does not declare (or declares with another type, or as required when it can be absent) fails the
 test that received it, with the path and openapi-core's reason.
 
+A request without `?fields=` is held to the whole documents (every field they require), not to the
+`anyOf` of them and their trimmed `...Fields` variants that the schema declares for answers with `fields`.
+
 The schema is the one /api/v1/schema/ serves, generated once per test process and rebuilt when a test
 changes a setting the schema reads (see `_schema_settings`).
 """
@@ -26,6 +29,7 @@ from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotF
 from werkzeug.datastructures import Headers
 
 from cissapi.api.schema import PROBLEM_SCHEMA
+from cissapi.api.serializers import FIELDS_PARAM
 
 API_PREFIX = "/api/v1/"
 
@@ -60,13 +64,28 @@ class _Response:
 
 
 @cache
-def _openapi(_settings_key: tuple[Any, ...]) -> OpenAPI:
+def _openapi(_settings_key: tuple[Any, ...], *, whole: bool) -> OpenAPI:
+    """The served schema; with `whole`, as it applies to a request without `?fields=`: the documents
+    whole, not `anyOf` them and their trimmed `...Fields` variants (which require nothing)."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
+    if whole:
+        schema = _whole_documents_only(schema)
     # openapi-core reads application/json only; errors are application/problem+json (RFC 9457).
     deserializers = {"application/problem+json": json.loads}
     return OpenAPI.from_dict(schema, config=Config(extra_media_type_deserializers=deserializers))
+
+
+def _whole_documents_only(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_whole_documents_only(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    options = node.get("anyOf", [])
+    if len(options) == 2 and options[1].get("$ref") == f"{options[0].get('$ref')}Fields":
+        return options[0]
+    return {key: _whole_documents_only(value) for key, value in node.items()}
 
 
 def _schema_settings() -> tuple[Any, ...]:
@@ -97,7 +116,7 @@ def check_response(response: HttpResponseBase) -> None:
     method, path = request.method or "GET", request.path
     if _excluded(method, path, response):
         return
-    openapi = _openapi(_schema_settings())
+    openapi = _openapi(_schema_settings(), whole=FIELDS_PARAM not in request.GET)
     answer = _Response(
         status_code=response.status_code,
         content_type=response.get("Content-Type", ""),

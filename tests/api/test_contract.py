@@ -186,3 +186,27 @@ def test_the_index_has_a_typed_shape(schema, client):
     }
     # Every key the index sends is declared and required (the validating fixture checks the types).
     assert set(index["required"]) == set(index["properties"]) == set(client.get("/api/v1/").json())
+
+
+# --- The validator every test's API responses go through ----------------------------------------------------
+
+
+def test_the_response_validator_names_the_path_and_the_field_of_a_response_that_breaks_the_schema(client):
+    import json
+
+    from tests.openapi_contract import ContractViolation, check_response
+
+    PublicationFactory(published=True, slug="one")
+    response = client.get("/api/v1/publications/")
+    document = response.json()
+    del document["results"][0]["title"]
+    document["results"][0]["image"] = "not an image"
+    response.content = json.dumps(document).encode()
+
+    with pytest.raises(ContractViolation) as violation:
+        check_response(response)
+
+    message = str(violation.value)
+    assert "GET /api/v1/publications/ → 200" in message
+    assert "'title' is a required property" in message
+    assert "at results/0/image" in message
