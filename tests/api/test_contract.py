@@ -210,3 +210,31 @@ def test_the_response_validator_names_the_path_and_the_field_of_a_response_that_
     assert "GET /api/v1/publications/ → 200" in message
     assert "'title' is a required property" in message
     assert "at results/0/image" in message
+
+
+# --- Dates: what the schema says of them --------------------------------------------------------------------
+
+
+def test_a_bare_date_and_a_naive_date_time_are_read_in_the_sites_time_zone(client, settings):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "Asia/Karachi"
+    karachi = ZoneInfo("Asia/Karachi")
+    # 00:30 in Karachi is 19:30 UTC the day before: read as UTC, the bare date would include it.
+    PublicationFactory(
+        published=True, slug="late", published_at=dt.datetime(2026, 3, 1, 0, 30, tzinfo=karachi)
+    )
+    PublicationFactory(
+        published=True, slug="early", published_at=dt.datetime(2026, 2, 28, 23, 0, tzinfo=karachi)
+    )
+
+    def slugs(**params) -> list[str]:
+        response = client.get("/api/v1/publications/", {**params, "fields": "slug"})
+        assert response.status_code == 200, response.content
+        return [item["slug"] for item in response.json()["results"]]
+
+    assert slugs(published_after="2026-03-01") == ["late"]
+    assert slugs(published_after="2026-03-01T00:15:00") == ["late"]
+    assert slugs(published_after="2026-02-28T19:15:00Z") == ["late"]
+    assert slugs(published_before="2026-02-28T23:59") == ["early"]
