@@ -64,13 +64,10 @@ class SlashRedirectMiddleware(CommonMiddleware):
     problem details naming the address to use (an HTML redirect page means nothing to an API client)."""
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        response = super().process_response(request, response)
-        if (
-            response.status_code == 301
-            and request.path.startswith(MACHINE_PREFIXES)
-            and "Location" in response
-        ):
-            location = response["Location"]
+        answer = super().process_response(request, response)
+        # A new response is CommonMiddleware's own redirect of a 404; a view's 301 (an old slug's) is kept.
+        if answer is not response and answer.status_code == 301 and request.path.startswith(MACHINE_PREFIXES):
+            location = answer["Location"]
             # Permanent, so clients and caches may keep it; still problem details, so a client that does
             # not follow redirects can read why.
             return problem_response(
@@ -79,4 +76,4 @@ class SlashRedirectMiddleware(CommonMiddleware):
                 f"Addresses under {API_PREFIX} and /feeds/ end with a slash: use {location}",
                 {"Location": location, "Cache-Control": "public, max-age=86400"},
             )
-        return response
+        return answer

@@ -44,7 +44,8 @@ PROBLEM_SCHEMA = {
 HEADER = {"schema": {"type": "string"}}
 # Response headers every successful API answer carries (see cissapi.api.http_caching and rate_limits).
 SUCCESS_HEADERS = {
-    "ETag": "A strong validator: the hash of the exact bytes sent; send it back in If-None-Match.",
+    "ETag": "A hash of the uncompressed body (weak, `W/`, on a gzip-compressed answer); send it back in "
+    "If-None-Match.",
     "Last-Modified": "When what the response shows last changed; send it back in If-Modified-Since.",
     "Cache-Control": "How long a cache may keep the answer (private when the request carried a key).",
     "Vary": "The request headers the answer depends on (Accept, Accept-Encoding, Origin, Authorization).",
