@@ -100,6 +100,15 @@ def _excluded(method: str, path: str, response: HttpResponseBase) -> bool:
     return isinstance(response, StreamingHttpResponse)
 
 
+def _answer(response: HttpResponseBase) -> _Response:
+    return _Response(
+        status_code=response.status_code,
+        content_type=response.get("Content-Type", ""),
+        headers=Headers(list(response.headers.items())),
+        data=_body(response),
+    )
+
+
 def _body(response: HttpResponseBase) -> bytes:
     content = getattr(response, "content", b"")
     if response.get("Content-Encoding") == "gzip":
@@ -116,13 +125,13 @@ def check_response(response: HttpResponseBase) -> None:
     method, path = request.method or "GET", request.path
     if _excluded(method, path, response):
         return
+    if method != "GET":
+        # The API is read-only: any other method is undeclared (a 405, a 413 before it). Not handed to
+        # openapi-core, which would read the request's body (its Content-Length may lie, as tests make it).
+        _check_undeclared(method, path, _answer(response))
+        return
     openapi = _openapi(_schema_settings(), whole=FIELDS_PARAM not in request.GET)
-    answer = _Response(
-        status_code=response.status_code,
-        content_type=response.get("Content-Type", ""),
-        headers=Headers(list(response.headers.items())),
-        data=_body(response),
-    )
+    answer = _answer(response)
     try:
         openapi.validate_response(DjangoOpenAPIRequest(request), answer)
     except (PathNotFound, OperationNotFound):
