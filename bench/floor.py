@@ -93,11 +93,14 @@ def item_json(tz: str, extra: str = "") -> str:
         'authors', COALESCE((
             SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
                 'honorific', {opt("a.honorific")},
-                'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position)
+                'role', pa.role, 'headline', {opt("a.headline")},
+                'url', %(base)s || '/api/v1/authors/' || a.slug || '/',
+                'public_url', %(site)s || '/authors/' || a.slug || '/',
+                'photo', {image_json("a.photo_id")}) ORDER BY pa.position)
             FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
             WHERE pa.publication_id = p.id), '[]'),
         'topics', COALESCE((
-            SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
+            SELECT json_agg({topic_json()} ORDER BY t.name)
             FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
             WHERE pt.publication_id = p.id), '[]'),
         'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
@@ -105,6 +108,13 @@ def item_json(tz: str, extra: str = "") -> str:
         'image', {image_json("p.lead_image_id")}
         {extra}
     )"""
+
+
+def topic_json() -> str:
+    """The topic aliased `t` as a piece or a bio embeds it: with its API and public URLs."""
+    return """json_build_object('slug', t.slug, 'name', t.name,
+        'url', %(base)s || '/api/v1/topics/' || t.slug || '/',
+        'public_url', %(site)s || '/topics/' || t.slug || '/')"""
 
 
 def image_json(image_id: str) -> str:
@@ -152,7 +162,9 @@ def detail_json(tz: str) -> str:
         'related', COALESCE((
             SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},
-                'url', %(base)s || '/api/v1/publications/' || r.slug || '/')
+                'url', %(base)s || '/api/v1/publications/' || r.slug || '/',
+                'public_url', %(site)s || '/publications/' || r.slug || '/',
+                'image', {image_json("r.lead_image_id")})
                 ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
             FROM (
                 -- Count what each candidate shares first; then check the date and status of only the
@@ -172,14 +184,14 @@ def detail_json(tz: str) -> str:
                     SELECT COALESCE(min(shared), 0) AS shared
                     FROM (SELECT shared FROM shares ORDER BY shared DESC LIMIT {RELATED_CANDIDATES}) AS most),
                 best AS MATERIALIZED (
-                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, p2.lead_image_id, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared >= (SELECT shared FROM cut)
                       AND p2.status = 'published' AND p2.published_at <= %(now)s
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 SELECT * FROM best
                 UNION ALL (
-                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
+                    SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, p2.lead_image_id, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared < (SELECT shared FROM cut) AND (SELECT count(*) FROM best) < 5
                       AND p2.status = 'published' AND p2.published_at <= %(now)s
@@ -215,7 +227,7 @@ def author_json(tz: str) -> str:
         'links', COALESCE((SELECT json_agg(json_build_object('kind', x.kind, 'url', x.url,
             'handle', {opt("x.handle")}) ORDER BY x.position, x.id)
             FROM authors_authorlink x WHERE x.author_id = a.id), '[]'),
-        'interests', COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name)
+        'interests', COALESCE((SELECT json_agg({topic_json()}
             ORDER BY t.name)
             FROM authors_author_interests ai JOIN publications_topic t ON t.id = ai.topic_id
             WHERE ai.author_id = a.id), '[]'),

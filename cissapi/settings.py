@@ -102,7 +102,8 @@ MIDDLEWARE = [
     # The client's allowance as RateLimit-Policy / RateLimit, on cached answers too (api/rate_limits.py).
     "cissapi.api.rate_limits.RateLimitHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's CommonMiddleware; its trailing-slash 301 is problem+json under /api/ and /feeds/ (issue 14).
+    "cissapi.api.errorpages.SlashRedirectMiddleware",
     "cissapi.availability.DatabaseAvailabilityMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -349,6 +350,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only access to the published catalogue: publications, authors, topics, series and "
     "outlets. Errors are RFC 9457 problem details (application/problem+json).",
     "VERSION": "1.0.0",
+    # 3.1 (issue 14): nullable references (`image`, `series`) are `oneOf` with `{"type": "null"}`, which
+    # strict validators and generators accept; 3.0's `allOf` + `nullable` admits no null under 3.0.3.
+    "OAS_VERSION": "3.1.0",
+    # Read-only fields are `required` (the server always sends them), so generated clients type them as
+    # present; cissapi.api.schema says what `?fields=` trims.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Documentation assets are served from this app (drf-spectacular-sidecar), not from a CDN.

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path, reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -31,6 +31,40 @@ router.register("authors", AuthorViewSet, basename="author")
 router.register("topics", TopicViewSet, basename="topic")
 router.register("series", SeriesViewSet, basename="series")
 router.register("outlets", OutletViewSet, basename="outlet")
+
+
+class FeedIndexSerializer(serializers.Serializer):
+    """The site-wide feeds by format, and URI templates (RFC 6570) for the others."""
+
+    rss = serializers.URLField()
+    atom = serializers.URLField()
+    json = serializers.URLField()
+    author = serializers.CharField(help_text="URI template: {slug} and {format} (one of `formats`).")
+    topic = serializers.CharField(help_text="URI template: {slug} and {format}.")
+    series = serializers.CharField(help_text="URI template: {slug} and {format}.")
+    type = serializers.CharField(help_text="URI template: {type} (a publication type) and {format}.")
+    formats = serializers.ListField(child=serializers.CharField())
+
+
+class SitemapIndexSerializer(serializers.Serializer):
+    index = serializers.URLField()
+    news = serializers.URLField()
+
+
+class ApiIndexSerializer(serializers.Serializer):
+    """The index's shape (its schema only; ApiIndexView builds it)."""
+
+    publications = serializers.URLField()
+    authors = serializers.URLField()
+    topics = serializers.URLField()
+    series = serializers.URLField()
+    outlets = serializers.URLField()
+    changes = serializers.URLField()
+    export = serializers.URLField()
+    feeds = FeedIndexSerializer()
+    sitemaps = SitemapIndexSerializer()
+    schema = serializers.URLField()
+    docs = serializers.URLField()
 
 
 def feed_index(request: Request) -> dict[str, Any]:
@@ -62,7 +96,7 @@ def sitemap_index(request: Request) -> dict[str, str]:
 class ApiIndexView(ConditionalGetMixin, APIView):
     """Where each resource of API v1 lives, the change feed, the feeds and sitemaps, schema and docs."""
 
-    @extend_schema(summary="The resources of API v1", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(summary="The resources of API v1", responses={200: ApiIndexSerializer})
     @answer_from_cache
     def get(self, request: Request) -> Response:
         links: dict[str, Any] = {

@@ -16,6 +16,8 @@ from partners.models import ApiKey, Partner
 from partners.services import KEY_PREFIX_BYTES, KEY_SECRET_BYTES, api_key_record_use, hash_key
 
 KEYWORD = "Api-Key"
+# A proxy in front (a staging site's password) may pass its own `Basic` credentials on: not ours to judge.
+PROXY_SCHEME = "basic"
 # What api_key_issue() hands out: the prefix in hex, a dot, the secret in unpadded URL-safe base64.
 KEY_FORMAT = re.compile(
     rf"[0-9a-f]{{{2 * KEY_PREFIX_BYTES}}}\.[A-Za-z0-9_-]{{{-(-KEY_SECRET_BYTES * 4 // 3)}}}", re.ASCII
@@ -42,17 +44,27 @@ class PartnerPrincipal:
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """A request naming the Api-Key scheme gets in with a usable key, or a 401: never anonymous access.
+    """A request naming the Api-Key scheme gets in with a usable key, or a 401: never anonymous access. So
+    does one with any other Authorization header (`Bearer x`, a bare key) but a proxy's `Basic`: only no
+    header and `Basic` are anonymous.
 
-    Failures count against the client's address (cissapi.api.throttling); past API_AUTH_FAILURE_RATE
-    every Api-Key request from it is a 429 until the window ends, before any key is looked up.
+        Failures count against the client's address (cissapi.api.throttling); past API_AUTH_FAILURE_RATE
+        every Api-Key request from it is a 429 until the window ends, before any key is looked up.
     """
 
     def authenticate(self, request: Request) -> tuple[PartnerPrincipal, ApiKey] | None:
         # Django gives headers as str (latin-1 decoded by the WSGI server), whatever bytes were sent.
         parts = request.headers.get("authorization", "").split()
-        if not parts or parts[0].lower() != KEYWORD.lower():
+        if not parts:
             return None
+        if parts[0].lower() == PROXY_SCHEME:
+            return None
+        if parts[0].lower() != KEYWORD.lower():
+            # A partner who sends `Bearer <key>` or a bare key would otherwise be served anonymously, on the
+            # anonymous rate limit, without a word; the 401's WWW-Authenticate names the scheme to use.
+            raise AuthenticationFailed(
+                f"The API's only scheme is {KEYWORD}: send 'Authorization: {KEYWORD} <key>'."
+            )
         wait = authentication_failures_wait(request)
         if wait is not None:
             raise Throttled(wait, detail="Too many requests with a bad API key from this address.")

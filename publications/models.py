@@ -147,6 +147,8 @@ class Publication(PlainTextFields, models.Model):
         correction_list: list[dict[str, Any]]
         # The library images the body shows, with their renditions (with_detail()).
         body_images: list[dict[str, Any]]
+        # A related piece's lead image as JSON text (PublicationQuerySet.related_to(), a raw query).
+        lead_image_row: str | None
         _stored_before: StoredPublication | None
 
     class Meta:

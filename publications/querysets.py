@@ -98,6 +98,13 @@ LIMIT %s
 _RELATED_COLUMNS = ", ".join(
     [f"publications_publication.{name}" for name in ("id", "slug", "title", "type", "published_at")]
     + ["shares.shared"]
+    # The lead image as one JSON value ({"path", "width", ...}, as bylines carry photos), so the related
+    # items show it without a query each; null without one.
+    + [
+        "(SELECT jsonb_build_object('path', file, 'width', width, 'height', height, 'alt', alt, 'caption', "
+        "caption, 'credit', credit, 'renditions', renditions) FROM media_image "
+        "WHERE media_image.id = publications_publication.lead_image_id) AS lead_image_row"
+    ]
 )
 
 
@@ -327,6 +334,12 @@ class _EqualsAny(Func):
     output_field = models.BooleanField()
 
 
+def _image_columns(prefix: str) -> dict[str, str]:
+    """An image's fields (as media.api.documents.image_row_document reads them) behind the lookup `prefix`."""
+    names = ("width", "height", "alt", "caption", "credit", "renditions")
+    return {"path": f"{prefix}file", **{name: f"{prefix}{name}" for name in names}}
+
+
 # Optimization: the JSON array columns are built and compiled once per process (see json_array; a few ms per
 # request otherwise). Django copies an expression into each query that uses it, so one instance serves all.
 @functools.cache
@@ -347,6 +360,8 @@ def _listing_columns() -> dict[str, RawSQL]:
             honorific="author__honorific",
             headline="author__headline",
             role="role",
+            # The photo with its renditions (a JSON column of the image row): a byline shows it with no query.
+            photo=JSONObject(**_image_columns("author__photo__")),
         ),
         "topic_list": json_array(
             Publication,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 
 from cissapi.text import PlainTextFields
@@ -39,6 +40,16 @@ class Topic(PlainTextFields, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def public_url(self) -> str:
+        return self.public_url_of(self.slug)
+
+    @staticmethod
+    def public_url_of(slug: str) -> str:
+        """The topic's page on the public site (SITE_URL), as authors' are at /authors/<slug>/: for topics
+        that are JSON rather than Topics."""
+        return f"{settings.SITE_URL}/topics/{slug}/"
 
 
 class Series(PlainTextFields, models.Model):

@@ -76,3 +76,21 @@ def member_of(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _api_responses_match_the_schema(monkeypatch):
+    """Every response a test receives from /api/v1/ is validated against the served OpenAPI schema
+    (tests/openapi_contract.py lists what is excluded and why); a mismatch fails the test that got it."""
+    from django.test import Client
+
+    from tests.openapi_contract import check_response
+
+    request = Client.request
+
+    def validated_request(self, **kwargs):
+        response = request(self, **kwargs)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(Client, "request", validated_request)

@@ -12,6 +12,7 @@ from typing import Any
 from authors.models import Author
 from cissapi.api.documents import ApiUrls
 from media.api.documents import image_document
+from taxonomy.api.documents import topic_summary
 
 
 def author_item(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def author_detail(author: Author, *, urls: ApiUrls) -> dict[str, Any]:
             {"kind": link["kind"], "url": link["url"], "handle": link["handle"] or None}
             for link in author.link_list
         ],
-        "interests": [{"slug": topic["slug"], "name": topic["name"]} for topic in author.interest_list],
+        "interests": [topic_summary(topic, urls=urls) for topic in author.interest_list],
         "outlets": [
             {
                 "slug": outlet["slug"],

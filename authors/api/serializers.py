@@ -58,7 +58,7 @@ class AuthorListSerializer(serializers.Serializer):
     photo = computed_field(ImageSerializer(allow_null=True))
     kind = serializers.ChoiceField(choices=Author.Kind.choices)
     affiliation = serializers.ChoiceField(choices=Author.Affiliation.choices)
-    url = computed_field(OpenApiTypes.STR)
+    url = computed_field(OpenApiTypes.URI)
     public_url = serializers.URLField()
     publication_count = serializers.IntegerField()
 
@@ -74,4 +74,4 @@ class AuthorDetailSerializer(AuthorListSerializer):
     links = LinkSerializer(many=True)
     interests = TopicSummarySerializer(many=True)
     outlets = OutletSummarySerializer(many=True)
-    publications_url = computed_field(OpenApiTypes.STR)
+    publications_url = computed_field(OpenApiTypes.URI)

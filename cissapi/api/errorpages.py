@@ -1,7 +1,7 @@
-"""Django's handler404/handler500, and the 503 of a database that cannot answer.
+"""Django's handler404/handler500, the trailing-slash redirect, and the 503 of a database that cannot answer.
 
-problem+json under /api/ (and, for the 503, everywhere public: feeds and sitemaps too); Django's usual pages
-elsewhere, and a plain page for the admin.
+problem+json under /api/ and /feeds/ (and, for the 503, everywhere public: sitemaps too); Django's usual
+pages elsewhere, and a plain page for the admin.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.common import CommonMiddleware
 from django.views import defaults
 
 from cissapi.api.exceptions import (
@@ -20,12 +21,14 @@ from cissapi.api.exceptions import (
 )
 
 API_PREFIX = "/api/"
+# Where machines read: their errors are problem+json, never an HTML page.
+MACHINE_PREFIXES = (API_PREFIX, "/feeds/")
 
 logger = logging.getLogger(__name__)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(MACHINE_PREFIXES):
         return problem_response(request, 404, "No resource at this address.")
     return defaults.page_not_found(request, exception)
 
@@ -54,3 +57,23 @@ def database_unavailable(request: HttpRequest, exception: BaseException) -> Http
             headers={**headers, "Cache-Control": "no-store"},
         )
     return problem_response(request, 503, detail, headers)
+
+
+class SlashRedirectMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, but its APPEND_SLASH redirect under /api/ and /feeds/ is a 301 whose body is
+    problem details naming the address to use (an HTML redirect page means nothing to an API client)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        answer = super().process_response(request, response)
+        # A new response is CommonMiddleware's own redirect of a 404; a view's 301 (an old slug's) is kept.
+        if answer is not response and answer.status_code == 301 and request.path.startswith(MACHINE_PREFIXES):
+            location = answer["Location"]
+            # Permanent, so clients and caches may keep it; still problem details, so a client that does
+            # not follow redirects can read why.
+            return problem_response(
+                request,
+                301,
+                f"Addresses under {API_PREFIX} and /feeds/ end with a slash: use {location}",
+                {"Location": location, "Cache-Control": "public, max-age=86400"},
+            )
+        return answer

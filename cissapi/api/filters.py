@@ -70,9 +70,11 @@ class BoundedOrderingField(filters.fields.BaseCSVField, filters.fields.ChoiceFie
 
 
 class BoundedOrderingFilter(filters.OrderingFilter):
-    """django-filter's ordering (`?ordering=title,-published`), with a bounded number of keys, none empty."""
+    """django-filter's ordering (`?ordering=title,-published`, or repeated as generators send an array:
+    `?ordering=title&ordering=-published`), with a bounded number of keys, none empty."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", RepeatableCSVWidget)
         super().__init__(*args, **kwargs)
         self.field_class = BoundedOrderingField
 

@@ -1,13 +1,23 @@
-"""OpenAPI additions drf-spectacular cannot infer: the problem+json errors every operation may return."""
+"""OpenAPI additions drf-spectacular cannot infer: the problem+json errors every operation may return, the
+response headers, what `?fields=` trims, and the parameters a generated client sends as arrays or dates.
+
+The served document is OpenAPI 3.1 (SPECTACULAR_SETTINGS["OAS_VERSION"]); tests/conftest.py validates every
+API response of the suite against it, so what it says here must be what the server does.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
 
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
-from cissapi.api.serializers import SparseFieldsMixin
+from cissapi.api.serializers import FIELDS_PARAM, SparseFieldsMixin
+
+# Array parameters sent as `name=a&name=b` (explode), which is what most generators send; the slug lists
+# keep `name=a,b` (both forms are read everywhere).
+REPEATED_ARRAYS = {FIELDS_PARAM, "ordering"}
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -31,13 +41,41 @@ PROBLEM_SCHEMA = {
     },
 }
 
+HEADER = {"schema": {"type": "string"}}
+# Response headers every successful API answer carries (see cissapi.api.http_caching and rate_limits).
+SUCCESS_HEADERS = {
+    "ETag": "A hash of the uncompressed body (weak, `W/`, on a gzip-compressed answer); send it back in "
+    "If-None-Match.",
+    "Last-Modified": "When what the response shows last changed; send it back in If-Modified-Since.",
+    "Cache-Control": "How long a cache may keep the answer (private when the request carried a key).",
+    "Vary": "The request headers the answer depends on (Accept, Accept-Encoding, Origin, Authorization).",
+    "Link": 'Related resources (RFC 8288): on lists, rel="next"/"prev" (and "first"/"last" in page '
+    'mode); rel="alternate" feeds of the same pieces.',
+}
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": "The client's quota policy (draft-ietf-httpapi-ratelimit-headers), e.g. "
+    '`"anonymous";q=300;w=60`: q requests per w seconds.',
+    "RateLimit": 'The client\'s remaining allowance, e.g. `"anonymous";r=299;t=60`: r requests left, '
+    "whole again in t seconds.",
+}
+RETRY_AFTER = {"Retry-After": "Seconds to wait before trying again."}
+# Headers of error answers beyond the rate-limit ones, by status.
+ERROR_HEADERS = {
+    "401": {"WWW-Authenticate": "`Api-Key`: the only scheme the API takes."},
+    "429": RETRY_AFTER,
+    "503": RETRY_AFTER,
+}
+
 ERROR_RESPONSES = {
     "400": "A query parameter is unknown, given twice or has an invalid value; `errors` names it.",
-    "401": "The Authorization header names a malformed, unknown, revoked or expired partner key.",
+    "401": "The Authorization header is not `Api-Key <key>` (another scheme, a bare key), or names a "
+    "malformed, unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
+    "405": "The API is read-only: only GET, HEAD and OPTIONS are allowed (see Allow).",
     "406": "The Accept header asks for a format the API does not produce.",
     "413": "The request carries a body larger than the server accepts (MAX_ANONYMOUS_REQUEST_BODY_BYTES).",
     "429": "Too many requests (or bad partner keys) from this address; retry after Retry-After seconds.",
+    "500": "An unexpected error; the problem details carry no trace.",
     "503": "The database is unavailable or too slow just now; retry after Retry-After seconds.",
 }
 
@@ -61,27 +99,127 @@ def add_problem_responses(
     )
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
-    for name in _sparse_component_names():
-        if name in components:
-            # ?fields= may leave any field out, so none can be promised.
-            components[name].pop("required", None)
+    trimmed = _add_trimmed_variants(components)
     problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
+            parameter_names = set()
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
-                    # An empty value means "not given" (django-filter's rule), never an error.
-                    parameter["allowEmptyValue"] = True
-                    _forbid_nul(parameter.get("schema", {}))
-                    if parameter.get("schema", {}).get("type") == "array":
-                        parameter["schema"]["maxItems"] = settings.API_MAX_FILTER_VALUES
+                    parameter_names.add(parameter["name"])
+                    _describe_query_parameter(parameter)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": problem})
             responses.setdefault(
                 "304", {"description": "Not modified since the ETag or date the client sent."}
             )
+            for status, response in responses.items():
+                response.setdefault("headers", {}).update(_response_headers(status))
+                if FIELDS_PARAM in parameter_names and status.startswith("2"):
+                    _admit_trimmed(response, trimmed)
+    _make_the_key_optional(result)
+    # Schemas drf-spectacular takes as given (pagination's envelopes, extend_schema_field dicts) still say
+    # 3.0's `nullable`, which 3.1 no longer knows: a strict validator would refuse their nulls.
+    result["components"] = _without_nullable(result["components"])
+    result["paths"] = _without_nullable(result["paths"])
     return result
+
+
+def _make_the_key_optional(result: dict[str, Any]) -> None:
+    """The partner key as a document-wide requirement with an anonymous alternative (`{}`): generators
+    (openapi-python-client) demand an authenticated client for any operation that lists a requirement of
+    its own, even with `{}` among them."""
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.pop("security", None)
+    result["security"] = [{}, *({name: []} for name in schemes)]
+
+
+def _describe_query_parameter(parameter: dict[str, Any]) -> None:
+    """Empty values, NUL, bounds of arrays, the repeated form of `fields`/`ordering`, and the date filters."""
+    # An empty value means "not given" (django-filter's rule), never an error.
+    parameter["allowEmptyValue"] = True
+    schema = parameter.get("schema", {})
+    _forbid_nul(schema)
+    if schema.get("type") == "array":
+        # `fields` takes each of its names once; other lists settings.API_MAX_FILTER_VALUES values.
+        names = schema.get("items", {}).get("enum")
+        limit = len(names) if parameter["name"] == FIELDS_PARAM and names else settings.API_MAX_FILTER_VALUES
+        schema["maxItems"] = limit
+    if parameter["name"] in REPEATED_ARRAYS:
+        # What most generators send for an array (`fields=slug&fields=title`); commas are read too.
+        parameter["style"], parameter["explode"] = "form", True
+    if schema.get("format") == "date-time":
+        parameter["schema"] = {
+            "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+        }
+        parameter["description"] = (
+            parameter.get("description", "") + " A date (its midnight) or an ISO 8601 date-time; one "
+            f"without an offset is read in the site's time zone ({settings.TIME_ZONE})."
+        ).strip()
+
+
+def _response_headers(status: str) -> dict[str, Any]:
+    """The headers a response with `status` carries, as OpenAPI header objects."""
+    described: dict[str, str] = dict(RATE_LIMIT_HEADERS)
+    if status.startswith("2"):
+        described |= SUCCESS_HEADERS
+    elif status == "304":
+        described |= {
+            name: SUCCESS_HEADERS[name] for name in ("ETag", "Last-Modified", "Cache-Control", "Vary")
+        }
+    described |= ERROR_HEADERS.get(status, {})
+    return {name: {**HEADER, "description": description} for name, description in described.items()}
+
+
+def _add_trimmed_variants(components: dict[str, Any]) -> dict[str, str]:
+    """Beside each component `?fields=` can trim (`PublicationList`), whose `required` lists every field the
+    whole document always has, a `PublicationListFields` variant requiring none: what an answer with
+    `?fields=` is. Returns their references by the whole component's reference."""
+    trimmed = {}
+    for name in sorted(_sparse_component_names() & components.keys()):
+        variant = copy.deepcopy(components[name])
+        variant.pop("required", None)
+        variant["description"] = (
+            f"{name} trimmed by `?fields=`: only the top-level fields asked for, any of them."
+        )
+        components[f"{name}Fields"] = variant
+        trimmed[f"#/components/schemas/{name}"] = f"#/components/schemas/{name}Fields"
+    for envelope in components.values():
+        items = envelope.get("properties", {}).get("results", {}).get("items", {})
+        if items.get("$ref") in trimmed:
+            # Pagination envelopes of trimmable items serve only operations that take `?fields=`.
+            reference = items.pop("$ref")
+            items["anyOf"] = [{"$ref": reference}, {"$ref": trimmed[reference]}]
+    return trimmed
+
+
+def _admit_trimmed(response: dict[str, Any], trimmed: dict[str, str]) -> None:
+    """A success answer of an operation with `?fields=`: the whole document or its trimmed variant."""
+    for media in response.get("content", {}).values():
+        reference = media.get("schema", {}).get("$ref")
+        if reference in trimmed:
+            media["schema"] = {"anyOf": [{"$ref": reference}, {"$ref": trimmed[reference]}]}
+
+
+def _without_nullable(node: Any) -> Any:
+    """`node` with OpenAPI 3.0's `nullable: true` said the 3.1 way: `null` among the types."""
+    if isinstance(node, list):
+        return [_without_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _without_nullable(value) for key, value in node.items()}
+    # `is True`: a property may be called "nullable".
+    if node.get("nullable") is True:
+        del node["nullable"]
+        kind = node.get("type")
+        if isinstance(kind, str):
+            node["type"] = [kind, "null"]
+        elif not (isinstance(kind, list) and "null" in kind):
+            node = {"oneOf": [node, {"type": "null"}]}
+    return node
 
 
 def _sparse_component_names() -> set[str]:

@@ -35,6 +35,11 @@ class SparseFieldsMixin(_SerializerBase):
     def __init__(self, *args: Any, fields: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if fields:
+            if len(fields) > len(self.fields):
+                # Repeated names (`fields=slug&fields=slug&...`) bounded like every other list parameter.
+                raise serializers.ValidationError(
+                    {FIELDS_PARAM: f"Give at most {len(self.fields)} fields, each once."}
+                )
             unknown = [name for name in fields if name not in self.fields]
             if unknown:
                 raise serializers.ValidationError(

@@ -40,13 +40,14 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         if filterset_class is not None:
             accepted |= filter_parameters(filterset_class)
         if issubclass(self.get_serializer_class(), SparseFieldsMixin):
-            accepted[FIELDS_PARAM] = Parameter()
+            # Generators send an array as `fields=a&fields=b`; read as `fields=a,b`.
+            accepted[FIELDS_PARAM] = Parameter(repeatable=True)
         return accepted
 
     def get_serializer(self, *args: Any, **kwargs: Any):
         # Serializers with SparseFieldsMixin honour ?fields=; the others ignore it.
         if issubclass(self.get_serializer_class(), SparseFieldsMixin):
-            raw = self.request.query_params.get(FIELDS_PARAM, "")
+            raw = ",".join(self.request.query_params.getlist(FIELDS_PARAM))
             fields = [name.strip() for name in raw.split(",") if name.strip()]
             if fields:
                 kwargs["fields"] = fields

@@ -4,6 +4,7 @@ media/api/serializers.py. Renditions come from the image row's JSON column: no q
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -33,6 +34,33 @@ def image_document(image: Image | None, *, urls: ApiUrls) -> dict[str, Any] | No
                 "format": rendition["format"],
             }
             for rendition in image.renditions
+        ],
+    }
+
+
+def image_row_document(row: dict[str, Any] | str | None, *, urls: ApiUrls) -> dict[str, Any] | None:
+    """The same image object from an image's fields as a JSON column carries them ({"path", "width",
+    "height", "alt", "caption", "credit", "renditions"}: a byline's photo, a related piece's lead image);
+    None when there is no image (no row, or a row of nulls from a missing foreign key)."""
+    # A raw query's jsonb column comes as text (Django leaves jsonb decoding to its JSONField).
+    fields: dict[str, Any] | None = json.loads(row) if isinstance(row, str) else row
+    if not fields or not fields.get("path"):
+        return None
+    return {
+        "url": urls.absolute(default_storage.url(fields["path"])),
+        "width": fields["width"],
+        "height": fields["height"],
+        "alt": fields["alt"] or None,
+        "caption": fields["caption"] or None,
+        "credit": fields["credit"] or None,
+        "renditions": [
+            {
+                "url": urls.absolute(default_storage.url(rendition["path"])),
+                "width": rendition["width"],
+                "height": rendition["height"],
+                "format": rendition["format"],
+            }
+            for rendition in fields["renditions"] or []
         ],
     }
 

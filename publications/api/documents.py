@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from authors.models import Author
 from cissapi.api.documents import ApiUrls, api_datetime
-from media.api.documents import body_with_renditions, image_document
+from media.api.documents import body_with_renditions, image_document, image_row_document
 from publications.models import Publication, PublicationChange
+from taxonomy.api.documents import topic_summary
 from taxonomy.models import Outlet, Series, Topic
 
 
@@ -40,10 +42,13 @@ def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, An
                 "honorific": entry["honorific"] or None,
                 "role": entry["role"],
                 "headline": entry["headline"] or None,
+                "url": urls.resource("author-detail", entry["slug"]),
+                "public_url": Author.public_url_of(entry["slug"]),
+                "photo": image_row_document(entry["photo"], urls=urls),
             }
             for entry in publication.byline
         ],
-        "topics": [{"slug": topic["slug"], "name": topic["name"]} for topic in publication.topic_list],
+        "topics": [topic_summary(topic, urls=urls) for topic in publication.topic_list],
         "series": {"slug": series.slug, "name": series.name} if series else None,
         "image": image_document(publication.lead_image, urls=urls),
     }
@@ -99,6 +104,8 @@ def publication_detail(
                 "type": item.type,
                 "published_at": api_datetime(item.published_at),
                 "url": urls.resource("publication-detail", item.slug),
+                "public_url": item.public_url,
+                "image": image_row_document(item.lead_image_row, urls=urls),
             }
             for item in related
         ],
@@ -137,7 +144,11 @@ def _collection(collection: Topic | Series | Outlet, url_name: str, urls: ApiUrl
 
 def topic_document(topic: Topic, *, urls: ApiUrls) -> dict[str, Any]:
     """A topic with its count of published pieces (TopicSerializer), in lists and alone alike."""
-    return {**_collection(topic, "topic", urls), "description": topic.description or None}
+    return {
+        **_collection(topic, "topic", urls),
+        "public_url": topic.public_url,
+        "description": topic.description or None,
+    }
 
 
 def series_document(series: Series, *, urls: ApiUrls) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerial
 from taxonomy.models import Series
 
 # The API's own URL of a resource, computed by the producer.
-API_URL = OpenApiTypes.STR
+API_URL = OpenApiTypes.URI
 # An uploaded file's absolute URL, or null without one.
-FILE_URL = {"type": "string", "nullable": True}
+FILE_URL = {"type": ["string", "null"], "format": "uri"}
 
 
 class BylineSerializer(serializers.Serializer):
@@ -28,6 +28,9 @@ class BylineSerializer(serializers.Serializer):
     honorific = BlankAsNullCharField()
     role = serializers.ChoiceField(choices=PublicationAuthor.Role.choices)
     headline = BlankAsNullCharField()
+    url = computed_field(API_URL)
+    public_url = serializers.URLField(help_text="The author's page on the public site.")
+    photo = computed_field(ImageSerializer(allow_null=True))
 
 
 class SeriesSummarySerializer(serializers.Serializer):
@@ -49,6 +52,8 @@ class RelatedPublicationSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=Publication.Type.choices)
     published_at = serializers.DateTimeField()
     url = computed_field(API_URL)
+    public_url = serializers.URLField()
+    image = computed_field(ImageSerializer(allow_null=True))
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -89,6 +94,9 @@ class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
 class PublicationDetailSerializer(PublicationListSerializer):
     """The whole piece: body, files, identifiers, cross-posts and related publications."""
 
+    # Search results are lists; a detail has no passage to show. (DRF removes a field set to None; the
+    # stubs know only fields.)
+    snippet = None  # type: ignore[assignment]
     body = serializers.CharField()
     word_count = serializers.IntegerField()
     first_published_at = serializers.DateTimeField(allow_null=True)
@@ -102,7 +110,7 @@ class PublicationDetailSerializer(PublicationListSerializer):
     volume = BlankAsNullCharField()
     issue = BlankAsNullCharField()
     comments_enabled = serializers.BooleanField()
-    canonical_url = computed_field(OpenApiTypes.STR)
+    canonical_url = computed_field(OpenApiTypes.URI)
     cross_posts = CrossPostSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
     related = computed_field(RelatedPublicationSerializer(many=True))
@@ -137,6 +145,7 @@ class CollectionSerializer(serializers.Serializer):
 
 
 class TopicSerializer(CollectionSerializer):
+    public_url = serializers.URLField(help_text="The topic's page on the public site.")
     description = BlankAsNullCharField()
 
 

@@ -62,8 +62,9 @@ def fields_parameter(serializer_class: type) -> OpenApiParameter:
         FIELDS_PARAM,
         {"type": "array", "items": {"type": "string", "enum": list(serializer_class().fields)}},
         style="form",
-        explode=False,
-        description="Only these top-level fields, comma-separated, e.g. slug,title.",
+        explode=True,
+        description="Only these top-level fields: `fields=slug&fields=title`, or comma-separated "
+        "(`fields=slug,title`). Each item then has only those (see the `...Fields` schema).",
     )
 
 

@@ -10,6 +10,8 @@ from cissapi.api.serializers import BlankAsNullCharField
 class TopicSummarySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
+    url = serializers.URLField(help_text="The topic in this API.")
+    public_url = serializers.URLField(help_text="The topic's page on the public site.")
 
 
 class OutletSummarySerializer(serializers.Serializer):

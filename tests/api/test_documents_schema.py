@@ -47,9 +47,9 @@ def components(client) -> dict[str, Any]:
 
 
 def json_schema(node: Any) -> Any:
-    """An OpenAPI 3.0 schema as JSON Schema 2020-12: `nullable` becomes a null alternative, references
-    point at `$defs`, objects allow no other keys and require all of theirs (components that `?fields=`
-    trims have their `required` removed from the OpenAPI document; whole documents have every field)."""
+    """An OpenAPI 3.1 schema (JSON Schema 2020-12 already) made stricter: references point at `$defs`,
+    objects allow no other keys and require all of theirs (the `...Fields` variants `?fields=` answers with
+    require none in the OpenAPI document; whole documents have every field)."""
     if isinstance(node, list):
         return [json_schema(item) for item in node]
     if not isinstance(node, dict):
@@ -60,11 +60,6 @@ def json_schema(node: Any) -> Any:
     if "properties" in node:
         node["additionalProperties"] = False
         node.setdefault("required", sorted(set(node["properties"]) - ONLY_WITH_SEARCH))
-    if node.pop("nullable", False):
-        if "type" in node and "enum" not in node:
-            node["type"] = [node["type"], "null"]
-        else:
-            node = {"anyOf": [node, {"type": "null"}]}
     return node
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from authors.models import Author, AuthorLink, Education, Work
@@ -111,7 +112,14 @@ def test_author_detail_is_the_whole_bio_without_email(api_get):
             }
         ],
         "links": [{"kind": "orcid", "url": "https://orcid.org/0000-0002-1825-0097", "handle": None}],
-        "interests": [{"slug": "arms-control", "name": "Arms control"}],
+        "interests": [
+            {
+                "slug": "arms-control",
+                "name": "Arms control",
+                "url": "http://testserver/api/v1/topics/arms-control/",
+                "public_url": f"{settings.SITE_URL}/topics/arms-control/",
+            }
+        ],
         "outlets": [{"slug": "strafasia", "name": "Strafasia", "domain": "strafasia.com", "homepage": None}],
         "publication_count": 1,
     }

@@ -122,6 +122,16 @@ def catalogue():
     return {"live": live, "hidden": hidden, "anum": anum, "ali": ali, "bilal": bilal, "arms": arms}
 
 
+def topic(slug: str, name: str) -> dict:
+    """A topic as pieces and bios embed it."""
+    return {
+        "slug": slug,
+        "name": name,
+        "url": f"http://testserver/api/v1/topics/{slug}/",
+        "public_url": f"{settings.SITE_URL}/topics/{slug}/",
+    }
+
+
 def expected_item(p: Publication) -> dict:
     authorships = p.authorships.select_related("author").order_by("position")
     return {
@@ -145,10 +155,14 @@ def expected_item(p: Publication) -> dict:
                 "honorific": a.author.honorific or None,
                 "role": a.role,
                 "headline": a.author.headline or None,
+                "url": f"http://testserver/api/v1/authors/{a.author.slug}/",
+                "public_url": f"{settings.SITE_URL}/authors/{a.author.slug}/",
+                # The catalogue's authors have no photo.
+                "photo": None,
             }
             for a in authorships
         ],
-        "topics": [{"slug": t.slug, "name": t.name} for t in p.topics.order_by("name")],
+        "topics": [topic(t.slug, t.name) for t in p.topics.order_by("name")],
         "series": {"slug": p.series.slug, "name": p.series.name} if p.series else None,
         "image": (
             {
@@ -259,6 +273,8 @@ def test_detail_is_the_whole_publication(floor, catalogue):
                 "type": p.type,
                 "published_at": drf_datetime(p.published_at),
                 "url": f"http://testserver/api/v1/publications/{p.slug}/",
+                "public_url": f"{settings.SITE_URL}/publications/{p.slug}/",
+                "image": None,
             }
             for p in related
         ],
@@ -319,7 +335,7 @@ def test_author_detail_is_the_whole_bio_without_email(floor, catalogue):
             }
         ],
         "links": [{"kind": "x", "url": link.url, "handle": link.handle}],
-        "interests": [{"slug": "arms-control", "name": "Arms Control"}],
+        "interests": [topic("arms-control", "Arms Control")],
         "outlets": [],
         "publication_count": len(live_by_anum),
     }

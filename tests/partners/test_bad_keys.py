@@ -48,9 +48,20 @@ def test_a_well_formed_unknown_key_is_still_unknown(client):
     assert problem(response, 401)["detail"] == "Unknown API key."
 
 
-def test_a_nul_in_another_scheme_is_left_to_that_scheme(client):
-    # Not ours to judge (a later issue); it must simply not take the Api-Key path.
-    assert client.get(URL, headers={"authorization": "Bearer x\x00y"}).status_code == 200
+@pytest.mark.parametrize(
+    "header", ["Bearer x\x00y", "Bearer " + WELL_FORMED_UNKNOWN, WELL_FORMED_UNKNOWN, "Token abc"]
+)
+def test_another_scheme_or_a_bare_key_is_a_401_naming_the_api_key_scheme(client, header):
+    # Served anonymously, a partner's mistake would go unnoticed until the anonymous rate limit bit.
+    response = client.get(URL, headers={"authorization": header})
+
+    assert "Api-Key <key>" in problem(response, 401)["detail"]
+    assert response["WWW-Authenticate"] == "Api-Key"
+
+
+@pytest.mark.parametrize("header", ["  ", "Basic dXNlcjpwdw=="])
+def test_no_credentials_or_a_proxys_basic_credentials_are_anonymous(client, header):
+    assert client.get(URL, headers={"authorization": header}).status_code == 200
 
 
 @pytest.fixture

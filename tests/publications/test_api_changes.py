@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
@@ -156,9 +157,19 @@ def test_upserts_carry_the_lean_representation_of_the_publications_list(client):
                 "honorific": "Dr",
                 "role": "author",
                 "headline": "Director",
+                "url": f"http://testserver/api/v1/authors/{author.slug}/",
+                "public_url": f"{settings.SITE_URL}/authors/{author.slug}/",
+                "photo": None,
             }
         ],
-        "topics": [{"slug": "arms-control", "name": "Arms Control"}],
+        "topics": [
+            {
+                "slug": "arms-control",
+                "name": "Arms Control",
+                "url": "http://testserver/api/v1/topics/arms-control/",
+                "public_url": f"{settings.SITE_URL}/topics/arms-control/",
+            }
+        ],
         "series": None,
         "image": None,
     }

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from tests.factories import CrossPostFactory, OutletFactory, PublicationFactory, SeriesFactory, TopicFactory
 
@@ -27,6 +28,7 @@ def test_topics_list_their_published_counts(api_get):
                 "url": "http://testserver/api/v1/topics/space/",
                 "publications_url": "http://testserver/api/v1/topics/space/publications/",
                 "publication_count": 2,
+                "public_url": f"{settings.SITE_URL}/topics/space/",
             },
         ],
     }

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from publications.models import CrossPost, PublicationAuthor
@@ -93,6 +94,9 @@ def test_publication_detail_is_the_whole_document(api_get):
                 "honorific": "Mr",
                 "role": "author",
                 "headline": "Research Officer",
+                "url": "http://testserver/api/v1/authors/syed-ali-abbas/",
+                "public_url": f"{settings.SITE_URL}/authors/syed-ali-abbas/",
+                "photo": None,
             },
             {
                 "slug": "anum-riaz",
@@ -100,9 +104,20 @@ def test_publication_detail_is_the_whole_document(api_get):
                 "honorific": None,
                 "role": "co_author",
                 "headline": None,
+                "url": "http://testserver/api/v1/authors/anum-riaz/",
+                "public_url": f"{settings.SITE_URL}/authors/anum-riaz/",
+                "photo": None,
             },
         ],
-        "topics": [{"slug": "china", "name": "China"}, {"slug": "space", "name": "Space"}],
+        "topics": [
+            {
+                "slug": slug,
+                "name": name,
+                "url": f"http://testserver/api/v1/topics/{slug}/",
+                "public_url": f"{settings.SITE_URL}/topics/{slug}/",
+            }
+            for slug, name in (("china", "China"), ("space", "Space"))
+        ],
         "series": {"slug": "ciss-insight", "name": "CISS Insight"},
         "image": {
             "url": "http://testserver/media/publications/images/2026/launch.jpg",
@@ -160,6 +175,8 @@ def test_publication_detail_is_the_whole_document(api_get):
                 "type": "commentary",
                 "published_at": local(related.published_at),
                 "url": "http://testserver/api/v1/publications/related-piece/",
+                "public_url": f"{settings.SITE_URL}/publications/related-piece/",
+                "image": None,
             }
         ],
     }
