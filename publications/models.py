@@ -148,6 +148,8 @@ class Publication(PlainTextFields, models.Model):
         # The library images the body shows, with their renditions (with_detail()).
         body_images: list[dict[str, Any]]
         _stored_before: StoredPublication | None
+        # Its topics before a bare `topics.clear()` (publications.signals).
+        _cleared_topics: list[int]
 
     class Meta:
         ordering = ["-published_at", "-id"]
