@@ -2,12 +2,14 @@
 answers that show it, by their surrogate keys, tells the caches in front (surrogate_keys_changed), and
 leaves every other answer warm; what cannot be attributed ends the whole generation."""
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cissapi.api.generation import current_generation
+from cissapi.api.generation import current_generation, keep, mark_changed, read
 from cissapi.api.invalidation import surrogate_keys_changed
 from publications.services import publication_unpublish, publication_update
 from tests.factories import AuthorFactory, ImageFactory, PublicationFactory, TopicFactory
@@ -195,3 +197,18 @@ def test_an_author_rename_drops_the_pieces_showing_the_name(client, catalogue):
 
     assert "Alice Renamed" in client.get(c_detail).content.decode()
     assert is_hit(client, b_detail)
+
+
+def test_an_entry_born_before_a_change_of_its_keys_is_stale_even_if_stored_after_it():
+    # A reader that read the rows before a change committed stores its answer after the change's mark.
+    generation = current_generation()
+    born = time.time()
+    mark_changed({"publication-1"})
+    keep(generation, "api:test:before", "old", born=born, surrogate_keys=["publication-1", "topic-2"])
+    keep(generation, "api:test:other", "kept", born=born, surrogate_keys=["publication-2"])
+    time.sleep(0.001)
+    keep(generation, "api:test:after", "new", born=time.time(), surrogate_keys=["publication-1"])
+
+    assert read("api:test:before")[1] is None
+    assert read("api:test:other")[1] == "kept"
+    assert read("api:test:after")[1] == "new"
