@@ -197,6 +197,11 @@ API_CACHE_MAX_BODY_BYTES = int(os.environ.get("API_CACHE_MAX_BODY_BYTES", str(10
 # Most values one multi-valued filter takes (?topic=a,b,...); more is a 400. Each costs query planning.
 API_MAX_FILTER_VALUES = int(os.environ.get("API_MAX_FILTER_VALUES", "20"))
 # --- end of API request bounds ---
+# --- Bounded counts (issue #16, h16-cache) ---
+# Publication lists count their matches exactly up to this many; beyond it the envelope says
+# `count_is_exact: false` with `count` at this bound (a common search word would otherwise count ~100,000).
+API_EXACT_COUNT_LIMIT = int(os.environ.get("API_EXACT_COUNT_LIMIT", "10000"))
+# --- end of bounded counts ---
 # --- Preview for frontends (issue #12, h12-trash) ---
 # How long a preview link of a draft, piece in review or scheduled piece works (hours; fractions allowed).
 PREVIEW_TOKEN_HOURS = float(os.environ.get("PREVIEW_TOKEN_HOURS", "48"))

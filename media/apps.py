@@ -13,5 +13,6 @@ class MediaConfig(AppConfig):
     def ready(self) -> None:
         from media import signals  # noqa: F401
 
-        # A changed alt text or newly made renditions show in the API's cached answers.
-        invalidation.connect(self)
+        # A changed alt text or newly made renditions show in the API's cached answers. Not attributed (an
+        # image shows in pieces and bios alike, with no key of its own): a change ends the generation.
+        invalidation.connect(self, {})

@@ -12,8 +12,32 @@ class PublicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from publications import signals  # noqa: F401
+        from publications.models import (
+            Correction,
+            CrossPost,
+            Publication,
+            PublicationAuthor,
+            PublicationChange,
+            PublicationSlug,
+            PublicationTransition,
+        )
 
-        invalidation.connect(self)
+        # Writes of a piece, its byline, topics and cross-posts name what they change themselves
+        # (publications.services, for bare writes too through publications.signals); old slugs answer with
+        # redirects, never cached; transitions, revisions and the change log are not in cached answers.
+        invalidation.connect(
+            self,
+            {
+                Publication: None,
+                PublicationAuthor: None,
+                CrossPost: None,
+                Correction: invalidation.owner_keys("publication"),
+                PublicationSlug: None,
+                PublicationTransition: None,
+                PublicationChange: None,
+                Publication.history.model: None,
+            },
+        )
         generation.register_expiry(next_go_live)
 
 

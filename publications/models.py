@@ -150,6 +150,8 @@ class Publication(PlainTextFields, models.Model):
         # A related piece's lead image as JSON text (PublicationQuerySet.related_to(), a raw query).
         lead_image_row: str | None
         _stored_before: StoredPublication | None
+        # Its topics before a bare `topics.clear()` (publications.signals).
+        _cleared_topics: list[int]
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -4,9 +4,10 @@
 Each service validates, writes and then runs every side effect in its own body, once per write:
 the stored search vector (publications.search), the change log (publications.changelog, whose
 `changes_recorded` hook wakes partners' webhook scan after commit) and, for a public change of the
-publication itself, `updated_at`. Cache invalidation is the one decoupled reaction left to signals
-(cissapi.api.invalidation). A bare `save()` or `delete()` is routed into the same functions by
-publications.signals, which stands aside while a service writes (cissapi.writes).
+publication itself, `updated_at`, and what it makes stale in cached answers (publications.invalidation,
+by surrogate keys; the caches in front hear of it through cissapi.api.invalidation's signal). A bare
+`save()` or `delete()` is routed into the same functions by publications.signals, which stands aside while
+a service writes (cissapi.writes).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ from cissapi.writes import service_write
 from media.files import delete_files_on_commit
 from media.pdf import pdf_page_count
 from publications.changelog import changelog_delete, changelog_sync, changelog_sync_many
+from publications.invalidation import (
+    links_column,
+    publication_removed,
+    publication_written,
+    publications_relinked,
+)
 from publications.models import (
     Correction,
     CrossPost,
@@ -311,11 +318,12 @@ def publication_delete(*, publication: Publication, by: AbstractUser | None = No
     keeps a tombstone. `by` needs the empty-trash permission (publishers)."""
     _require(by, EMPTY_TRASH_PERMISSION, "empty the trash")
     publication_id, uuid, slug = publication.pk, publication.uuid, publication.slug
+    before = stored_publication(publication_id)
     with service_write():
         publication.delete()
     # Its PDF is its own; a lead image belongs to the library and stays there for other pieces.
     delete_files_on_commit([publication.pdf.name], publication.pdf.storage)
-    publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug)
+    publication_deleted(publication_id=publication_id, uuid=uuid, slug=slug, before=before)
 
 
 @transaction.atomic
@@ -404,10 +412,12 @@ def as_published(publication: Publication) -> Publication:
 
 @dataclass(frozen=True)
 class StoredPublication:
-    """A publication's stored row, as a write is compared against it: its public fields and `updated_at`."""
+    """A publication's stored row, as a write is compared against it: its public fields and `updated_at`;
+    and the surrogate keys of its authors, topics, series and outlets (publications.invalidation)."""
 
     public: dict[str, Any]
     updated_at: datetime
+    links: frozenset[str] = frozenset()
 
 
 def public_publication_fields() -> list[str]:
@@ -426,13 +436,13 @@ def stored_publication(publication_id: int | None) -> StoredPublication | None:
     # Values as the database returns them: a date given as a string, say, compares as stored.
     row = (
         Publication.objects.filter(pk=publication_id)
-        .values("updated_at", *public_publication_fields())
+        .values("updated_at", *public_publication_fields(), stored_links=links_column())
         .first()
     )
     if row is None:
         return None
-    updated_at = row.pop("updated_at")
-    return StoredPublication(public=row, updated_at=updated_at)
+    updated_at, links = row.pop("updated_at"), row.pop("stored_links")
+    return StoredPublication(public=row, updated_at=updated_at, links=frozenset(links))
 
 
 def publication_changed(
@@ -453,11 +463,19 @@ def publication_changed(
     """
     refresh_search_vectors([publication.pk])
     public_change = before is None or related_changed
+    after = stored_publication(publication.pk)
     if before is not None:
         _keep_old_slug(publication, before)
-        after = stored_publication(publication.pk)
         public_change = public_change or (after is not None and after.public != before.public)
         _keep_updated_at(publication, before, after, public_change)
+    if after is not None and public_change:
+        publication_written(
+            publication_id=publication.pk,
+            before=None if before is None else before.public,
+            after=after.public,
+            before_links=() if before is None else before.links,
+            related=related_changed,
+        )
     changelog_sync(publication=publication, public_change=public_change)
     publication_revision_record(publication=publication, by=by, reason=reason)
 
@@ -476,20 +494,32 @@ def publication_revision_record(
     return revision
 
 
-def publications_changed(*, publication_ids: Iterable[int], search: bool) -> None:
+def publications_changed(
+    *, publication_ids: Iterable[int], search: bool, unlinked: Iterable[str] = ()
+) -> None:
     """Side effects for publications whose public document changed through a related row.
 
     `search`: whether what changed is searched (a byline or an author's name), so the vectors are stale.
+    `unlinked`: surrogate keys of what they were linked to and no longer are (a removed author's `author-3`).
     """
     publication_ids = set(publication_ids)
     if search:
         refresh_search_vectors(publication_ids)
     changelog_sync_many(publication_ids=publication_ids)
+    publications_relinked(publication_ids=publication_ids, also=unlinked)
 
 
-def publication_deleted(*, publication_id: int, uuid: Any, slug: str) -> None:
-    """The side effect of deleting a publication: its tombstone in the change log."""
+def publication_deleted(
+    *, publication_id: int, uuid: Any, slug: str, before: StoredPublication | None = None
+) -> None:
+    """The side effects of deleting a publication: its tombstone in the change log, and what showed it
+    dropped from cached answers (everything, without its stored row `before`)."""
     changelog_delete(publication_id=publication_id, publication_uuid=uuid, slug=slug)
+    publication_removed(
+        publication_id=publication_id,
+        before=None if before is None else before.public,
+        before_links=() if before is None else before.links,
+    )
 
 
 def related_public_change(instance: Model, before: dict[str, Any] | None) -> bool:

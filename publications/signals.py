@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from authors.models import Author
 from authors.services import author_changed
+from cissapi.api.invalidation import everything_changed
 from cissapi.writes import is_bare_write
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.services import (
@@ -50,10 +51,22 @@ def route_bare_save(sender, instance: Publication, raw: bool = False, **kwargs) 
         publication_changed(publication=instance, before=getattr(instance, "_stored_before", None))
 
 
+@receiver(pre_delete, sender=Publication)
+def remember_deleted_publication(sender, instance: Publication, **kwargs) -> None:
+    if is_bare_write():
+        # Its byline, topics and cross-posts are deleted with it: what showed it is known only before.
+        instance._stored_before = stored_publication(instance.pk)
+
+
 @receiver(post_delete, sender=Publication)
 def route_bare_delete(sender, instance: Publication, **kwargs) -> None:
     if is_bare_write():
-        publication_deleted(publication_id=instance.pk, uuid=instance.uuid, slug=instance.slug)
+        publication_deleted(
+            publication_id=instance.pk,
+            uuid=instance.uuid,
+            slug=instance.slug,
+            before=getattr(instance, "_stored_before", None),
+        )
 
 
 @receiver(post_save, sender=PublicationAuthor)
@@ -64,7 +77,17 @@ def route_bare_row_write(
     sender, instance: PublicationAuthor | CrossPost, raw: bool = False, **kwargs
 ) -> None:
     if _bare(raw) and not _deleted_with_its_publication(kwargs.get("origin")):
-        publications_changed(publication_ids=[instance.publication_id], search=sender is PublicationAuthor)
+        if kwargs.get("created") is False:
+            # A row changed in place may have pointed at another author or outlet, which is not known.
+            everything_changed()
+        linked = (
+            f"author-{instance.author_id}"
+            if isinstance(instance, PublicationAuthor)
+            else f"outlet-{instance.outlet_id}"
+        )
+        publications_changed(
+            publication_ids=[instance.publication_id], search=sender is PublicationAuthor, unlinked=[linked]
+        )
         publication_revision_record(publication=instance.publication)
 
 
@@ -81,14 +104,25 @@ def route_bare_topic_links(
         # The topic's publications are gone from the table by post_clear.
         # Reversed, the link is cleared from the topic's side: `instance` is a Topic.
         topic = cast(Topic, instance)
-        publications_changed(publication_ids=topic.publications.values_list("pk", flat=True), search=False)
+        publications_changed(
+            publication_ids=topic.publications.values_list("pk", flat=True),
+            search=False,
+            unlinked=[f"topic-{topic.pk}"],
+        )
+    elif action == "pre_clear":
+        # The topics the publication leaves are gone by post_clear.
+        publication = cast(Publication, instance)
+        publication._cleared_topics = list(publication.topics.values_list("pk", flat=True))
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
-            publications_changed(publication_ids=[instance.pk], search=False)
+            topic_ids = pk_set or getattr(instance, "_cleared_topics", [])
+            publications_changed(
+                publication_ids=[instance.pk], search=False, unlinked=[f"topic-{pk}" for pk in topic_ids]
+            )
             # Not reversed: the link changed from the publication's side, so `instance` is a Publication.
             publication_revision_record(publication=cast(Publication, instance))
         elif pk_set:
-            publications_changed(publication_ids=pk_set, search=False)
+            publications_changed(publication_ids=pk_set, search=False, unlinked=[f"topic-{instance.pk}"])
 
 
 @receiver(author_changed, sender=Author)

@@ -10,6 +10,10 @@ class TaxonomyConfig(AppConfig):
 
     def ready(self) -> None:
         from taxonomy import signals  # noqa: F401
+        from taxonomy.models import Outlet, Series, Topic
 
-        # A renamed topic, series or outlet shows in the API's cached answers.
-        invalidation.connect(self)
+        # A topic's own page and the topics list; what a rename changes in the publications filed under it
+        # is publications' to say (taxonomy_changed).
+        invalidation.connect(
+            self, {Topic: invalidation.own_keys, Series: invalidation.own_keys, Outlet: invalidation.own_keys}
+        )

@@ -9,10 +9,14 @@ from typing import Any
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections
 
-from cissapi.api.generation import GENERATION_KEY
+from cissapi.api.generation import CHANGED_AT_KEY, CHANGED_PREFIX, GENERATION_KEY
 
 # Keys the cull never deletes. Few and small, so the table stays bounded by MAX_ENTRIES (plus these).
-PINNED_KEYS = (GENERATION_KEY,)
+PINNED_KEYS = (GENERATION_KEY, CHANGED_AT_KEY)
+# Nor keys starting with this: the marks of changed surrogate keys, which must outlive the entries they make
+# stale; they expire by themselves (generation.MARK_MARGIN), so there are only as many as keys changed within
+# an entry's lifetime.
+PINNED_PREFIX = CHANGED_PREFIX
 
 
 class CatalogueDatabaseCache(DatabaseCache):
@@ -21,7 +25,9 @@ class CatalogueDatabaseCache(DatabaseCache):
     Past MAX_ENTRIES, Django deletes the expired entries and then the lowest third of the keys in key order,
     whatever they hold. The catalogue generation is one entry among thousands of responses and counts: a
     flood of distinct URLs would cull it sooner or later, and with it, at once, every entry of every client.
-    Kept in this table rather than a table of its own, it is still read with the entry in one query.
+    Kept in this table rather than a table of its own, it is still read with the entry in one query. The
+    marks of changed surrogate keys are spared too (until they expire): a culled mark would make the entries
+    it made stale fresh again.
     """
 
     def _cull(self, db: str, cursor: Any, now: datetime, num: int) -> None:
@@ -32,6 +38,9 @@ class CatalogueDatabaseCache(DatabaseCache):
         connection = connections[db]
         table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by Django, not in the stubs
         pinned = [self.make_key(key) for key in PINNED_KEYS]
+        prefix = self.make_key(PINNED_PREFIX)
+        spared = "cache_key <> ALL(%s) AND left(cache_key, %s) <> %s"
+        # Expired marks go with the rest: every entry they made stale has expired before them.
         cursor.execute(
             f"DELETE FROM {table} WHERE expires < %s AND cache_key <> ALL(%s)",
             [connection.ops.adapt_datetimefield_value(now), pinned],
@@ -40,11 +49,12 @@ class CatalogueDatabaseCache(DatabaseCache):
         if remaining <= self._max_entries:
             return
         cursor.execute(
-            f"SELECT cache_key FROM {table} WHERE cache_key <> ALL(%s) ORDER BY cache_key LIMIT 1 OFFSET %s",
-            [pinned, remaining // self._cull_frequency],
+            f"SELECT cache_key FROM {table} WHERE {spared} ORDER BY cache_key LIMIT 1 OFFSET %s",
+            [pinned, len(prefix), prefix, remaining // self._cull_frequency],
         )
         last = cursor.fetchone()
         if last:
             cursor.execute(
-                f"DELETE FROM {table} WHERE cache_key < %s AND cache_key <> ALL(%s)", [last[0], pinned]
+                f"DELETE FROM {table} WHERE cache_key < %s AND {spared}",
+                [last[0], pinned, len(prefix), prefix],
             )

@@ -8,13 +8,23 @@ outlive the moment a scheduled piece goes live (its lifetime is also capped at t
 
 The generation lives in the same table as the entries, read with an entry in one query, but the table's cull
 cannot delete it (cissapi.api.cache_table), so a flood of distinct URLs cannot empty the cache.
+
+Finer than the generation: each entry also names what it shows (its surrogate keys, `publication-12`,
+`publications`) and when it was born (before anything it shows was read). A change marks its keys changed
+(mark_changed: the time, under `api:changed:<key>`), and an entry born before a change of one of its keys is
+stale. Times, not a key-to-entries index: marking is a plain write per key, so two writers (or a writer and a
+reader storing an entry) cannot lose each other's update as a read-modify-write of an index could; and an
+entry that read the database before a change committed was born before it is marked (after commit), so it
+can never be kept as fresh. `api:changed-at`, read with the entry, is the time of the last mark: an entry
+born after it is fresh without reading its keys' marks, so a hit costs one query while nobody writes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +35,13 @@ from django.db import transaction
 from django.utils import timezone
 
 GENERATION_KEY = "api:generation"
+# The time of the latest mark_changed() (a POSIX time).
+CHANGED_AT_KEY = "api:changed-at"
+# Followed by a surrogate key: the time it last changed.
+CHANGED_PREFIX = "api:changed:"
+# A mark outlives every entry born before it: entries live at most API_CACHE_TIMEOUT from being stored, and
+# are stored at most a request's duration (gunicorn's timeout is 30 s) after they are born.
+MARK_MARGIN = 300
 
 # When each app's next scheduled change is due (None: nothing scheduled); see register_expiry().
 _expiries: list[Callable[[], datetime | None]] = []
@@ -60,24 +77,52 @@ def current_generation() -> Generation:
 
 def read(key: str | None, *, known: Generation | None = None) -> tuple[Generation, Any]:
     """The generation (`known`, when the caller has read it already), and the value cached under `key` in it
-    (None when absent or of an older generation).
+    (None when absent, of an older generation, or born before a change of one of its surrogate keys).
 
-    Optimization: the generation and the entry are read together (one query on the database cache, one
-    MGET on Redis); entries carry the token of the generation they belong to, and any other is stale.
+    Optimization: the generation, the time of the last change and the entry are read together (one query on
+    the database cache, one MGET on Redis); entries carry the token of the generation they belong to, and
+    any other is stale. Only an entry born before the last change reads its keys' marks (a second query).
     """
-    keys = [name for name in (None if known else GENERATION_KEY, key) if name]
+    keys = [name for name in (None if known else GENERATION_KEY, key and CHANGED_AT_KEY, key) if name]
     found = cache.get_many(keys) if keys else {}
     generation = known or _valid_generation(found.get(GENERATION_KEY))
     entry = found.get(key) if key else None
     if entry is None or entry["generation"] != generation.token:
         return generation, None
+    if not _fresh(entry, found.get(CHANGED_AT_KEY)):
+        return generation, None
     return generation, entry["value"]
 
 
-def keep(generation: Generation, key: str, value: Any) -> None:
-    """Keep `value` under `key` for `generation` (replacing any older generation's entry)."""
-    entry = {"generation": generation.token, "value": value}
+def keep(
+    generation: Generation, key: str, value: Any, *, born: float, surrogate_keys: Iterable[str] = ()
+) -> None:
+    """Keep `value` under `key` for `generation` (replacing any older generation's entry): it shows what
+    `surrogate_keys` name, as read from `born` on (a POSIX time taken before the first read)."""
+    entry = {
+        "generation": generation.token,
+        "value": value,
+        "born": born,
+        "keys": sorted(set(surrogate_keys)),
+    }
     cache.set(key, entry, generation.timeout(settings.API_CACHE_TIMEOUT))
+
+
+def mark_changed(surrogate_keys: Iterable[str]) -> None:
+    """Make every entry showing one of `surrogate_keys` and born until now stale.
+
+    The caller marks again after commit (cissapi.api.invalidation): an entry that read the rows before they
+    committed is born before that second mark.
+    """
+    moment = time.time()
+    # Sorted: in the writer's transaction each mark's row stays locked until commit, and two writers
+    # locking shared rows in different orders would deadlock.
+    marks = {f"{CHANGED_PREFIX}{name}": moment for name in sorted(surrogate_keys)}
+    if not marks:
+        return
+    cache.set_many(marks, settings.API_CACHE_TIMEOUT + MARK_MARGIN)
+    # Written last: a reader that sees the new time also sees the marks.
+    cache.set(CHANGED_AT_KEY, moment, timeout=None)
 
 
 def entry_key(kind: str, text: str) -> str:
@@ -94,6 +139,16 @@ def end_generation() -> None:
     """
     cache.delete(GENERATION_KEY)
     transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
+
+
+def _fresh(entry: dict[str, Any], changed_at: float | None) -> bool:
+    """Whether no surrogate key of `entry` changed since it was born."""
+    names = entry.get("keys") or []
+    if not names or (changed_at is not None and changed_at < entry["born"]):
+        return True
+    marks = cache.get_many([f"{CHANGED_PREFIX}{name}" for name in names])
+    # A mark no longer kept is older than any entry still kept (MARK_MARGIN).
+    return all(moment < entry["born"] for moment in marks.values())
 
 
 def _valid_generation(stored: dict | None) -> Generation:

@@ -18,6 +18,7 @@ response shows, so a CDN in front can purge precisely; see the README's API sect
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,6 +83,8 @@ class ResponseMeta:
     # `Link` header values that belong with the body (pagination's next, prev, ...), kept with it in the
     # cache; per-response links (feed alternates) are added after.
     links: list[str] = field(default_factory=list)
+    # When the view started, before it read anything: what it shows is at least this fresh (generation.keep).
+    born: float = field(default_factory=time.time)
 
     def note_last_modified(self, moments: Iterable[datetime | None]) -> None:
         """Views call this with the change times of what they show; the newest becomes Last-Modified."""
@@ -187,6 +190,8 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
                 "keys": meta.surrogate_keys,
                 "links": meta.links,
             },
+            born=meta.born,
+            surrogate_keys=meta.surrogate_keys or (),
         )
     set_response_etag(response)
     conditional = get_conditional_response(
@@ -249,14 +254,15 @@ class ConditionalGetMixin(_ViewBase):
         meta.links = cached["links"]
         return HttpResponse(cached["content"], content_type=cached["content_type"])
 
-    def cached_value(self, key: str, compute: Callable[[], Any]) -> Any:
+    def cached_value(self, key: str, compute: Callable[[], Any], *, surrogate_keys: Iterable[str]) -> Any:
         """`compute()` (such as a page count), kept under `key` in the shared cache for the generation this
-        response belongs to."""
+        response belongs to, until a change of what `surrogate_keys` name."""
         meta = self.response_meta
         meta.generation, value = generation.read(key, known=meta.generation)
         if value is None:
+            born = time.time()
             value = compute()
-            generation.keep(meta.generation, key, value)
+            generation.keep(meta.generation, key, value, born=born, surrogate_keys=surrogate_keys)
         return value
 
     # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
@@ -309,6 +315,7 @@ def cache_public_response(
             if not cacheable(request) or canonical is None:
                 return view(request, *args, **kwargs)
             key = response_key(origin, request.path, canonical)
+            born = time.time()
             current, cached = generation.read(key)
             if cached is not None:
                 return HttpResponse(cached["content"], headers=cached["headers"])
@@ -320,7 +327,13 @@ def cache_public_response(
                     response.headers[name] = value
                 if storable(response.content):
                     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
-                    generation.keep(current, key, {"content": response.content, "headers": headers})
+                    generation.keep(
+                        current,
+                        key,
+                        {"content": response.content, "headers": headers},
+                        born=born,
+                        surrogate_keys=keys,
+                    )
             return response
 
         return cached_view

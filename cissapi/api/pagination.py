@@ -1,12 +1,14 @@
 """Pagination for every list: page numbers for sites, a cursor for clients that walk everything.
 
-Page-number mode: `?page=`, `?page_size=` (default 20, hard maximum 100), an envelope with `count` and
-`pages`. Cursor mode (`?mode=cursor`, then the `next` links carry `?cursor=`): no count and no offsets, so
-the hundredth page is as cheap as the first.
+Page-number mode: `?page=`, `?page_size=` (default 20, hard maximum 100), an envelope with `count`,
+`count_is_exact` and, when the count is exact, `pages` (a page_rows() may count up to a bound only).
+Cursor mode (`?mode=cursor`, then the `next` links carry `?cursor=`): no count and no offsets, so the
+hundredth page is as cheap as the first.
 
 Both modes also give their links as `Link` headers (RFC 8288): `next` and `prev`, and `first` and `last`
-in page mode, where the count is known. They are noted on the view's ResponseMeta, so they are kept with a
-cached body and joined with the feed alternates (cissapi.api.feed_links) in one header.
+in page mode, where the count is known (`last` only when it is exact). They are noted on the view's
+ResponseMeta, so they are kept with a cached body and joined with the feed alternates
+(cissapi.api.feed_links) in one header.
 """
 
 from __future__ import annotations
@@ -149,15 +151,18 @@ class ApiPagination(pagination.BasePagination):
             self.cursor.mode_query_param = self.mode_query_param
             return self.cursor.paginate_queryset(queryset, request, view)
         offset = (self.page - 1) * self.page_size
+        self.count_is_exact = True
         if offset > self.max_offset:
             raise NotFound(f"Page {self.page} is past the last page.")
         rows = self.page_rows(queryset, offset)
         if not rows and self.page > 1:
             raise NotFound(f"Page {self.page} is past the last page.")
+        self.page_is_full = len(rows) == self.page_size
         return rows
 
     def page_rows(self, queryset: QuerySet, offset: int) -> list:
-        """The `self.page_size` rows of `queryset` from `offset`; sets `self.count`, the number of all."""
+        """The `self.page_size` rows of `queryset` from `offset`; sets `self.count`, the number of all (or a
+        lower bound, with `self.count_is_exact` False)."""
         # Optimization: COUNT(*) OVER () gives the total with the page rows, saving a COUNT query; the
         # collections (authors, topics, ...) are a few thousand rows at most.
         rows = list(queryset.annotate(total_count=Window(Count("*")))[offset : offset + self.page_size])
@@ -178,18 +183,13 @@ class ApiPagination(pagination.BasePagination):
                 "first": self.page_link(1),
                 "prev": previous_link,
                 "next": next_link,
-                "last": self.page_link(self.page_count()),
+                "last": self.page_link(self.page_count()) if self.count_is_exact else None,
             },
         )
-        return Response(
-            {
-                "count": self.count,
-                "pages": self.page_count(),
-                "next": next_link,
-                "previous": previous_link,
-                "results": data,
-            }
-        )
+        envelope: dict[str, Any] = {"count": self.count, "count_is_exact": self.count_is_exact}
+        if self.count_is_exact:
+            envelope["pages"] = self.page_count()
+        return Response({**envelope, "next": next_link, "previous": previous_link, "results": data})
 
     def page_link(self, number: int) -> str:
         """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
@@ -199,7 +199,8 @@ class ApiPagination(pagination.BasePagination):
         return replace_query_param(url, self.page_query_param, number)
 
     def get_next_link(self) -> str | None:
-        if self.page * self.page_size >= self.count:
+        # Past a bounded count, a full page may have a next one.
+        if self.page * self.page_size >= self.count and (self.count_is_exact or not self.page_is_full):
             return None
         return self.page_link(self.page + 1)
 
@@ -214,11 +215,24 @@ class ApiPagination(pagination.BasePagination):
             "type": "object",
             "required": ["next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Absent in cursor mode.", "example": 123},
+                "count": {
+                    "type": "integer",
+                    "description": "How many results there are, or a lower bound when count_is_exact "
+                    "is false (publication lists count up to API_EXACT_COUNT_LIMIT, 10,000 by default). "
+                    "Absent in cursor mode.",
+                    "example": 123,
+                },
+                "count_is_exact": {
+                    "type": "boolean",
+                    "description": "Whether count is all the results (false: there are more than count). "
+                    "Absent in cursor mode.",
+                    "example": True,
+                },
                 "pages": {
                     "type": "integer",
                     "minimum": 1,
-                    "description": "How many pages there are at this page_size. Absent in cursor mode.",
+                    "description": "How many pages there are at this page_size. Absent in cursor mode and "
+                    "when count_is_exact is false.",
                     "example": 7,
                 },
                 "next": link,

@@ -99,6 +99,14 @@ class PublicationFilterSet(filters.FilterSet):
         return queryset
 
 
+def edit_sensitive(query: QueryDict) -> bool:
+    """Whether the rows or order of a list with `query` may change with any edit of a live piece, not only
+    with one that moves it (publications.invalidation): a search (it matches the text), `updated_since` and
+    ordering by update time or title."""
+    orderings = {name.strip().lstrip("-") for name in query.get("ordering", "").split(",")}
+    return bool(query.get("q", "").strip() or query.get("updated_since") or orderings & {"updated", "title"})
+
+
 # What a feed may be filtered by: every filter of the list but `ordering`, as a feed is newest first.
 FEED_FILTERS = frozenset(PublicationFilterSet.base_filters) - {"ordering"}
 

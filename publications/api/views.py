@@ -34,7 +34,7 @@ from publications.api.documents import (
     topic_document,
     withdrawn_problem,
 )
-from publications.api.filters import PublicationFilterSet, feed_filter_query
+from publications.api.filters import PublicationFilterSet, edit_sensitive, feed_filter_query
 from publications.api.pagination import PublicationPagination
 from publications.api.serializers import (
     OutletSerializer,
@@ -44,6 +44,7 @@ from publications.api.serializers import (
     TopicSerializer,
     WithdrawnProblemSerializer,
 )
+from publications.invalidation import EDITS_KEY
 from publications.models import Publication
 from publications.querysets import (
     PublicationQuerySet,
@@ -108,6 +109,12 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         if self.action in self.publication_actions:
             return self.publication_keys(item)
         return super().keys_of(item)
+
+    def list_page(self, queryset: Any) -> Response:
+        if self.action in self.publication_actions and edit_sensitive(self.request.query_params):
+            # Any edit of a live piece may bring it into this list or move it (publications.invalidation).
+            self.response_meta.note_surrogate_keys([EDITS_KEY])
+        return super().list_page(queryset)
 
     def publication_keys(self, publication: Publication) -> list[str]:
         """`publication-12`, and its authors', topics' and series' keys too (their pages count it)."""

@@ -46,6 +46,7 @@ def test_default_page_size_is_twenty_and_the_maximum_is_hard(client, settings):
 def test_empty_collection_has_an_empty_first_page(client):
     assert client.get(PUBLICATIONS).json() == {
         "count": 0,
+        "count_is_exact": True,
         "pages": 1,
         "next": None,
         "previous": None,

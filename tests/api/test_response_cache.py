@@ -325,20 +325,24 @@ def cache_rows() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def test_a_flood_of_distinct_urls_keeps_the_generation_and_the_bounds(client, piece, settings):
+def test_a_flood_of_distinct_urls_keeps_the_generation_the_marks_and_the_bounds(client, piece, settings):
     max_entries = 12
     settings.CACHES = {
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "OPTIONS": {"MAX_ENTRIES": max_entries}},
     }
     generation = current_generation().token
+    # The marks of the keys the piece's publication changed: they expire by themselves, never culled.
+    marks = {key for key in cache_rows() if key.startswith("cissapi:1:api:changed:")}
+    assert f"cissapi:1:api:changed:publication-{piece.pk}" in marks
 
     for number in range(4 * max_entries):  # each search: a response and a count
         assert client.get(LIST, {"q": f"word{number}"}).status_code == 200
-        assert len(cache_rows()) <= max_entries + 1
+        entries = cache_rows().keys() - marks
+        assert len(entries) <= max_entries + 2  # and the generation and the time of the last change
 
     assert current_generation().token == generation
-    assert "cissapi:1:api:generation" in cache_rows()
+    assert {"cissapi:1:api:generation", "cissapi:1:api:changed-at", *marks} <= cache_rows().keys()
 
 
 def test_refused_spellings_never_reach_the_cache(client, piece):

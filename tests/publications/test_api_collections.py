@@ -17,6 +17,7 @@ def test_topics_list_their_published_counts(api_get):
     # Arms control has nothing published, so it is not public (see test_collection_visibility).
     assert body == {
         "count": 1,
+        "count_is_exact": True,
         "pages": 1,
         "next": None,
         "previous": None,

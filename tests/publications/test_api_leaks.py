@@ -165,7 +165,14 @@ def test_author_with_only_unpublished_work_has_a_bio_that_lists_nothing(client, 
 
     assert detail.status_code == 200
     assert detail.json()["publication_count"] == 0
-    assert pieces.json() == {"count": 0, "pages": 1, "next": None, "previous": None, "results": []}
+    assert pieces.json() == {
+        "count": 0,
+        "count_is_exact": True,
+        "pages": 1,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
 
 
 def test_author_email_never_appears(client, world):

@@ -1,6 +1,6 @@
 """One door per write: a write made through the admin (a real POST), through its service or by a bare
-save/delete has the same side effects, each run once: the search vector, the change log, the end of the
-cache generation and a webhook delivery for a subscription."""
+save/delete has the same side effects, each run once: the search vector, the change log, the cached answers
+showing the piece dropped (its surrogate keys sent after commit) and a webhook delivery for a subscription."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from authors.services import author_update
-from cissapi.api.generation import current_generation
+from cissapi.api.invalidation import surrogate_keys_changed
 from partners.models import WebhookSubscription
 from partners.webhooks import webhook_scan_changes
 from publications import services
@@ -42,11 +42,12 @@ def found(text: str) -> set[int]:
 
 
 class Observed:
-    """What one write did: its change rows, search-vector refreshes, generation and queued deliveries."""
+    """What one write did: its change rows, search-vector refreshes, the surrogate keys it dropped from the
+    caches (after commit) and queued deliveries."""
 
-    def __init__(self, kinds: list[str], refreshes: int, generation_ended: bool, deliveries: int) -> None:
+    def __init__(self, kinds: list[str], refreshes: int, dropped: set[str], deliveries: int) -> None:
         self.kinds, self.refreshes = kinds, refreshes
-        self.generation_ended, self.deliveries = generation_ended, deliveries
+        self.dropped, self.deliveries = dropped, deliveries
 
 
 @pytest.fixture
@@ -67,9 +68,15 @@ def observe(monkeypatch, django_capture_on_commit_callbacks, settings):
             services, "refresh_search_vectors", lambda ids: (refreshes.append(ids), real_refresh(ids))
         )
         mark = PublicationChange.objects.order_by("pk").values_list("pk", flat=True).last() or 0
-        generation = current_generation().token
+        dropped: set[str] = set()
+
+        def hear(sender: Any, keys: frozenset[str], **kwargs: Any) -> None:
+            dropped.update(keys)
+
+        surrogate_keys_changed.connect(hear)
         with django_capture_on_commit_callbacks(execute=True):
             write()
+        surrogate_keys_changed.disconnect(hear)
         woken = ProcrastinateJob.objects.filter(task_name="partners.tasks.scan_changes").exists()
         delivered = len(webhook_scan_changes()) if woken else 0
         return Observed(
@@ -77,7 +84,7 @@ def observe(monkeypatch, django_capture_on_commit_callbacks, settings):
                 PublicationChange.objects.filter(pk__gt=mark).order_by("pk").values_list("kind", flat=True)
             ),
             refreshes=len(refreshes),
-            generation_ended=current_generation().token != generation,
+            dropped=dropped,
             deliveries=delivered,
         )
 
@@ -87,7 +94,9 @@ def observe(monkeypatch, django_capture_on_commit_callbacks, settings):
 def assert_once(observed: Observed, kind: str, *, refreshes: int = 1) -> None:
     assert observed.kinds == [kind]
     assert observed.refreshes == refreshes
-    assert observed.generation_ended
+    # What shows the piece (the feeds among it), attributed: not the whole catalogue.
+    assert "feeds" in observed.dropped
+    assert "catalogue" not in observed.dropped
     assert observed.deliveries == 1
 
 
@@ -370,5 +379,6 @@ def test_renaming_and_deleting_a_topic_in_the_admin_updates_its_live_pieces(obse
 
     for write in (rename, delete):
         observed = observe(write)
-        assert (observed.kinds, observed.generation_ended, observed.deliveries) == ([Kind.UPDATED], True, 1)
+        assert (observed.kinds, observed.deliveries) == ([Kind.UPDATED], 1)
+        assert {f"topic-{topic.pk}", f"publication-{live.pk}"} <= observed.dropped
     assert list(live.topics.all()) == []
