@@ -1,0 +1,114 @@
+"""The real engines the scale-out tests run against: Debian's redis-server and varnishd, and a streaming
+replica made from the embedded Postgres with its own pg_basebackup.
+
+Programs that are missing are installed with apt-get, as tests/e2e does for Chromium; when that cannot be
+done the test fails with apt-get's message (never a skip), so a CI run cannot pass on nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+VARNISHD = Path("/usr/sbin/varnishd")
+# varnish-modules' xkey, the vmod the shipped VCL imports.
+XKEY_VMOD = "libvmod_xkey.so"
+
+
+def _apt_get(*args: str) -> subprocess.CompletedProcess[str]:
+    # Other sessions on the machine may hold the dpkg lock; wait for it rather than fail.
+    command = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "-y", *args]
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    return subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+
+
+def ensure_installed(packages: list[str], present: Callable[[], bool]) -> None:
+    """Install Debian `packages` with apt-get unless `present()`; a failure (never a skip) when it cannot."""
+    if present():
+        return
+    if shutil.which("apt-get") is None:
+        pytest.fail(f"{' '.join(packages)} missing and there is no apt-get to install them.", pytrace=False)
+    installed = _apt_get("install", *packages)
+    if installed.returncode != 0:
+        # A fresh machine has no package lists yet, or stale ones.
+        _apt_get("update")
+        installed = _apt_get("install", *packages)
+    if installed.returncode != 0 or not present():
+        pytest.fail(
+            f"Could not install Debian's {' '.join(packages)} (apt-get install, run as root):\n"
+            f"{installed.stdout[-2000:]}{installed.stderr[-2000:]}",
+            pytrace=False,
+        )
+
+
+def xkey_vmod_dir() -> Path | None:
+    """The folder holding varnish-modules' xkey vmod, or None when it is not installed."""
+    for folder in Path("/usr/lib").glob("*/varnish/vmods"):
+        if (folder / XKEY_VMOD).exists():
+            return folder
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(ready: Callable[[], bool], what: str, *, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not come up within {seconds} s", pytrace=False)
+        time.sleep(0.05)
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def redis_server(directory: Path, *, maxmemory: str = "64mb") -> Iterator[str]:
+    """A private redis-server on a free port, configured as README's "Deployment" asks; yields its URL.
+
+    `volatile-lru` evicts only keys that have a time to live: cached responses and counts do, the catalogue
+    generation does not, so memory pressure can never end the generation (and empty the cache at once).
+    """
+    ensure_installed(["redis-server"], REDIS_SERVER.exists)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(REDIS_SERVER),
+            *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)),
+            *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+            *("--maxmemory", maxmemory, "--maxmemory-policy", "volatile-lru"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _accepts(port), "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def redis_caches(url: str, prefix: str = "cissapi") -> dict[str, dict]:
+    """CACHES as cissapi/settings.py builds them when REDIS_URL is `url`."""
+    default = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+    }
+    return {"default": default, "throttle": {**default, "KEY_PREFIX": f"{prefix}:throttle"}}
