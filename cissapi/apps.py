@@ -6,3 +6,9 @@ class CissapiConfig(AppConfig):
 
     name = "cissapi"
     verbose_name = "CISS API"
+
+    def ready(self) -> None:
+        from cissapi import purge
+        from cissapi.api.invalidation import surrogate_keys_changed
+
+        surrogate_keys_changed.connect(purge.on_surrogate_keys_changed, dispatch_uid="cache-purge")

@@ -112,3 +112,38 @@ def redis_caches(url: str, prefix: str = "cissapi") -> dict[str, dict]:
         "KEY_PREFIX": prefix,
     }
     return {"default": default, "throttle": {**default, "KEY_PREFIX": f"{prefix}:throttle"}}
+
+
+@contextmanager
+def varnish(directory: Path, *, backend: tuple[str, int]) -> Iterator[str]:
+    """varnishd running deploy/varnish/default.vcl with its backend pointed at `backend`; yields its URL."""
+    ensure_installed(
+        ["varnish", "varnish-modules"], lambda: VARNISHD.exists() and xkey_vmod_dir() is not None
+    )
+    shipped = (Path(__file__).resolve().parent.parent / "deploy" / "varnish" / "default.vcl").read_text()
+    host, port = backend
+    vcl = shipped.replace('.host = "web";', f'.host = "{host}";').replace(
+        '.port = "8000";', f'.port = "{port}";'
+    )
+    assert vcl != shipped, "the shipped VCL's backend block changed; update tests/engines.py"
+    (directory / "default.vcl").write_text(vcl)
+    listen = free_port()
+    process = subprocess.Popen(
+        [
+            str(VARNISHD),
+            *("-F", "-j", "none", "-n", str(directory / "work")),
+            *("-a", f"127.0.0.1:{listen}", "-f", str(directory / "default.vcl")),
+            *("-s", "malloc,32m", "-T", "127.0.0.1:0"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: process.poll() is not None or _accepts(listen), "varnishd")
+        if process.poll() is not None:
+            pytest.fail(f"varnishd exited:\n{process.stdout.read() if process.stdout else ''}", pytrace=False)
+        yield f"http://127.0.0.1:{listen}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal
 
 from cissapi.api.generation import end_generation
+from cissapi.api.http_caching import CATALOGUE_KEY
 
 # Sent after commit with `keys` (a frozenset of str): the surrogate keys (the Surrogate-Key header's words)
 # of every response a committed change may have altered. The app's own response cache drops those entries;
@@ -27,6 +29,13 @@ def catalogue_changed(sender: Any, raw: bool = False, **kwargs: Any) -> None:
     """A signal receiver: a fixture load (`raw`) changes nothing anyone has been served yet."""
     if not raw:
         end_generation()
+        # PROVISIONAL (h16-engines, until h16-cache's precise senders land): the coarse keys of a change,
+        # so caches in front are purged; the whole catalogue, as the generation above ends it all.
+        instance = kwargs.get("instance")
+        keys = {CATALOGUE_KEY, "publications", "feeds", "sitemaps"}
+        if instance is not None and getattr(instance, "pk", None) is not None:
+            keys.add(f"{sender._meta.model_name}-{instance.pk}")
+        transaction.on_commit(lambda: surrogate_keys_changed.send(sender=sender, keys=frozenset(keys)))
 
 
 def connect(app_config: AppConfig) -> None:
