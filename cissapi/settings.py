@@ -230,6 +230,8 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     }
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["cissapi.db_router.ReplicaRouter"] if DATABASE_REPLICAS else []
+if DATABASE_REPLICAS:
+    MIDDLEWARE.insert(0, "cissapi.db_router.ReplicaReadsMiddleware")
 # Caches in front of the app purged by surrogate key after every change (cissapi/purge.py, run by the
 # worker). Varnish: the addresses PURGE requests go to, comma-separated (deploy/varnish/default.vcl).
 VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS")

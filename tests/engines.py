@@ -147,3 +147,50 @@ def varnish(directory: Path, *, backend: tuple[str, int]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # Postgres refuses to run as root; pgserver runs the embedded server as its `pgserver` user then.
+    return ["runuser", "-u", "pgserver", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextmanager
+def streaming_replica(primary_socket_dir: str, directory: Path) -> Iterator[tuple[str, int]]:
+    """A hot standby of the embedded Postgres (its own pg_basebackup -R, streaming), on a free port with its
+    socket in `directory`; yields (socket directory, port)."""
+    from cissapi.embedded_postgres import bin_dir
+
+    programs = bin_dir()
+    directory.mkdir(parents=True)
+    if os.geteuid() == 0:
+        shutil.chown(directory, "pgserver", "pgserver")
+    data = directory / "data"
+    backup = subprocess.run(
+        _as_postgres_user(
+            [
+                *(str(programs / "pg_basebackup"), "-h", primary_socket_dir, "-U", "postgres"),
+                *("-D", str(data), "-R", "-X", "stream", "-c", "fast"),
+            ]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if backup.returncode != 0:
+        pytest.fail(f"pg_basebackup failed:\n{backup.stderr}", pytrace=False)
+    port = free_port()
+    options = f"-p {port} -k {directory} -c listen_addresses='' -c hot_standby=on"
+    ctl = [str(programs / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w", "-t", "60"]
+    started = subprocess.run(
+        _as_postgres_user([*ctl, "-o", options, "start"]), capture_output=True, text=True, check=False
+    )
+    if started.returncode != 0:
+        log = (directory / "log").read_text() if (directory / "log").exists() else ""
+        pytest.fail(
+            f"the replica did not start:\n{started.stdout}{started.stderr}\n{log[-3000:]}", pytrace=False
+        )
+    try:
+        yield str(directory), port
+    finally:
+        subprocess.run(_as_postgres_user([*ctl, "-m", "immediate", "stop"]), capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
