@@ -134,3 +134,38 @@ def test_an_unpublished_piece_is_never_served_as_live_by_a_lagging_replica(route
     with CaptureQueriesContext(connections[routed]) as on_replica:
         assert titles(client) == []
     assert any("publications_publication" in query["sql"] for query in on_replica.captured_queries)
+
+
+@pytest.mark.django_db(databases=["default"])  # child processes read the settings; no replica here
+def test_replica_urls_become_mirrored_aliases_a_router_and_the_middleware():
+    from tests.processes import child_environment, database_url, manage
+
+    replicas = "postgres://reader:pw@replica-a:5432/cissapi,postgres://reader:pw@replica-b:5433/cissapi"
+    show = (
+        "from django.conf import settings as s; d = s.DATABASES; "
+        "print(s.DATABASE_REPLICAS, d['replica2']['HOST'], d['replica2']['PORT'], "
+        "d['replica1']['TEST']['MIRROR'], "
+        "s.DATABASE_ROUTERS, s.MIDDLEWARE[0])"
+    )
+
+    result = manage("shell", "-v", "0", "-c", show, env=child_environment(DATABASE_REPLICA_URLS=replicas))
+    alone = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASE_ROUTERS)",
+        env=child_environment(DATABASE_URL=database_url()),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['replica1',",
+        "'replica2']",
+        "replica-b",
+        "5433",
+        "default",
+        "['cissapi.db_router.ReplicaRouter']",
+        "cissapi.db_router.ReplicaReadsMiddleware",
+    ]
+    assert alone.stdout.strip() == "[]"
