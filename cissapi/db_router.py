@@ -104,23 +104,22 @@ def caught_up_replica() -> str | None:
     return None
 
 
-def record_floor() -> None:
+def record_floor() -> int:
     """Record the primary's current WAL position as the floor replicas must reach to serve reads."""
     with connections[PRIMARY].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()::text")
         position = parse_lsn(cursor.fetchone()[0])
+    # No expiry: with Redis's volatile-* policies it is never evicted; evicted anyway, _floor() records anew.
     cache.set(FLOOR_KEY, position, timeout=None)
+    return position
 
 
 def _floor() -> int:
     floor = cache.get(FLOOR_KEY)
-    if floor is None:
-        record_floor()
-        floor = cache.get(FLOOR_KEY)
-    return int(floor)
+    return record_floor() if floor is None else int(floor)
 
 
-def _queued(connection: Any, callback: Callable[[], None]) -> bool:
+def _queued(connection: Any, callback: Callable[[], object]) -> bool:
     return any(queued is callback for _, queued, _ in connection.run_on_commit)
 
 
