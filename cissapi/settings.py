@@ -163,6 +163,8 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
 # --- Cache -------------------------------------------------------------------------------------------
 # Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
 # table in Postgres (created by the cissapi app's migration), never process-local memory.
+# On Redis, configure `maxmemory` with `maxmemory-policy volatile-lru` (or another volatile-*): every entry
+# has a time to live except the catalogue generation, which must never be evicted (README, "Deployment").
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES: dict[str, dict[str, Any]] = {
@@ -216,6 +218,40 @@ CACHES["throttle"] = (
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
 )
+
+# --- Scale-out engines (issue 16, h16-engines): read replicas and purging caches in front -------------
+# Streaming replicas of DATABASE_URL's server, comma-separated URLs: public reads (anonymous GETs of the API,
+# feeds, sitemaps and the site) go to one that has replayed the last public change; the admin, every write
+# and every read after a write stay on the primary (cissapi/db_router.py).
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **dj_database_url.parse(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": DATABASES["default"]["OPTIONS"],
+        # Tests have one database: the replica alias reads the primary's test database.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["cissapi.db_router.ReplicaRouter"] if DATABASE_REPLICAS else []
+if DATABASE_REPLICAS:
+    MIDDLEWARE.insert(0, "cissapi.db_router.ReplicaReadsMiddleware")
+# Caches in front of the app purged by surrogate key after every change (cissapi/purge.py, run by the
+# worker). Varnish: the addresses PURGE requests go to, comma-separated (deploy/varnish/default.vcl).
+VARNISH_PURGE_URLS = env_list("VARNISH_PURGE_URLS")
+# Fastly: the service and an API token with purge rights; both set turns Fastly purging on.
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+FASTLY_API_KEY = os.environ.get("FASTLY_API_KEY", "")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+# Cloudflare: the zone and an API token with Cache Purge rights (purge by Cache-Tag, an Enterprise feature).
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+# Seconds one purge request may take before the job fails and is retried.
+CACHE_PURGE_TIMEOUT_SECONDS = float(os.environ.get("CACHE_PURGE_TIMEOUT_SECONDS", "5"))
+# --- end of scale-out engines ---
 
 # --- Internationalization -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.urls import reverse
 
+from tests.engines import redis_caches, redis_server
+
 
 @pytest.fixture
 def editor(db):
@@ -25,6 +27,65 @@ def partner_key(db):
     from tests.factories import PartnerFactory
 
     return api_key_issue(partner=PartnerFactory(), name="production sync")
+
+
+# --- Cache backend (issue 16, h16-engines): `--cache-backend=redis` runs the tests against a real Redis ---
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--cache-backend",
+        choices=["database", "redis"],
+        default="database",
+        help="database: the cache table in Postgres (the default); redis: a private Debian redis-server, "
+        "as with REDIS_URL (`make test-scale` runs the cache and throttle tests this way).",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """With --cache-backend=redis, every test of the session caches and throttles in a real Redis."""
+    if request.config.getoption("--cache-backend") != "redis":
+        yield "database"
+        return
+    from django.test import override_settings
+
+    with (
+        redis_server(tmp_path_factory.mktemp("redis")) as url,
+        override_settings(CACHES=redis_caches(url), REDIS_URL=url),
+    ):
+        yield "redis"
+
+
+@pytest.fixture(autouse=True)
+def _redis_reads_are_round_trips(_cache_backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Redis, each cache read is logged among the queries that query-count pins capture.
+
+    The pins count round trips: with the database cache the generation and the entry are one SQL query, on
+    Redis one MGET instead, so the same pins hold for both backends. Throttle counters are left out: without
+    Redis they live in process memory, which the pins never counted.
+    """
+    if _cache_backend != "redis":
+        return
+    from django.core.cache.backends.redis import RedisCacheClient
+    from django.db import connection
+
+    for method in ("get", "get_many"):
+        original = getattr(RedisCacheClient, method)
+
+        def logged(self, *args, _original=original, _method=method):
+            if connection.queries_logged and self is caches["default"]._cache:
+                connection.queries_log.append({"sql": f"-- redis {_method} {args[0]!r}", "time": "0.000"})
+            return _original(self, *args)
+
+        monkeypatch.setattr(RedisCacheClient, method, logged)
+
+
+@pytest.fixture
+def cache_backend(_cache_backend: str) -> str:
+    """ "database" or "redis": where this session's shared cache lives."""
+    return _cache_backend
+
+
+# --- end of cache backend ---
 
 
 @pytest.fixture(autouse=True)

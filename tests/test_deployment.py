@@ -148,3 +148,22 @@ def test_check_deploy_warns_without_the_https_settings():
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in result.stdout + result.stderr
     assert "drf_spectacular" not in result.stdout + result.stderr
+
+
+# --- Scale-out engines (issue 16, h16-engines) ---
+def test_compose_puts_varnish_with_the_shipped_vcl_in_front_of_web_and_the_worker_purges_it():
+    services = compose()["services"]
+    varnish = services["varnish"]
+    dockerfile = (ROOT / varnish["build"] / "Dockerfile").read_text()
+    vcl = (ROOT / varnish["build"] / "default.vcl").read_text()
+
+    assert "varnish-modules" in dockerfile and "COPY default.vcl /etc/varnish/default.vcl" in dockerfile
+    assert "import xkey;" in vcl and '.host = "web";' in vcl and '.port = "8000";' in vcl
+    assert varnish["depends_on"] == {"web": {"condition": "service_started"}}
+    assert services["worker"]["environment"]["VARNISH_PURGE_URLS"] == "${VARNISH_PURGE_URLS:-http://varnish/}"
+
+
+def test_compose_redis_evicts_only_keys_with_a_ttl():
+    command = " ".join(compose()["services"]["redis"]["command"])
+
+    assert "--maxmemory-policy volatile-lru" in command

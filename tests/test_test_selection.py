@@ -9,9 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def collected(marker_expression: str) -> set[str]:
+def collected(marker_expression: str, folder: str = "tests/e2e") -> set[str]:
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", marker_expression, "tests/e2e"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", marker_expression, folder],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,3 +28,11 @@ def test_every_browser_test_is_marked_e2e_and_left_out_of_make_test():
     assert len(marked) >= 10
     assert all(test.startswith("tests/e2e/") for test in marked)
     assert collected("not e2e") == set()
+
+
+def test_every_engine_test_is_marked_scale_and_left_out_of_make_test():
+    marked = collected("scale", "tests/scale")
+
+    assert len(marked) >= 10
+    assert all(test.startswith("tests/scale/") for test in marked)
+    assert collected("not e2e and not scale", "tests/scale") == set()
