@@ -323,3 +323,25 @@ def test_answers_are_cached_with_validators(client, paper):
 
     assert again.status_code == 304
     assert "oai" in first["Surrogate-Key"].split()
+
+
+def test_harvesters_are_throttled_as_the_api_even_on_cached_answers(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+
+    statuses = [client.get("/oai/", {"verb": "Identify"}).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize("page_size", [2, 5])
+def test_a_list_page_costs_the_same_queries_whatever_its_size(
+    client, settings, response_cache_off, django_assert_num_queries, page_size
+):
+    settings.OAI_PAGE_SIZE = page_size
+    PublicationFactory.create_batch(6, published=True, authors=[AuthorFactory()], topics=[TopicFactory()])
+
+    # 1. savepoint (the read's transaction, nested in the test's), 2. the change log's read barrier,
+    # 3. the page of last changes, 4. the live pieces with byline, topics and series, 5. release.
+    with django_assert_num_queries(5):
+        response = client.get("/oai/", {"verb": "ListRecords", "metadataPrefix": "oai_dc"})
+    assert response.content.count(b"<record>") == page_size

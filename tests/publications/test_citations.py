@@ -336,3 +336,11 @@ def test_schema_declares_each_citation_media_type(client):
     assert {"301", "400", "404", "406", "410", "429"} <= set(operation["responses"])
     [format_parameter] = [p for p in operation["parameters"] if p["name"] == "format"]
     assert set(format_parameter["schema"]["enum"]) == {"csl-json", "bibtex", "ris", "apa", "chicago"}
+
+
+def test_citations_are_throttled_as_the_api(client, paper, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+
+    statuses = [client.get(cite_url(paper.slug), {"format": "ris"}).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
