@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -37,6 +38,7 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {
 }
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_METADATA_PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 _SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
 # Longer than any real argument: a huge value is refused before it is parsed or signed-checked.
 ARGUMENT_MAX_LENGTH = 2000
@@ -86,6 +88,9 @@ def request_arguments(query: QueryDict) -> tuple[str, dict[str, str]]:
         if len(values[0]) > ARGUMENT_MAX_LENGTH or not values[0].isprintable():
             raise OAIError("badArgument", f"The argument {name!r} is too long or has control characters.")
         arguments[name] = values[0]
+    prefix = arguments.get("metadataPrefix")
+    if prefix is not None and not _METADATA_PREFIX.fullmatch(prefix):
+        raise OAIError("badArgument", f"{prefix!r} is not a metadataPrefix.")
     if exclusive and exclusive in arguments:
         if len(arguments) > 1:
             raise OAIError("badArgument", f"{exclusive} is an exclusive argument: give it alone.")
@@ -105,7 +110,6 @@ def list_request(verb: str, arguments: dict[str, str]) -> ListRequest:
     """A first ListIdentifiers or ListRecords request, or the one its resumption token continues."""
     if "resumptionToken" in arguments:
         return read_token(verb, arguments["resumptionToken"])
-    check_metadata_prefix(arguments["metadataPrefix"])
     start = parse_datestamp(arguments["from"], "from") if "from" in arguments else None
     end = parse_datestamp(arguments["until"], "until", end=True) if "until" in arguments else None
     if "from" in arguments and "until" in arguments:
@@ -116,6 +120,8 @@ def list_request(verb: str, arguments: dict[str, str]) -> ListRequest:
     set_spec = arguments.get("set")
     if set_spec is not None and not _SET_SPEC.fullmatch(set_spec):
         raise OAIError("badArgument", f"{set_spec!r} is not a setSpec.")
+    # After the other arguments' syntax: an error answer echoes the arguments, which must then be valid.
+    check_metadata_prefix(arguments["metadataPrefix"])
     return ListRequest(verb=verb, start=start, end=end, set_spec=set_spec, arguments=arguments)
 
 
@@ -141,8 +147,6 @@ def datestamp(moment: dt.datetime) -> str:
 
 def identifier_prefix() -> str:
     """`oai:<host>:`, the host being the public site's (stable whichever address answers)."""
-    from urllib.parse import urlsplit
-
     return f"oai:{urlsplit(settings.SITE_URL).hostname}:"
 
 

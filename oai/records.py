@@ -13,6 +13,7 @@ each record comes exactly once; the edit is news for the next harvest.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def records_page(request: ListRequest, *, limit: int) -> RecordsPage:
         states = states.after(*request.after) if request.after else states.order_by("effective_at", "pk")
         changes = list(states[: limit + 1])
         records = _records(changes[:limit], now)
-    fixed = ListRequest(**{**request.__dict__, "snapshot": snapshot})
+    fixed = dataclasses.replace(request, snapshot=snapshot)
     return RecordsPage(records=records, request=fixed, has_more=len(changes) > limit)
 
 

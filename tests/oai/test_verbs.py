@@ -247,6 +247,11 @@ def test_an_edit_during_a_walk_neither_repeats_nor_loses_a_record(oai_get, edito
         ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
         ({"verb": "GetRecord", "identifier": "oai:x:1"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+        # The bad date wins: an answer naming the format would echo an invalid `from`.
+        ({"verb": "ListRecords", "metadataPrefix": "marc21", "from": "yesterday"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai dc"}, "badArgument"),
+        ({"verb": "GetRecord", "identifier": "oai:x:1", "metadataPrefix": "<dc>"}, "badArgument"),
+        ({"verb": "Identify", "x": "\x00"}, "badArgument"),
         (
             {
                 "verb": "GetRecord",
