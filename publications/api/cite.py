@@ -84,8 +84,8 @@ def format_from_accept(accept: str) -> CitationFormat | None:
 def chosen_format(request: Request) -> CitationFormat:
     """`?format=` when given (a 400 naming the accepted names if unknown), else what `Accept` prefers (a
     406 naming our media types if it accepts none); CSL-JSON without either."""
-    if FORMAT_PARAM in request.query_params:
-        name = request.query_params[FORMAT_PARAM].lower()
+    # An empty value is not given (the API's rule for every query parameter).
+    if name := request.query_params.get(FORMAT_PARAM, "").lower():
         if name not in CITATION_FORMATS:
             raise ValidationError(
                 {FORMAT_PARAM: f"Unknown format. Choose one of: {', '.join(CITATION_FORMATS)}."}
@@ -111,7 +111,10 @@ CITE_SCHEMA = extend_schema(
     "(author-date) are plain text rendered with the official CSL styles.",
     parameters=[
         OpenApiParameter(
-            FORMAT_PARAM, OpenApiTypes.STR, enum=list(CITATION_FORMATS), description="The format."
+            FORMAT_PARAM,
+            OpenApiTypes.STR,
+            enum=list(CITATION_FORMATS),
+            description="The format.",
         )
     ],
     responses={

@@ -253,6 +253,12 @@ def test_unknown_format_is_a_400_naming_the_accepted_ones(client, paper):
     ]
 
 
+def test_an_empty_format_is_not_given(client, paper):
+    response = client.get(cite_url(paper.slug), {"format": ""}, headers={"accept": "application/x-bibtex"})
+
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+
+
 def test_unacceptable_accept_is_a_406_naming_what_is_offered(client, paper):
     response = client.get(
         cite_url(paper.slug), headers={"accept": "image/png, text/x-bibliography; style=mla"}
