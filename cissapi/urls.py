@@ -27,6 +27,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("feeds/", include("publications.feeds")),
+    path("oai/", include("oai.urls")),
     path("", include("publications.sitemaps")),
 ]
 

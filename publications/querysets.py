@@ -363,6 +363,8 @@ def _listing_columns() -> dict[str, RawSQL]:
             id="author_id",
             slug="author__slug",
             name="author__name",
+            # How citations split the name ("Abbas, Syed Ali"): publications.citations.
+            sort_name="author__sort_name",
             honorific="author__honorific",
             headline="author__headline",
             role="role",
@@ -572,3 +574,12 @@ class PublicationChangeQuerySet(models.QuerySet["PublicationChange"]):
         return self.filter(
             Q(effective_at__gt=effective_at) | Q(effective_at=effective_at, pk__gt=pk)
         ).order_by("effective_at", "pk")
+
+    def current_states(self) -> PublicationChangeQuerySet:
+        """Each publication's last change among these (by effective_at, id): its public state as OAI-PMH
+        reports it, and when that state began."""
+        later = self.filter(publication_id=OuterRef("publication_id")).filter(
+            Q(effective_at__gt=OuterRef("effective_at"))
+            | Q(effective_at=OuterRef("effective_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.filter(~Exists(later))

@@ -242,6 +242,8 @@ class ConditionalGetMixin(_ViewBase):
             return None
         meta = self.response_meta
         query = canonical_query(request.query_params, self.query_parameters())
+        if variant := self.response_variant():
+            query = f"{query}#{variant}"
         # The host is canonical already (initial), so this is the origin as the body's links spell it.
         meta.cache_key = response_key(use_canonical_host(request), request.path, query)
         meta.generation, cached = generation.read(meta.cache_key, known=meta.generation)
@@ -253,6 +255,11 @@ class ConditionalGetMixin(_ViewBase):
         meta.surrogate_keys = cached["keys"]
         meta.links = cached["links"]
         return HttpResponse(cached["content"], content_type=cached["content_type"])
+
+    def response_variant(self) -> str:
+        """What picks the answer besides the URL (a format negotiated from Accept), as part of its cache key;
+        empty when the URL alone does."""
+        return ""
 
     def cached_value(self, key: str, compute: Callable[[], Any], *, surrogate_keys: Iterable[str]) -> Any:
         """`compute()` (such as a page count), kept under `key` in the shared cache for the generation this

@@ -26,6 +26,7 @@ from cissapi.api.filters import FilterBackend
 from cissapi.api.http_caching import answer_from_cache
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
+from publications.api.cite import CiteMixin
 from publications.api.documents import (
     outlet_document,
     publication_detail,
@@ -156,7 +157,7 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         },
     ),
 )
-class PublicationViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
+class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
     def get_queryset(self) -> QuerySet:

@@ -54,6 +54,7 @@ def test_schema_documents_every_endpoint_and_its_errors(schema):
         "/api/v1/",
         "/api/v1/publications/",
         "/api/v1/publications/{slug}/",
+        "/api/v1/publications/{slug}/cite/",
         "/api/v1/authors/",
         "/api/v1/authors/{slug}/",
         "/api/v1/authors/{slug}/publications/",

@@ -1,0 +1,1 @@
+"""OAI-PMH 2.0 at /oai/: the catalogue for harvesters (libraries, Google Scholar, policy indexes)."""
