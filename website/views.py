@@ -247,10 +247,11 @@ def _profile_box(profile: dict[str, Any], urls: ApiUrls) -> dict[str, Any]:
             {**rendition, "url": urls.absolute(default_storage.url(rendition["path"]))}
             for rendition in photo.get("renditions") or []
         ]
+        original = urls.absolute(default_storage.url(photo["path"]))
         box["photo"] = {
-            "url": urls.absolute(default_storage.url(photo["path"])),
+            "url": original,
             "alt": photo.get("alt") or "",
-            "srcset": _srcset({"url": "", "width": photo.get("width"), "renditions": renditions}),
+            "srcset": _srcset({"url": original, "width": photo.get("width"), "renditions": renditions}),
         }
     return box
 

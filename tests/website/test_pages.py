@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from html.parser import HTMLParser
 
 import pytest
@@ -477,3 +478,19 @@ def test_the_byline_names_roles_other_than_author(client):
     PublicationAuthor.objects.filter(author=editor).update(role="editor")
 
     assert "Zara Editor (Editor)" in text_of(client.get(f"/publications/{piece.slug}/"))
+
+
+def test_pages_are_gzipped_for_clients_that_accept_it(client, world):
+    plain = client.get("/publications/deterrence-stability/")
+
+    response = client.get("/publications/deterrence-stability/", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.content) == plain.content
+    assert "Accept-Encoding" in response["Vary"]
+    again = client.get(
+        "/publications/deterrence-stability/",
+        HTTP_ACCEPT_ENCODING="gzip",
+        HTTP_IF_NONE_MATCH=response["ETag"],
+    )
+    assert again.status_code == 304
