@@ -494,3 +494,28 @@ def test_pages_are_gzipped_for_clients_that_accept_it(client, world):
         HTTP_IF_NONE_MATCH=response["ETag"],
     )
     assert again.status_code == 304
+
+
+def test_bio_boxes_show_the_authors_photo_from_its_renditions(client):
+    photo = stored_image(
+        "images/2026/amna.jpg",
+        alt="Amna Qureshi",
+        renditions=[{"path": "renditions/2026/amna-320w.jpg", "width": 320, "height": 320, "format": "jpeg"}],
+    )
+    PublicationFactory(published=True, slug="piece", authors=[AuthorFactory(photo=photo)])
+
+    content = client.get("/publications/piece/").content.decode()
+
+    assert (
+        'srcset="http://testserver/media/renditions/2026/amna-320w.jpg 320w, '
+        'http://testserver/media/images/2026/amna.jpg 1600w"'
+    ) in content
+    assert 'alt="Amna Qureshi"' in content
+
+
+def test_head_answers_like_get_without_a_body(client, world):
+    response = client.head("/publications/deterrence-stability/")
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == client.get("/publications/deterrence-stability/")["ETag"]
