@@ -21,6 +21,7 @@ from publications.services import (
     publication_trash,
 )
 from tests.factories import AuthorFactory, CrossPostFactory, PublicationFactory, TopicFactory
+from tests.publications.documents import without_update_times
 from tests.publications.test_admin import change_url
 
 pytestmark = pytest.mark.django_db
@@ -58,15 +59,6 @@ def test_a_preview_is_the_detail_it_will_be_once_published(client, editor, setti
     published = client.get(reverse("v1:publication-detail", kwargs={"slug": "draft-piece"})).json()
     # Publishing moves updated_at (and the metadata's modified times), and nothing else.
     assert without_update_times(preview) == without_update_times(published)
-
-
-def without_update_times(document: dict) -> dict:
-    return {
-        **document,
-        "updated_at": None,
-        "meta": [tag for tag in document["meta"] if tag.get("property") != "article:modified_time"],
-        "jsonld": {**document["jsonld"], "dateModified": None},
-    }
 
 
 def test_a_preview_shows_the_newest_autosave_cleaned_and_never_the_live_row(client, editor):
