@@ -1,4 +1,5 @@
-"""gzip for what machines read in bulk: the API, the feeds, the sitemaps and robots.txt.
+"""gzip for what machines read in bulk (the API, the feeds, the sitemaps and robots.txt) and the public
+site's pages.
 
 Django's GZipMiddleware, limited to those paths. The admin is left alone: its pages carry CSRF tokens next
 to text an attacker can choose, the mix that compression-ratio attacks (BREACH) read secrets from; the
@@ -17,11 +18,15 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 
-COMPRESSED_PATHS = re.compile(r"^/(api/|feeds/|sitemap[-a-z]*\.xml$|robots\.txt$)")
+COMPRESSED_PATHS = re.compile(
+    r"^/(api/|feeds/|sitemap[-a-z]*\.xml$|robots\.txt$"
+    # The public site's pages (issue #15): public text and no form tokens, so nothing for BREACH to read.
+    r"|$|publications/|authors/|topics/|series/|search/)"
+)
 
 
 class PublicGZipMiddleware(GZipMiddleware):
-    """GZipMiddleware on the API, feeds, sitemaps and robots.txt only."""
+    """GZipMiddleware on the API, feeds, sitemaps, robots.txt and the public site's pages only."""
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if not COMPRESSED_PATHS.match(request.path_info):

@@ -1,8 +1,10 @@
 """Whether SITE_URL's pages exist, so the admin links only to addresses that answer.
 
-SITE_URL names the public site for the API, feeds and sitemaps. Until one is deployed (issue #15 adds one
-served by this project), SITE_URL is left at its local default and its pages answer 404; the admin's
-"View site" and "View on site" links then go to the API instead, which answers.
+SITE_URL names the public site for the API, feeds and sitemaps. Its local default is this project, which
+serves the public reference site (the `website` app, issue #15) at the addresses every `public_url` names,
+so "View site" and "View on site" open those pages. Another host is trusted to serve them; on this machine,
+an address this project does not route (the `website` app left out of INSTALLED_APPS and the URLconf, for a
+deployment where a separate frontend serves the pages elsewhere) falls back to the API, which answers.
 """
 
 from __future__ import annotations

@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "partners",
     # Admin login lockout; see the "Admin logins" block below.
     "axes",
+    # The public reference site (issue #15): server-rendered pages at /; its templates are meant to be
+    # overridden by a project template directory (TEMPLATES' DIRS) or an app listed before it.
+    "website",
     # Demo and benchmark content generators (seed_demo, generate_corpus); no models, above every app.
     "tooling",
 ]
@@ -136,6 +139,14 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Public site and its metadata (issue #15, h15-site) ---
+# The site's name (og:site_name, page titles) and the publisher named in citations and schema.org.
+SITE_NAME = os.environ.get("SITE_NAME", "CISS")
+PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "Center for International Strategic Studies")
+# An absolute URL of the publisher's logo (schema.org Organization.logo); by default the site's own.
+PUBLISHER_LOGO_URL = os.environ.get("PUBLISHER_LOGO_URL") or f"{SITE_URL}/static/website/logo.png"
+# --- end of public site ---
 
 # --- Database ---------------------------------------------------------------------------------------
 # DATABASE_URL points at a real server; without it the project runs its own embedded Postgres.

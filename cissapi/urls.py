@@ -29,6 +29,8 @@ urlpatterns = [
     path("feeds/", include("publications.feeds")),
     path("oai/", include("oai.urls")),
     path("", include("publications.sitemaps")),
+    # The public reference site (issue #15), last: the addresses every public_url names.
+    path("", include("website.urls")),
 ]
 
 # Unknown addresses and crashes under /api/ answer in problem+json, never an HTML page.

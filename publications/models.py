@@ -144,6 +144,8 @@ class Publication(PlainTextFields, models.Model):
         byline: list[dict[str, Any]]
         topic_list: list[dict[str, Any]]
         cross_post_list: list[dict[str, Any]]
+        # Each byline author's short bio, photo, kind, affiliation and link URLs (with_detail()).
+        byline_profiles: list[dict[str, Any]]
         correction_list: list[dict[str, Any]]
         # The library images the body shows, with their renditions (with_detail()).
         body_images: list[dict[str, Any]]

@@ -175,7 +175,12 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             .defer("search_vector", "internal_notes")
             # A dict, like the other columns: django-stubs would read a keyword as redefining the attribute
             # Publication declares for it.
-            .annotate(**_detail_columns(), **_correction_columns(), **{"body_images": _body_images()})
+            .annotate(
+                **_detail_columns(),
+                **_profile_columns(),
+                **_correction_columns(),
+                **{"body_images": _body_images()},
+            )
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
@@ -397,6 +402,40 @@ def _detail_columns() -> dict[str, RawSQL]:
             published_on="published_on",
             is_canonical="is_canonical",
         )
+    }
+
+
+@functools.cache
+def _profile_columns() -> dict[str, RawSQL]:
+    from authors.models import AuthorLink
+    from publications.models import Publication, PublicationAuthor
+
+    return {
+        # What a page's bio boxes and its metadata (publications.metadata: Person with sameAs) show of each
+        # byline author, in the byline's order; details only, as lists and feeds show none of it.
+        "byline_profiles": json_array(
+            Publication,
+            PublicationAuthor.objects.filter(
+                publication=OuterRef("pk"), author__trashed_at__isnull=True
+            ).order_by("position"),
+            id="author_id",
+            short_bio="author__short_bio",
+            kind="author__kind",
+            affiliation="author__affiliation",
+            photo=JSONObject(
+                path="author__photo__file",
+                alt="author__photo__alt",
+                width="author__photo__width",
+                height="author__photo__height",
+                renditions="author__photo__renditions",
+            ),
+            # A Subquery is an expression to Django; the stubs type it apart from Expression.
+            links=ArraySubquery(  # type: ignore[arg-type]
+                AuthorLink.objects.filter(author=OuterRef("author_id"))
+                .order_by("position", "id")
+                .values("url")
+            ),
+        ),
     }
 
 

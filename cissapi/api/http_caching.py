@@ -330,7 +330,9 @@ def cache_public_response(
             if response.status_code == 200:
                 if hasattr(response, "render"):
                     response.render()  # a TemplateResponse (sitemaps) has its bytes only once rendered
-                for name, value in surrogate_headers(keys).items():
+                # Keys the view named for what it shows (a public page's) are kept beside the decorator's.
+                shown = response.headers.get("Surrogate-Key", "").split()
+                for name, value in surrogate_headers([*keys, *shown]).items():
                     response.headers[name] = value
                 if storable(response.content):
                     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}

@@ -13,6 +13,7 @@ from typing import Any
 from authors.models import Author
 from cissapi.api.documents import ApiUrls, api_datetime
 from media.api.documents import body_with_renditions, image_document, image_row_document
+from publications.metadata import publication_jsonld, publication_meta
 from publications.models import Publication, PublicationChange
 from taxonomy.api.documents import topic_summary
 from taxonomy.models import Outlet, Series, Topic
@@ -61,7 +62,8 @@ def publication_detail(
     publication: Publication, *, urls: ApiUrls, related: list[Publication]
 ) -> dict[str, Any]:
     """The whole piece (PublicationDetailSerializer): the list item's fields, then body, files,
-    identifiers, cross-posts and the `related` pieces."""
+    identifiers, cross-posts, the `related` pieces, and its page's metadata (`meta`, `jsonld`:
+    publications.metadata), so every frontend emits the tags the public site does."""
     canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
     return {
         **publication_item(publication, urls=urls),
@@ -109,6 +111,8 @@ def publication_detail(
             }
             for item in related
         ],
+        "meta": publication_meta(publication, urls=urls),
+        "jsonld": publication_jsonld(publication, urls=urls),
     }
 
 

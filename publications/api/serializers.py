@@ -63,6 +63,15 @@ class CorrectionSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class MetaTagSerializer(serializers.Serializer):
+    """One <meta> tag of the piece's page: Highwire `citation_*`, Dublin Core `DC.*` and Twitter tags by
+    `name`, OpenGraph's by `property`; exactly one of the two."""
+
+    name = serializers.CharField(required=False)
+    property = serializers.CharField(required=False)
+    content = serializers.CharField()
+
+
 class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     """A lean list item: no body."""
 
@@ -114,6 +123,15 @@ class PublicationDetailSerializer(PublicationListSerializer):
     cross_posts = CrossPostSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
     related = computed_field(RelatedPublicationSerializer(many=True))
+    meta = computed_field(MetaTagSerializer(many=True))
+    jsonld = computed_field(
+        {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "The piece's schema.org JSON-LD document (Report, ScholarlyArticle, "
+            "OpinionNewsArticle or Book), as its page embeds it.",
+        }
+    )
 
 
 class WithdrawnPublicationSerializer(serializers.Serializer):

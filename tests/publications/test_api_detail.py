@@ -71,6 +71,8 @@ def test_publication_detail_is_the_whole_document(api_get):
     publication.refresh_from_db()
 
     response = api_get("v1:publication-detail", slug=publication.slug)
+    page = "http://127.0.0.1:8000/publications/pakistans-space-diplomacy-takes-flight/"
+    published_on = timezone.localdate(publication.published_at)
 
     assert response.status_code == 200
     assert response.json() == {
@@ -179,6 +181,115 @@ def test_publication_detail_is_the_whole_document(api_get):
                 "image": None,
             }
         ],
+        # The page's metadata (publications.metadata), the same the public site's page carries.
+        "meta": [
+            {"name": "description", "content": "Why the first astronaut matters."},
+            {"name": "citation_title", "content": "Pakistan's Space Diplomacy Takes Flight"},
+            {"name": "citation_author", "content": "Syed Ali Abbas"},
+            {"name": "citation_author", "content": "Anum Riaz"},
+            {"name": "citation_publication_date", "content": published_on.strftime("%Y/%m/%d")},
+            {"name": "citation_language", "content": "en"},
+            {"name": "citation_abstract_html_url", "content": page},
+            {"name": "citation_doi", "content": "10.1234/ciss.2026.1"},
+            {"name": "citation_publisher", "content": "Center for International Strategic Studies"},
+            {"name": "citation_keywords", "content": "China"},
+            {"name": "citation_keywords", "content": "Space"},
+            {"name": "citation_journal_title", "content": "CISS Insight"},
+            {"name": "citation_volume", "content": "12"},
+            {"name": "citation_issue", "content": "2"},
+            {"name": "DC.title", "content": "Pakistan's Space Diplomacy Takes Flight"},
+            {"name": "DC.creator", "content": "Syed Ali Abbas"},
+            {"name": "DC.creator", "content": "Anum Riaz"},
+            {"name": "DC.date", "content": published_on.isoformat()},
+            {"name": "DC.type", "content": "Text"},
+            {"name": "DC.format", "content": "text/html"},
+            {"name": "DC.language", "content": "en"},
+            {"name": "DC.publisher", "content": "Center for International Strategic Studies"},
+            {"name": "DC.identifier", "content": "doi:10.1234/ciss.2026.1"},
+            {"name": "DC.description", "content": "Why the first astronaut matters."},
+            {"name": "DC.subject", "content": "China"},
+            {"name": "DC.subject", "content": "Space"},
+            {"property": "og:type", "content": "article"},
+            {"property": "og:site_name", "content": "CISS"},
+            {"property": "og:title", "content": "Pakistan's Space Diplomacy Takes Flight"},
+            {"property": "og:description", "content": "Why the first astronaut matters."},
+            {"property": "og:url", "content": page},
+            {"property": "og:locale", "content": "en"},
+            {
+                "property": "og:image",
+                "content": "http://testserver/media/publications/images/2026/launch.jpg",
+            },
+            {"property": "og:image:alt", "content": "A rocket lifting off"},
+            {"property": "article:published_time", "content": local(publication.published_at)},
+            {"property": "article:modified_time", "content": local(publication.updated_at)},
+            {"property": "article:author", "content": "http://127.0.0.1:8000/authors/syed-ali-abbas/"},
+            {"property": "article:author", "content": "http://127.0.0.1:8000/authors/anum-riaz/"},
+            {"property": "article:tag", "content": "China"},
+            {"property": "article:tag", "content": "Space"},
+            {"name": "twitter:card", "content": "summary_large_image"},
+            {"name": "twitter:title", "content": "Pakistan's Space Diplomacy Takes Flight"},
+            {"name": "twitter:description", "content": "Why the first astronaut matters."},
+            {
+                "name": "twitter:image",
+                "content": "http://testserver/media/publications/images/2026/launch.jpg",
+            },
+        ],
+        "jsonld": {
+            "@context": "https://schema.org",
+            "@type": "ScholarlyArticle",
+            "@id": page,
+            "url": page,
+            "mainEntityOfPage": page,
+            "headline": "Pakistan's Space Diplomacy Takes Flight",
+            "name": "Pakistan's Space Diplomacy Takes Flight",
+            "alternativeHeadline": "Human spaceflight with China",
+            "description": "Why the first astronaut matters.",
+            "inLanguage": "en",
+            "datePublished": local(publication.published_at),
+            "dateModified": local(publication.updated_at),
+            "author": [
+                {
+                    "@type": "Person",
+                    "name": "Syed Ali Abbas",
+                    "url": "http://127.0.0.1:8000/authors/syed-ali-abbas/",
+                    "honorificPrefix": "Mr",
+                    "jobTitle": "Research Officer",
+                    "affiliation": {
+                        "@type": "Organization",
+                        "name": "Center for International Strategic Studies",
+                    },
+                },
+                {
+                    "@type": "Person",
+                    "name": "Anum Riaz",
+                    "url": "http://127.0.0.1:8000/authors/anum-riaz/",
+                    "affiliation": {
+                        "@type": "Organization",
+                        "name": "Center for International Strategic Studies",
+                    },
+                },
+            ],
+            "publisher": {
+                "@type": "Organization",
+                "name": "Center for International Strategic Studies",
+                "url": "http://127.0.0.1:8000/",
+                "logo": {"@type": "ImageObject", "url": "http://127.0.0.1:8000/static/website/logo.png"},
+            },
+            "image": "http://testserver/media/publications/images/2026/launch.jpg",
+            "keywords": ["China", "Space"],
+            "identifier": {"@type": "PropertyValue", "propertyID": "DOI", "value": "10.1234/ciss.2026.1"},
+            "sameAs": ["https://doi.org/10.1234/ciss.2026.1"],
+            "isPartOf": {
+                "@type": "PublicationIssue",
+                "issueNumber": "2",
+                "isPartOf": {
+                    "@type": "PublicationVolume",
+                    "volumeNumber": "12",
+                    "isPartOf": {"@type": "Periodical", "name": "CISS Insight"},
+                },
+            },
+            "isBasedOn": ["https://strafasia.com/space-diplomacy/"],
+        },
     }
 
 

@@ -1,0 +1,521 @@
+"""The public site's pages: what each shows, what none may show, redirects, 410s, 400s, caching and cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from html.parser import HTMLParser
+
+import pytest
+from django.utils import timezone
+
+from publications.models import Correction, CrossPost, PublicationAuthor
+from publications.services import (
+    publication_publish,
+    publication_trash,
+    publication_update,
+    publication_withdraw,
+)
+from tests.factories import (
+    AuthorFactory,
+    AuthorLinkFactory,
+    CrossPostFactory,
+    EducationFactory,
+    OutletFactory,
+    PositionFactory,
+    PublicationFactory,
+    SeriesFactory,
+    TopicFactory,
+    WorkFactory,
+    stored_image,
+)
+from tests.html_links import Links
+
+pytestmark = pytest.mark.django_db
+
+
+class Text(HTMLParser):
+    """A page's visible text (scripts and styles left out), whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def text_of(response) -> str:
+    parser = Text()
+    parser.feed(response.content.decode())
+    return " ".join("".join(parser.parts).split())
+
+
+def hrefs(response) -> list[str]:
+    return [href for href, _ in links_of(response)]
+
+
+def links_of(response) -> list[tuple[str, str]]:
+    parser = Links()
+    parser.feed(response.content.decode())
+    return parser.found
+
+
+@pytest.fixture
+def world():
+    """A live report by two authors in byline order, with a draft, a scheduled and a trashed piece beside it
+    sharing its author and topic."""
+    first = AuthorFactory(name="Amna Qureshi", slug="amna-qureshi", headline="Director Research")
+    second = AuthorFactory(name="Bilal Khan", slug="bilal-khan", headline="Research Officer", honorific="")
+    topic = TopicFactory(name="Nuclear Deterrence", slug="nuclear-deterrence")
+    live = PublicationFactory(
+        published=True,
+        type="report",
+        title="Deterrence Stability in South Asia",
+        slug="deterrence-stability",
+        report_number="CISS-R-7",
+        authors=[first, second],
+        topics=[topic],
+        body="<p>Stability rests on survivable forces.</p>",
+    )
+    hidden = {
+        "draft": PublicationFactory(
+            title="Secret Draft Piece", slug="secret-draft", authors=[first], topics=[topic]
+        ),
+        "scheduled": PublicationFactory(
+            scheduled=True,
+            title="Future Scheduled Piece",
+            slug="future-piece",
+            authors=[first],
+            topics=[topic],
+        ),
+        "trashed": PublicationFactory(
+            published=True, title="Trashed Old Piece", slug="trashed-piece", authors=[first], topics=[topic]
+        ),
+    }
+    hidden["trashed"].trashed_at = timezone.now()
+    hidden["trashed"].save(update_fields=["trashed_at"])
+    return {"live": live, "first": first, "second": second, "topic": topic, "hidden": hidden}
+
+
+HIDDEN_TITLES = ("Secret Draft Piece", "Future Scheduled Piece", "Trashed Old Piece")
+
+
+def test_home_shows_the_latest_pieces_grouped_by_type(client, world):
+    commentary = PublicationFactory(published=True, type="commentary", title="A Commentary On Space")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Reports" in text and "Commentaries" in text
+    assert text.index("Reports") < text.index("Deterrence Stability in South Asia")
+    assert f"/publications/{commentary.slug}/" in hrefs(response)
+    assert "/publications/?type=report" in hrefs(response)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/publications/",
+        "/publications/?type=report",
+        "/authors/amna-qureshi/",
+        "/topics/nuclear-deterrence/",
+        "/search/?q=piece",
+        "/publications/deterrence-stability/",
+    ],
+)
+def test_nothing_unpublished_appears_on_any_page(client, world, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for title in HIDDEN_TITLES:
+        assert title not in content
+    for piece in world["hidden"].values():
+        assert f"/publications/{piece.slug}/" not in content
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled", "trashed"])
+def test_an_unpublished_piece_has_no_page(client, world, state):
+    response = client.get(f"/publications/{world['hidden'][state].slug}/")
+
+    assert response.status_code == 404
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_scheduled_piece_gets_its_page_at_its_time(client, world):
+    piece = world["hidden"]["scheduled"]
+
+    assert client.get(f"/publications/{piece.slug}/").status_code == 404
+    with pytest.MonkeyPatch.context() as patch:
+        later = timezone.now() + dt.timedelta(days=2)
+        patch.setattr(timezone, "now", lambda: later)
+        assert client.get(f"/publications/{piece.slug}/").status_code == 200
+
+
+def test_publication_page_shows_the_piece_whole(client, world):
+    live = world["live"]
+    outlet = OutletFactory(name="Strafasia", domain="strafasia.com")
+    CrossPostFactory(
+        publication=live,
+        outlet=outlet,
+        url="https://strafasia.com/deterrence/",
+        relation=CrossPost.Relation.ANOTHER_FORM,
+    )
+    Correction.objects.create(
+        publication=live, date=dt.date(2026, 11, 20), text="The table's totals were fixed."
+    )
+    AuthorLinkFactory(author=world["first"], url="https://x.com/amnaq")
+
+    response = client.get("/publications/deterrence-stability/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Deterrence Stability in South Asia" in text
+    assert "Report" in text
+    # Both authors in byline order, with a bio box each (headline and short bio).
+    assert text.index("Amna Qureshi") < text.index("Bilal Khan")
+    assert "Director Research" in text and "Research Officer" in text
+    assert "Amna Qureshi writes on strategic affairs." in text
+    assert "Bilal Khan writes on strategic affairs." in text
+    assert "Stability rests on survivable forces." in text
+    assert "This article was published in another form at Strafasia." in text
+    assert "The table's totals were fixed." in text
+    assert ("https://strafasia.com/deterrence/", "Strafasia") in links_of(response)
+    cite = [href for href, label in links_of(response) if label in ("BibTeX", "RIS", "APA", "Chicago")]
+    assert cite == [
+        f"http://testserver/api/v1/publications/deterrence-stability/cite/?format={name}"
+        for name in ("bibtex", "ris", "apa", "chicago")
+    ]
+    assert "/authors/amna-qureshi/" in hrefs(response)
+    assert "/topics/nuclear-deterrence/" in hrefs(response)
+
+
+def test_publication_page_links_the_pdf_and_serves_responsive_images(client, world):
+    live = world["live"]
+    live.pdf = "publications/pdf/2026/deterrence.pdf"
+    live.pdf_pages = 12
+    live.pdf_size = 2048
+    live.lead_image = stored_image(
+        "images/2026/launch.jpg",
+        alt="Missiles on parade",
+        renditions=[
+            {"path": "renditions/2026/launch-320w.jpg", "width": 320, "height": 180, "format": "jpeg"},
+            {"path": "renditions/2026/launch-320w.webp", "width": 320, "height": 180, "format": "webp"},
+            {"path": "renditions/2026/launch-640w.jpg", "width": 640, "height": 360, "format": "jpeg"},
+        ],
+    )
+    live.save()
+
+    response = client.get("/publications/deterrence-stability/")
+
+    content = response.content.decode()
+    assert ("http://testserver/media/publications/pdf/2026/deterrence.pdf", "Download PDF") in links_of(
+        response
+    )
+    assert (
+        'srcset="http://testserver/media/renditions/2026/launch-320w.jpg 320w, '
+        "http://testserver/media/renditions/2026/launch-640w.jpg 640w, "
+        'http://testserver/media/images/2026/launch.jpg 1600w"'
+    ) in content
+    assert 'alt="Missiles on parade"' in content
+
+
+def test_an_old_slug_redirects_permanently_to_the_page(client, world):
+    live = world["live"]
+    live.slug = "deterrence-stability-revisited"
+    publication_update(publication=live, by=None)
+
+    response = client.get("/publications/deterrence-stability/?utm_source=x")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/publications/deterrence-stability-revisited/?utm_source=x"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_an_old_slug_of_a_piece_no_longer_live_is_a_404(client, world, editor):
+    live = world["live"]
+    live.slug = "renamed"
+    publication_update(publication=live, by=None)
+    publication_trash(publication=live, by=editor)
+
+    assert client.get("/publications/deterrence-stability/").status_code == 404
+
+
+def test_a_withdrawn_piece_is_410_with_its_notice(client, member_of):
+    piece = PublicationFactory(ready=True, title="Water and Power", slug="water-and-power")
+    publication_publish(publication=piece, at=timezone.now() - dt.timedelta(hours=1))
+    publication_withdraw(publication=piece, by=member_of("publishers"), notice="The survey data were wrong.")
+
+    response = client.get("/publications/water-and-power/")
+
+    assert response.status_code == 410
+    text = text_of(response)
+    assert "This publication was withdrawn" in text
+    assert "The survey data were wrong." in text
+    assert "<p>Body of" not in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_author_page_shows_the_whole_bio_and_their_pieces(client, world):
+    author = world["first"]
+    PositionFactory(author=author, title="Director Research", organization="CISS")
+    EducationFactory(
+        author=author, degree="Ph.D.", field="Peace Studies", institution="Quaid-i-Azam University"
+    )
+    WorkFactory(author=author, title="Deterrence After Doctrine", publisher="Routledge", year=2023)
+    AuthorLinkFactory(author=author, url="https://orcid.org/0000-0002-1825-0097", handle="")
+    co_written = world["live"]
+
+    response = client.get("/authors/amna-qureshi/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    for expected in (
+        "Amna Qureshi",
+        "Director Research, CISS",
+        "Ph.D. Peace Studies, Quaid-i-Azam University",
+        "Deterrence After Doctrine",
+        "Routledge",
+        "https://orcid.org/0000-0002-1825-0097",
+        co_written.title,
+    ):
+        assert expected in text, expected
+
+
+def test_author_page_pages_their_publications(client, settings):
+    settings.API_PAGE_SIZE = 2
+    author = AuthorFactory(slug="prolific")
+    for n in range(5):
+        PublicationFactory(published=True, title=f"Piece {n}", authors=[author])
+
+    first = client.get("/authors/prolific/")
+    last = client.get("/authors/prolific/?page=3")
+
+    assert "Page 1 of 3" in text_of(first)
+    assert "?page=2" in hrefs(first)
+    assert "Page 3 of 3" in text_of(last)
+    assert client.get("/authors/prolific/?page=4").status_code == 404
+
+
+def test_a_trashed_author_has_no_page(client, world, editor):
+    world["second"].trashed_at = timezone.now()
+    world["second"].save(update_fields=["trashed_at"])
+
+    assert client.get("/authors/bilal-khan/").status_code == 404
+    assert "Bilal Khan" not in client.get("/publications/deterrence-stability/").content.decode()
+
+
+def test_topic_and_series_pages_list_their_published_pieces(client, world):
+    journal = SeriesFactory(name="CISS Insight", slug="ciss-insight", issn="2310-1234")
+    article = PublicationFactory(
+        published=True, type="journal_article", series=journal, title="On Arms Control"
+    )
+    PublicationFactory(series=journal, title="A Draft In The Journal")
+
+    topic = client.get("/topics/nuclear-deterrence/")
+    series = client.get("/series/ciss-insight/")
+
+    assert topic.status_code == 200
+    assert "Deterrence Stability in South Asia" in text_of(topic)
+    assert series.status_code == 200
+    assert article.title in text_of(series)
+    assert "ISSN 2310-1234" in text_of(series)
+    assert "A Draft In The Journal" not in series.content.decode()
+
+
+def test_a_topic_with_nothing_published_has_no_page(client):
+    PublicationFactory(topics=[TopicFactory(slug="only-drafts")])
+
+    assert client.get("/topics/only-drafts/").status_code == 404
+    assert client.get("/series/nothing-here/").status_code == 404
+
+
+def test_publication_list_filters_by_type(client, world):
+    PublicationFactory(published=True, type="commentary", title="A Commentary On Space")
+
+    reports = client.get("/publications/?type=report")
+    everything = client.get("/publications/")
+
+    assert "Deterrence Stability in South Asia" in text_of(reports)
+    assert "A Commentary On Space" not in text_of(reports)
+    assert "A Commentary On Space" in text_of(everything)
+
+
+def test_search_uses_the_api_search_and_highlights(client, world):
+    response = client.get("/search/", {"q": "survivable"})
+
+    assert response.status_code == 200
+    assert "Deterrence Stability in South Asia" in text_of(response)
+    assert "<mark>survivable</mark>" in response.content.decode()
+    assert "noindex" in response.content.decode()
+
+
+def test_search_escapes_what_it_echoes(client, world):
+    response = client.get("/search/", {"q": '<script>alert(1)</script>"'})
+
+    assert response.status_code == 200
+    assert "<script>alert(1)" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/publications/?type=pamphlet", "type"),
+        ("/publications/?page=0", "page"),
+        ("/publications/?page=abc", "page"),
+        ("/publications/?page=1&page=2", "page"),
+        ("/publications/?page=99999999999999999999", "page"),
+        ("/search/?q=" + "a" * 201, "q"),
+        ("/search/?q=a%00b", "q"),
+        ("/authors/amna-qureshi/?page=-1", "page"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(client, world, url, name):
+    response = client.get(url)
+
+    assert response.status_code == 400
+    assert f"{name}" in text_of(response)
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_unknown_parameters_are_ignored(client, world):
+    assert client.get("/publications/?utm_source=newsletter&fbclid=x").status_code == 200
+
+
+def test_pages_are_get_only(client, world):
+    assert client.post("/publications/deterrence-stability/").status_code == 405
+
+
+def test_pages_carry_validators_lifetimes_and_surrogate_keys(client, world):
+    response = client.get("/publications/deterrence-stability/")
+
+    assert response["ETag"].startswith('"')
+    assert "public" in response["Cache-Control"] and "max-age" in response["Cache-Control"]
+    assert response["Last-Modified"]
+    keys = response["Surrogate-Key"].split()
+    assert {"catalogue", "pages", f"publication-{world['live'].pk}", f"author-{world['first'].pk}"} <= set(
+        keys
+    )
+    assert response["Cache-Tag"] == ",".join(keys)
+    again = client.get("/publications/deterrence-stability/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_cached_page_does_not_outlive_a_change(client, world):
+    assert "Deterrence Stability in South Asia" in text_of(client.get("/publications/"))
+    live = world["live"]
+    live.title = "A New Title For The Report"
+    publication_update(publication=live, by=None)
+
+    assert "A New Title For The Report" in text_of(client.get("/publications/"))
+    assert "A New Title For The Report" in text_of(client.get("/publications/deterrence-stability/"))
+
+
+def test_a_cached_page_is_served_without_the_view(client, world, django_assert_num_queries):
+    client.get("/publications/deterrence-stability/")
+
+    with django_assert_num_queries(1):  # the catalogue generation with the cached page
+        response = client.get("/publications/deterrence-stability/")
+    assert response.status_code == 200
+
+
+# --- What a page costs --------------------------------------------------------------------------------------
+@pytest.mark.usefixtures("response_cache_off")
+@pytest.mark.parametrize("count", [1, 12])
+def test_list_pages_cost_the_same_whatever_their_size(client, django_assert_num_queries, count):
+    author = AuthorFactory(slug="writer")
+    topic = TopicFactory(slug="space")
+    for _ in range(count):
+        PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[topic])
+
+    # The count, then the page by id.
+    with django_assert_num_queries(2):
+        assert client.get("/publications/").status_code == 200
+    # The bio, the count, the page.
+    with django_assert_num_queries(3):
+        assert client.get("/authors/writer/").status_code == 200
+    # The topic, the count, the page.
+    with django_assert_num_queries(3):
+        assert client.get("/topics/space/").status_code == 200
+    # The count, the page.
+    with django_assert_num_queries(2):
+        assert client.get("/search/?q=body").status_code == 200
+    # One query per type.
+    with django_assert_num_queries(6):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.usefixtures("response_cache_off")
+@pytest.mark.parametrize("authors", [1, 6])
+def test_a_publication_page_costs_two_queries_whatever_its_byline(client, django_assert_num_queries, authors):
+    byline = [AuthorFactory() for _ in range(authors)]
+    for author in byline:
+        AuthorLinkFactory(author=author)
+    piece = PublicationFactory(published=True, authors=byline, topics=[TopicFactory()])
+    CrossPostFactory(publication=piece)
+
+    # The piece with its byline, profiles, topics, cross-posts, corrections and images; the related pieces.
+    with django_assert_num_queries(2):
+        assert client.get(f"/publications/{piece.slug}/").status_code == 200
+
+
+def test_the_byline_names_roles_other_than_author(client):
+    editor = AuthorFactory(name="Zara Editor")
+    piece = PublicationFactory(published=True, authors=[AuthorFactory(name="Omar Writer"), editor])
+    PublicationAuthor.objects.filter(author=editor).update(role="editor")
+
+    assert "Zara Editor (Editor)" in text_of(client.get(f"/publications/{piece.slug}/"))
+
+
+def test_pages_are_gzipped_for_clients_that_accept_it(client, world):
+    plain = client.get("/publications/deterrence-stability/")
+
+    response = client.get("/publications/deterrence-stability/", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response["Content-Encoding"] == "gzip"
+    assert gzip.decompress(response.content) == plain.content
+    assert "Accept-Encoding" in response["Vary"]
+    again = client.get(
+        "/publications/deterrence-stability/",
+        HTTP_ACCEPT_ENCODING="gzip",
+        HTTP_IF_NONE_MATCH=response["ETag"],
+    )
+    assert again.status_code == 304
+
+
+def test_bio_boxes_show_the_authors_photo_from_its_renditions(client):
+    photo = stored_image(
+        "images/2026/amna.jpg",
+        alt="Amna Qureshi",
+        renditions=[{"path": "renditions/2026/amna-320w.jpg", "width": 320, "height": 320, "format": "jpeg"}],
+    )
+    PublicationFactory(published=True, slug="piece", authors=[AuthorFactory(photo=photo)])
+
+    content = client.get("/publications/piece/").content.decode()
+
+    assert (
+        'srcset="http://testserver/media/renditions/2026/amna-320w.jpg 320w, '
+        'http://testserver/media/images/2026/amna.jpg 1600w"'
+    ) in content
+    assert 'alt="Amna Qureshi"' in content
+
+
+def test_head_answers_like_get_without_a_body(client, world):
+    response = client.head("/publications/deterrence-stability/")
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == client.get("/publications/deterrence-stability/")["ETag"]
