@@ -118,13 +118,14 @@ def publication_create(
     byline: Sequence[PublicationAuthor] = (),
     topics: Iterable[Topic] = (),
     cross_posts: Sequence[CrossPost] = (),
+    imported: bool = False,
 ) -> Publication:
     """Save a new (unsaved) `publication` with its byline (in order), topics and cross-posts.
 
     `by` is the user asking; going live or being scheduled needs the publish permission. None means the
-    system itself (a command).
+    system itself (a command). `imported`: see _write.
     """
-    _write(publication, by=by, byline=byline, topics=list(topics), cross_posts=cross_posts)
+    _write(publication, by=by, byline=byline, topics=list(topics), cross_posts=cross_posts, imported=imported)
     return publication
 
 
@@ -138,13 +139,14 @@ def publication_update(
     topics: Iterable[Topic] | None = None,
     cross_posts: Sequence[CrossPost] = (),
     cross_posts_removed: Sequence[CrossPost] = (),
+    imported: bool = False,
 ) -> Publication:
     """Save the edits made to `publication`, and the byline rows, topics and cross-posts that changed.
 
     `byline` and `cross_posts` are the rows to save (new or changed), the `_removed` ones the rows to
     delete, as an admin formset yields them; `topics`, when given, replaces the topics. A change of state
     or publication time needs the publish permission. A clash of byline positions with a concurrent edit
-    is an IntegrityError here, not at commit.
+    is an IntegrityError here, not at commit. `imported`: see _write.
     """
     _write(
         publication,
@@ -154,6 +156,7 @@ def publication_update(
         topics=None if topics is None else list(topics),
         cross_posts=cross_posts,
         cross_posts_removed=cross_posts_removed,
+        imported=imported,
     )
     return publication
 
@@ -538,8 +541,17 @@ def _write(
     transition: Transition | None = None,
     comment: str = "",
     edit_checked: bool = False,
+    imported: bool = False,
 ) -> None:
-    """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit."""
+    """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit.
+
+    `imported`: the system moving a catalogue in from another platform (tooling.wordpress), which keeps
+    the state the piece had there: a piece live there goes live here without the pre-publish check (a
+    migration must not unpublish the site; the importer reports what the check would have refused).
+    Only the system itself (`by` None) imports.
+    """
+    if imported and by is not None:
+        raise PermissionDenied("Only the system itself imports publications.")
     before = stored_publication(publication.pk)
     source = before.public["status"] if before is not None else Publication.Status.DRAFT
     if transition is None:
@@ -575,7 +587,7 @@ def _write(
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
-    if _goes_live(publication, before):
+    if _goes_live(publication, before) and not imported:
         # Checked on the rows just written (the byline and topics of this very save), inside the
         # transaction, so a refusal rolls the whole write back, whichever door it came through.
         readiness = publication_readiness(publication)
