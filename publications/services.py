@@ -118,14 +118,13 @@ def publication_create(
     byline: Sequence[PublicationAuthor] = (),
     topics: Iterable[Topic] = (),
     cross_posts: Sequence[CrossPost] = (),
-    imported: bool = False,
 ) -> Publication:
     """Save a new (unsaved) `publication` with its byline (in order), topics and cross-posts.
 
     `by` is the user asking; going live or being scheduled needs the publish permission. None means the
-    system itself (a command). `imported`: see _write.
+    system itself (a command).
     """
-    _write(publication, by=by, byline=byline, topics=list(topics), cross_posts=cross_posts, imported=imported)
+    _write(publication, by=by, byline=byline, topics=list(topics), cross_posts=cross_posts)
     return publication
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +89,9 @@ class Command(BaseCommand):
             return
         filled = 30 * done // total
         # Plain stderr: a carriage return redraws the line; the last one ends it.
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pieces")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        ending = "\n" if done == total else ""
+        self.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pieces", ending=ending)
+        self.stderr.flush()
 
     def _print(self, report: ImportReport, *, dry_run: bool, verbosity: int) -> None:
         write = self.stdout.write
