@@ -137,7 +137,12 @@ def _collection(collection: Topic | Series | Outlet, url_name: str, urls: ApiUrl
 
 def topic_document(topic: Topic, *, urls: ApiUrls) -> dict[str, Any]:
     """A topic with its count of published pieces (TopicSerializer), in lists and alone alike."""
-    return {**_collection(topic, "topic", urls), "description": topic.description or None}
+    return {
+        **_collection(topic, "topic", urls),
+        "description": topic.description or None,
+        # Loaded with the topic (TopicViewSet.get_queryset).
+        "parent": topic.parent.slug if topic.parent is not None else None,
+    }
 
 
 def series_document(series: Series, *, urls: ApiUrls) -> dict[str, Any]:

@@ -420,3 +420,17 @@ def test_the_feeds_show_only_live_imported_pieces(client, imported):
         "Deterrence & the Ocean: a view",
         "Originally elsewhere",
     ]
+
+
+def test_editors_see_the_old_addresses_in_the_admin(editor_client, imported):
+    page = editor_client.get(reverse("admin:publications_publication_change", args=[piece(101).pk]))
+
+    assert page.status_code == 200
+    assert "/2021/03/04/deterrence-ocean<br>/?p=101<br>/deterrence-ocean" in page.content.decode()
+
+
+def test_the_topic_api_names_the_parent_topic(client, imported):
+    topic = client.get(reverse("v1:topic-detail", kwargs={"slug": "arms-control"})).json()
+
+    assert topic["parent"] == "nuclear"
+    assert client.get(reverse("v1:topic-detail", kwargs={"slug": "south-asia"})).json()["parent"] is None
