@@ -433,12 +433,17 @@ class _Importer:
         values, byline, topics, found = self._piece_values(item, label)
         wp_id = str(item.wp_id)
         record = self.records.get((Kind.PUBLICATION, wp_id))
+        publication = Publication.objects.filter(pk=record.object_id).first() if record else None
+        if record is not None and publication is None and self.options.overwrite:
+            # Deleted by an editor since the last import, and brought back as asked.
+            del self.records[(Kind.PUBLICATION, wp_id)]
+            record.delete()
+            record = None
         if record is None:
             self.pending.append(_NewPiece(item, label, values, byline, topics, self._cross_posts(found)))
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
-        publication = Publication.objects.filter(pk=record.object_id).first()
         if publication is None:
             # Deleted for good by an editor since the last import: a deletion is an editor's change too.
             self.report.kept[Kind.PUBLICATION] += 1

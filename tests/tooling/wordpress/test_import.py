@@ -284,6 +284,11 @@ def test_a_piece_an_editor_deleted_is_not_brought_back(site_xml, write_export):
     assert Publication.objects.count() == 5
     assert "kept editor's changes 1 publication" in output
 
+    run(path, "--overwrite")
+
+    assert piece(103).title == "A draft"
+    assert Publication.objects.count() == 6
+
 
 def test_a_dry_run_prints_the_plan_and_saves_nothing(site_xml, write_export, uploads):
     output, _ = run(write_export(site_xml), "--dry-run", "--media-dir", str(uploads))
