@@ -26,9 +26,11 @@ from urllib.parse import urlsplit
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image as PILImage
 
 from authors.models import Author, AuthorLink
 from authors.services import author_create, author_update
@@ -67,6 +69,9 @@ _EMPTY_DATE = "0000-00-00 00:00:00"
 # An uploaded file's address; WordPress names the sizes it made as "<name>-<width>x<height>.<ext>".
 _UPLOAD = re.compile(r"/wp-content/uploads/(?P<path>[^\"'?#\s]+)")
 _SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.\w+$)")
+# What CrossPost.url accepts (the bulk path writes rows without a full_clean of each).
+_URL = URLValidator(schemes=["http", "https"])
+CROSS_POST_URL_LENGTH = 500
 # Pieces created per batch (one bulk insert each); bounds the memory a batch holds.
 BATCH_SIZE = 500
 LEGACY_PATH_LENGTH = LegacyPath._meta.get_field("path").max_length or 500
@@ -386,12 +391,26 @@ class _Importer:
             # Nothing is stored in a dry run: a copied file would outlive the rollback.
             self._count("created", Kind.IMAGE, f"image {relative}")
             return None
-        with source.open("rb") as content:
-            image = image_create(
-                file=File(content, name=source.name),
-                alt=html_to_text(attachment.meta.get("_wp_attachment_image_alt", ""))[:300],
-                caption=html_to_text(attachment.excerpt)[:300],
-            )
+        try:
+            # The library's service trusts its admin form to have checked the pixels; a file is checked here.
+            with PILImage.open(source) as pixels:
+                pixels.verify()
+        except (OSError, SyntaxError, ValueError) as error:
+            self.report.notes.append(f"image {relative} not imported: not an image Pillow reads ({error})")
+            self.report.kept_urls.append(attachment.attachment_url)
+            return None
+        try:
+            with source.open("rb") as content:
+                image = image_create(
+                    file=File(content, name=source.name),
+                    alt=html_to_text(attachment.meta.get("_wp_attachment_image_alt", ""))[:300],
+                    caption=html_to_text(attachment.excerpt)[:300],
+                )
+        except ValidationError as error:
+            # Not an image the library takes (a PDF, a damaged file): its address stays in the text.
+            self.report.notes.append(f"image {relative} not imported: {' '.join(error.messages)}")
+            self.report.kept_urls.append(attachment.attachment_url)
+            return None
         self._count("created", Kind.IMAGE, f"image {relative}")
         return image
 
@@ -684,10 +703,17 @@ class _Importer:
         return self.options.unpublished_status, moment
 
     def _cross_posts(self, found: Iterable[crossposts.FoundCrossPost]) -> list[CrossPost]:
-        return [
-            CrossPost(outlet=self._outlet(entry.url), url=entry.url[:500], relation=entry.relation)
-            for entry in found
-        ]
+        rows = []
+        for entry in found:
+            try:
+                _URL(entry.url)
+                if len(entry.url) > CROSS_POST_URL_LENGTH:
+                    raise ValidationError("too long")
+            except ValidationError:
+                self.report.notes.append(f"cross-post address {entry.url!r} is not a valid URL: left out")
+                continue
+            rows.append(CrossPost(outlet=self._outlet(entry.url), url=entry.url, relation=entry.relation))
+        return rows
 
     def _outlet(self, url: str) -> Outlet:
         domain = normalize_domain(urlsplit(url).hostname or url)

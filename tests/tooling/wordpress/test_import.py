@@ -186,6 +186,28 @@ def test_images_come_into_the_library_from_the_media_dir(site_xml, write_export,
     assert "wp-content" not in first.body
 
 
+def test_a_file_that_is_no_image_stays_where_it_was(site_xml, write_export, uploads):
+    (uploads / "2021" / "03" / "ship.jpg").write_bytes(b"%PDF-1.4 not an image")
+
+    output, _ = run(write_export(site_xml), "--media-dir", str(uploads))
+
+    assert not Image.objects.exists()
+    assert "note: image 2021/03/ship.jpg not imported:" in output
+    assert piece(101).lead_image is None
+
+
+def test_a_cross_post_line_with_a_broken_address_is_left_out(site_xml, write_export):
+    broken = site_xml.replace("https://strafasia.com/two", "https://strafasia..com/two")
+
+    output, _ = run(write_export(broken))
+
+    assert sorted(piece(102).cross_posts.values_list("outlet__domain", flat=True)) == [
+        "dawn.com",
+        "southasianvoices.org",
+    ]
+    assert "is not a valid URL: left out" in output
+
+
 def test_without_a_media_dir_image_addresses_are_kept_and_listed(site_xml, write_export):
     output, _ = run(write_export(site_xml))
 
