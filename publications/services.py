@@ -545,9 +545,10 @@ def _write(
     """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit.
 
     `imported`: the system moving a catalogue in from another platform (tooling.wordpress), which keeps
-    the state the piece had there: a piece live there goes live here without the pre-publish check (a
-    migration must not unpublish the site; the importer reports what the check would have refused).
-    Only the system itself (`by` None) imports.
+    the state the piece has there (in review to published, say, which the workflow's table has no
+    transition for), and a piece live there goes live here without the pre-publish check (a migration
+    must not unpublish the site; the importer reports what the check would have refused). Only the
+    system itself (`by` None) imports.
     """
     if imported and by is not None:
         raise PermissionDenied("Only the system itself imports publications.")
@@ -564,7 +565,7 @@ def _write(
             )
         ):
             raise PermissionDenied(f"{by} may not edit this publication.")
-        transition = _implied_transition(publication, before, source, by)
+        transition = _implied_transition(publication, before, source, by, imported=imported)
     if transition is not None:
         _check_transition(publication, transition, by=by, before=before)
     elif _state_changed(publication, before):
@@ -666,7 +667,12 @@ def _transition(
 
 
 def _implied_transition(
-    publication: Publication, before: StoredPublication | None, source: str, by: AbstractUser | None
+    publication: Publication,
+    before: StoredPublication | None,
+    source: str,
+    by: AbstractUser | None,
+    *,
+    imported: bool = False,
 ) -> Transition | None:
     if publication.status == source:
         return None
@@ -675,8 +681,9 @@ def _implied_transition(
     if transition is not None and transition.needs_comment:
         # A send-back's comment or a withdrawal's public notice has no place in the form: its service says it.
         raise ValidationError({"status": f"Use the “{transition.action.label}” button, which asks why."})
-    if transition is None and not (before is None and by is None):
-        # The system may create a piece in any state (an importer); everyone else follows the table.
+    if transition is None and not ((before is None or imported) and by is None):
+        # The system may create a piece in any state, and an import follow the state the piece has on the
+        # platform it comes from; everyone else follows the table.
         raise ValidationError(
             {
                 "status": f"A piece cannot go from {Publication.Status(source).label} to "

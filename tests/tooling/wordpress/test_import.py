@@ -277,6 +277,25 @@ def test_a_changed_post_is_updated_with_a_revision(site_xml, write_export):
     ]
 
 
+def test_a_state_changed_on_wordpress_follows_on_re_import(site_xml, write_export):
+    run(write_export(site_xml, "first.xml"), "--unpublished-as", "in_review")
+    assert (piece(101).status, piece(104).status) == ("published", "in_review")
+    moved = site_xml.replace(
+        "<wp:status><![CDATA[pending]]></wp:status>", "<wp:status><![CDATA[publish]]></wp:status>"
+    ).replace(
+        "<wp:post_name><![CDATA[deterrence-ocean]]></wp:post_name>\n\t\t<wp:status><![CDATA[publish]]>",
+        "<wp:post_name><![CDATA[deterrence-ocean]]></wp:post_name>\n\t\t<wp:status><![CDATA[pending]]>",
+    )
+
+    output, _ = run(write_export(moved, "second.xml"), "--unpublished-as", "in_review")
+
+    assert "updated 2 publication" in output
+    assert piece(104).is_live
+    assert piece(101).status == "in_review"
+    assert not Publication.objects.published().filter(pk=piece(101).pk).exists()
+    assert PublicationChange.objects.filter(publication_id=piece(101).pk).latest("id").kind == "unpublished"
+
+
 def test_what_an_editor_changed_is_kept_unless_overwritten(site_xml, write_export):
     run(write_export(site_xml, "first.xml"))
     edited = piece(102)
