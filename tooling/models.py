@@ -28,6 +28,8 @@ class ImportedObject(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     fingerprint = models.CharField(max_length=64)
+    # What the export said of it last time (a piece's source values, hashed): an unchanged post is skipped.
+    source_fingerprint = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
     target = GenericForeignKey("content_type", "object_id")

@@ -126,6 +126,7 @@ class _NewPiece:
     values: dict[str, Any]
     byline: list[Author]
     topics: list[Topic]
+    found: list[crossposts.FoundCrossPost]
     cross_posts: list[CrossPost]
     byline_rows: list[PublicationAuthor] = field(default_factory=list)
 
@@ -459,7 +460,9 @@ class _Importer:
             record.delete()
             record = None
         if record is None:
-            self.pending.append(_NewPiece(item, label, values, byline, topics, self._cross_posts(found)))
+            self.pending.append(
+                _NewPiece(item, label, values, byline, topics, found, self._cross_posts(found))
+            )
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
             return
@@ -468,13 +471,21 @@ class _Importer:
             self.report.kept[Kind.PUBLICATION] += 1
             self.report.note(f"kept editor's deletion of {label}")
             return
-        if not self._editable(record, self._piece_fingerprint_values(publication), label):
+        current = self._piece_fingerprint_values(publication)
+        source = _source_fingerprint(values, byline, topics, found)
+        if _fingerprint(current) == record.fingerprint and source == record.source_fingerprint:
+            # Optimization: neither WordPress nor an editor changed it since the last import; no write.
+            self.report.unchanged[Kind.PUBLICATION] += 1
+            return
+        if not self._editable(record, current, label):
             self._legacy_paths(item, publication)
             return
         self._update_piece(publication, values, byline, topics, found, label)
         if publication.status == Status.PUBLISHED:
             self._check_readiness(publication, label, readiness=publication_readiness(publication))
-        self._remember(Kind.PUBLICATION, wp_id, publication, self._piece_fingerprint_values(publication))
+        self._remember(
+            Kind.PUBLICATION, wp_id, publication, self._piece_fingerprint_values(publication), source=source
+        )
         self._legacy_paths(item, publication)
 
     def flush(self) -> None:
@@ -558,6 +569,7 @@ class _Importer:
                 content_type=self.content_types[Kind.PUBLICATION],
                 object_id=publication.pk,
                 fingerprint=_fingerprint(values),
+                source_fingerprint=_source_fingerprint(new.values, new.byline, new.topics, new.found),
             )
             paths.extend(LegacyPath(publication=publication, path=path) for path in self._old_paths(new.item))
             paths.append(
@@ -790,7 +802,9 @@ class _Importer:
         self.report.note(f"kept editor's changes to {label}")
         return False
 
-    def _remember(self, kind: str, wp_id: str, target: models.Model, values: dict[str, Any]) -> None:
+    def _remember(
+        self, kind: str, wp_id: str, target: models.Model, values: dict[str, Any], *, source: str = ""
+    ) -> None:
         fingerprint = _fingerprint(values)
         record = self.records.get((kind, wp_id))
         if record is None:
@@ -798,9 +812,13 @@ class _Importer:
                 source=self.site.source, kind=kind, wp_id=wp_id, content_type=self.content_types[kind]
             )
             self.records[(kind, wp_id)] = record
-        elif record.object_id == target.pk and record.fingerprint == fingerprint:
+        elif (record.object_id, record.fingerprint, record.source_fingerprint) == (
+            target.pk,
+            fingerprint,
+            source,
+        ):
             return
-        record.object_id, record.fingerprint = target.pk, fingerprint
+        record.object_id, record.fingerprint, record.source_fingerprint = target.pk, fingerprint, source
         record.save()
 
     def _count(self, action: str, kind: str, label: str) -> None:
@@ -826,6 +844,25 @@ class _Importer:
 
 def _fingerprint(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _source_fingerprint(
+    values: dict[str, Any],
+    byline: list[Author],
+    topics: list[Topic],
+    found: list[crossposts.FoundCrossPost],
+) -> str:
+    """The hash of what the export says of a piece (before it is stored), to tell an unchanged post."""
+    lead_image = values["lead_image"]
+    return _fingerprint(
+        {
+            **values,
+            "lead_image": lead_image.pk if lead_image is not None else None,
+            "byline": [author.pk for author in byline],
+            "topics": sorted(topic.pk for topic in topics),
+            "cross_posts": sorted((entry.url, entry.relation) for entry in found),
+        }
+    )
 
 
 def _has_date(value: str) -> bool:

@@ -7,6 +7,7 @@ import io
 
 import feedparser
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -72,6 +73,9 @@ def test_every_status_becomes_its_state(site_xml, write_export):
     assert piece(105).status == "draft"  # private
     assert piece(106).is_scheduled  # future
     assert piece(106).published_at == dt.datetime(2099, 1, 1, 5, 0, tzinfo=UTC)
+    # The change feed announces the scheduled piece at its time, and nothing of the drafts.
+    assert PublicationChange.objects.get(publication_id=piece(106).pk).effective_at == piece(106).published_at
+    assert not PublicationChange.objects.filter(publication_id__in=[piece(103).pk, piece(104).pk]).exists()
     assert not ImportedObject.objects.filter(wp_id__in=["107", "108"]).exists()  # trash; a page by default
     assert set(Publication.objects.published().values_list("slug", flat=True)) == {
         "deterrence-ocean",
@@ -480,3 +484,8 @@ def test_the_topic_api_names_the_parent_topic(client, imported):
 
     assert topic["parent"] == "nuclear"
     assert client.get(reverse("v1:topic-detail", kwargs={"slug": "south-asia"})).json()["parent"] is None
+
+
+def test_only_the_system_imports(editor, imported):
+    with pytest.raises(PermissionDenied):
+        publication_update(publication=piece(103), by=editor, imported=True)
