@@ -10,7 +10,7 @@ from tooling.wordpress import autop, crossposts, shortcodes
 Relation = CrossPost.Relation
 
 
-# --- wpautop, checked against what WordPress 6 itself outputs for the same input ----------------------
+# --- wpautop: the outputs follow the rules of wpautop() in wp-includes/formatting.php (not run here) ---
 
 
 @pytest.mark.parametrize(
