@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-scale e2e lint format install migrate seed bench clean-db backup restore
+.PHONY: run test test-scale e2e lint format install migrate seed bench bench-wordpress clean-db backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -58,6 +58,11 @@ e2e: install
 # The API against the floor server on a separate 100,000-publication database (built once); see bench/run.py.
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.wordpress
+
+# --- WordPress import: a generated 10,000-post export into a database of its own, timed (bench/wordpress.py).
+bench-wordpress: install
+	$(PY) -m bench.wordpress
 
 lint: install
 	$(PY) -m ruff format --check .

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "cissapi.request_size.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Old WordPress addresses of imported pieces → 301 to their public address (publications/legacy.py).
+    "publications.legacy.LegacyRedirectMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

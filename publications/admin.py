@@ -30,7 +30,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
@@ -450,7 +451,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     autocomplete_fields = ["topics", "series", "lead_image"]
     readonly_fields = [
         "uuid", "first_published_at", "created_at", "updated_at", "word_count", "lead_image_preview",
-        "pdf_size", "pdf_pages",
+        "pdf_size", "pdf_pages", "old_addresses",
     ]  # fmt: skip
     actions = ["submit", "approve", "publish", "unpublish", "revoke_previews", "restore", "empty_trash"]
     save_on_top = True
@@ -491,7 +492,14 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         (
             "Record",
             {
-                "fields": ["uuid", "first_published_at", "created_at", "updated_at", "word_count"],
+                "fields": [
+                    "uuid",
+                    "first_published_at",
+                    "created_at",
+                    "updated_at",
+                    "word_count",
+                    "old_addresses",
+                ],
                 "classes": ["collapse"],
             },
         ),
@@ -510,6 +518,13 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     @admin.display(description="Preview")
     def lead_image_preview(self, publication: Publication) -> str:
         return thumbnail_html(publication.lead_image, size=160)
+
+    @admin.display(description="Old addresses")
+    def old_addresses(self, publication: Publication) -> str:
+        """The addresses the piece had on the site it was imported from (each redirects here while live).
+        Read-only beside the form, like the workflow history: an inline's formset every POST would carry."""
+        paths = [(legacy.path,) for legacy in publication.legacy_paths.all()] if publication.pk else []
+        return format_html_join(mark_safe("<br>"), "{}", paths) or "-"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Publication | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

@@ -99,6 +99,28 @@ def changelog_sync(*, publication: Publication, public_change: bool = True) -> l
 
 
 @transaction.atomic
+@transaction.atomic
+def changelog_sync_created(*, publications: Iterable[Publication]) -> list[PublicationChange]:
+    """`changelog_sync` for pieces just created together (a bulk import): nothing was announced of them
+    yet, so a live piece is `published` now and a scheduled one at its time; one lock and one insert."""
+    _lock(shared=False)
+    now = timezone.now()
+    created = PublicationChange.objects.bulk_create(
+        PublicationChange(
+            publication_id=publication.pk,
+            publication_uuid=publication.uuid,
+            kind=Kind.PUBLISHED,
+            slug=publication.slug,
+            effective_at=max(now, cast(dt.datetime, publication.published_at)),
+        )
+        for publication in publications
+        if publication.status == Publication.Status.PUBLISHED and publication.trashed_at is None
+    )
+    if created:
+        changes_recorded.send(sender=PublicationChange, changes=created)
+    return created
+
+
 def changelog_sync_many(*, publication_ids: Iterable[int]) -> None:
     """`changelog_sync` for publications whose public representation changed through a related object."""
     for publication in Publication.objects.filter(pk__in=set(publication_ids)).order_by("pk"):

@@ -434,3 +434,27 @@ class PublicationChange(models.Model):
 UPSERT_KINDS = frozenset(
     {PublicationChange.Kind.PUBLISHED, PublicationChange.Kind.UPDATED, PublicationChange.Kind.SLUG_CHANGED}
 )
+
+
+# --- Old addresses from a WordPress import (tooling.wordpress; answered by publications.legacy) ---------
+
+
+class LegacyPath(models.Model):
+    """An address a piece had on the site it was imported from: a permalink path or `?p=ID`.
+
+    `path` is stored without a trailing slash (the redirect matches both); `wp_id` answers `?p=` and
+    `?page_id=` links.
+    """
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="legacy_paths")
+    path = models.CharField(max_length=500, unique=True)
+    wp_id = models.PositiveBigIntegerField("WordPress id", null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "old address"
+        verbose_name_plural = "old addresses"
+
+    def __str__(self) -> str:
+        return self.path

@@ -43,9 +43,17 @@ class PublicationNotReady(ValidationError):
 
 def publication_readiness(publication: Publication) -> Readiness:
     """The pre-publish check of a saved `publication`, as stored (its byline and topics are rows)."""
+    return readiness_of(
+        publication, has_authors=publication.authorships.exists(), has_topics=publication.topics.exists()
+    )
+
+
+def readiness_of(publication: Publication, *, has_authors: bool, has_topics: bool) -> Readiness:
+    """The pre-publish check of `publication` with a byline and topics known to the caller (a bulk
+    import holds them in memory; publication_readiness reads them from the rows)."""
     blocking: list[str] = []
     warnings: list[str] = []
-    if not publication.authorships.exists():
+    if not has_authors:
         blocking.append("No author: add at least one to the byline.")
     if not html_to_text(publication.body).strip():
         blocking.append("No body: the piece has no text.")
@@ -53,6 +61,6 @@ def publication_readiness(publication: Publication) -> Readiness:
     blocking.extend(publication_image_problems(publication))
     if not publication.summary.strip():
         warnings.append("No summary: lists and feeds will show no description.")
-    if not publication.topics.exists():
+    if not has_topics:
         warnings.append("No topic: the piece will appear under no topic.")
     return Readiness(blocking=blocking, warnings=warnings)

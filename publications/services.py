@@ -145,13 +145,14 @@ def publication_update(
     topics: Iterable[Topic] | None = None,
     cross_posts: Sequence[CrossPost] = (),
     cross_posts_removed: Sequence[CrossPost] = (),
+    imported: bool = False,
 ) -> Publication:
     """Save the edits made to `publication`, and the byline rows, topics and cross-posts that changed.
 
     `byline` and `cross_posts` are the rows to save (new or changed), the `_removed` ones the rows to
     delete, as an admin formset yields them; `topics`, when given, replaces the topics. A change of state
     or publication time needs the publish permission. A clash of byline positions with a concurrent edit
-    is an IntegrityError here, not at commit.
+    is an IntegrityError here, not at commit. `imported`: see _write.
     """
     _write(
         publication,
@@ -161,6 +162,7 @@ def publication_update(
         topics=None if topics is None else list(topics),
         cross_posts=cross_posts,
         cross_posts_removed=cross_posts_removed,
+        imported=imported,
     )
     return publication
 
@@ -568,8 +570,18 @@ def _write(
     transition: Transition | None = None,
     comment: str = "",
     edit_checked: bool = False,
+    imported: bool = False,
 ) -> None:
-    """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit."""
+    """`edit_checked`: the caller checked a permission of its own (trash, restore), which is not an edit.
+
+    `imported`: the system moving a catalogue in from another platform (tooling.wordpress), which keeps
+    the state the piece has there (in review to published, say, which the workflow's table has no
+    transition for), and a piece live there goes live here without the pre-publish check (a migration
+    must not unpublish the site; the importer reports what the check would have refused). Only the
+    system itself (`by` None) imports.
+    """
+    if imported and by is not None:
+        raise PermissionDenied("Only the system itself imports publications.")
     before = stored_publication(publication.pk)
     source = before.public["status"] if before is not None else Publication.Status.DRAFT
     if transition is None:
@@ -583,7 +595,7 @@ def _write(
             )
         ):
             raise PermissionDenied(f"{by} may not edit this publication.")
-        transition = _implied_transition(publication, before, source, by)
+        transition = _implied_transition(publication, before, source, by, imported=imported)
     if transition is not None:
         _check_transition(publication, transition, by=by, before=before)
     elif _state_changed(publication, before):
@@ -605,7 +617,7 @@ def _write(
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position IMMEDIATE")
             cursor.execute("SET CONSTRAINTS publicationauthor_unique_position DEFERRED")
-    if _goes_live(publication, before):
+    if _goes_live(publication, before) and not imported:
         # Checked on the rows just written (the byline and topics of this very save), inside the
         # transaction, so a refusal rolls the whole write back, whichever door it came through.
         readiness = publication_readiness(publication)
@@ -685,7 +697,12 @@ def _transition(
 
 
 def _implied_transition(
-    publication: Publication, before: StoredPublication | None, source: str, by: AbstractUser | None
+    publication: Publication,
+    before: StoredPublication | None,
+    source: str,
+    by: AbstractUser | None,
+    *,
+    imported: bool = False,
 ) -> Transition | None:
     if publication.status == source:
         return None
@@ -694,8 +711,9 @@ def _implied_transition(
     if transition is not None and transition.needs_comment:
         # A send-back's comment or a withdrawal's public notice has no place in the form: its service says it.
         raise ValidationError({"status": f"Use the “{transition.action.label}” button, which asks why."})
-    if transition is None and not (before is None and by is None):
-        # The system may create a piece in any state (an importer); everyone else follows the table.
+    if transition is None and not ((before is None or imported) and by is None):
+        # The system may create a piece in any state, and an import follow the state the piece has on the
+        # platform it comes from; everyone else follows the table.
         raise ValidationError(
             {
                 "status": f"A piece cannot go from {Publication.Status(source).label} to "

@@ -42,9 +42,11 @@ class TaxonomyAdmin(admin.ModelAdmin, Generic[ItemT]):
 
 @admin.register(Topic)
 class TopicAdmin(TaxonomyAdmin[Topic]):
-    list_display = ["name", "slug", "updated_at"]
+    list_display = ["name", "slug", "parent", "updated_at"]
+    list_select_related = ["parent"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
 
     def update(self, obj: Topic) -> None:
         topic_update(topic=obj)

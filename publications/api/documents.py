@@ -152,6 +152,8 @@ def topic_document(topic: Topic, *, urls: ApiUrls) -> dict[str, Any]:
         **_collection(topic, "topic", urls),
         "public_url": topic.public_url,
         "description": topic.description or None,
+        # Loaded with the topic (TopicViewSet.get_queryset).
+        "parent": topic.parent.slug if topic.parent is not None else None,
     }
 
 

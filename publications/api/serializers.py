@@ -165,6 +165,12 @@ class CollectionSerializer(serializers.Serializer):
 class TopicSerializer(CollectionSerializer):
     public_url = serializers.URLField(help_text="The topic's page on the public site.")
     description = BlankAsNullCharField()
+    # DRF's metaclass moves declared fields into _declared_fields, so this never shadows Field.parent.
+    parent = serializers.CharField(  # type: ignore[assignment]  # a declared field, not Field.parent
+        allow_null=True,
+        help_text="The slug of the broader topic this one is part of (null at the top). The broader topic "
+        "may have no published piece of its own, and then is not listed.",
+    )
 
 
 class SeriesSerializer(CollectionSerializer):

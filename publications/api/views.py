@@ -275,6 +275,11 @@ class TopicViewSet(CollectionViewSet):
     serializer_class = TopicSerializer
     collection_feed = "topic"
 
+    def get_queryset(self) -> QuerySet:
+        topics = super().get_queryset()
+        # The document names the parent topic: loaded in the same query.
+        return topics if self.action == "publications" else topics.select_related("parent")
+
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.listed_publications().in_topics([slug])
 

@@ -26,6 +26,7 @@ def test_topics_list_their_published_counts(api_get):
                 "slug": "space",
                 "name": "Space",
                 "description": "Outer space.",
+                "parent": None,
                 "url": "http://testserver/api/v1/topics/space/",
                 "publications_url": "http://testserver/api/v1/topics/space/publications/",
                 "publication_count": 2,
