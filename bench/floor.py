@@ -1,11 +1,16 @@
-"""The floor: a bare WSGI app answering the API's benchmarked URLs from one SQL statement per request.
+"""The floor: a bare WSGI app answering the API's benchmarked URLs with hand-written SQL, the best plan
+for each URL: the fastest honest way to produce the same bytes, which `make bench` compares the API against.
 
-It is what `make bench` compares the real API against. Each response's JSON is built by Postgres in a
-single hand-written statement (page sliced in a subquery, then authors and topics aggregated per row) and
-returned with orjson; Python only parses the query string and adds the pagination links. It follows the
-same rules as the API (README.md, "API"): same fields, `Publication.objects.published()`'s rule with
-Python's clock, authors in byline order, DRF's page-number and cursor pagination envelopes. No framework,
-no middleware, no ORM: anything the API does beyond this is overhead the ratio measures.
+Each response's JSON is built by Postgres (a page's ids sliced from an index first, by walking the date
+index for a filter, then only those rows read by primary key and their authors and topics aggregated) and
+returned with orjson, in one statement per request; a search whose count is not known yet counts first
+(and, past the ranked window, finds where the window ends). Counts follow the API's own setting
+(API_CACHE_COUNTS: kept per filter, or taken on every request); a search ranks the same window of the
+newest matches as the API; the connection runs with JIT off. Python only parses the query string and adds
+the pagination links. It follows the same rules as the API (README.md, "API"): same fields,
+`Publication.objects.published()`'s rule with Python's clock, authors in byline order, DRF's page-number
+and cursor pagination envelopes. No framework, no middleware, no ORM: anything the API does beyond this is
+overhead the ratio measures. tests/bench/test_floor_plans.py checks that its plans are never costlier.
 
 Serve it with `gunicorn bench.floor:application` (the bench does); tests call `make_app(connect)` with the
 test's own connection.
@@ -37,6 +42,8 @@ SEARCH_RANK_WINDOW = 1000
 RELATED_CANDIDATES = 50
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
+# A list's count and, for a search past SEARCH_RANK_WINDOW matches, the (published_at, id) ending the window.
+Summary = tuple[int, tuple[dt.datetime, int] | None]
 Environ = dict
 
 
@@ -95,7 +102,7 @@ def item_json(tz: str, extra: str = "") -> str:
                 'honorific', {opt("a.honorific")},
                 'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position)
             FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
-            WHERE pa.publication_id = p.id), '[]'),
+            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL), '[]'),
         'topics', COALESCE((
             SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
             FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
@@ -117,7 +124,8 @@ def image_json(image_id: str) -> str:
         FROM media_image i WHERE i.id = {image_id})"""
 
 
-PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s"
+# publications.querysets.published_q: trashed pieces are gone to the public.
+PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s AND p.trashed_at IS NULL"
 # Search results carry the matching passage of summary and body text, matches in <mark> (as the API does).
 SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
     p.summary || ' ' || regexp_replace(p.body, '<[^>]+>', ' ', 'g'),
@@ -161,12 +169,12 @@ def detail_json(tz: str) -> str:
                 WITH shares AS MATERIALIZED (
                     SELECT id, count(*) AS shared FROM (
                         SELECT pt.publication_id AS id FROM publications_publication_topics pt
-                        WHERE pt.topic_id IN (SELECT topic_id FROM publications_publication_topics
-                                              WHERE publication_id = p.id)
+                        WHERE pt.topic_id = ANY(ARRAY(SELECT topic_id FROM publications_publication_topics
+                                                      WHERE publication_id = p.id))
                         UNION ALL
                         SELECT pa.publication_id FROM publications_publicationauthor pa
-                        WHERE pa.author_id IN (SELECT author_id FROM publications_publicationauthor
-                                               WHERE publication_id = p.id)
+                        WHERE pa.author_id = ANY(ARRAY(SELECT author_id FROM publications_publicationauthor
+                                                       WHERE publication_id = p.id))
                     ) AS candidates WHERE id <> p.id GROUP BY id),
                 cut AS MATERIALIZED (
                     SELECT COALESCE(min(shared), 0) AS shared
@@ -175,14 +183,14 @@ def detail_json(tz: str) -> str:
                     SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared >= (SELECT shared FROM cut)
-                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 SELECT * FROM best
                 UNION ALL (
                     SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared < (SELECT shared FROM cut) AND (SELECT count(*) FROM best) < 5
-                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 ORDER BY shared DESC, published_at DESC, id DESC LIMIT 5
             ) AS r), '[]')
@@ -259,9 +267,19 @@ def position_of(value: dt.datetime) -> str:
 
 class Floor:
     def __init__(
-        self, connect: Callable[[], psycopg.Connection], *, site_url: str, media_url: str, time_zone: str
+        self,
+        connect: Callable[[], psycopg.Connection],
+        *,
+        site_url: str,
+        media_url: str,
+        time_zone: str,
+        cache_counts: bool = False,
     ) -> None:
         self.connect = connect
+        # Counts kept per list filter, as the API keeps them with API_CACHE_COUNTS (in memory here: the
+        # bench changes nothing while it runs, so a count never goes stale).
+        self.cache_counts = cache_counts
+        self.summaries: dict[tuple, Summary] = {}
         self.site_url = site_url.rstrip("/")
         self.media_url = media_url
         ZoneInfo(time_zone)  # an unknown zone fails here, not in SQL (it is interpolated into it)
@@ -342,11 +360,9 @@ class Floor:
                 " ON a.id = pa.author_id WHERE pa.publication_id = p.id AND a.slug = ANY(%(authors)s))"
             )
         text = fold_accents(query.get("q", [""])[-1]).strip()
-        rank = "0"
         if text:
             params["q"] = text
             filters.append(f"p.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
-            rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
         where = " AND ".join(filters)
         # An unknown author on /authors/<slug>/publications/ is a 404, answered by the same statement.
         author_check = (
@@ -360,42 +376,33 @@ class Floor:
             return self.cursor_page(path, query, params, where, author_check, size)
 
         page = page_number(query)
-        params.update(limit=size, offset=(page - 1) * size)
-        if len(filters) == 1:
-            # Unfiltered: the count is an index-only scan of the live index, the page a walk down it.
-            sql = f"""WITH page AS ({self.page_sql(where, "p.published_at DESC, p.id DESC")})
-            SELECT {author_check},
-                (SELECT count(*) FROM publications_publication p WHERE {where}),
-                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+        offset = (page - 1) * size
+        # The API's count semantics: one count (and search window) per filter, kept for the catalogue's
+        # life when API_CACHE_COUNTS is on; taken on every request when it is off.
+        key = (path, tuple(topics), tuple(authors), text)
+        summary = self.summaries.get(key) if self.cache_counts else None
+        if text:
+            if summary is None:
+                summary = self.search_summary(where, author_check, params)
+            row = self.aggregate_row(self.search_page_sql(where, author_check, offset, size, summary), params)
         else:
-            # Filtered: find the matches once, then count them and slice the page from them. A search
-            # ranks the newest SEARCH_RANK_WINDOW matches by relevance; older matches follow, newest first.
-            ranking = (
-                f"""ranked AS MATERIALIZED (
-                SELECT w.id, w.published_at, {rank} AS rank FROM (
-                    SELECT * FROM matches ORDER BY published_at DESC, id DESC LIMIT {SEARCH_RANK_WINDOW}) w
-                JOIN publications_publication p ON p.id = w.id),
-            ordered AS (SELECT id, published_at, rank FROM ranked
-                UNION ALL SELECT id, published_at, -1 FROM matches WHERE id NOT IN (SELECT id FROM ranked))"""
-                if text
-                else "ordered AS (SELECT id, published_at, 0 AS rank FROM matches)"
+            # The page's ids come from the live index first (an index-only walk, however deep the page, or a
+            # walk down the date index checking each piece's filter); only those rows are read and built.
+            params.update(limit=size, offset=offset)
+            count_sql = (
+                f"(SELECT count(*) FROM publications_publication p WHERE {where})" if summary is None else "0"
             )
-            sql = f"""WITH matches AS MATERIALIZED (
-                SELECT p.id, p.published_at FROM publications_publication p WHERE {where}),
-            {ranking},
-            page AS (SELECT p.*, row_number() OVER () AS n FROM (
-                SELECT p.* FROM (SELECT * FROM ordered m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
-                                 LIMIT %(limit)s OFFSET %(offset)s) m
-                JOIN publications_publication p ON p.id = m.id
-                ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
-            SELECT {author_check}, (SELECT count(*) FROM matches),
-                (SELECT COALESCE(json_agg({self.search_item if text else self.item} ORDER BY n), '[]')::text
-                 FROM page p)"""
-        row = self.aggregate_row(sql, params)
+            ids = f"""SELECT p.id FROM publications_publication p WHERE {where}
+                ORDER BY p.published_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
+            row = self.aggregate_row(self.items_by_id(ids, f"{author_check}, {count_sql}", self.item), params)
+            if summary is None:
+                summary = (row[1], None)
         if not row[0]:
             raise NotFound
-        count, results = row[1], row[2]
-        if page > 1 and (page - 1) * size >= count:
+        if self.cache_counts:
+            self.summaries[key] = summary
+        count, results = summary[0], row[2]
+        if page > 1 and offset >= count:
             raise NotFound
         url = f"{params['base']}{path}"
         next_url = link(url, query, page=page + 1) if page * size < count else None
@@ -405,6 +412,63 @@ class Floor:
         pages = max(1, -(-count // size))  # at least one: page 1 of an empty list is an empty page
         head = orjson.dumps({"count": count, "pages": pages, "next": next_url, "previous": previous_url})
         return head[:-1] + b',"results":' + results.encode() + b"}"
+
+    def search_summary(self, where: str, author_check: str, params: dict) -> Summary:
+        """The number of matches (from the full-text index) and, past SEARCH_RANK_WINDOW of them, the
+        (published_at, id) of the window's oldest match (walking the date index), as the API finds them."""
+        row = self.aggregate_row(
+            f"SELECT {author_check}, (SELECT count(*) FROM publications_publication p WHERE {where})", params
+        )
+        if not row[0]:
+            raise NotFound
+        count = row[1]
+        if count <= SEARCH_RANK_WINDOW:
+            return count, None
+        end = self.aggregate_row(
+            f"""SELECT p.published_at, p.id FROM publications_publication p WHERE {where}
+            ORDER BY p.published_at DESC, p.id DESC OFFSET {SEARCH_RANK_WINDOW - 1} LIMIT 1""",
+            params,
+        )
+        return count, (end[0], end[1])
+
+    def search_page_sql(self, where: str, author_check: str, offset: int, size: int, summary: Summary) -> str:
+        """The page of a search, as the API orders it: the newest SEARCH_RANK_WINDOW matches by relevance,
+        older ones by date after them. Only the window's rows are ranked, found by walking the date index."""
+        rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
+        by_rank = f"ORDER BY {rank} DESC, p.published_at DESC, p.id DESC"
+        by_date = "ORDER BY p.published_at DESC, p.id DESC"
+        table = "publications_publication p"
+        window = summary[1]
+        if window is None:
+            parts = [f"SELECT p.id FROM {table} WHERE {where} {by_rank} LIMIT {size} OFFSET {offset}"]
+        else:
+            # Literals, not parameters: the bounds are the same for every request of this search.
+            end = f"('{window[0].isoformat()}'::timestamptz, {int(window[1])})"
+            parts = []
+            if offset < SEARCH_RANK_WINDOW:
+                limit = min(offset + size, SEARCH_RANK_WINDOW) - offset
+                parts.append(
+                    f"SELECT p.id FROM {table} WHERE {where} AND (p.published_at, p.id) >= {end}"
+                    f" {by_rank} LIMIT {limit} OFFSET {offset}"
+                )
+            if offset + size > SEARCH_RANK_WINDOW:
+                skip = max(0, offset - SEARCH_RANK_WINDOW)
+                parts.append(
+                    f"SELECT p.id FROM {table} WHERE {where} AND (p.published_at, p.id) < {end}"
+                    f" {by_date} LIMIT {offset + size - SEARCH_RANK_WINDOW - skip} OFFSET {skip}"
+                )
+        ids = " UNION ALL ".join(f"({part})" for part in parts)
+        return self.items_by_id(ids, f"{author_check}, 0", self.search_item)
+
+    @staticmethod
+    def items_by_id(ids: str, columns: str, item: str) -> str:
+        """`columns`, then the JSON array of `item` for the rows whose ids `ids` selects, in its order: the
+        ids are sliced first (from an index), then only those rows are read, by primary key, and built."""
+        return f"""WITH page AS (SELECT ARRAY({ids}) AS ids)
+            SELECT {columns}, (
+                SELECT COALESCE(json_agg({item} ORDER BY array_position((SELECT ids FROM page), p.id)),
+                    '[]')::text
+                FROM publications_publication p WHERE p.id = ANY((SELECT ids FROM page)::bigint[]))"""
 
     @staticmethod
     def page_sql(where: str, order: str) -> str:
@@ -585,6 +649,7 @@ def make_app(connect: Callable[[], psycopg.Connection] | None = None) -> Floor:
         site_url=settings.SITE_URL,
         media_url=settings.MEDIA_URL,
         time_zone=settings.TIME_ZONE,
+        cache_counts=settings.API_CACHE_COUNTS,
     )
 
 
@@ -601,6 +666,9 @@ def _settings_connection() -> psycopg.Connection:
         connection = psycopg.connect(
             dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
             host=db.get("HOST") or None, port=db.get("PORT") or None, autocommit=True,
+            # JIT compiling costs more than it saves on statements this short (a common word's count
+            # crosses jit_above_cost and would compile on every request).
+            options="-c jit=off",
         )  # fmt: skip
         _local.connection = connection
     return connection
