@@ -18,6 +18,7 @@ from bench import floor as floor_module
 from bench.floor import make_app
 from bench.targets import benchmark_targets
 from publications.models import Publication
+from tests.bench.test_floor import normalise
 from tests.bench.wsgi_client import WSGIClient
 from tooling.corpus import generate_corpus
 from tooling.corpus_words import RARE_TERMS
@@ -103,3 +104,20 @@ def test_the_floors_sql_is_never_planned_costlier_than_the_apis(
         if ours > api and target.name not in KNOWN_COSTLIER:
             worse.append(f"{target.name}: floor {ours:.0f} > API {api:.0f}")
     assert not worse, "\n".join(worse)
+
+
+@pytest.mark.parametrize("cache_counts", [True, False], ids=["counts cached", "counts every time"])
+def test_on_a_generated_catalogue_the_floor_answers_the_apis_json(settings, client, corpus, cache_counts):
+    """Past the ranked search window too: a common word matches more than SEARCH_RANK_WINDOW pieces here."""
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = cache_counts
+    connection.ensure_connection()
+    floor = WSGIClient(make_app(lambda: connection.connection))
+    common = next(t for t in corpus if t.name.startswith("search common"))
+    assert client.get(common.url).json()["count"] > floor_module.SEARCH_RANK_WINDOW
+
+    for _ in range(2):
+        for target in corpus:
+            api = client.get(target.url)
+            assert api.status_code == 200, target
+            assert normalise(floor.get(target.url).json()) == normalise(api.json()), target.name
