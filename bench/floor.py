@@ -3,8 +3,9 @@ for each URL: the fastest honest way to produce the same bytes, which `make benc
 
 Each response's JSON is built by Postgres (a page's ids sliced from an index first, by walking the date
 index for a filter, then only those rows read by primary key and their authors and topics aggregated) and
-returned with orjson, in one statement per request; a search whose count is not known yet counts first
-(and, past the ranked window, finds where the window ends). Counts follow the API's own setting
+returned with orjson, in one statement per request; a detail reads its related pieces in a second (from
+the topic and author ids the first read, as the API does), and a search whose count is not known yet
+counts first (and, past the ranked window, finds where the window ends). Counts follow the API's own setting
 (API_CACHE_COUNTS: kept per filter, or taken on every request); a search ranks the same window of the
 newest matches as the API; the connection runs with JIT off. Python only parses the query string and adds
 the pagination links. It follows the same rules as the API (README.md, "API"): same fields,
@@ -87,8 +88,21 @@ def opt(expression: str) -> str:
     return f"NULLIF({expression}, '')"
 
 
-def item_json(tz: str, extra: str = "") -> str:
-    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended)."""
+BYLINE = f"""COALESCE((
+            SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+                'honorific', {opt("a.honorific")},
+                'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position)
+            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL), '[]')"""
+TOPICS = """COALESCE((
+            SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
+            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
+            WHERE pt.publication_id = p.id), '[]')"""
+
+
+def item_json(tz: str, extra: str = "", *, authors: str = BYLINE, topics: str = TOPICS) -> str:
+    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended);
+    `authors` and `topics` are the SQL of its byline and topics arrays."""
     return f"""json_build_object(
         'id', p.id, 'uuid', p.uuid, 'slug', p.slug,
         'url', %(base)s || '/api/v1/publications/' || p.slug || '/',
@@ -97,16 +111,8 @@ def item_json(tz: str, extra: str = "") -> str:
         'language', p.language, 'published_at', {iso("p.published_at", tz)},
         'updated_at', {iso("p.updated_at", tz)},
         'reading_minutes', CASE WHEN p.word_count = 0 THEN 0 ELSE GREATEST(1, (p.word_count + 199) / 200) END,
-        'authors', COALESCE((
-            SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
-                'honorific', {opt("a.honorific")},
-                'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position)
-            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
-            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL), '[]'),
-        'topics', COALESCE((
-            SELECT json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name)
-            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
-            WHERE pt.publication_id = p.id), '[]'),
+        'authors', {authors},
+        'topics', {topics},
         'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
                    FROM publications_series s WHERE s.id = p.series_id),
         'image', {image_json("p.lead_image_id")}
@@ -134,30 +140,56 @@ SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
 
 
 def detail_json(tz: str) -> str:
-    """The whole publication aliased `p`: the list item plus body, files, cross-posts, corrections and
-    related."""
-    return f"""(({item_json(tz)})::jsonb || jsonb_build_object(
+    """The publication aliased `p`: the list item plus body, files, cross-posts and corrections, its byline,
+    topics and cross-posts from the laterals of detail_sql (related pieces come from related_json)."""
+    return f"""(({item_json(tz, authors="b.authors", topics="tp.topics")})::jsonb || jsonb_build_object(
         'body', p.body, 'word_count', p.word_count, 'first_published_at', {iso("p.first_published_at", tz)},
         'pdf', CASE WHEN p.pdf <> '' THEN %(media)s || p.pdf END,
         'pdf_size', CASE WHEN p.pdf <> '' THEN p.pdf_size END,
         'pdf_pages', CASE WHEN p.pdf <> '' THEN p.pdf_pages END,
         'doi', {opt("p.doi")}, 'report_number', {opt("p.report_number")},
         'volume', {opt("p.volume")}, 'issue', {opt("p.issue")}, 'comments_enabled', p.comments_enabled,
-        'canonical_url', COALESCE(
-            (SELECT c.url FROM publications_crosspost c WHERE c.publication_id = p.id AND c.is_canonical),
-            %(site)s || '/publications/' || p.slug || '/'),
-        'cross_posts', COALESCE((
-            SELECT jsonb_agg(jsonb_build_object(
+        'canonical_url', COALESCE(cp.canonical, %(site)s || '/publications/' || p.slug || '/'),
+        'cross_posts', cp.posts,
+        'corrections', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('date', k.date, 'text', k.text) ORDER BY k.date, k.id)
+            FROM publications_correction k WHERE k.publication_id = p.id), '[]')
+    ))"""
+
+
+def detail_sql(tz: str) -> str:
+    """The detail document, the piece's id and the ids of its topics and byline's authors (for related
+    pieces): each relation read once, its JSON and its ids from the same rows."""
+    return f"""SELECT {detail_json(tz)}::text, p.id, tp.ids, b.ids
+        FROM publications_publication p
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(json_agg(json_build_object('slug', a.slug, 'name', a.name,
+                'honorific', {opt("a.honorific")},
+                'role', pa.role, 'headline', {opt("a.headline")}) ORDER BY pa.position), '[]') AS authors,
+                array_agg(pa.author_id) AS ids
+            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL) AS b ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(json_agg(json_build_object('slug', t.slug, 'name', t.name) ORDER BY t.name), '[]')
+                AS topics, array_agg(t.id) AS ids
+            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
+            WHERE pt.publication_id = p.id) AS tp ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(jsonb_agg(jsonb_build_object(
                 'outlet', jsonb_build_object('slug', o.slug, 'name', o.name, 'domain', o.domain,
                                              'homepage', {opt("o.homepage")}),
                 'url', c.url, 'relation', c.relation, 'published_on', c.published_on,
-                'is_canonical', c.is_canonical) ORDER BY c.id)
+                'is_canonical', c.is_canonical) ORDER BY c.id), '[]') AS posts,
+                min(c.url) FILTER (WHERE c.is_canonical) AS canonical
             FROM publications_crosspost c JOIN publications_outlet o ON o.id = c.outlet_id
-            WHERE c.publication_id = p.id), '[]'),
-        'corrections', COALESCE((
-            SELECT jsonb_agg(jsonb_build_object('date', k.date, 'text', k.text) ORDER BY k.date, k.id)
-            FROM publications_correction k WHERE k.publication_id = p.id), '[]'),
-        'related', COALESCE((
+            WHERE c.publication_id = p.id) AS cp ON true
+        WHERE p.slug = %(slug)s AND {PUBLISHED}"""
+
+
+def related_json(tz: str) -> str:
+    """The related pieces of publication %(id)s, from the topic and author ids its row was read with
+    (as the API finds them: the planner then sees which topics and authors they are)."""
+    return f"""SELECT COALESCE((
             SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/')
@@ -169,13 +201,11 @@ def detail_json(tz: str) -> str:
                 WITH shares AS MATERIALIZED (
                     SELECT id, count(*) AS shared FROM (
                         SELECT pt.publication_id AS id FROM publications_publication_topics pt
-                        WHERE pt.topic_id = ANY(ARRAY(SELECT topic_id FROM publications_publication_topics
-                                                      WHERE publication_id = p.id))
+                        WHERE pt.topic_id = ANY(%(topic_ids)s)
                         UNION ALL
                         SELECT pa.publication_id FROM publications_publicationauthor pa
-                        WHERE pa.author_id = ANY(ARRAY(SELECT author_id FROM publications_publicationauthor
-                                                       WHERE publication_id = p.id))
-                    ) AS candidates WHERE id <> p.id GROUP BY id),
+                        WHERE pa.author_id = ANY(%(author_ids)s)
+                    ) AS candidates WHERE id <> %(id)s GROUP BY id),
                 cut AS MATERIALIZED (
                     SELECT COALESCE(min(shared), 0) AS shared
                     FROM (SELECT shared FROM shares ORDER BY shared DESC LIMIT {RELATED_CANDIDATES}) AS most),
@@ -193,8 +223,7 @@ def detail_json(tz: str) -> str:
                       AND p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 ORDER BY shared DESC, published_at DESC, id DESC LIMIT 5
-            ) AS r), '[]')
-    ))"""
+            ) AS r), '[]')::text"""
 
 
 def author_json(tz: str) -> str:
@@ -286,10 +315,8 @@ class Floor:
         self.tz = time_zone
         self.item = item_json(time_zone)
         self.search_item = item_json(time_zone, extra=SNIPPET)
-        self.detail_sql = (
-            f"SELECT {detail_json(time_zone)}::text FROM publications_publication p"
-            f" WHERE p.slug = %(slug)s AND {PUBLISHED}"
-        )  # fmt: skip
+        self.detail_sql = detail_sql(time_zone)
+        self.related_sql = related_json(time_zone)
         self.author_sql = (
             f"SELECT {author_json(time_zone)}::text FROM authors_author a WHERE a.slug = %(slug)s"
         )
@@ -316,7 +343,7 @@ class Floor:
         if path == "/api/v1/publications/":
             return "200 OK", self.publication_list(path, query, params)
         if match := re.fullmatch(r"/api/v1/publications/([-\w]+)/", path):
-            return "200 OK", self.one(self.detail_sql, {**params, "slug": match[1]})
+            return "200 OK", self.detail(params, match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/publications/", path):
             return "200 OK", self.publication_list(path, query, params, author_route=match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/", path):
@@ -333,6 +360,16 @@ class Floor:
     def aggregate_row(self, sql: str, params: dict) -> tuple:
         """The row of a SELECT of aggregates and subqueries without FROM, which always returns one."""
         return cast(tuple, self.execute(sql, params))
+
+    def detail(self, params: dict, slug: str) -> bytes:
+        row = self.execute(self.detail_sql, {**params, "slug": slug})
+        if row is None:
+            raise NotFound
+        document, pk, topic_ids, author_ids = row
+        related = self.aggregate_row(
+            self.related_sql, {**params, "id": pk, "topic_ids": topic_ids, "author_ids": author_ids}
+        )[0]
+        return f'{document[:-1]}, "related": {related}}}'.encode()
 
     def one(self, sql: str, params: dict) -> bytes:
         row = self.execute(sql, params)

@@ -26,10 +26,9 @@ from tooling.corpus_words import RARE_TERMS
 pytestmark = pytest.mark.django_db
 
 PUBLICATIONS = 3000
-# Not yet a floor by this measure (report of issue 16): the detail's one statement plans ~15 % costlier
-# than the API's two (the detail row, then related pieces from the topic and author ids it read), as the
-# planner cannot see which topics the piece has when related pieces are found in the same statement.
-KNOWN_COSTLIER = {"publication detail"}
+# A detail's and a bio's JSON is built whole by the floor's SQL (the API builds it in Python): a few
+# hundred function calls the planner costs at 0.0025 each, under 1 % of either plan.
+JSON_ALLOWANCE = 1.01
 
 
 def planned_cost(sql: str, params: dict | None = None) -> float:
@@ -101,8 +100,8 @@ def test_the_floors_sql_is_never_planned_costlier_than_the_apis(
         assert floor_client.get(target.url).status_code == 200, target
         ours = sum(planned_cost(sql, params) for sql, params in sent)
 
-        if ours > api and target.name not in KNOWN_COSTLIER:
-            worse.append(f"{target.name}: floor {ours:.0f} > API {api:.0f}")
+        if ours > api * JSON_ALLOWANCE:
+            worse.append(f"{target.name}: floor {ours:.2f} > API {api:.2f}")
     assert not worse, "\n".join(worse)
 
 
