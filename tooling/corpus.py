@@ -10,7 +10,9 @@ names in byline order, D body text).
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -373,6 +375,20 @@ class CorpusGenerator:
             )
             ids = [row[0] for row in cursor.fetchall()]
         rows = self.publication_rows(ids, slugs_taken, first_index)
+        # Python draws the next batch while Postgres indexes the words of the last one: a thread of its
+        # own, which runs whenever the loading thread waits on the server (the batches stay in order).
+        batches: queue.Queue[list | BaseException] = queue.Queue(maxsize=2)
+
+        def draw() -> None:
+            try:
+                left = count
+                while left:
+                    batches.put([next(rows) for _ in range(min(BATCH_SIZE, left))])
+                    left -= min(BATCH_SIZE, left)
+            except BaseException as error:  # handed to the loading thread, which raises it
+                batches.put(error)
+
+        threading.Thread(target=draw, name="corpus-rows", daemon=True).start()
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor  # psycopg's own cursor, for COPY
             cursor.execute(
@@ -381,22 +397,23 @@ class CorpusGenerator:
             )
             done = 0
             while done < count:
-                batch = min(BATCH_SIZE, count - done)
-                self._copy_batch(cursor, rows, batch)
-                done += batch
+                batch = batches.get()
+                if isinstance(batch, BaseException):
+                    raise batch
+                self._copy_batch(cursor, batch)
+                done += len(batch)
                 if progress:
                     progress(done)
             cursor.execute("DROP TABLE corpus_stage")
         self.stats.publications = count
 
-    def _copy_batch(self, cursor, rows, batch: int) -> None:
+    def _copy_batch(self, cursor, batch: list) -> None:
         stage_columns = ", ".join(PUBLICATION_COLUMNS + FOLDED_COLUMNS)
         authorships: list[tuple[Any, ...]] = []
         topic_links: list[tuple[Any, ...]] = []
         cross_posts: list[tuple[Any, ...]] = []
         with cursor.copy(f"COPY corpus_stage ({stage_columns}) FROM STDIN") as copy:
-            for _ in range(batch):
-                row, folded, byline, topics, posts = next(rows)
+            for row, folded, byline, topics, posts in batch:
                 copy.write_row(row + folded)
                 pk = row[0]
                 authorships.extend((pk, author_id, role, position) for author_id, role, position in byline)
