@@ -355,7 +355,10 @@ def edit_mix(env: dict[str, str], wrk: str, urls: list[str]) -> dict:
              "--timeout=10s", "-s", str(script), f"http://127.0.0.1:{port}"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
-        editor.wait(timeout=EDIT_INTERVAL * 2)
+        try:
+            editor.wait(timeout=EDIT_INTERVAL * 2)  # its last edit, if one is under way
+        except subprocess.TimeoutExpired:
+            pass
         stop(editor)
     finally:
         stop(server)
