@@ -21,6 +21,7 @@ BENCH_KEEP, BENCH_DATABASE_URL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -355,10 +356,8 @@ def edit_mix(env: dict[str, str], wrk: str, urls: list[str]) -> dict:
              "--timeout=10s", "-s", str(script), f"http://127.0.0.1:{port}"],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             editor.wait(timeout=EDIT_INTERVAL * 2)  # its last edit, if one is under way
-        except subprocess.TimeoutExpired:
-            pass
         stop(editor)
     finally:
         stop(server)
