@@ -56,8 +56,9 @@ e2e: install
 	$(PY) -m pytest -m e2e
 
 # The API against the floor server on a separate 100,000-publication database (built once); see bench/run.py.
+# make bench [SCALE=1m]: the tables at 100k, or at 10k, 100k and 1M side by side (README, "Performance notes").
 bench: install
-	$(PY) -m bench.run
+	BENCH_SCALE=$(or $(SCALE),100k) $(PY) -m bench.run
 	$(PY) -m bench.wordpress
 
 # --- WordPress import: a generated 10,000-post export into a database of its own, timed (bench/wordpress.py).

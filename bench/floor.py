@@ -1,11 +1,17 @@
-"""The floor: a bare WSGI app answering the API's benchmarked URLs from one SQL statement per request.
+"""The floor: a bare WSGI app answering the API's benchmarked URLs with hand-written SQL, the best plan
+for each URL: the fastest honest way to produce the same bytes, which `make bench` compares the API against.
 
-It is what `make bench` compares the real API against. Each response's JSON is built by Postgres in a
-single hand-written statement (page sliced in a subquery, then authors and topics aggregated per row) and
-returned with orjson; Python only parses the query string and adds the pagination links. It follows the
-same rules as the API (README.md, "API"): same fields, `Publication.objects.published()`'s rule with
-Python's clock, authors in byline order, DRF's page-number and cursor pagination envelopes. No framework,
-no middleware, no ORM: anything the API does beyond this is overhead the ratio measures.
+Each response's JSON is built by Postgres (a page's ids sliced from an index first, by walking the date
+index for a filter, then only those rows read by primary key and their authors and topics aggregated) and
+returned with orjson, in one statement per request; a detail reads its related pieces in a second (from
+the topic and author ids the first read, as the API does), and a search whose count is not known yet
+counts first (and, past the ranked window, finds where the window ends). Counts follow the API's own setting
+(API_CACHE_COUNTS: kept per filter, or taken on every request); a search ranks the same window of the
+newest matches as the API; the connection runs with JIT off. Python only parses the query string and adds
+the pagination links. It follows the same rules as the API (README.md, "API"): same fields,
+`Publication.objects.published()`'s rule with Python's clock, authors in byline order, DRF's page-number
+and cursor pagination envelopes. No framework, no middleware, no ORM: anything the API does beyond this is
+overhead the ratio measures. tests/bench/test_floor_plans.py checks that its plans are never costlier.
 
 Serve it with `gunicorn bench.floor:application` (the bench does); tests call `make_app(connect)` with the
 test's own connection.
@@ -37,6 +43,8 @@ SEARCH_RANK_WINDOW = 1000
 RELATED_CANDIDATES = 50
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
+# A list's count and, for a search past SEARCH_RANK_WINDOW matches, the (published_at, id) ending the window.
+Summary = tuple[int, tuple[dt.datetime, int] | None]
 Environ = dict
 
 
@@ -80,34 +88,14 @@ def opt(expression: str) -> str:
     return f"NULLIF({expression}, '')"
 
 
-def item_json(tz: str, extra: str = "") -> str:
-    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended)."""
-    return f"""json_build_object(
-        'id', p.id, 'uuid', p.uuid, 'slug', p.slug,
-        'url', %(base)s || '/api/v1/publications/' || p.slug || '/',
-        'public_url', %(site)s || '/publications/' || p.slug || '/',
-        'type', p.type, 'title', p.title, 'subtitle', {opt("p.subtitle")}, 'summary', {opt("p.summary")},
-        'language', p.language, 'published_at', {iso("p.published_at", tz)},
-        'updated_at', {iso("p.updated_at", tz)},
-        'reading_minutes', CASE WHEN p.word_count = 0 THEN 0 ELSE GREATEST(1, (p.word_count + 199) / 200) END,
-        'authors', COALESCE((
-            SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+def byline_entry() -> str:
+    """One byline entry of the author aliased `a` in the link row `pa`, as the API embeds it."""
+    return f"""json_build_object('slug', a.slug, 'name', a.name,
                 'honorific', {opt("a.honorific")},
                 'role', pa.role, 'headline', {opt("a.headline")},
                 'url', %(base)s || '/api/v1/authors/' || a.slug || '/',
                 'public_url', %(site)s || '/authors/' || a.slug || '/',
-                'photo', {image_json("a.photo_id")}) ORDER BY pa.position)
-            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
-            WHERE pa.publication_id = p.id), '[]'),
-        'topics', COALESCE((
-            SELECT json_agg({topic_json()} ORDER BY t.name)
-            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
-            WHERE pt.publication_id = p.id), '[]'),
-        'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
-                   FROM publications_series s WHERE s.id = p.series_id),
-        'image', {image_json("p.lead_image_id")}
-        {extra}
-    )"""
+                'photo', {image_json("a.photo_id")})"""
 
 
 def topic_json() -> str:
@@ -127,7 +115,38 @@ def image_json(image_id: str) -> str:
         FROM media_image i WHERE i.id = {image_id})"""
 
 
-PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s"
+BYLINE = f"""COALESCE((
+            SELECT json_agg({byline_entry()} ORDER BY pa.position)
+            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL), '[]')"""
+TOPICS = f"""COALESCE((
+            SELECT json_agg({topic_json()} ORDER BY t.name)
+            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
+            WHERE pt.publication_id = p.id), '[]')"""
+
+
+def item_json(tz: str, extra: str = "", *, authors: str = BYLINE, topics: str = TOPICS) -> str:
+    """The lean list item of the publication aliased `p` (with `extra` key/value SQL pairs appended);
+    `authors` and `topics` are the SQL of its byline and topics arrays."""
+    return f"""json_build_object(
+        'id', p.id, 'uuid', p.uuid, 'slug', p.slug,
+        'url', %(base)s || '/api/v1/publications/' || p.slug || '/',
+        'public_url', %(site)s || '/publications/' || p.slug || '/',
+        'type', p.type, 'title', p.title, 'subtitle', {opt("p.subtitle")}, 'summary', {opt("p.summary")},
+        'language', p.language, 'published_at', {iso("p.published_at", tz)},
+        'updated_at', {iso("p.updated_at", tz)},
+        'reading_minutes', CASE WHEN p.word_count = 0 THEN 0 ELSE GREATEST(1, (p.word_count + 199) / 200) END,
+        'authors', {authors},
+        'topics', {topics},
+        'series', (SELECT json_build_object('slug', s.slug, 'name', s.name)
+                   FROM publications_series s WHERE s.id = p.series_id),
+        'image', {image_json("p.lead_image_id")}
+        {extra}
+    )"""
+
+
+# publications.querysets.published_q: trashed pieces are gone to the public.
+PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s AND p.trashed_at IS NULL"
 # Search results carry the matching passage of summary and body text, matches in <mark> (as the API does).
 SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
     p.summary || ' ' || regexp_replace(p.body, '<[^>]+>', ' ', 'g'),
@@ -136,30 +155,53 @@ SNIPPET = f""", 'snippet', ts_headline('{SEARCH_CONFIG}',
 
 
 def detail_json(tz: str) -> str:
-    """The whole publication aliased `p`: the list item plus body, files, cross-posts, corrections and
-    related."""
-    return f"""(({item_json(tz)})::jsonb || jsonb_build_object(
+    """The publication aliased `p`: the list item plus body, files, cross-posts and corrections, its byline,
+    topics and cross-posts from the laterals of detail_sql (related pieces come from related_json)."""
+    return f"""(({item_json(tz, authors="b.authors", topics="tp.topics")})::jsonb || jsonb_build_object(
         'body', p.body, 'word_count', p.word_count, 'first_published_at', {iso("p.first_published_at", tz)},
         'pdf', CASE WHEN p.pdf <> '' THEN %(media)s || p.pdf END,
         'pdf_size', CASE WHEN p.pdf <> '' THEN p.pdf_size END,
         'pdf_pages', CASE WHEN p.pdf <> '' THEN p.pdf_pages END,
         'doi', {opt("p.doi")}, 'report_number', {opt("p.report_number")},
         'volume', {opt("p.volume")}, 'issue', {opt("p.issue")}, 'comments_enabled', p.comments_enabled,
-        'canonical_url', COALESCE(
-            (SELECT c.url FROM publications_crosspost c WHERE c.publication_id = p.id AND c.is_canonical),
-            %(site)s || '/publications/' || p.slug || '/'),
-        'cross_posts', COALESCE((
-            SELECT jsonb_agg(jsonb_build_object(
+        'canonical_url', COALESCE(cp.canonical, %(site)s || '/publications/' || p.slug || '/'),
+        'cross_posts', cp.posts,
+        'corrections', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('date', k.date, 'text', k.text) ORDER BY k.date, k.id)
+            FROM publications_correction k WHERE k.publication_id = p.id), '[]')
+    ))"""
+
+
+def detail_sql(tz: str) -> str:
+    """The detail document, the piece's id and the ids of its topics and byline's authors (for related
+    pieces): each relation read once, its JSON and its ids from the same rows."""
+    return f"""SELECT {detail_json(tz)}::text, p.id, tp.ids, b.ids
+        FROM publications_publication p
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(json_agg({byline_entry()} ORDER BY pa.position), '[]') AS authors,
+                array_agg(pa.author_id) AS ids
+            FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
+            WHERE pa.publication_id = p.id AND a.trashed_at IS NULL) AS b ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(json_agg({topic_json()} ORDER BY t.name), '[]') AS topics, array_agg(t.id) AS ids
+            FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
+            WHERE pt.publication_id = p.id) AS tp ON true
+        LEFT JOIN LATERAL (
+            SELECT COALESCE(jsonb_agg(jsonb_build_object(
                 'outlet', jsonb_build_object('slug', o.slug, 'name', o.name, 'domain', o.domain,
                                              'homepage', {opt("o.homepage")}),
                 'url', c.url, 'relation', c.relation, 'published_on', c.published_on,
-                'is_canonical', c.is_canonical) ORDER BY c.id)
+                'is_canonical', c.is_canonical) ORDER BY c.id), '[]') AS posts,
+                min(c.url) FILTER (WHERE c.is_canonical) AS canonical
             FROM publications_crosspost c JOIN publications_outlet o ON o.id = c.outlet_id
-            WHERE c.publication_id = p.id), '[]'),
-        'corrections', COALESCE((
-            SELECT jsonb_agg(jsonb_build_object('date', k.date, 'text', k.text) ORDER BY k.date, k.id)
-            FROM publications_correction k WHERE k.publication_id = p.id), '[]'),
-        'related', COALESCE((
+            WHERE c.publication_id = p.id) AS cp ON true
+        WHERE p.slug = %(slug)s AND {PUBLISHED}"""
+
+
+def related_json(tz: str) -> str:
+    """The related pieces of publication %(id)s, from the topic and author ids its row was read with
+    (as the API finds them: the planner then sees which topics and authors they are)."""
+    return f"""SELECT COALESCE((
             SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/',
@@ -173,13 +215,11 @@ def detail_json(tz: str) -> str:
                 WITH shares AS MATERIALIZED (
                     SELECT id, count(*) AS shared FROM (
                         SELECT pt.publication_id AS id FROM publications_publication_topics pt
-                        WHERE pt.topic_id IN (SELECT topic_id FROM publications_publication_topics
-                                              WHERE publication_id = p.id)
+                        WHERE pt.topic_id = ANY(%(topic_ids)s)
                         UNION ALL
                         SELECT pa.publication_id FROM publications_publicationauthor pa
-                        WHERE pa.author_id IN (SELECT author_id FROM publications_publicationauthor
-                                               WHERE publication_id = p.id)
-                    ) AS candidates WHERE id <> p.id GROUP BY id),
+                        WHERE pa.author_id = ANY(%(author_ids)s)
+                    ) AS candidates WHERE id <> %(id)s GROUP BY id),
                 cut AS MATERIALIZED (
                     SELECT COALESCE(min(shared), 0) AS shared
                     FROM (SELECT shared FROM shares ORDER BY shared DESC LIMIT {RELATED_CANDIDATES}) AS most),
@@ -187,18 +227,17 @@ def detail_json(tz: str) -> str:
                     SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, p2.lead_image_id, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared >= (SELECT shared FROM cut)
-                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 SELECT * FROM best
                 UNION ALL (
                     SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, p2.lead_image_id, shares.shared
                     FROM shares JOIN publications_publication p2 ON p2.id = shares.id
                     WHERE shares.shared < (SELECT shared FROM cut) AND (SELECT count(*) FROM best) < 5
-                      AND p2.status = 'published' AND p2.published_at <= %(now)s
+                      AND p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
                     ORDER BY shares.shared DESC, p2.published_at DESC, p2.id DESC LIMIT 5)
                 ORDER BY shared DESC, published_at DESC, id DESC LIMIT 5
-            ) AS r), '[]')
-    ))"""
+            ) AS r), '[]')::text"""
 
 
 def author_json(tz: str) -> str:
@@ -271,19 +310,27 @@ def position_of(value: dt.datetime) -> str:
 
 class Floor:
     def __init__(
-        self, connect: Callable[[], psycopg.Connection], *, site_url: str, media_url: str, time_zone: str
+        self,
+        connect: Callable[[], psycopg.Connection],
+        *,
+        site_url: str,
+        media_url: str,
+        time_zone: str,
+        cache_counts: bool = False,
     ) -> None:
         self.connect = connect
+        # Counts kept per list filter, as the API keeps them with API_CACHE_COUNTS (in memory here: the
+        # bench changes nothing while it runs, so a count never goes stale).
+        self.cache_counts = cache_counts
+        self.summaries: dict[tuple, Summary] = {}
         self.site_url = site_url.rstrip("/")
         self.media_url = media_url
         ZoneInfo(time_zone)  # an unknown zone fails here, not in SQL (it is interpolated into it)
         self.tz = time_zone
         self.item = item_json(time_zone)
         self.search_item = item_json(time_zone, extra=SNIPPET)
-        self.detail_sql = (
-            f"SELECT {detail_json(time_zone)}::text FROM publications_publication p"
-            f" WHERE p.slug = %(slug)s AND {PUBLISHED}"
-        )  # fmt: skip
+        self.detail_sql = detail_sql(time_zone)
+        self.related_sql = related_json(time_zone)
         self.author_sql = (
             f"SELECT {author_json(time_zone)}::text FROM authors_author a WHERE a.slug = %(slug)s"
         )
@@ -310,7 +357,7 @@ class Floor:
         if path == "/api/v1/publications/":
             return "200 OK", self.publication_list(path, query, params)
         if match := re.fullmatch(r"/api/v1/publications/([-\w]+)/", path):
-            return "200 OK", self.one(self.detail_sql, {**params, "slug": match[1]})
+            return "200 OK", self.detail(params, match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/publications/", path):
             return "200 OK", self.publication_list(path, query, params, author_route=match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/", path):
@@ -327,6 +374,16 @@ class Floor:
     def aggregate_row(self, sql: str, params: dict) -> tuple:
         """The row of a SELECT of aggregates and subqueries without FROM, which always returns one."""
         return cast(tuple, self.execute(sql, params))
+
+    def detail(self, params: dict, slug: str) -> bytes:
+        row = self.execute(self.detail_sql, {**params, "slug": slug})
+        if row is None:
+            raise NotFound
+        document, pk, topic_ids, author_ids = row
+        related = self.aggregate_row(
+            self.related_sql, {**params, "id": pk, "topic_ids": topic_ids, "author_ids": author_ids}
+        )[0]
+        return f'{document[:-1]}, "related": {related}}}'.encode()
 
     def one(self, sql: str, params: dict) -> bytes:
         row = self.execute(sql, params)
@@ -354,11 +411,9 @@ class Floor:
                 " ON a.id = pa.author_id WHERE pa.publication_id = p.id AND a.slug = ANY(%(authors)s))"
             )
         text = fold_accents(query.get("q", [""])[-1]).strip()
-        rank = "0"
         if text:
             params["q"] = text
             filters.append(f"p.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
-            rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
         where = " AND ".join(filters)
         # An unknown author on /authors/<slug>/publications/ is a 404, answered by the same statement.
         author_check = (
@@ -372,42 +427,33 @@ class Floor:
             return self.cursor_page(path, query, params, where, author_check, size)
 
         page = page_number(query)
-        params.update(limit=size, offset=(page - 1) * size)
-        if len(filters) == 1:
-            # Unfiltered: the count is an index-only scan of the live index, the page a walk down it.
-            sql = f"""WITH page AS ({self.page_sql(where, "p.published_at DESC, p.id DESC")})
-            SELECT {author_check},
-                (SELECT count(*) FROM publications_publication p WHERE {where}),
-                (SELECT COALESCE(json_agg({self.item} ORDER BY n), '[]')::text FROM page p)"""
+        offset = (page - 1) * size
+        # The API's count semantics: one count (and search window) per filter, kept for the catalogue's
+        # life when API_CACHE_COUNTS is on; taken on every request when it is off.
+        key = (path, tuple(topics), tuple(authors), text)
+        summary = self.summaries.get(key) if self.cache_counts else None
+        if text:
+            if summary is None:
+                summary = self.search_summary(where, author_check, params)
+            row = self.aggregate_row(self.search_page_sql(where, author_check, offset, size, summary), params)
         else:
-            # Filtered: find the matches once, then count them and slice the page from them. A search
-            # ranks the newest SEARCH_RANK_WINDOW matches by relevance; older matches follow, newest first.
-            ranking = (
-                f"""ranked AS MATERIALIZED (
-                SELECT w.id, w.published_at, {rank} AS rank FROM (
-                    SELECT * FROM matches ORDER BY published_at DESC, id DESC LIMIT {SEARCH_RANK_WINDOW}) w
-                JOIN publications_publication p ON p.id = w.id),
-            ordered AS (SELECT id, published_at, rank FROM ranked
-                UNION ALL SELECT id, published_at, -1 FROM matches WHERE id NOT IN (SELECT id FROM ranked))"""
-                if text
-                else "ordered AS (SELECT id, published_at, 0 AS rank FROM matches)"
+            # The page's ids come from the live index first (an index-only walk, however deep the page, or a
+            # walk down the date index checking each piece's filter); only those rows are read and built.
+            params.update(limit=size, offset=offset)
+            count_sql = (
+                f"(SELECT count(*) FROM publications_publication p WHERE {where})" if summary is None else "0"
             )
-            sql = f"""WITH matches AS MATERIALIZED (
-                SELECT p.id, p.published_at FROM publications_publication p WHERE {where}),
-            {ranking},
-            page AS (SELECT p.*, row_number() OVER () AS n FROM (
-                SELECT p.* FROM (SELECT * FROM ordered m ORDER BY m.rank DESC, m.published_at DESC, m.id DESC
-                                 LIMIT %(limit)s OFFSET %(offset)s) m
-                JOIN publications_publication p ON p.id = m.id
-                ORDER BY m.rank DESC, m.published_at DESC, m.id DESC) p)
-            SELECT {author_check}, (SELECT count(*) FROM matches),
-                (SELECT COALESCE(json_agg({self.search_item if text else self.item} ORDER BY n), '[]')::text
-                 FROM page p)"""
-        row = self.aggregate_row(sql, params)
+            ids = f"""SELECT p.id FROM publications_publication p WHERE {where}
+                ORDER BY p.published_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
+            row = self.aggregate_row(self.items_by_id(ids, f"{author_check}, {count_sql}", self.item), params)
+            if summary is None:
+                summary = (row[1], None)
         if not row[0]:
             raise NotFound
-        count, results = row[1], row[2]
-        if page > 1 and (page - 1) * size >= count:
+        if self.cache_counts:
+            self.summaries[key] = summary
+        count, results = summary[0], row[2]
+        if page > 1 and offset >= count:
             raise NotFound
         url = f"{params['base']}{path}"
         next_url = link(url, query, page=page + 1) if page * size < count else None
@@ -417,6 +463,63 @@ class Floor:
         pages = max(1, -(-count // size))  # at least one: page 1 of an empty list is an empty page
         head = orjson.dumps({"count": count, "pages": pages, "next": next_url, "previous": previous_url})
         return head[:-1] + b',"results":' + results.encode() + b"}"
+
+    def search_summary(self, where: str, author_check: str, params: dict) -> Summary:
+        """The number of matches (from the full-text index) and, past SEARCH_RANK_WINDOW of them, the
+        (published_at, id) of the window's oldest match (walking the date index), as the API finds them."""
+        row = self.aggregate_row(
+            f"SELECT {author_check}, (SELECT count(*) FROM publications_publication p WHERE {where})", params
+        )
+        if not row[0]:
+            raise NotFound
+        count = row[1]
+        if count <= SEARCH_RANK_WINDOW:
+            return count, None
+        end = self.aggregate_row(
+            f"""SELECT p.published_at, p.id FROM publications_publication p WHERE {where}
+            ORDER BY p.published_at DESC, p.id DESC OFFSET {SEARCH_RANK_WINDOW - 1} LIMIT 1""",
+            params,
+        )
+        return count, (end[0], end[1])
+
+    def search_page_sql(self, where: str, author_check: str, offset: int, size: int, summary: Summary) -> str:
+        """The page of a search, as the API orders it: the newest SEARCH_RANK_WINDOW matches by relevance,
+        older ones by date after them. Only the window's rows are ranked, found by walking the date index."""
+        rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
+        by_rank = f"ORDER BY {rank} DESC, p.published_at DESC, p.id DESC"
+        by_date = "ORDER BY p.published_at DESC, p.id DESC"
+        table = "publications_publication p"
+        window = summary[1]
+        if window is None:
+            parts = [f"SELECT p.id FROM {table} WHERE {where} {by_rank} LIMIT {size} OFFSET {offset}"]
+        else:
+            # Literals, not parameters: the bounds are the same for every request of this search.
+            end = f"('{window[0].isoformat()}'::timestamptz, {int(window[1])})"
+            parts = []
+            if offset < SEARCH_RANK_WINDOW:
+                limit = min(offset + size, SEARCH_RANK_WINDOW) - offset
+                parts.append(
+                    f"SELECT p.id FROM {table} WHERE {where} AND (p.published_at, p.id) >= {end}"
+                    f" {by_rank} LIMIT {limit} OFFSET {offset}"
+                )
+            if offset + size > SEARCH_RANK_WINDOW:
+                skip = max(0, offset - SEARCH_RANK_WINDOW)
+                parts.append(
+                    f"SELECT p.id FROM {table} WHERE {where} AND (p.published_at, p.id) < {end}"
+                    f" {by_date} LIMIT {offset + size - SEARCH_RANK_WINDOW - skip} OFFSET {skip}"
+                )
+        ids = " UNION ALL ".join(f"({part})" for part in parts)
+        return self.items_by_id(ids, f"{author_check}, 0", self.search_item)
+
+    @staticmethod
+    def items_by_id(ids: str, columns: str, item: str) -> str:
+        """`columns`, then the JSON array of `item` for the rows whose ids `ids` selects, in its order: the
+        ids are sliced first (from an index), then only those rows are read, by primary key, and built."""
+        return f"""WITH page AS (SELECT ARRAY({ids}) AS ids)
+            SELECT {columns}, (
+                SELECT COALESCE(json_agg({item} ORDER BY array_position((SELECT ids FROM page), p.id)),
+                    '[]')::text
+                FROM publications_publication p WHERE p.id = ANY((SELECT ids FROM page)::bigint[]))"""
 
     @staticmethod
     def page_sql(where: str, order: str) -> str:
@@ -597,6 +700,7 @@ def make_app(connect: Callable[[], psycopg.Connection] | None = None) -> Floor:
         site_url=settings.SITE_URL,
         media_url=settings.MEDIA_URL,
         time_zone=settings.TIME_ZONE,
+        cache_counts=settings.API_CACHE_COUNTS,
     )
 
 
@@ -613,6 +717,9 @@ def _settings_connection() -> psycopg.Connection:
         connection = psycopg.connect(
             dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
             host=db.get("HOST") or None, port=db.get("PORT") or None, autocommit=True,
+            # JIT compiling costs more than it saves on statements this short (a common word's count
+            # crosses jit_above_cost and would compile on every request).
+            options="-c jit=off",
         )  # fmt: skip
         _local.connection = connection
     return connection

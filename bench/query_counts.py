@@ -32,7 +32,33 @@ def main() -> None:
             response = client.get(target.url, HTTP_HOST="127.0.0.1")
         ok = response.status_code == 200
         results.append({"name": target.name, "url": target.url, "sql_queries": len(queries) if ok else None})
-    print(json.dumps({"targets": results, "rare_term": rare}))
+    print(json.dumps({"targets": results, "rare_term": rare, "mix": read_mix_urls()}))
+
+
+def read_mix_urls() -> list[str]:
+    """The edit-mix scenario's URLs, most asked for first (its zipf ranks): the first list pages and the
+    feed, topic lists, then pieces newest first with deeper list pages among them."""
+    from publications.models import Publication
+    from taxonomy.models import Topic
+
+    publications = "/api/v1/publications/"
+    front = [publications, "/feeds/json/", *(f"{publications}?page={n}" for n in range(2, 6))]
+    topics = [
+        f"{publications}?topic={slug}"
+        for slug in Topic.objects.order_by("slug").values_list("slug", flat=True)
+    ]
+    slugs = (
+        Publication.objects.published().order_by("-published_at", "-id").values_list("slug", flat=True)[:2000]
+    )
+    details = [f"{publications}{slug}/" for slug in slugs]
+    deep = [f"{publications}?page={n}" for n in range(6, 106)]
+    # A deeper list page after every twentieth piece.
+    rest = [
+        url
+        for n, detail in enumerate(details)
+        for url in ([detail, deep[n // 20]] if n % 20 == 19 else [detail])
+    ]
+    return front + topics + rest
 
 
 if __name__ == "__main__":

@@ -1,20 +1,27 @@
-"""`make bench`: the API against the floor on a 100,000-publication catalogue, under gunicorn and wrk.
+"""`make bench`: the API against its floor on a 100,000-publication catalogue, under gunicorn and wrk.
 
 1. Uses a database of its own (`cissapi_bench` on the embedded server, or BENCH_DATABASE_URL), built once
-   with generate_corpus and reused afterwards, so the demo data is never touched.
+   with generate_corpus and reused afterwards, so the demo data is never touched. `make bench SCALE=1m`
+   measures at 10k, 100k and 1M publications (one database each; the 10k and 1M ones are dropped after the
+   run unless BENCH_KEEP=1) and adds a growth table.
 2. Counts the SQL queries of each benchmarked URL in-process (Django's test client, cache off).
-3. Serves, one at a time so they never compete for the cores: the floor (bench/floor.py), ours with the
-   cache off (API_CACHE=0) and ours with the cache on (API_CACHE=1), each under gunicorn with one sync
-   worker per core, DEBUG off; drives each URL with wrk (16 connections, BENCH_DURATION seconds).
-4. Prints one table and writes the same as JSON to bench/results/<timestamp>.json.
+3. Serves, one at a time so they never compete for the cores, each under gunicorn with one sync worker per
+   core, DEBUG off, and drives each URL with wrk (16 connections, BENCH_DURATION seconds): ours and the
+   floor (bench/floor.py) with the response cache off, with counts kept (API_CACHE_COUNTS=1) and counted
+   on every request (0); ours with the cache on, and the bare app (bench/bare.py) with the same bytes.
+4. The edit mix: zipf-distributed reads with the cache on while bench/edits.py edits a piece every 10 s.
+5. Prints the tables (cold in both count modes against the 1.5x and 1.2x targets, warm, search p99, edit
+   mix) and writes them to bench/results/<timestamp>.txt, the measurements to <timestamp>.json.
 
 Every process it starts is stopped on the way out, whatever happens (finally + SIGINT/SIGTERM handlers).
 Environment: BENCH_DURATION (seconds per URL, default 5), BENCH_CONNECTIONS (16), BENCH_PUBLICATIONS
-(100000), BENCH_AUTHORS (2000), BENCH_DATABASE_URL.
+(100000), BENCH_AUTHORS (2000), BENCH_EDIT_MIX_SECONDS (60), BENCH_SCALE (100k or 1m, set by SCALE),
+BENCH_KEEP, BENCH_DATABASE_URL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -39,17 +46,30 @@ PUBLICATIONS = int(os.environ.get("BENCH_PUBLICATIONS", "100000"))
 AUTHORS = int(os.environ.get("BENCH_AUTHORS", "2000"))
 WORKERS = os.cpu_count() or 1
 COMMON_TERM = "security"
+BARE_BODIES = ROOT / "var" / "bench-bare-bodies.json"
+# Cold: the response cache off, in both count modes (API_CACHE_COUNTS, which the floor follows too).
+# Warm: cache hits against the bare app serving the same bytes from memory.
 SERVERS = [
-    ("ours_cache_off", "cissapi.wsgi:application", {"API_CACHE": "0"}),
-    ("ours_cache_on", "cissapi.wsgi:application", {"API_CACHE": "1"}),
-    ("floor", "bench.floor:application", {}),
+    ("ours_counts_cached", "cissapi.wsgi:application", {"API_CACHE": "0", "API_CACHE_COUNTS": "1"}),
+    ("floor_counts_cached", "bench.floor:application", {"API_CACHE_COUNTS": "1"}),
+    ("ours_counts_every", "cissapi.wsgi:application", {"API_CACHE": "0", "API_CACHE_COUNTS": "0"}),
+    ("floor_counts_every", "bench.floor:application", {"API_CACHE_COUNTS": "0"}),
+    ("ours_cache_on", "cissapi.wsgi:application", {"API_CACHE": "1", "API_CACHE_COUNTS": "1"}),
+    ("bare", "bench.bare:application", {"BENCH_BARE_BODIES": str(BARE_BODIES)}),
 ]
+COLD_MODES = [("counts cached", "counts_cached"), ("counts every time", "counts_every")]
+TARGETS = (1.5, 1.2)  # floor req/s / ours, cache off (issue 16)
+WARM_GOAL = 0.5  # cache hit req/s / bare app req/s
+SEARCH_P99_GOAL_MS = 50.0
+EDIT_MIX_SECONDS = int(os.environ.get("BENCH_EDIT_MIX_SECONDS", "60"))
+EDIT_INTERVAL = 10
+HIT_RATIO_GOAL = 0.95
 
 _started: list[subprocess.Popen] = []
 
 
 # --- Processes --------------------------------------------------------------------------------------
-def bench_environment() -> dict[str, str]:
+def bench_environment(database: str = "cissapi_bench") -> dict[str, str]:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -62,7 +82,7 @@ def bench_environment() -> dict[str, str]:
         env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     else:
         env.pop("DATABASE_URL", None)
-        env["EMBEDDED_DB_NAME"] = "cissapi_bench"
+        env["EMBEDDED_DB_NAME"] = database
     return env
 
 
@@ -128,7 +148,7 @@ def worker_rss_mb(master: subprocess.Popen) -> float | None:
 
 
 # --- The catalogue ----------------------------------------------------------------------------------
-def prepare_database(env: dict[str, str]) -> dict:
+def prepare_database(env: dict[str, str], publications: int = PUBLICATIONS) -> dict:
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     marker = ROOT / "var" / f"bench_corpus_{env.get('EMBEDDED_DB_NAME', 'url')}.json"
     count = int(
@@ -141,14 +161,14 @@ def prepare_database(env: dict[str, str]) -> dict:
     if count:
         corpus = json.loads(marker.read_text()) if marker.exists() else {"publications": count}
         return {**corpus, "reused": True}
-    print(f"Building the benchmark catalogue ({PUBLICATIONS:,} publications, once)...", flush=True)
+    print(f"Building the benchmark catalogue ({publications:,} publications, once)...", flush=True)
     started = time.monotonic()
     subprocess.run(
-        [PYTHON, "manage.py", "generate_corpus", f"--publications={PUBLICATIONS}", f"--authors={AUTHORS}"],
+        [PYTHON, "manage.py", "generate_corpus", f"--publications={publications}", f"--authors={AUTHORS}"],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
     corpus = {
-        "publications": PUBLICATIONS,
+        "publications": publications,
         "authors": AUTHORS,
         "generate_seconds": round(time.monotonic() - started, 1),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -158,14 +178,14 @@ def prepare_database(env: dict[str, str]) -> dict:
     return {**corpus, "reused": False}
 
 
-def targets_and_query_counts(env: dict[str, str]) -> tuple[list[dict], str]:
-    """The benchmarked URLs and the SQL queries each costs ours with the cache off."""
+def targets_and_query_counts(env: dict[str, str]) -> tuple[list[dict], str, list[str]]:
+    """The benchmarked URLs and the SQL queries each costs ours with the cache off; the edit mix's URLs."""
     result = subprocess.run(
         [PYTHON, "-m", "bench.query_counts"],
         cwd=ROOT, env={**env, "API_CACHE": "0"}, check=True, capture_output=True, text=True,
     )  # fmt: skip
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return data["targets"], data["rare_term"]
+    return data["targets"], data["rare_term"], data["mix"]
 
 
 # --- Load -------------------------------------------------------------------------------------------
@@ -245,6 +265,7 @@ def measure_server(
         # Server logs (a 404 per endpoint not built yet, tracebacks) go to a file, not into the table.
         ROOT / "var" / f"bench-{name}.log",
     )  # fmt: skip
+    bodies: dict[str, str] = {}
     try:
         wait_until_serving(port, server)
         for target in targets:
@@ -256,13 +277,106 @@ def measure_server(
                 continue
             for _ in range(3):  # warm the workers' caches and connections
                 status_of(url)
+            if name == "ours_cache_on":
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    bodies[target["url"]] = response.read().decode()
             target[name] = run_wrk(wrk, url)
             r = target[name]
             line = f"{r['rps']:8.1f} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms"
             print(f"  {name:15} {target['name']:28} {line}", flush=True)
+        if bodies:  # what the bare app serves next
+            BARE_BODIES.write_text(json.dumps(bodies))
         return worker_rss_mb(server)
     finally:
         stop(server)
+
+
+# --- The edit mix ---------------------------------------------------------------------------------
+ZIPF_SCRIPT = """
+local paths = {%(paths)s}
+local cumulative, total = {}, 0
+for rank = 1, #paths do total = total + 1 / rank; cumulative[rank] = total end
+function request()
+  local r, lo, hi = math.random() * total, 1, #paths
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cumulative[mid] < r then lo = mid + 1 else hi = mid end
+  end
+  return wrk.format("GET", paths[lo])
+end
+"""
+
+
+def cache_writes(env: dict[str, str]) -> int:
+    """Rows written to the database cache table so far: each response or count the API stores after a
+    miss is one (the catalogue generation's bump on an edit too), so it bounds the misses from above."""
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        '    c.execute("SELECT pg_stat_force_next_flush()")\n'
+        '    c.execute("SELECT COALESCE(sum(n_tup_ins + n_tup_upd), 0) FROM pg_stat_user_tables '
+        "WHERE relname = 'cissapi_cache'\")\n"
+        "    print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(result.stdout.split()[-1])
+
+
+def edit_mix(env: dict[str, str], wrk: str, urls: list[str]) -> dict:
+    """Zipf-distributed reads (s = 1, over `urls` in their order) with the cache on, while one piece is
+    edited through the services every EDIT_INTERVAL seconds; the hit ratio and latencies of the reads."""
+    if env.get("REDIS_URL"):
+        return {"skipped": "the hit ratio is read from the database cache table's statistics"}
+    script = ROOT / "var" / "bench-zipf.lua"
+    script.write_text(ZIPF_SCRIPT % {"paths": ", ".join(json.dumps(url) for url in urls)})
+    port = free_port()
+    server = start(
+        [PYTHON, "-m", "gunicorn", "cissapi.wsgi:application", f"--workers={WORKERS}",
+         f"--bind=127.0.0.1:{port}", "--worker-class=sync", "--log-level=warning"],
+        {**env, "API_CACHE": "1", "API_CACHE_COUNTS": "1"},
+        ROOT / "var" / "bench-edit-mix.log",
+    )  # fmt: skip
+    try:
+        wait_until_serving(port, server)
+        before = cache_writes(env)
+        editor = start(
+            [PYTHON, "-m", "bench.edits", str(EDIT_MIX_SECONDS), str(EDIT_INTERVAL)],
+            env,
+            ROOT / "var" / "bench-edits.log",
+        )
+        output = subprocess.run(
+            [wrk, f"-t{min(WORKERS, 2)}", f"-c{CONNECTIONS}", f"-d{EDIT_MIX_SECONDS}s", "--latency",
+             "--timeout=10s", "-s", str(script), f"http://127.0.0.1:{port}"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            editor.wait(timeout=EDIT_INTERVAL * 2)  # its last edit, if one is under way
+        stop(editor)
+    finally:
+        stop(server)
+    # Read after the server's connections closed: a backend's table statistics are flushed on its exit.
+    time.sleep(1)
+    misses = cache_writes(env) - before
+    requests = int(_found(r"(\d+) requests in", output)[1])
+    latencies = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
+    edits = sum(
+        1 for line in (ROOT / "var" / "bench-edits.log").read_text().splitlines() if line.startswith("edit")
+    )
+    return {
+        "requests": requests,
+        "edits": edits,
+        "urls": len(urls),
+        "hit_ratio": round(max(0.0, 1 - misses / requests), 4) if requests else None,
+        "p50_ms": to_ms(latencies["50"]),
+        "p99_ms": to_ms(latencies["99"]),
+    }
 
 
 # --- Report -----------------------------------------------------------------------------------------
@@ -273,37 +387,73 @@ def clean(result: dict | None) -> TypeGuard[dict]:
     return result["rps"] > 0 and not result["errors"] and not result.get("timeouts")
 
 
-def ratio(floor: dict | None, ours: dict | None) -> float | None:
-    if clean(floor) and clean(ours):
-        return round(floor["rps"] / ours["rps"], 2)
+def ratio(top: dict | None, bottom: dict | None) -> float | None:
+    if clean(top) and clean(bottom):
+        return round(top["rps"] / bottom["rps"], 2)
     return None
 
 
+def verdict(value: float | None, goal: float, *, at_most: bool) -> str:
+    """met, or missed and by how much (the factor the measured figure is away from the goal)."""
+    if value is None:
+        return "n/a"
+    if (value <= goal) if at_most else (value >= goal):
+        return "met"
+    return f"missed x{(value / goal if at_most else goal / value):.2f}"
+
+
+def rps(result: dict | None) -> str:
+    if not result:
+        return "n/a"
+    return f"{result['rps']:.0f}" + ("" if clean(result) else "!")
+
+
 def table(report: dict) -> str:
-    def cell(result: dict | None) -> str:
-        if not result:
-            return f"{'n/a':>8} {'':>7} {'':>7}"
-        p50, p99 = (
-            f"{v:7.1f}" if v is not None else f"{'-':>7}" for v in (result["p50_ms"], result["p99_ms"])
-        )
-        rps = f"{result['rps']:.0f}" + ("" if clean(result) else "!")
-        return f"{rps:>8} {p50} {p99}"
-
-    def number(value: float | int | None, width: int) -> str:
-        return f"{'n/a' if value is None else value:>{width}}"
-
-    head = (
-        f"{'endpoint':34} {'ours, cache off':^24} {'ours, cache on':^24} {'floor':^24} "
-        f"{'ratio':>6} {'ratio':>6} {'SQL':>4}\n"
-        f"{'':34} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'off':>6} {'on':>6} {'q/r':>4}"
-    )
-    rows = [
-        f"{r['name'][:34]:34} {cell(r.get('ours_cache_off'))} {cell(r.get('ours_cache_on'))} "
-        f"{cell(r.get('floor'))} {number(r['ratio_cache_off'], 6)} {number(r['ratio_cache_on'], 6)} "
-        f"{number(r['sql_queries'], 4)}"
-        for r in report["results"]
+    lines = []
+    for title, mode in COLD_MODES:
+        lines += [
+            f"Cold, response cache off, {title} "
+            f"(ratio = floor req/s / ours; targets {TARGETS[0]}x, {TARGETS[1]}x)",
+            f"{'endpoint':34} {'floor':>8} {'ours':>8} {'ratio':>6} {'p99 ms':>7} {'1.5x':>12} {'1.2x':>12}",
+        ]
+        for r in report["results"]:
+            value = r.get(f"ratio_{mode}")
+            ours = r.get(f"ours_{mode}") or {}
+            lines.append(
+                f"{r['name'][:34]:34} {rps(r.get(f'floor_{mode}')):>8} {rps(ours or None):>8} "
+                f"{'n/a' if value is None else value:>6} {ours.get('p99_ms') or '-':>7} "
+                f"{verdict(value, TARGETS[0], at_most=True):>12} "
+                f"{verdict(value, TARGETS[1], at_most=True):>12}"
+            )
+        lines.append("")
+    lines += [
+        f"Warm, cache hits against a bare WSGI app with the same bytes (goal >= {WARM_GOAL}x)",
+        f"{'endpoint':34} {'hit':>8} {'bare':>8} {'hit/bare':>8} {'goal':>12}",
     ]
+    for r in report["results"]:
+        value = ratio(r.get("ours_cache_on"), r.get("bare"))
+        lines.append(
+            f"{r['name'][:34]:34} {rps(r.get('ours_cache_on')):>8} {rps(r.get('bare')):>8} "
+            f"{'n/a' if value is None else value:>8} {verdict(value, WARM_GOAL, at_most=False):>12}"
+        )
+    lines += ["", f"Search p99 at {CONNECTIONS} clients, cache off (goal < {SEARCH_P99_GOAL_MS:.0f} ms)"]
+    for r in report["results"]:
+        if r["name"].startswith("search"):
+            for title, mode in COLD_MODES:
+                p99 = (r.get(f"ours_{mode}") or {}).get("p99_ms")
+                met = "n/a" if p99 is None else verdict(p99, SEARCH_P99_GOAL_MS, at_most=True)
+                lines.append(f"{r['name'][:34]:34} {title:18} p99 {p99} ms  {met}")
+    mix = report["edit_mix"]
+    lines += ["", f"Edit mix, cache on (goal: hit ratio >= {HIT_RATIO_GOAL:.0%})"]
+    if "skipped" in mix:
+        lines.append(f"skipped: {mix['skipped']}")
+    else:
+        hit = mix["hit_ratio"]
+        lines.append(
+            f"{mix['requests']:,} zipf reads over {mix['urls']:,} URLs, {mix['edits']} edits: hit ratio "
+            f"{'n/a' if hit is None else f'{hit:.1%}'} (at least; "
+            f"{verdict(hit, HIT_RATIO_GOAL, at_most=False)}), p50 {mix['p50_ms']} ms, p99 {mix['p99_ms']} ms"
+        )
     rss = report["worker_rss_mb"]
     corpus = report["corpus"]
     built = (
@@ -311,38 +461,37 @@ def table(report: dict) -> str:
         if corpus.get("generate_seconds") is not None
         else "generation time not recorded"
     )
-    foot = [
-        f"Worker RSS after the run (MB): ours cache off {rss['ours_cache_off']}, "
-        f"ours cache on {rss['ours_cache_on']}, floor {rss['floor']}",
+    lines += [
+        "",
+        "Worker RSS after the run (MB): " + ", ".join(f"{name} {value}" for name, value in rss.items()),
         f"Catalogue: {corpus['publications']:,} publications "
         f"({'reused' if corpus['reused'] else 'built now'}; {built}). {report['load_generator']}, "
-        f"{CONNECTIONS} connections, {DURATION} s per URL, "
-        f"{WORKERS} sync workers. ratio = floor req/s / ours (1.0 = as fast as the floor, < 1 faster).",
+        f"{CONNECTIONS} connections, {DURATION} s per URL, {WORKERS} sync workers. "
+        f"Load average before / after: {report['load_before']} / {report['load_after']}.",
         "! = some responses were not 2xx or timed out (see the JSON and var/bench-*.log); no ratio then.",
     ]
-    return "\n".join([head, "-" * len(head.splitlines()[1]), *rows, "", *foot])
+    return "\n".join(lines)
 
 
-def main() -> None:
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
+def bench_one(database: str, publications: int, wrk: str) -> dict:
+    """Every table's measurements on one catalogue."""
     started = time.monotonic()
-    wrk = require_wrk()
-    try:
-        env = bench_environment()
-        corpus = prepare_database(env)
-        targets, rare = targets_and_query_counts(env)
-        print(f"Load: wrk; rare term {rare!r}.", flush=True)
-        rss = {}
-        for name, app, extra in SERVERS:
-            print(f"Serving {name} ...", flush=True)
-            rss[name] = measure_server(name, app, extra, env, targets, wrk)
-    finally:
-        stop_all()
+    load_before = os.getloadavg()
+    env = bench_environment(database)
+    corpus = prepare_database(env, publications)
+    targets, rare, mix_urls = targets_and_query_counts(env)
+    print(f"Load: wrk; rare term {rare!r}.", flush=True)
+    rss = {}
+    for name, app, extra in SERVERS:
+        print(f"Serving {name} ...", flush=True)
+        rss[name] = measure_server(name, app, extra, env, targets, wrk)
+    print(f"Edit mix: {EDIT_MIX_SECONDS} s of zipf reads, an edit every {EDIT_INTERVAL} s ...", flush=True)
+    mix = edit_mix(env, wrk, mix_urls)
     for target in targets:
-        target["ratio_cache_off"] = ratio(target.get("floor"), target.get("ours_cache_off"))
-        target["ratio_cache_on"] = ratio(target.get("floor"), target.get("ours_cache_on"))
-    report = {
+        for _title, mode in COLD_MODES:
+            target[f"ratio_{mode}"] = ratio(target.get(f"floor_{mode}"), target.get(f"ours_{mode}"))
+        target["ratio_warm"] = ratio(target.get("ours_cache_on"), target.get("bare"))
+    return {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "workers": WORKERS},
         "load_generator": "wrk",
@@ -351,14 +500,87 @@ def main() -> None:
         "corpus": corpus,
         "results": targets,
         "worker_rss_mb": rss,
+        "edit_mix": mix,
+        "load_before": " ".join(f"{v:.2f}" for v in load_before),
+        "load_after": " ".join(f"{v:.2f}" for v in os.getloadavg()),
         "bench_seconds": round(time.monotonic() - started, 1),
     }
+
+
+# SCALE=1m: the same tables at three sizes; each size has its own database (100k's is the usual one).
+SCALES = {
+    "100k": [("100k", "cissapi_bench", 100_000)],
+    "1m": [
+        ("10k", "cissapi_bench_10k", 10_000),
+        ("100k", "cissapi_bench", 100_000),
+        ("1m", "cissapi_bench_1m", 1_000_000),
+    ],
+}
+GROWTH_GOAL = 2.0  # ours at 1M within 2x of 100k on these
+GROWTH_CHECKED = ("list page 1", "list cursor", "publication detail", "search")
+
+
+def growth_table(reports: dict[str, dict]) -> str:
+    labels = list(reports)
+    head = f"{'endpoint (ours, counts cached, req/s)':40} " + " ".join(f"{label:>8}" for label in labels)
+    lines = [f"Growth: the cold table at {', '.join(labels)} (goal: list, cursor, detail, search within "
+             f"{GROWTH_GOAL}x of 100k at 1m)", head + f" {'1m/100k':>8} {'goal':>12}"]  # fmt: skip
+    base = reports[labels[0]]["results"]
+    for n, target in enumerate(base):
+        cells = [(reports[label]["results"][n].get("ours_counts_cached") or None) for label in labels]
+        figures = " ".join(f"{rps(cell):>8}" for cell in cells)
+        slowdown = None
+        if "100k" in reports and "1m" in reports:
+            slowdown = ratio(
+                reports["100k"]["results"][n].get("ours_counts_cached"),
+                reports["1m"]["results"][n].get("ours_counts_cached"),
+            )
+        checked = target["name"].startswith(GROWTH_CHECKED)
+        goal = verdict(slowdown, GROWTH_GOAL, at_most=True) if checked else ""
+        lines.append(
+            f"{target['name'][:40]:40} {figures} {'n/a' if slowdown is None else slowdown:>8} {goal:>12}"
+        )
+    return "\n".join(lines)
+
+
+def drop_database(name: str) -> None:
+    """Delete a scratch catalogue (the 1M one is gigabytes in var/)."""
+    code = f"from django.db import connection\nconnection.cursor().execute('DROP DATABASE IF EXISTS {name}')"
+    subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=bench_environment(), check=True)
+    (ROOT / "var" / f"bench_corpus_{name}.json").unlink(missing_ok=True)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    scale = os.environ.get("BENCH_SCALE", "100k")
+    if scale not in SCALES:
+        sys.exit(f"SCALE must be one of {', '.join(SCALES)}, not {scale!r}.")
+    wrk = require_wrk()
+    reports: dict[str, dict] = {}
+    try:
+        for label, database, publications in SCALES[scale]:
+            print(f"=== {label}: {publications:,} publications ({database}) ===", flush=True)
+            reports[label] = bench_one(database, publications, wrk)
+    finally:
+        stop_all()
+        if scale != "100k" and os.environ.get("BENCH_KEEP") != "1":
+            for _label, database, _publications in SCALES[scale]:
+                if database != "cissapi_bench" and not os.environ.get("BENCH_DATABASE_URL"):
+                    drop_database(database)
+    text = "\n\n".join(f"=== {label} ===\n{table(report)}" for label, report in reports.items())
+    if len(reports) > 1:
+        text += "\n\n" + growth_table(reports)
     print()
-    print(table(report))
+    print(text)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
+    report = reports if len(reports) > 1 else next(iter(reports.values()))
     path.write_text(json.dumps(report, indent=2))
-    print(f"\nWritten to {path.relative_to(ROOT)} ({report['bench_seconds']} s in all).")
+    path.with_suffix(".txt").write_text(
+        f"make bench SCALE={scale}, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n\n{text}\n"
+    )
+    print(f"\nWritten to {path.relative_to(ROOT)} and {path.with_suffix('.txt').name}.")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,65 @@ def test_append_adds_to_an_existing_catalogue_with_unique_slugs(corpus):
     assert Publication.objects.count() == 2 * PUBLICATIONS
     assert Publication.objects.values("slug").distinct().count() == 2 * PUBLICATIONS
     assert Author.objects.count() == 2 * AUTHORS
+
+
+def test_a_large_load_builds_the_secondary_indexes_once_after_it(monkeypatch):
+    from django.db import connection
+
+    from tooling import corpus as corpus_module
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'publications_publication'")
+            return {row[0] for row in cursor.fetchall()}
+
+    before = indexes()
+    during = []
+    load = corpus_module.CorpusGenerator.create_publications
+
+    def watched(self, count, progress=None):
+        during.append(indexes())
+        load(self, count, progress)
+
+    monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
+    monkeypatch.setattr(corpus_module.CorpusGenerator, "create_publications", watched)
+
+    generate_corpus(publications=60, authors=5)
+
+    assert "publication_search_idx" in before and "publication_search_idx" not in during[0]
+    assert "publications_publication_pkey" in during[0]  # constraints stay: the load is checked as ever
+    assert indexes() == before
+
+
+def test_rows_are_drawn_on_a_thread_of_their_own_while_the_loader_waits_on_the_server(monkeypatch):
+    import threading
+
+    from tooling import corpus as corpus_module
+
+    drawn_on = set()
+    draw = corpus_module.CorpusGenerator.publication_rows
+
+    def watched(self, *args):
+        for row in draw(self, *args):
+            drawn_on.add(threading.current_thread().name)
+            yield row
+
+    monkeypatch.setattr(corpus_module.CorpusGenerator, "publication_rows", watched)
+
+    generate_corpus(publications=30, authors=5)
+
+    assert drawn_on == {"corpus-rows"}
+    assert Publication.objects.count() == 30
+
+
+def test_a_failure_while_drawing_rows_fails_the_generation(monkeypatch):
+    from tooling import corpus as corpus_module
+
+    def broken(self, *args):
+        raise RuntimeError("no words left")
+        yield  # a generator, as publication_rows is
+
+    monkeypatch.setattr(corpus_module.CorpusGenerator, "publication_rows", broken)
+
+    with pytest.raises(RuntimeError, match="no words left"):
+        generate_corpus(publications=30, authors=5)
