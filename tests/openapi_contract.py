@@ -72,9 +72,27 @@ def _openapi(_settings_key: tuple[Any, ...], *, whole: bool) -> OpenAPI:
     schema = SchemaGenerator(api_version="v1").get_schema(request=None, public=True)
     if whole:
         schema = _whole_documents_only(schema)
-    # openapi-core reads application/json only; errors are application/problem+json (RFC 9457).
-    deserializers = {"application/problem+json": json.loads}
+    # openapi-core reads application/json only; errors are application/problem+json (RFC 9457), CSL-JSON
+    # citations JSON too, and the other citation formats text (declared as strings).
+    deserializers: dict[str, Any] = {
+        "application/problem+json": _json,
+        "application/vnd.citationstyles.csl+json": _json,
+        **{media_type: _text for media_type in TEXT_MEDIA_TYPES},
+    }
     return OpenAPI.from_dict(schema, config=Config(extra_media_type_deserializers=deserializers))
+
+
+# Text answers the schema declares as `type: string` (the citation formats of /cite/).
+TEXT_MEDIA_TYPES = ("application/x-bibtex", "application/x-research-info-systems", "text/x-bibliography")
+
+
+def _json(data: bytes, **_parameters: str) -> Any:
+    return json.loads(data)
+
+
+def _text(data: bytes, charset: str = "utf-8", **_parameters: str) -> str:
+    """openapi-core hands a deserializer the media type's parameters (`charset`, a bibliography's `style`)."""
+    return data.decode(charset)
 
 
 def _whole_documents_only(node: Any) -> Any:

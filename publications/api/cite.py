@@ -103,6 +103,19 @@ def chosen_format(request: Request) -> CitationFormat:
     return chosen
 
 
+# CSL-JSON is an array of one item (citeproc's input); the item's own vocabulary is CSL's, open-ended.
+CSL_JSON_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["id", "type", "title"],
+        "properties": {"id": {"type": "string"}, "type": {"type": "string"}, "title": {"type": "string"}},
+        "additionalProperties": True,
+    },
+}
+
 CITE_SCHEMA = extend_schema(
     summary="Its citation: BibTeX, RIS, CSL-JSON, APA or Chicago",
     description="By `?format=` or, without it, by `Accept` (`application/x-bibtex`, "
@@ -120,7 +133,7 @@ CITE_SCHEMA = extend_schema(
     responses={
         **{
             (200, citation_format.media_type): OpenApiResponse(
-                OpenApiTypes.STR if not citation_format.media_type.endswith("json") else OpenApiTypes.OBJECT,
+                CSL_JSON_SCHEMA if citation_format.media_type.endswith("json") else OpenApiTypes.STR,
                 description=f"{citation_format.name}: {citation_format.content_type}",
             )
             for citation_format in CITATION_FORMATS.values()
