@@ -484,9 +484,8 @@ ADMIN_BASE_URL = os.environ.get("ADMIN_BASE_URL", "http://127.0.0.1:8000").rstri
 # --- end of editorial workflow ---
 
 # --- Citations and OAI-PMH (issue #15, h15-scholar) -----------------------------------------------------
-# The organisation named as publisher (a report's institution) in citations and OAI-PMH records. The same
-# setting as the public site's metadata, with the same default.
-PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "Center for International Strategic Studies")
+# PUBLISHER_NAME (above, with the public site's settings) is the publisher, or a report's institution, in
+# citations and OAI-PMH records too.
 # OAI-PMH (/oai/): records or headers per ListRecords/ListIdentifiers answer before a resumption token, and
 # how long a token stays good (seconds). Identify's adminEmail: who harvesters write to.
 OAI_PAGE_SIZE = int(os.environ.get("OAI_PAGE_SIZE", "100"))

@@ -33,9 +33,11 @@ from publications.querysets import is_live_at
 # Lists whose rows or order any public edit of a live piece can change (see EDIT_SENSITIVE in
 # publications.api.filters).
 EDITS_KEY = "publication-edits"
+# The key of every list of publications (the API's lists note their model's plural; the site's pages too).
+LIST_KEY = "publications"
 # Lists whose rows change when a piece enters or leaves them, and the lists of collections (whose counts and
 # whose members change with it).
-LIST_KEYS = ("publications", "authors", "topics", "series", "outlets")
+LIST_KEYS = (LIST_KEY, "authors", "topics", "series", "outlets")
 # Every feed and sitemap shows the newest live pieces and their update times.
 SYNDICATION_KEYS = ("feeds", "sitemaps")
 # Fields of a piece that decide which lists it is in and where (every other public field is shown only).

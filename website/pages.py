@@ -61,12 +61,14 @@ def page_number(request: HttpRequest) -> int:
 
 @dataclass
 class Paging:
-    """One page of a list: its rows, its number and how many there are."""
+    """One page of a list: its rows, its number and how many there are (at least, when not `exact`)."""
 
     rows: list[Any]
     number: int
     count: int
     size: int
+    # False past settings.API_EXACT_COUNT_LIMIT, as in the API: `count` is then the bound.
+    exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -78,6 +80,8 @@ class Paging:
 
     @property
     def has_next(self) -> bool:
+        if not self.exact:
+            return len(self.rows) == self.size
         return self.number < self.pages
 
 
@@ -85,12 +89,14 @@ def paged(publications: Any, number: int) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
     None when there is no such page (past the last; page 1 of an empty list exists)."""
     size = settings.API_PAGE_SIZE
-    count, window_end = publications.page_summary()
+    count, exact, window_end = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
     offset = (number - 1) * size
-    if number > 1 and offset >= count:
+    if exact and number > 1 and offset >= count:
         return None
     rows = publications.page(offset, size, window_end=window_end) if count else []
-    return Paging(rows=rows, number=number, count=count, size=size)
+    if not rows and number > 1:
+        return None
+    return Paging(rows=rows, number=number, count=count, size=size, exact=exact)
 
 
 def site_context() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from authors.api.documents import author_detail
 from authors.models import Author, AuthorLink
 from cissapi.api.documents import ApiUrls
 from publications.api.documents import publication_detail, publication_item
+from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.metadata import author_jsonld, author_meta
 from publications.models import Publication
 from publications.querysets import PublicationQuerySet, with_live_publications
@@ -106,7 +107,8 @@ def _render_list(
         request,
         template,
         {**context, "items": items, "paging": paging},
-        keys=[*keys, *publication_keys(paging.rows)],
+        # LIST_KEY: a list's rows change as pieces enter or leave the catalogue (publications.invalidation).
+        keys=[LIST_KEY, *keys, *publication_keys(paging.rows)],
         modified=[publication.updated_at for publication in paging.rows],
     )
 
@@ -136,7 +138,7 @@ def home(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
         request,
         "website/home.html",
         {"groups": groups},
-        keys=publication_keys(shown),
+        keys=[LIST_KEY, *publication_keys(shown)],
         modified=[publication.updated_at for publication in shown],
     )
 
@@ -352,4 +354,5 @@ def search(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
             request, "website/search.html", {**context, "paging": None}, keys=[], modified=[]
         )
     publications = Publication.objects.published().with_listing().search(text)
-    return _list_page(request, "website/search.html", publications, params["page"], context, [])
+    # Any edit can change which pieces match and how they rank.
+    return _list_page(request, "website/search.html", publications, params["page"], context, [EDITS_KEY])

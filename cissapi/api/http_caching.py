@@ -331,8 +331,8 @@ def cache_public_response(
                 if hasattr(response, "render"):
                     response.render()  # a TemplateResponse (sitemaps) has its bytes only once rendered
                 # Keys the view named for what it shows (a public page's) are kept beside the decorator's.
-                shown = response.headers.get("Surrogate-Key", "").split()
-                for name, value in surrogate_headers([*keys, *shown]).items():
+                shown = [*keys, *response.headers.get("Surrogate-Key", "").split()]
+                for name, value in surrogate_headers(shown).items():
                     response.headers[name] = value
                 if storable(response.content):
                     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
@@ -341,7 +341,7 @@ def cache_public_response(
                         key,
                         {"content": response.content, "headers": headers},
                         born=born,
-                        surrogate_keys=keys,
+                        surrogate_keys=shown,
                     )
             return response
 
