@@ -77,7 +77,7 @@ def _openapi(_settings_key: tuple[Any, ...], *, whole: bool) -> OpenAPI:
     deserializers: dict[str, Any] = {
         "application/problem+json": _json,
         "application/vnd.citationstyles.csl+json": _json,
-        **{media_type: _text for media_type in TEXT_MEDIA_TYPES},
+        **dict.fromkeys(TEXT_MEDIA_TYPES, _text),
     }
     return OpenAPI.from_dict(schema, config=Config(extra_media_type_deserializers=deserializers))
 
