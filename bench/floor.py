@@ -5,10 +5,13 @@ Each response's JSON is built by Postgres (a page's ids sliced from an index fir
 index for a filter, then only those rows read by primary key and their authors and topics aggregated) and
 returned with orjson, in one statement per request; a detail reads its related pieces in a second (from
 the topic and author ids the first read, as the API does), and a search whose count is not known yet
-counts first (and, past the ranked window, finds where the window ends). Counts follow the API's own setting
-(API_CACHE_COUNTS: kept per filter, or taken on every request); a search ranks the same window of the
-newest matches as the API; the connection runs with JIT off. Python only parses the query string and adds
-the pagination links. It follows the same rules as the API (README.md, "API"): same fields,
+counts first (and, past the ranked window, finds where the window ends). Counts follow the API's own
+semantics: exact up to API_EXACT_COUNT_LIMIT, counted with LIMIT bound + 1 so they stop reading there
+(`count_is_exact`, no `pages` past it), kept per filter or taken on every request as API_CACHE_COUNTS says;
+a search ranks the same window of the newest matches as the API; the connection runs with JIT off. Python
+only parses the query string, adds the pagination links and, for a detail, makes `meta` and `jsonld` with
+publications.metadata's own producers from facts its statement read (page_metadata says why not in SQL).
+It follows the same rules as the API (README.md, "API"): same fields,
 `Publication.objects.published()`'s rule with Python's clock, authors in byline order, DRF's page-number
 and cursor pagination envelopes. No framework, no middleware, no ORM: anything the API does beyond this is
 overhead the ratio measures. tests/bench/test_floor_plans.py checks that its plans are never costlier.
@@ -24,7 +27,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import cast
+from typing import NamedTuple, cast
 from urllib.parse import parse_qs, quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -43,8 +46,9 @@ SEARCH_RANK_WINDOW = 1000
 RELATED_CANDIDATES = 50
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
-# A list's count and, for a search past SEARCH_RANK_WINDOW matches, the (published_at, id) ending the window.
-Summary = tuple[int, tuple[dt.datetime, int] | None]
+# A list's count (exact up to API_EXACT_COUNT_LIMIT, else that bound), whether it is exact, and, for a search
+# past SEARCH_RANK_WINDOW matches, the (published_at, id) ending the window.
+Summary = tuple[int, bool, tuple[dt.datetime, int] | None]
 Environ = dict
 
 
@@ -174,16 +178,33 @@ def detail_json(tz: str) -> str:
 
 def detail_sql(tz: str) -> str:
     """The detail document, the piece's id and the ids of its topics and byline's authors (for related
-    pieces): each relation read once, its JSON and its ids from the same rows."""
-    return f"""SELECT {detail_json(tz)}::text, p.id, tp.ids, b.ids
+    pieces), then what publications.metadata reads of the piece (Metadata): each relation read once, its
+    JSON, its ids and its facts from the same rows."""
+    return f"""SELECT {detail_json(tz)}::text, p.id, tp.ids, b.ids,
+            json_build_object('slug', p.slug, 'type', p.type, 'title', p.title, 'subtitle', p.subtitle,
+                'summary', p.summary, 'language', p.language, 'doi', p.doi, 'report_number', p.report_number,
+                'volume', p.volume, 'issue', p.issue, 'pdf', p.pdf),
+            p.published_at, p.updated_at, COALESCE(b.people, '[]'), COALESCE(tp.names, '{{}}'),
+            COALESCE(cp.links, '[]'),
+            (SELECT json_build_object('name', s.name, 'kind', s.kind, 'issn', s.issn)
+             FROM publications_series s WHERE s.id = p.series_id),
+            (SELECT json_build_object('file', i.file, 'alt', i.alt)
+             FROM media_image i WHERE i.id = p.lead_image_id)
         FROM publications_publication p
         LEFT JOIN LATERAL (
             SELECT COALESCE(json_agg({byline_entry()} ORDER BY pa.position), '[]') AS authors,
-                array_agg(pa.author_id) AS ids
+                array_agg(pa.author_id) AS ids,
+                -- A byline entry and its author's profile, as with_detail()'s byline and byline_profiles.
+                json_agg(json_build_object('id', a.id, 'slug', a.slug, 'name', a.name,
+                    'honorific', a.honorific, 'headline', a.headline, 'role', pa.role, 'kind', a.kind,
+                    'affiliation', a.affiliation,
+                    'links', ARRAY(SELECT l.url FROM authors_authorlink l WHERE l.author_id = a.id
+                                   ORDER BY l.position, l.id)) ORDER BY pa.position) AS people
             FROM publications_publicationauthor pa JOIN authors_author a ON a.id = pa.author_id
             WHERE pa.publication_id = p.id AND a.trashed_at IS NULL) AS b ON true
         LEFT JOIN LATERAL (
-            SELECT COALESCE(json_agg({topic_json()} ORDER BY t.name), '[]') AS topics, array_agg(t.id) AS ids
+            SELECT COALESCE(json_agg({topic_json()} ORDER BY t.name), '[]') AS topics, array_agg(t.id) AS ids,
+                array_agg(t.name ORDER BY t.name) AS names
             FROM publications_publication_topics pt JOIN publications_topic t ON t.id = pt.topic_id
             WHERE pt.publication_id = p.id) AS tp ON true
         LEFT JOIN LATERAL (
@@ -192,7 +213,8 @@ def detail_sql(tz: str) -> str:
                                              'homepage', {opt("o.homepage")}),
                 'url', c.url, 'relation', c.relation, 'published_on', c.published_on,
                 'is_canonical', c.is_canonical) ORDER BY c.id), '[]') AS posts,
-                min(c.url) FILTER (WHERE c.is_canonical) AS canonical
+                min(c.url) FILTER (WHERE c.is_canonical) AS canonical,
+                json_agg(json_build_object('url', c.url, 'relation', c.relation) ORDER BY c.id) AS links
             FROM publications_crosspost c JOIN publications_outlet o ON o.id = c.outlet_id
             WHERE c.publication_id = p.id) AS cp ON true
         WHERE p.slug = %(slug)s AND {PUBLISHED}"""
@@ -317,12 +339,15 @@ class Floor:
         media_url: str,
         time_zone: str,
         cache_counts: bool = False,
+        count_limit: int = 10000,
     ) -> None:
         self.connect = connect
         # Counts kept per list filter, as the API keeps them with API_CACHE_COUNTS (in memory here: the
         # bench changes nothing while it runs, so a count never goes stale).
         self.cache_counts = cache_counts
         self.summaries: dict[tuple, Summary] = {}
+        # Counts are exact up to this bound and stop there, as the API's (API_EXACT_COUNT_LIMIT).
+        self.count_limit = count_limit
         self.site_url = site_url.rstrip("/")
         self.media_url = media_url
         ZoneInfo(time_zone)  # an unknown zone fails here, not in SQL (it is interpolated into it)
@@ -357,7 +382,7 @@ class Floor:
         if path == "/api/v1/publications/":
             return "200 OK", self.publication_list(path, query, params)
         if match := re.fullmatch(r"/api/v1/publications/([-\w]+)/", path):
-            return "200 OK", self.detail(params, match[1])
+            return "200 OK", self.detail(params, match[1], environ)
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/publications/", path):
             return "200 OK", self.publication_list(path, query, params, author_route=match[1])
         if match := re.fullmatch(r"/api/v1/authors/([-\w]+)/", path):
@@ -375,15 +400,16 @@ class Floor:
         """The row of a SELECT of aggregates and subqueries without FROM, which always returns one."""
         return cast(tuple, self.execute(sql, params))
 
-    def detail(self, params: dict, slug: str) -> bytes:
+    def detail(self, params: dict, slug: str, environ: Environ) -> bytes:
         row = self.execute(self.detail_sql, {**params, "slug": slug})
         if row is None:
             raise NotFound
-        document, pk, topic_ids, author_ids = row
+        document, pk, topic_ids, author_ids, *facts = row
         related = self.aggregate_row(
             self.related_sql, {**params, "id": pk, "topic_ids": topic_ids, "author_ids": author_ids}
         )[0]
-        return f'{document[:-1]}, "related": {related}}}'.encode()
+        metadata = page_metadata(Metadata(*facts), environ)
+        return f'{document[:-1]}, "related": {related}, '.encode() + metadata[1:]
 
     def one(self, sql: str, params: dict) -> bytes:
         row = self.execute(sql, params)
@@ -440,47 +466,59 @@ class Floor:
             # The page's ids come from the live index first (an index-only walk, however deep the page, or a
             # walk down the date index checking each piece's filter); only those rows are read and built.
             params.update(limit=size, offset=offset)
-            count_sql = (
-                f"(SELECT count(*) FROM publications_publication p WHERE {where})" if summary is None else "0"
-            )
+            count_sql = self.bounded_count(where, self.count_limit) if summary is None else "0"
             ids = f"""SELECT p.id FROM publications_publication p WHERE {where}
                 ORDER BY p.published_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
             row = self.aggregate_row(self.items_by_id(ids, f"{author_check}, {count_sql}", self.item), params)
             if summary is None:
-                summary = (row[1], None)
+                summary = (min(row[1], self.count_limit), row[1] <= self.count_limit, None)
         if not row[0]:
             raise NotFound
         if self.cache_counts:
             self.summaries[key] = summary
-        count, results = summary[0], row[2]
-        if page > 1 and offset >= count:
+        (count, exact, _), shown, results = summary, row[2], row[3]
+        # Past the last page is a 404; past a bound, the last page is where the rows run out.
+        if page > 1 and (offset >= count if exact else not shown):
             raise NotFound
         url = f"{params['base']}{path}"
-        next_url = link(url, query, page=page + 1) if page * size < count else None
+        # As the API: past a bounded count, a full page may have a next one.
+        more = page * size < count or (not exact and shown == size)
+        next_url = link(url, query, page=page + 1) if more else None
         previous_url = None
         if page > 1:
             previous_url = link(url, query, page=page - 1 if page > 2 else None)
-        pages = max(1, -(-count // size))  # at least one: page 1 of an empty list is an empty page
-        head = orjson.dumps({"count": count, "pages": pages, "next": next_url, "previous": previous_url})
-        return head[:-1] + b',"results":' + results.encode() + b"}"
+        head: dict[str, object] = {"count": count, "count_is_exact": exact}
+        if exact:
+            # At least one: page 1 of an empty list is an empty page.
+            head["pages"] = max(1, -(-count // size))
+        head.update(next=next_url, previous=previous_url)
+        return orjson.dumps(head)[:-1] + b',"results":' + results.encode() + b"}"
+
+    @staticmethod
+    def bounded_count(where: str, bound: int) -> str:
+        """SQL counting the rows `where` selects up to `bound` + 1 (one more tells the count is not exact):
+        it stops reading there, as the API's count does."""
+        return f"""(SELECT count(*) FROM (SELECT 1 FROM publications_publication p WHERE {where}
+            LIMIT {int(bound) + 1}) AS counted)"""
 
     def search_summary(self, where: str, author_check: str, params: dict) -> Summary:
-        """The number of matches (from the full-text index) and, past SEARCH_RANK_WINDOW of them, the
-        (published_at, id) of the window's oldest match (walking the date index), as the API finds them."""
-        row = self.aggregate_row(
-            f"SELECT {author_check}, (SELECT count(*) FROM publications_publication p WHERE {where})", params
-        )
+        """The number of matches (from the full-text index, up to the bound) and, past SEARCH_RANK_WINDOW of
+        them, the (published_at, id) of the window's oldest match (walking the date index), as the API finds
+        them: counting up to the larger of the bound and the window tells whether there is one."""
+        bound = max(self.count_limit, SEARCH_RANK_WINDOW)
+        row = self.aggregate_row(f"SELECT {author_check}, {self.bounded_count(where, bound)}", params)
         if not row[0]:
             raise NotFound
-        count = row[1]
-        if count <= SEARCH_RANK_WINDOW:
-            return count, None
+        counted = row[1]
+        count, exact = min(counted, self.count_limit), counted <= self.count_limit
+        if counted <= SEARCH_RANK_WINDOW:
+            return count, exact, None
         end = self.aggregate_row(
             f"""SELECT p.published_at, p.id FROM publications_publication p WHERE {where}
             ORDER BY p.published_at DESC, p.id DESC OFFSET {SEARCH_RANK_WINDOW - 1} LIMIT 1""",
             params,
         )
-        return count, (end[0], end[1])
+        return count, exact, (end[0], end[1])
 
     def search_page_sql(self, where: str, author_check: str, offset: int, size: int, summary: Summary) -> str:
         """The page of a search, as the API orders it: the newest SEARCH_RANK_WINDOW matches by relevance,
@@ -489,7 +527,7 @@ class Floor:
         by_rank = f"ORDER BY {rank} DESC, p.published_at DESC, p.id DESC"
         by_date = "ORDER BY p.published_at DESC, p.id DESC"
         table = "publications_publication p"
-        window = summary[1]
+        window = summary[2]
         if window is None:
             parts = [f"SELECT p.id FROM {table} WHERE {where} {by_rank} LIMIT {size} OFFSET {offset}"]
         else:
@@ -513,10 +551,11 @@ class Floor:
 
     @staticmethod
     def items_by_id(ids: str, columns: str, item: str) -> str:
-        """`columns`, then the JSON array of `item` for the rows whose ids `ids` selects, in its order: the
-        ids are sliced first (from an index), then only those rows are read, by primary key, and built."""
+        """`columns`, the number of rows, then the JSON array of `item` for the rows whose ids `ids` selects,
+        in its order: the ids are sliced first (from an index), then only those rows are read, by primary
+        key, and built."""
         return f"""WITH page AS (SELECT ARRAY({ids}) AS ids)
-            SELECT {columns}, (
+            SELECT {columns}, (SELECT cardinality(ids) FROM page), (
                 SELECT COALESCE(json_agg({item} ORDER BY array_position((SELECT ids FROM page), p.id)),
                     '[]')::text
                 FROM publications_publication p WHERE p.id = ANY((SELECT ids FROM page)::bigint[]))"""
@@ -598,6 +637,53 @@ class Floor:
             params,
         )
         return row[0].encode()
+
+
+class Metadata(NamedTuple):
+    """What publications.metadata reads of a piece, as the detail's statement returns it."""
+
+    fields: dict
+    published_at: dt.datetime
+    updated_at: dt.datetime
+    people: list[dict]
+    topic_names: list[str]
+    cross_posts: list[dict]
+    series: dict | None
+    image: dict | None
+
+
+def page_metadata(facts: Metadata, environ: Environ) -> bytes:
+    """The detail's `meta` and `jsonld` as a JSON object, from publications.metadata's own producers.
+
+    The API builds them in Python from the row it read, and so does the floor: the producers take a piece
+    whose relations are plain data (with_detail()'s JSON columns), so an unsaved Publication carrying the
+    facts the detail's statement read answers them without a query. The same Python on both sides, so the
+    ratio measures only what surrounds it; building these dozens of tags in SQL would copy their rules.
+    """
+    # Imported here: gunicorn imports this module before Django's apps are ready (see _LazyApplication).
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from cissapi.api.documents import ApiUrls
+    from media.models import Image
+    from publications.metadata import publication_jsonld, publication_meta
+    from publications.models import Publication
+    from taxonomy.models import Series
+
+    piece = Publication(
+        **facts.fields,
+        published_at=facts.published_at,
+        updated_at=facts.updated_at,
+        series=Series(**facts.series) if facts.series else None,
+        lead_image=Image(**facts.image) if facts.image else None,
+    )
+    piece.byline = piece.byline_profiles = facts.people
+    piece.topic_list = [{"name": name} for name in facts.topic_names]
+    piece.cross_post_list = facts.cross_posts
+    # Absolute URLs on the host the client used, as the API makes them from its request.
+    urls = ApiUrls(WSGIRequest(environ))
+    return orjson.dumps(
+        {"meta": publication_meta(piece, urls=urls), "jsonld": publication_jsonld(piece, urls=urls)}
+    )
 
 
 def cursor_links(
@@ -701,6 +787,7 @@ def make_app(connect: Callable[[], psycopg.Connection] | None = None) -> Floor:
         media_url=settings.MEDIA_URL,
         time_zone=settings.TIME_ZONE,
         cache_counts=settings.API_CACHE_COUNTS,
+        count_limit=settings.API_EXACT_COUNT_LIMIT,
     )
 
 
@@ -732,6 +819,9 @@ class _LazyApplication:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if self.app is None:
+            import django
+
+            django.setup()  # the metadata producers use the models
             self.app = make_app()
         return self.app(environ, start_response)
 

@@ -203,6 +203,7 @@ def test_list_items_carry_the_contract_fields(floor, catalogue):
     assert response.status_code == 200
     assert response.json() == {
         "count": len(catalogue["live"]),
+        "count_is_exact": True,
         "pages": 1,
         "next": None,
         "previous": None,
@@ -225,7 +226,19 @@ def test_detail_is_the_whole_publication(floor, catalogue):
         for p in others
     }
     related = sorted(others, key=lambda p: (-shared[p.slug], -p.published_at.timestamp()))[:5]
-    assert response.json() == {
+    document = response.json()
+    # The page's metadata (publications.metadata; every tag is checked against the API's below): the
+    # writing roles as authors, the editor as editor, the original elsewhere as what it is based on.
+    meta, jsonld = document.pop("meta"), document.pop("jsonld")
+    assert [tag["content"] for tag in meta if tag.get("name") == "citation_author"] == [
+        "Syed Ali Abbas",
+        "Anum Riaz",
+    ]
+    assert {"name": "citation_doi", "content": "10.5555/ciss.2026.1"} in meta
+    assert [person["name"] for person in jsonld["editor"]] == ["Bilal Zubair"]
+    assert jsonld["isBasedOn"] == ["https://strafasia.com/pakistans-space-diplomacy-takes-flight/"]
+    assert jsonld["image"] == f"{MEDIA}publications/images/2026/space.jpg"
+    assert document == {
         **expected_item(piece),
         "body": piece.body,
         "word_count": piece.word_count,
@@ -500,3 +513,30 @@ def test_floor_answers_the_same_json_as_the_api_on_every_benchmarked_url(
             api = client.get(target.url)
             assert api.status_code == 200, target
             assert normalise(floor.get(target.url).json()) == normalise(api.json()), target.name
+
+
+@pytest.mark.parametrize("cache_counts", [False, True], ids=["counts every time", "counts cached"])
+def test_past_the_count_bound_the_floor_pages_as_the_api_does(settings, catalogue, client, cache_counts):
+    """Counts stop at API_EXACT_COUNT_LIMIT: the count is the bound, not exact, no `pages`; a full page has a
+    next one and pages go on past the bound until the rows run out (then 404)."""
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = cache_counts
+    settings.API_EXACT_COUNT_LIMIT = 3
+    connection.ensure_connection()
+    floor = WSGIClient(make_app(lambda: connection.connection))
+    lists = [
+        "/api/v1/publications/?page_size=2",
+        "/api/v1/publications/?q=deterrence&page_size=2",
+        "/api/v1/authors/anum-riaz/publications/?page_size=2",
+        "/api/v1/publications/?topic=nuclear-politics&page_size=2",
+    ]
+    for url in lists:
+        for page in range(1, 6):
+            api = client.get(f"{url}&page={page}")
+            ours = floor.get(f"{url}&page={page}")
+            assert ours.status_code == api.status_code, (url, page)
+            if api.status_code == 200:
+                assert normalise(ours.json()) == normalise(api.json()), (url, page)
+    first = floor.get(lists[0]).json()
+    assert (first["count"], first["count_is_exact"], "pages" in first) == (3, False, False)
+    assert floor.get(f"{lists[0]}&page=4").json()["next"] is None  # the seventh piece: the last page
