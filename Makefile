@@ -31,8 +31,9 @@ run: seed
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	SERVE_MEDIA=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Two workers (pytest-xdist, a test database each): CI has two cores, and the suite takes half the time.
 test: install
-	$(PY) -m pytest -m "not e2e and not scale"
+	$(PY) -m pytest -m "not e2e and not scale" -n 2
 
 # --- Scale-out engines (issue 16): tests/scale/ (marked `scale`: Redis, a streaming replica, Varnish), then
 # the cache and throttle tests again on a real Redis (Debian's redis-server, installed with apt-get when

@@ -176,8 +176,9 @@ DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
 # --- Cache -------------------------------------------------------------------------------------------
 # Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
 # table in Postgres (created by the cissapi app's migration), never process-local memory.
-# On Redis, configure `maxmemory` with `maxmemory-policy volatile-lru` (or another volatile-*): every entry
-# has a time to live except the catalogue generation, which must never be evicted (README, "Deployment").
+# On Redis, configure `maxmemory` with `maxmemory-policy volatile-ttl`: every entry has a time to live except
+# the catalogue generation, which must never be evicted, and the invalidation marks outlive the entries they
+# make stale, so entries go first (README, "Deployment").
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES: dict[str, dict[str, Any]] = {

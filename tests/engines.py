@@ -81,8 +81,9 @@ def _accepts(port: int) -> bool:
 def redis_server(directory: Path, *, maxmemory: str = "64mb") -> Iterator[str]:
     """A private redis-server on a free port, configured as README's "Deployment" asks; yields its URL.
 
-    `volatile-lru` evicts only keys that have a time to live: cached responses and counts do, the catalogue
-    generation does not, so memory pressure can never end the generation (and empty the cache at once).
+    `volatile-ttl` evicts only keys that have a time to live, the shortest-lived first: cached responses and
+    counts go before the invalidation marks that outlive them, and the catalogue generation (no TTL) never
+    goes, so memory pressure can never end the generation (and empty the cache at once).
     """
     ensure_installed(["redis-server"], REDIS_SERVER.exists)
     port = free_port()
@@ -91,7 +92,7 @@ def redis_server(directory: Path, *, maxmemory: str = "64mb") -> Iterator[str]:
             str(REDIS_SERVER),
             *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)),
             *("--save", "", "--appendonly", "no", "--daemonize", "no"),
-            *("--maxmemory", maxmemory, "--maxmemory-policy", "volatile-lru"),
+            *("--maxmemory", maxmemory, "--maxmemory-policy", "volatile-ttl"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -166,4 +166,4 @@ def test_compose_puts_varnish_with_the_shipped_vcl_in_front_of_web_and_the_worke
 def test_compose_redis_evicts_only_keys_with_a_ttl():
     command = " ".join(compose()["services"]["redis"]["command"])
 
-    assert "--maxmemory-policy volatile-lru" in command
+    assert "--maxmemory-policy volatile-ttl" in command

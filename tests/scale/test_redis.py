@@ -6,6 +6,8 @@ The rest of the cache and throttle tests run against Redis too: `make test-scale
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def small_redis(tmp_path):
-    """A Redis with 2 MB of memory for the cache, evicting as README's "Deployment" says (volatile-lru)."""
+    """A Redis with 2 MB of memory for the cache, evicting as README's "Deployment" says (volatile-ttl)."""
     with (
         redis_server(tmp_path, maxmemory="2mb") as url,
         override_settings(CACHES=redis_caches(url), REDIS_URL=url),
@@ -31,7 +33,12 @@ def test_a_flood_of_entries_evicts_entries_but_never_the_generation(small_redis)
     filler = "x" * 20_000
 
     for number in range(400):  # 8 MB of responses into 2 MB
-        keep(generation, entry_key("response", f"/api/v1/publications/?q=word{number}"), filler)
+        keep(
+            generation,
+            entry_key("response", f"/api/v1/publications/?q=word{number}"),
+            filler,
+            born=time.time(),
+        )
 
     client = small_redis._cache.get_client()
     assert client.info("stats")["evicted_keys"] > 0
