@@ -256,6 +256,10 @@ def _style(name: str) -> CitationStylesStyle:
 def rendered(item: dict[str, Any], *, style: str) -> str:
     """The bibliography entry of `item` in the CSL style `style` ("apa", "chicago-author-date"), as plain
     text (no markup to escape wherever it is shown)."""
+    if item.get("publisher") == item.get("container-title"):
+        # A commentary is a page of the publisher's own site: the styles would name the organisation twice
+        # ("Center ... . Center ... ."); APA and Chicago name a site's owner once when it is the site.
+        item = {key: value for key, value in item.items() if key != "publisher"}
     bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([item]), formatter.plain)
     bibliography.register(Citation([CitationItem(item["id"])]))
     return f"{bibliography.bibliography()[0]}\n"

@@ -207,6 +207,16 @@ def test_apa_and_chicago_are_rendered_by_the_official_styles(client, paper):
     )
 
 
+@pytest.mark.parametrize("style", ["apa", "chicago"])
+def test_a_commentary_names_the_publisher_once(client, paper, style):
+    # A commentary is a page of the publisher's site: the site and its owner are the same organisation.
+    Publication.objects.filter(pk=paper.pk).update(type=Publication.Type.COMMENTARY)
+
+    text = client.get(cite_url(paper.slug), {"format": style}).content.decode()
+
+    assert text.count("Center for International Strategic Studies") == 1, text
+
+
 @pytest.mark.parametrize(
     ("accept", "content_type"),
     [
