@@ -351,20 +351,27 @@ def _image_columns(prefix: str) -> dict[str, str]:
     return {"path": f"{prefix}file", **{name: f"{prefix}{name}" for name in names}}
 
 
+def _public_byline() -> QuerySet:
+    """The byline rows of the outer query's publication, in order. A trashed author is deleted to the public:
+    left out of bylines until restored."""
+    from publications.models import PublicationAuthor
+
+    return PublicationAuthor.objects.filter(
+        publication=OuterRef("pk"), author__trashed_at__isnull=True
+    ).order_by("position")
+
+
 # Optimization: the JSON array columns are built and compiled once per process (see json_array; a few ms per
 # request otherwise). Django copies an expression into each query that uses it, so one instance serves all.
 @functools.cache
 def _listing_columns() -> dict[str, RawSQL]:
-    from publications.models import Publication, PublicationAuthor
+    from publications.models import Publication
     from taxonomy.models import Topic
 
     return {
         "byline": json_array(
             Publication,
-            # A trashed author is deleted to the public: left out of bylines until restored.
-            PublicationAuthor.objects.filter(
-                publication=OuterRef("pk"), author__trashed_at__isnull=True
-            ).order_by("position"),
+            _public_byline(),
             id="author_id",
             slug="author__slug",
             name="author__name",
@@ -408,16 +415,14 @@ def _detail_columns() -> dict[str, RawSQL]:
 @functools.cache
 def _profile_columns() -> dict[str, RawSQL]:
     from authors.models import AuthorLink
-    from publications.models import Publication, PublicationAuthor
+    from publications.models import Publication
 
     return {
         # What a page's bio boxes and its metadata (publications.metadata: Person with sameAs) show of each
         # byline author, in the byline's order; details only, as lists and feeds show none of it.
         "byline_profiles": json_array(
             Publication,
-            PublicationAuthor.objects.filter(
-                publication=OuterRef("pk"), author__trashed_at__isnull=True
-            ).order_by("position"),
+            _public_byline(),
             id="author_id",
             short_bio="author__short_bio",
             kind="author__kind",

@@ -11,21 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cissapi.api.documents import ApiUrls
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.http_caching import answer_from_cache
 from cissapi.api.parameters import FORMAT_PARAM, Parameter
-from publications.api.documents import withdrawn_problem
+from publications.api.absent import absent_answer
 from publications.api.serializers import WithdrawnProblemSerializer
 from publications.citations import CITATION_FORMATS, CitationFormat, cite
 from publications.feeds import IgnoreAcceptNegotiation
-from publications.models import Publication
 
 if TYPE_CHECKING:
     from cissapi.api.viewsets import PublicReadOnlyViewSet
@@ -177,26 +174,10 @@ class CiteMixin(_Base):
         try:
             publication = self.get_object()
         except Http404:
-            return self.absent_citation(request, slug)
+            return absent_answer(request, slug, route="publication-cite", meta=self.response_meta)
         meta = self.response_meta
         meta.note_last_modified(self.change_times(publication))
         meta.note_surrogate_keys(self.keys_of(publication))
         return HttpResponse(
             cite(publication, self.citation_format), content_type=self.citation_format.content_type
         )
-
-    def absent_citation(self, request: Request, slug: str) -> Response:
-        """As the detail answers a slug that is not live: 410 with the notice for a withdrawn piece, 301 from
-        an old slug to the current citation (same query), else 404."""
-        withdrawn = Publication.objects.withdrawn().filter(slug=slug, trashed_at__isnull=True).first()
-        if withdrawn is not None:
-            self.response_meta.note_surrogate_keys([f"publication-{withdrawn.pk}"])
-            document = withdrawn_problem(withdrawn, instance=request.get_full_path())
-            return Response(document, status=410, content_type=PROBLEM_CONTENT_TYPE)
-        current = Publication.objects.published().formerly_at(slug).values_list("slug", flat=True).first()
-        if current is None:
-            raise Http404
-        location = ApiUrls(request).resource("publication-cite", current)
-        if query := request.META.get("QUERY_STRING"):
-            location = f"{location}?{query}"
-        return Response(status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": location})

@@ -12,7 +12,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -26,6 +25,7 @@ from cissapi.api.filters import FilterBackend
 from cissapi.api.http_caching import answer_from_cache
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
+from publications.api.absent import absent_answer
 from publications.api.cite import CiteMixin
 from publications.api.documents import (
     outlet_document,
@@ -33,7 +33,6 @@ from publications.api.documents import (
     publication_item,
     series_document,
     topic_document,
-    withdrawn_problem,
 )
 from publications.api.filters import PublicationFilterSet, edit_sensitive, feed_filter_query
 from publications.api.pagination import PublicationPagination
@@ -185,15 +184,7 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
         try:
             publication = self.get_object()
         except Http404:
-            # A withdrawn piece is gone with a notice (410); an old slug of a live piece moves (301).
-            withdrawn = (
-                Publication.objects.withdrawn().filter(slug=kwargs["slug"], trashed_at__isnull=True).first()
-            )
-            if withdrawn is None:
-                return self.old_slug_redirect(request, kwargs["slug"])
-            self.response_meta.note_surrogate_keys([f"publication-{withdrawn.pk}"])
-            document = withdrawn_problem(withdrawn, instance=request.get_full_path())
-            return Response(document, status=410, content_type=PROBLEM_CONTENT_TYPE)
+            return absent_answer(request, kwargs["slug"], route="publication-detail", meta=self.response_meta)
         related = list(
             Publication.objects.published().related_to(
                 publication,
@@ -208,16 +199,6 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
         meta.note_surrogate_keys(f"publication-{item.pk}" for item in related)
         document = publication_detail(publication, urls=ApiUrls(request), related=related)
         return Response(only(document, self.chosen_fields()))
-
-    def old_slug_redirect(self, request: Request, slug: str) -> Response:
-        """A 301 from a slug a live piece had to its current detail (same query); else the 404."""
-        current = Publication.objects.published().formerly_at(slug).values_list("slug", flat=True).first()
-        if current is None:
-            raise Http404
-        location = ApiUrls(request).resource("publication-detail", current)
-        if query := request.META.get("QUERY_STRING"):
-            location = f"{location}?{query}"
-        return Response(status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": location})
 
 
 class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
