@@ -37,19 +37,15 @@ test: install
 
 # --- Scale-out engines (issue 16): tests/scale/ (marked `scale`: Redis, a streaming replica, Varnish), then
 # the cache and throttle tests again on a real Redis (Debian's redis-server, installed with apt-get when
-# missing). Deselected there, with reason: three tests read the database cache table itself
-# (tests/scale/test_redis.py is the Redis twin of the flood test) and one pins the partner window's SQL
-# UPSERT, which is a Redis INCR here.
+# missing). Tests marked `database_cache` are skipped there (tests/conftest.py): they read the database
+# cache table itself (tests/scale/test_redis.py is the Redis twin of the flood test) or pin the partner
+# window's SQL UPSERT, which is a Redis INCR here.
 REDIS_TESTS := tests/test_cache.py tests/api/test_generation.py tests/api/test_rate_limit_headers.py \
 	tests/api/test_client_address.py tests/api/test_caching.py tests/api/test_response_cache.py \
 	tests/partners/test_partner_access.py tests/api/test_invalidation.py
-REDIS_DESELECT := -k "not test_refused_spellings_never_reach_the_cache \
-	and not test_a_flood_of_distinct_urls_keeps_the_generation_the_marks_and_the_bounds \
-	and not test_feeds_ignore_tracking_parameters_and_keep_them_out_of_the_cache \
-	and not test_a_partner_request_costs_a_fixed_number_of_queries"
 test-scale: install
 	$(PY) -m pytest -m scale tests/scale
-	$(PY) -m pytest -m "not e2e and not scale" --cache-backend=redis $(REDIS_DESELECT) $(REDIS_TESTS)
+	$(PY) -m pytest -m "not e2e and not scale" --cache-backend=redis $(REDIS_TESTS)
 # --- end of scale-out engines
 
 # Browser tests (tests/e2e/) in Debian's headless Chromium, installed with apt-get when missing.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -30,10 +32,31 @@ def start(data_dir: Path, database: str = DEFAULT_DATABASE) -> dict[str, str]:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     repair_handle_list(data_dir)
     # cleanup_mode=None: the server outlives this process so the next command reuses it in milliseconds.
-    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    try:
+        server = pgserver.get_server(data_dir, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # pgserver gives pg_ctl 10 s; on a busy machine a start after a crash (recovery) takes longer. The
+        # server is still coming up: wait for it, then attach.
+        wait_until_ready(data_dir)
+        server = pgserver.get_server(data_dir, cleanup_mode=None)
     socket_dir = str(server.get_postmaster_info().socket_dir)
     _ensure_database(socket_dir, database)
     return {"NAME": database, "USER": "postgres", "PASSWORD": "", "HOST": socket_dir, "PORT": ""}
+
+
+def wait_until_ready(data_dir: Path, timeout: float = 120.0) -> None:
+    """Wait until the server of `data_dir` says it is ready in its postmaster.pid (its last line)."""
+    deadline = time.monotonic() + timeout
+    pid_file = data_dir / "postmaster.pid"
+    while time.monotonic() < deadline:
+        try:
+            lines = pid_file.read_text().splitlines()
+        except FileNotFoundError:
+            lines = []
+        if lines and lines[-1].strip() == "ready":
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"the embedded Postgres in {data_dir} did not become ready in {timeout:.0f} s")
 
 
 def repair_handle_list(data_dir: Path) -> None:

@@ -325,6 +325,7 @@ def cache_rows() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+@pytest.mark.database_cache
 def test_a_flood_of_distinct_urls_keeps_the_generation_the_marks_and_the_bounds(client, piece, settings):
     max_entries = 12
     settings.CACHES = {
@@ -345,6 +346,7 @@ def test_a_flood_of_distinct_urls_keeps_the_generation_the_marks_and_the_bounds(
     assert {"cissapi:1:api:generation", "cissapi:1:api:changed-at", *marks} <= cache_rows().keys()
 
 
+@pytest.mark.database_cache
 def test_refused_spellings_never_reach_the_cache(client, piece):
     client.get(LIST)
     before = cache_rows()
@@ -387,6 +389,7 @@ def test_a_partner_answer_is_private_and_every_answer_varies_by_authorization(cl
         assert partner.content == anonymous.content, url
 
 
+@pytest.mark.database_cache
 def test_feeds_ignore_tracking_parameters_and_keep_them_out_of_the_cache(client, piece):
     first = client.get(FEED, {"utm_source": "newsletter", "utm_medium": "email"})
     rows = cache_rows()

@@ -123,6 +123,7 @@ def test_other_authorization_schemes_are_anonymous_access(client, catalogue):
     assert client.get("/api/v1/publications/", headers={"authorization": "Basic dTpw"}).status_code == 200
 
 
+@pytest.mark.database_cache
 def test_a_partner_request_costs_a_fixed_number_of_queries(
     client, catalogue, partner_key, response_cache_off, django_assert_num_queries
 ):
