@@ -11,7 +11,9 @@ import contextlib
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from PIL import Image as PILImage
 
 from media import renditions
 from media.files import delete_files_on_commit
@@ -65,6 +67,8 @@ def image_renditions_make(*, image_id: int) -> None:
 @transaction.atomic
 def _save(image: Image, *, before: Image | None) -> Image:
     image.full_clean()
+    if before is None or before.file.name != image.file.name:
+        check_pixels(image)
     stale = before is None or any(getattr(before, name) != getattr(image, name) for name in RENDERED_FROM)
     if stale:
         # The pixels' size, measured once here (Pillow reads the header only); a stored file gone missing
@@ -81,6 +85,22 @@ def _save(image: Image, *, before: Image | None) -> Image:
     if stale:
         transaction.on_commit(lambda: queue_renditions(image.pk))
     return image
+
+
+def check_pixels(image: Image) -> None:
+    """Refuse a new file that is not an image Pillow can read."""
+    # The model's ImageField checks nothing on save (only the admin's form field opens the file): without
+    # this a PDF renamed .jpg would be stored with no size and fail in the worker.
+    try:
+        image.file.open()
+        with PILImage.open(image.file) as pixels:
+            pixels.verify()
+    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
+        raise ValidationError(
+            {"file": "This file is not an image that can be read (JPEG, PNG, WebP, GIF)."}
+        ) from error
+    finally:
+        image.file.seek(0)
 
 
 def queue_renditions(image_id: int) -> None:

@@ -4,6 +4,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 from procrastinate.contrib.django.models import ProcrastinateJob
@@ -124,3 +125,17 @@ def test_deleting_an_image_deletes_its_file_and_renditions_after_commit(
         image_delete(image=image)
 
     assert files_under(_media_root) == set()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"%PDF-1.7 not pixels at all", b"", image_bytes()[:200]],
+    ids=["a pdf named .jpg", "an empty file", "a truncated jpeg"],
+)
+def test_a_file_that_is_not_a_readable_image_is_refused_and_nothing_is_stored(content, _media_root):
+    with pytest.raises(ValidationError) as refused:
+        image_create(file=ContentFile(content, name="launch.jpg"), alt="A rocket")
+
+    assert "file" in refused.value.message_dict
+    assert not Image.objects.exists()
+    assert not ProcrastinateJob.objects.exists()
