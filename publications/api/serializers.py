@@ -13,6 +13,7 @@ from cissapi.api.documents import computed_field
 from cissapi.api.serializers import BlankAsNullCharField, SparseFieldsMixin
 from media.api.serializers import ImageSerializer
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.search import SNIPPET_SCOPE
 from taxonomy.api.serializers import OutletSummarySerializer, TopicSummarySerializer
 from taxonomy.models import Series
 
@@ -95,8 +96,9 @@ class PublicationListSerializer(SparseFieldsMixin, serializers.Serializer):
     # Only with ?q=: the matching passage, with matches in <mark> (HTML).
     snippet = serializers.CharField(
         required=False,
-        help_text="Only with q: the best passage of summary and body, escaped HTML whose only markup is "
-        "<mark> around the matches.",
+        help_text=f"Only with q: the best passage of summary and body (among their first {SNIPPET_SCOPE} "
+        "characters, unless the match lies only further on), escaped HTML whose only markup is <mark> around "
+        "the matches.",
     )
 
 
