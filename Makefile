@@ -42,7 +42,7 @@ test: install
 # UPSERT, which is a Redis INCR here.
 REDIS_TESTS := tests/test_cache.py tests/api/test_generation.py tests/api/test_rate_limit_headers.py \
 	tests/api/test_client_address.py tests/api/test_caching.py tests/api/test_response_cache.py \
-	tests/partners/test_partner_access.py tests/api/test_invalidation.py
+	tests/partners/test_partner_access.py tests/api/test_invalidation.py tests/test_early_hits.py
 REDIS_DESELECT := -k "not test_refused_spellings_never_reach_the_cache \
 	and not test_a_flood_of_distinct_urls_keeps_the_generation_the_marks_and_the_bounds \
 	and not test_feeds_ignore_tracking_parameters_and_keep_them_out_of_the_cache \
