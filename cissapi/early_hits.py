@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from cissapi.api.cache_table import read_as_health_check
 from cissapi.api.generation import Validity, still_valid
 from cissapi.api.http_caching import SAFE_METHODS, SharedEntry, use_canonical_host
 from cissapi.api.throttling import AnonymousRateThrottle
@@ -163,7 +164,8 @@ class EarlyHitMiddleware:
         if response is None:
             return None  # decided before the shared cache is read: the stack reads it once
         try:
-            current, kept.checked = still_valid(kept.validity, checked=kept.checked)
+            with read_as_health_check():
+                current, kept.checked = still_valid(kept.validity, checked=kept.checked)
         except Exception:
             # Whatever failed (the database or Redis is down), the stack answers as it would: a 503.
             return None

@@ -260,3 +260,37 @@ def test_the_kept_responses_stay_within_their_budget():
     assert kept.used == sum(response.size for response in kept.responses.values()) <= 4000
     assert list(kept.responses) == ["key-7", "key-8", "key-9"]  # the least recently used went first
     assert kept.find(("http://testserver", "/", "0", "")) is None
+
+
+def test_the_early_read_is_the_connections_health_check(client, piece, early_answers, monkeypatch):
+    from django.db import connections
+
+    connection = connections["default"]
+    url = reverse("v1:publication-list")
+    client.get(url)
+    checks: list[bool] = []
+    is_usable = type(connection).is_usable
+    monkeypatch.setattr(type(connection), "is_usable", lambda self: checks.append(True) or is_usable(self))
+    connection.health_check_done = False  # as at the start of a request on a persistent connection
+
+    assert client.get(url).status_code == 200
+
+    assert early_answers == [url]
+    assert checks == []  # no `SELECT 1` before the read: one round trip, not two
+    assert connection.health_check_done
+
+
+def test_a_failed_read_leaves_the_request_to_the_stack(client, piece, early_answers, monkeypatch):
+    from django.db import OperationalError
+
+    url = reverse("v1:publication-list")
+    first = client.get(url)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the server closed the connection unexpectedly")
+
+    monkeypatch.setattr("cissapi.early_hits.still_valid", unreachable)
+    again = client.get(url)
+
+    assert (again.status_code, again.content) == (200, first.content)
+    assert early_answers == []
