@@ -42,7 +42,7 @@ test: install
 # window's SQL UPSERT, which is a Redis INCR here.
 REDIS_TESTS := tests/test_cache.py tests/api/test_generation.py tests/api/test_rate_limit_headers.py \
 	tests/api/test_client_address.py tests/api/test_caching.py tests/api/test_response_cache.py \
-	tests/partners/test_partner_access.py tests/api/test_invalidation.py
+	tests/partners/test_partner_access.py tests/api/test_invalidation.py tests/test_early_hits.py
 test-scale: install
 	$(PY) -m pytest -m scale tests/scale
 	$(PY) -m pytest -m "not e2e and not scale" --cache-backend=redis $(REDIS_TESTS)

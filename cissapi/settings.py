@@ -104,6 +104,10 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # The client's allowance as RateLimit-Policy / RateLimit, on cached answers too (api/rate_limits.py).
     "cissapi.api.rate_limits.RateLimitHeadersMiddleware",
+    # --- Early cache hits (issue #16, h16-warm): an anonymous read this process answered before, still
+    # current in the shared cache, is answered here, counted by the throttle (cissapi/early_hits.py).
+    "cissapi.early_hits.EarlyHitMiddleware",
+    # --- end of early cache hits ---
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's CommonMiddleware; its trailing-slash 301 is problem+json under /api/ and /feeds/ (issue 14).
     "cissapi.api.errorpages.SlashRedirectMiddleware",
@@ -213,6 +217,12 @@ API_CACHE_MAX_BODY_BYTES = int(os.environ.get("API_CACHE_MAX_BODY_BYTES", str(10
 # Most values one multi-valued filter takes (?topic=a,b,...); more is a 400. Each costs query planning.
 API_MAX_FILTER_VALUES = int(os.environ.get("API_MAX_FILTER_VALUES", "20"))
 # --- end of API request bounds ---
+# --- Early cache hits (issue #16, h16-warm) ---
+# Bytes of final responses each server process keeps in its own memory to answer anonymous cache hits before
+# the middleware below it and DRF (cissapi/early_hits.py), checked against the shared cache on every
+# request; 0 turns early hits off.
+API_CACHE_PROCESS_BYTES = int(os.environ.get("API_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024)))
+# --- end of early cache hits ---
 # --- Bounded counts (issue #16, h16-cache) ---
 # Publication lists count their matches exactly up to this many; beyond it the envelope says
 # `count_is_exact: false` with `count` at this bound (a common search word would otherwise count ~100,000).

@@ -149,9 +149,8 @@ def _throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @wraps(view)
     def throttled_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         throttle = AnonymousRateThrottle()
-        # The anonymous throttle reads only the address and `user`, which a Django request has too; the
-        # stubs ask for DRF's Request and a view.
-        if throttle.allow_request(request, None):  # type: ignore[arg-type]
+        # The anonymous throttle reads only the address and `user`, which a Django request has too.
+        if throttle.allow_request(request, None):
             return view(request, *args, **kwargs)
         refusal = Throttled(throttle.wait())
         response = problem_response(request, refusal.status_code, str(refusal.detail))

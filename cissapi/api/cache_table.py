@@ -3,11 +3,14 @@ catalogue generation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections
+from django.db import DatabaseError, connections, router
 
 from cissapi.api.generation import CHANGED_AT_KEY, CHANGED_PREFIX, GENERATION_KEY
 
@@ -58,3 +61,29 @@ class CatalogueDatabaseCache(DatabaseCache):
                 f"DELETE FROM {table} WHERE cache_key < %s AND {spared}",
                 [last[0], pinned, len(prefix), prefix],
             )
+
+
+@contextmanager
+def read_as_health_check() -> Iterator[None]:
+    """Around a request's first read of the cache table: let the read be its connection's health check.
+
+    With CONN_HEALTH_CHECKS, Django pings a persistent connection (`SELECT 1`) before a request's first
+    query; for a request whose only query is this read (an early hit, cissapi.early_hits) that is a second
+    round trip. A failed read closes the connection instead, so whatever runs next reconnects, as after a
+    failed health check. Nothing changes when the shared cache is Redis.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, DatabaseCache):
+        yield
+        return
+    # Django's own attributes of a connection (since 4.1), which the stubs do not declare.
+    connection: Any = connections[router.db_for_read(backend.cache_model_class)]
+    if connection.connection is None or not connection.health_check_enabled or connection.health_check_done:
+        yield
+        return
+    connection.health_check_done = True
+    try:
+        yield
+    except DatabaseError:
+        connection.close()
+        raise

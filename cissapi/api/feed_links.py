@@ -69,11 +69,10 @@ class FeedLinksMixin(_ViewBase):
     def finalize_response(  # type: ignore[override]
         self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         if 200 <= response.status_code < 300:
             feeds = self.matching_feeds()
             if feeds:
-                # One header: pagination's links (cissapi.api.pagination), if any, then the alternates.
-                links = [response.headers.get("Link"), link_header(feeds)]
-                response.headers["Link"] = ", ".join(link for link in links if link)
-        return response
+                # Before the validators (cissapi.api.http_caching.finalize, which puts pagination's links
+                # first): an answer built now and one from the cache then send their headers in one order.
+                response.headers["Link"] = link_header(feeds)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above

@@ -77,7 +77,13 @@ def current_generation() -> Generation:
 
 def read(key: str | None, *, known: Generation | None = None) -> tuple[Generation, Any]:
     """The generation (`known`, when the caller has read it already), and the value cached under `key` in it
-    (None when absent, of an older generation, or born before a change of one of its surrogate keys).
+    (None when absent, of an older generation, or born before a change of one of its surrogate keys)."""
+    generation, entry = read_entry(key, known=known)
+    return generation, entry["value"] if entry is not None else None
+
+
+def read_entry(key: str | None, *, known: Generation | None = None) -> tuple[Generation, dict | None]:
+    """As read(), with the whole fresh entry (its value, `born` and surrogate `keys`) rather than the value.
 
     Optimization: the generation, the time of the last change and the entry are read together (one query on
     the database cache, one MGET on Redis); entries carry the token of the generation they belong to, and
@@ -91,7 +97,39 @@ def read(key: str | None, *, known: Generation | None = None) -> tuple[Generatio
         return generation, None
     if not _fresh(entry, found.get(CHANGED_AT_KEY)):
         return generation, None
-    return generation, entry["value"]
+    return generation, entry
+
+
+@dataclass(frozen=True)
+class Validity:
+    """What a copy of an entry kept elsewhere (a process's own memory, cissapi.early_hits) needs to tell
+    whether the entry would still be served: its generation, birth and surrogate keys."""
+
+    token: str
+    born: float
+    keys: tuple[str, ...]
+
+
+def still_valid(validity: Validity, *, checked: float | None) -> tuple[bool, float | None]:
+    """Whether an entry described by `validity` is still current: its generation has not ended (nor reached
+    its scheduled end) and none of its keys changed since it was born.
+
+    `checked` is the time of the last change (`api:changed-at`) when this entry was last found valid, or
+    None; the answer comes with the value to pass next time. One read (the generation and the time of the
+    last change together) while nothing it shows changed; the marks of its keys only after a new change.
+    A generation that ended is never started here: the full stack does that.
+    """
+    found = cache.get_many([GENERATION_KEY, CHANGED_AT_KEY])
+    stored = found.get(GENERATION_KEY)
+    if stored is None or stored["token"] != validity.token:
+        return False, None
+    if stored["ends_at"] is not None and stored["ends_at"] <= timezone.now().timestamp():
+        return False, None
+    changed_at = found.get(CHANGED_AT_KEY)
+    if changed_at is None or changed_at < validity.born or changed_at == checked:
+        return True, changed_at
+    entry = {"born": validity.born, "keys": validity.keys}
+    return (True, changed_at) if _fresh(entry, changed_at) else (False, None)
 
 
 def keep(

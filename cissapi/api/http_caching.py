@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 from cissapi.api import generation
-from cissapi.api.generation import Generation
+from cissapi.api.generation import Generation, Validity
 from cissapi.api.parameters import (
     FORMAT_PARAM,
     Parameter,
@@ -118,6 +118,23 @@ def response_key(origin: str, path: str, query: str) -> str:
     return generation.entry_key("response", f"{origin}{path}?{query}")
 
 
+@dataclass(frozen=True)
+class SharedEntry:
+    """The shared cache's entry a response was answered from or stored as: noted on the request, so that a
+    layer in front (cissapi.early_hits) can keep the final response under the same key, valid as long as
+    the entry is."""
+
+    key: str
+    validity: Validity
+
+
+def note_shared_entry(request: HttpRequest | Request, key: str, validity: Validity) -> None:
+    """Record on the (Django) request which shared cache entry its answer is."""
+    django_request = request._request if isinstance(request, Request) else request
+    # An attribute of this request only, read back with getattr (HttpRequest declares no such attribute).
+    django_request.shared_entry = SharedEntry(key, validity)  # type: ignore[attr-defined]
+
+
 def cacheable(request: HttpRequest) -> bool:
     """Whether the answer to `request` may come from (and go to) the shared response cache."""
     # Bodies never vary by client (no sessions, partners see what everyone sees), so every read shares.
@@ -162,7 +179,8 @@ def finalize(
         return response
     patch_cache_lifetime(request, response)
     if meta.links:
-        response.headers["Link"] = ", ".join(meta.links)
+        # One header: the body's links (pagination's), then any the view added for this response (feeds).
+        response.headers["Link"] = ", ".join([*meta.links, *filter(None, [response.headers.get("Link")])])
     if meta.surrogate_keys is not None:
         meta.surrogate_keys = list(dict.fromkeys(meta.surrogate_keys))
         for name, value in surrogate_headers(meta.surrogate_keys).items():
@@ -180,6 +198,8 @@ def finalize(
 
 def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) -> HttpResponse:
     if meta.cache_key and meta.generation and response.status_code == 200 and storable(response.content):
+        keys = tuple(sorted(set(meta.surrogate_keys or ())))
+        note_shared_entry(request, meta.cache_key, Validity(meta.generation.token, meta.born, keys))
         generation.keep(
             meta.generation,
             meta.cache_key,
@@ -246,10 +266,14 @@ class ConditionalGetMixin(_ViewBase):
             query = f"{query}#{variant}"
         # The host is canonical already (initial), so this is the origin as the body's links spell it.
         meta.cache_key = response_key(use_canonical_host(request), request.path, query)
-        meta.generation, cached = generation.read(meta.cache_key, known=meta.generation)
-        if cached is None:
+        meta.generation, entry = generation.read_entry(meta.cache_key, known=meta.generation)
+        if entry is None:
             return None
+        note_shared_entry(
+            request, meta.cache_key, Validity(meta.generation.token, entry["born"], tuple(entry["keys"]))
+        )
         meta.cache_key = None  # already stored
+        cached = entry["value"]
         if cached["last_modified"] is not None:
             meta.last_modified = datetime.fromtimestamp(cached["last_modified"], tz=UTC)
         meta.surrogate_keys = cached["keys"]
@@ -323,8 +347,10 @@ def cache_public_response(
                 return view(request, *args, **kwargs)
             key = response_key(origin, request.path, canonical)
             born = time.time()
-            current, cached = generation.read(key)
-            if cached is not None:
+            current, entry = generation.read_entry(key)
+            if entry is not None:
+                note_shared_entry(request, key, Validity(current.token, entry["born"], tuple(entry["keys"])))
+                cached = entry["value"]
                 return HttpResponse(cached["content"], headers=cached["headers"])
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
@@ -335,6 +361,8 @@ def cache_public_response(
                 for name, value in surrogate_headers(shown).items():
                     response.headers[name] = value
                 if storable(response.content):
+                    validity = Validity(current.token, born, tuple(sorted(set(shown))))
+                    note_shared_entry(request, key, validity)
                     headers = {name: response.headers[name] for name in REPLAYED_HEADERS if name in response}
                     generation.keep(
                         current,

@@ -57,8 +57,20 @@ class AnonymousRateThrottle(AnonRateThrottle):
     num_requests: int
     duration: int
 
-    def allow_request(self, request: Request, view: Any) -> bool:
-        allowed = super().allow_request(request, view)
+    def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str | None:
+        # DRF's, for a Django request too (cissapi.early_hits counts a request before any authentication):
+        # one without a user yet is anonymous there, as it only ever sees requests without credentials.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
+        """Count `request` (a DRF request, or a Django one answered early by cissapi.early_hits)."""
+        # The view counts anonymous requests: an early answer for the same URL must count them too.
+        note_counted_anonymously(request)
+        # DRF's reads only request.META and request.user, which getattr above takes from either kind.
+        allowed = super().allow_request(request, view)  # type: ignore[arg-type]
         if self.rate is not None and self.key is not None:
             # The history holds this request once allowed; the oldest entry leaves the window first.
             oldest = self.history[-1] if self.history else self.now
@@ -73,6 +85,13 @@ class AnonymousRateThrottle(AnonRateThrottle):
                 ),
             )
         return allowed
+
+
+def note_counted_anonymously(request: HttpRequest | Request) -> None:
+    """Record on the (Django) request that the anonymous throttle counted it."""
+    django_request = request._request if isinstance(request, Request) else request
+    # An attribute of this request only, read back with getattr (HttpRequest declares no such attribute).
+    django_request.counted_anonymously = True  # type: ignore[attr-defined]
 
 
 # --- Failed authentication ---------------------------------------------------------------------------

@@ -1,0 +1,295 @@
+"""Early cache hits (cissapi/early_hits.py): an anonymous read answered before the middleware below and DRF is
+the full stack's answer, byte for byte and header for header, and is never served once the shared cache
+would not serve it (an edit, an unpublish, a new generation, a scheduled piece's time)."""
+
+import datetime as dt
+import gzip
+
+import pytest
+import time_machine
+from django.core.cache import caches
+from django.test import Client
+from django.urls import reverse
+
+from cissapi.api.generation import Validity
+from cissapi.api.throttling import AnonymousRateThrottle
+from cissapi.early_hits import EarlyHitMiddleware, KeptResponse, ProcessResponses
+from publications.services import publication_unpublish, publication_update
+from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = "https://frontend.example"
+
+
+@pytest.fixture(autouse=True)
+def api_cache(settings):
+    settings.API_CACHE = True
+    settings.API_CACHE_COUNTS = True
+    settings.CORS_ALLOWED_ORIGINS = [ORIGIN]
+
+
+@pytest.fixture
+def piece():
+    topic = TopicFactory(slug="arms-control")
+    return PublicationFactory(
+        published=True, title="Deterrence today", authors=[AuthorFactory()], topics=[topic]
+    )
+
+
+@pytest.fixture
+def early_answers(monkeypatch) -> list[str]:
+    """The paths answered early: a request goes through the stack exactly when the middleware learns from
+    its answer afterwards."""
+    answered: list[str] = []
+    original = EarlyHitMiddleware.__call__
+
+    def spy(self, request):
+        passed: list[bool] = []
+        learn = self.learn
+        self.learn = lambda *args: (passed.append(True), learn(*args))
+        try:
+            response = original(self, request)
+        finally:
+            self.learn = learn
+        if not passed and self.route(request) is not None:
+            answered.append(request.path)
+        return response
+
+    monkeypatch.setattr(EarlyHitMiddleware, "__call__", spy)
+    return answered
+
+
+def clients(settings) -> tuple[Client, Client]:
+    """A client whose server keeps no responses (the full stack every time), and one that does."""
+    settings.API_CACHE_PROCESS_BYTES = 0
+    full = Client()
+    full.get("/robots.txt")  # loads the middleware with the setting as it is now
+    settings.API_CACHE_PROCESS_BYTES = 1024 * 1024
+    return full, Client()
+
+
+def fetch(client: Client, method: str, url: str, **headers: str):
+    # Both answers show the same allowance (RateLimit: r=299). Only this client's counter: on Redis the
+    # throttle shares its database with the response cache, which clear() would empty.
+    throttle = AnonymousRateThrottle()
+    caches["throttle"].delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
+    return getattr(client, method)(url, **headers)
+
+
+def as_sent(response) -> tuple[int, list[tuple[str, str]], bytes, str]:
+    content, headers = response.content, list(response.headers.items())
+    if response.get("Content-Encoding") == "gzip":
+        # Django's BREACH mitigation pads each compressed body with random bytes, so its length differs from
+        # one answer to the next, the full stack's too; what it holds must not.
+        content = gzip.decompress(content)
+        headers = [(name, value) for name, value in headers if name != "Content-Length"]
+    return response.status_code, headers, content, response.cookies.output()
+
+
+def urls(piece) -> list[tuple[str, dict[str, str]]]:
+    detail = reverse("v1:publication-detail", kwargs={"slug": piece.slug})
+    return [
+        (reverse("v1:publication-list"), {}),
+        (f"{reverse('v1:publication-list')}?topic=arms-control&page_size=5", {}),
+        (detail, {}),
+        (
+            reverse("v1:publication-cite", kwargs={"slug": piece.slug}),
+            {"HTTP_ACCEPT": "application/x-bibtex"},
+        ),
+        ("/feeds/json/", {}),
+        ("/feeds/rss/", {}),
+        ("/", {}),
+        (reverse("v1:author-list"), {}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_ORIGIN": ORIGIN},
+        {"HTTP_ACCEPT_ENCODING": "gzip"},
+        {"HTTP_HOST": "TESTSERVER:80"},
+    ],
+    ids=["plain", "cors", "gzip", "host-spelling"],
+)
+def test_an_early_hit_is_the_full_stacks_answer(settings, piece, early_answers, headers):
+    full, early = clients(settings)
+    for url, extra in urls(piece):
+        sent = {**headers, **extra}
+        fetch(early, "get", url, **sent)  # learned from the stack's answer
+        for method in ("get", "head"):
+            expected = as_sent(fetch(full, method, url, **sent))
+            assert expected[0] == 200, url
+            before = len(early_answers)
+            got = as_sent(fetch(early, method, url, **sent))
+            assert got[1] == expected[1], (method, url)
+            assert got == expected, (method, url)
+            assert len(early_answers) == before + 1, f"{method} {url} was not answered early"
+
+
+@pytest.mark.parametrize("validator", ["etag", "last-modified"])
+def test_an_early_304_is_the_full_stacks_304(settings, piece, early_answers, validator):
+    full, early = clients(settings)
+    for url, extra in urls(piece):
+        first = fetch(early, "get", url, **extra)
+        conditional = (
+            {"HTTP_IF_NONE_MATCH": first["ETag"]}
+            if validator == "etag"
+            else {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]}
+        )
+        headers = {**extra, **conditional, "HTTP_ORIGIN": ORIGIN}
+        expected = as_sent(fetch(full, "get", url, **headers))
+        assert expected[0] == 304, url
+        assert as_sent(fetch(early, "get", url, **headers)) == expected  # the stack's, learned
+        before = len(early_answers)
+        assert as_sent(fetch(early, "get", url, **headers)) == expected, url
+        assert len(early_answers) == before + 1, f"{url} was not answered early"
+
+
+def test_a_stale_validator_gets_the_whole_answer_early(client, piece, early_answers):
+    url = reverse("v1:publication-list")
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_NONE_MATCH='"not-this-one"')
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert early_answers == [url]
+
+
+def test_an_early_hit_costs_one_read_of_the_shared_cache(client, piece, django_assert_num_queries):
+    url = reverse("v1:publication-list")
+    client.get(url)
+    client.get(url)
+    with django_assert_num_queries(1):  # the generation and the time of the last change, together
+        client.get(url)
+
+
+def test_an_edit_is_seen_by_the_next_request(client, piece, early_answers):
+    detail = reverse("v1:publication-detail", kwargs={"slug": piece.slug})
+    for url in (detail, reverse("v1:publication-list"), "/feeds/json/"):
+        client.get(url)
+    piece.summary = "Revised."
+    publication_update(publication=piece)
+
+    assert client.get(detail).json()["summary"] == "Revised."
+    assert "Revised." in client.get("/feeds/json/").content.decode()
+    assert early_answers == []
+
+
+def test_an_unpublished_piece_is_never_served_early(client, piece, early_answers, editor):
+    detail = reverse("v1:publication-detail", kwargs={"slug": piece.slug})
+    assert client.get(detail).status_code == 200
+    assert client.get(detail).status_code == 200
+    assert early_answers == [detail]
+
+    publication_unpublish(publication=piece, by=editor)
+
+    assert client.get(detail).status_code != 200
+    assert piece.title not in client.get(reverse("v1:publication-list")).content.decode()
+
+
+def test_a_scheduled_piece_appears_on_time_with_early_hits(client, piece):
+    scheduled = PublicationFactory(scheduled=True, title="Not yet")
+    url = reverse("v1:publication-list")
+    assert "Not yet" not in client.get(url).content.decode()
+    assert "Not yet" not in client.get(url).content.decode()
+
+    with time_machine.travel(scheduled.published_at + dt.timedelta(seconds=1)):
+        assert "Not yet" in client.get(url).content.decode()
+
+
+def test_early_hits_are_counted_by_the_anonymous_throttle(client, settings, piece, early_answers):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    url = reverse("v1:publication-list")
+    answers = [client.get(url) for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert [answer["RateLimit"] for answer in answers[:3]] == [
+        '"anonymous";r=2;t=60',
+        '"anonymous";r=1;t=60',
+        '"anonymous";r=0;t=60',
+    ]
+    assert answers[3]["Content-Type"] == "application/problem+json"
+    assert early_answers == [url, url]
+
+
+def test_site_pages_are_not_throttled_early_either(client, settings, piece):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/minute"}}
+    assert [client.get("/").status_code for _ in range(3)] == [200, 200, 200]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"},
+        {"HTTP_COOKIE": "sessionid=abc"},
+        {"HTTP_COOKIE": "csrftoken=abc"},
+    ],
+    ids=["authorization", "session", "csrf"],
+)
+def test_requests_with_credentials_or_a_session_go_through_the_stack(client, piece, early_answers, headers):
+    url = reverse("v1:publication-list")
+    client.get(url, **headers)
+    assert client.get(url, **headers).status_code == 200
+    assert early_answers == []
+
+
+def test_analytics_cookies_do_not_keep_a_request_from_an_early_hit(client, piece, early_answers):
+    url = reverse("v1:publication-list")
+    client.get(url, HTTP_COOKIE="_ga=GA1.2.3")
+    client.get(url, HTTP_COOKIE="_ga=GA1.2.3")
+    assert early_answers == [url]
+
+
+def test_another_spelling_of_the_query_shares_the_views_entry(client, piece, django_assert_num_queries):
+    url = reverse("v1:publication-list")
+    client.get(f"{url}?page_size=5&topic=arms-control")
+    with django_assert_num_queries(1):  # the view's own lookup: the same entry, under the view's key
+        respelled = client.get(f"{url}?topic=arms-control&page_size=5")
+    assert respelled.status_code == 200
+
+
+def test_the_kept_responses_stay_within_their_budget():
+    kept = ProcessResponses(budget=4000)
+    validity = Validity(token="t", born=0.0, keys=())
+    for number in range(10):
+        response = KeptResponse(validity, {"ETag": '"x"'}, b"x" * 1000, counted=True, expires=1e12)
+        kept.keep(("http://testserver", "/", str(number), ""), f"key-{number}", response)
+
+    assert kept.used == sum(response.size for response in kept.responses.values()) <= 4000
+    assert list(kept.responses) == ["key-7", "key-8", "key-9"]  # the least recently used went first
+    assert kept.find(("http://testserver", "/", "0", "")) is None
+
+
+def test_the_early_read_is_the_connections_health_check(client, piece, early_answers, monkeypatch):
+    from django.db import connections
+
+    connection = connections["default"]
+    url = reverse("v1:publication-list")
+    client.get(url)
+    checks: list[bool] = []
+    is_usable = type(connection).is_usable
+    monkeypatch.setattr(type(connection), "is_usable", lambda self: checks.append(True) or is_usable(self))
+    connection.health_check_done = False  # as at the start of a request on a persistent connection
+
+    assert client.get(url).status_code == 200
+
+    assert early_answers == [url]
+    assert checks == []  # no `SELECT 1` before the read: one round trip, not two
+
+
+def test_a_failed_read_leaves_the_request_to_the_stack(client, piece, early_answers, monkeypatch):
+    from django.db import OperationalError
+
+    url = reverse("v1:publication-list")
+    first = client.get(url)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("the server closed the connection unexpectedly")
+
+    monkeypatch.setattr("cissapi.early_hits.still_valid", unreachable)
+    again = client.get(url)
+
+    assert (again.status_code, again.content) == (200, first.content)
+    assert early_answers == []
