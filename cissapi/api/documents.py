@@ -14,6 +14,7 @@ from collections.abc import Container
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -23,6 +24,9 @@ from cissapi.api.serializers import absolute_url
 
 if TYPE_CHECKING:
     from cissapi.api.viewsets import PublicReadOnlyViewSet
+
+# What a producer returns: a document, or its JSON built by a query (embedded as it is).
+Document = dict[str, Any] | orjson.Fragment
 
 # Stands for the slug while a resource's URL is built once per response (see ApiUrls.resource).
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -41,7 +45,7 @@ class ApiUrls:
 
     def __init__(self, request: Any) -> None:
         self.request = request
-        self._around_slug: dict[str, tuple[str, str, str]] = {}
+        self._around_slug: dict[str, tuple[str, str]] = {}
 
     def absolute(self, path: str) -> str:
         """`path` (a media file's, say) as an absolute URL."""
@@ -49,14 +53,19 @@ class ApiUrls:
 
     def resource(self, url_name: str, slug: str) -> str:
         """The absolute URL of v1's `url_name` (`publication-detail`, ...) for `slug`."""
+        before, after = self.around_slug(url_name)
+        return f"{before}{slug}{after}"
+
+    def around_slug(self, url_name: str) -> tuple[str, str]:
+        """What comes before and after the slug in the absolute URLs of v1's `url_name`."""
         # Optimization: reverse() and build_absolute_uri() once per URL name and response, not once per
         # item (a tenth of a list's producing time). The slug is the URL's last variable part, and slugs
         # need no quoting.
         if url_name not in self._around_slug:
             url = self.absolute(reverse(f"v1:{url_name}", kwargs={"slug": _SLUG_PLACEHOLDER}))
-            self._around_slug[url_name] = url.rpartition(_SLUG_PLACEHOLDER)
-        before, _, after = self._around_slug[url_name]
-        return f"{before}{slug}{after}"
+            before, _, after = url.rpartition(_SLUG_PLACEHOLDER)
+            self._around_slug[url_name] = (before, after)
+        return self._around_slug[url_name]
 
 
 def computed_field(schema: Any) -> serializers.Field:
@@ -87,8 +96,9 @@ class ProducedDocumentsMixin(_ViewBase):
     `?fields=` against it.
     """
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
-        """The whole document of `item` for the current action."""
+    def produce(self, item: Any, urls: ApiUrls) -> Document:
+        """The whole document of `item` for the current action, or its JSON as a Fragment with only the
+        chosen_fields() (built so by the query)."""
         raise NotImplementedError
 
     def chosen_fields(self) -> set[str] | None:
@@ -111,8 +121,9 @@ class ProducedDocumentsMixin(_ViewBase):
         return Produced(only(self.produce(args[0], urls), fields))
 
 
-def only(document: dict[str, Any], fields: Container[str] | None) -> dict[str, Any]:
-    """`document` with only `fields` (all of them for None), in the document's order."""
-    if fields is None:
+def only(document: Document, fields: Container[str] | None) -> Document:
+    """`document` with only `fields` (all of them for None), in the document's order. A Fragment (JSON a
+    query built with the chosen fields already) is left as it is."""
+    if fields is None or isinstance(document, orjson.Fragment):
         return document
     return {name: value for name, value in document.items() if name in fields}

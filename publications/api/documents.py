@@ -10,13 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
 from authors.models import Author
 from cissapi.api.documents import ApiUrls, api_datetime
 from media.api.documents import body_with_renditions, image_document, image_row_document
 from publications.metadata import publication_jsonld, publication_meta
 from publications.models import Publication, PublicationChange
+from publications.querysets import ItemAddresses
 from taxonomy.api.documents import topic_summary
 from taxonomy.models import Outlet, Series, Topic
+
+
+def item_addresses(urls: ApiUrls) -> ItemAddresses:
+    """What the list items Postgres builds (PublicationQuerySet.as_items) need to know of this response:
+    its URLs on the client's host, the public site, the media files' prefix and the time zone."""
+    return ItemAddresses(
+        publication_url=urls.around_slug("publication-detail"),
+        author_url=urls.around_slug("author-detail"),
+        topic_url=urls.around_slug("topic-detail"),
+        site_url=settings.SITE_URL,
+        # The storage's URL of a file is this prefix and its (quoted) path.
+        media_url=urls.absolute(default_storage.url("")),
+        time_zone=timezone.get_current_timezone_name(),
+    )
 
 
 def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
