@@ -2,14 +2,16 @@
 
 Each is the only producer of its document (see cissapi.api.documents); the serializers in
 publications/api/serializers.py are their schema. Nothing here queries: bylines, topics and cross-posts
-arrive as JSON arrays annotated by the queryset (PublicationQuerySet.with_listing / with_detail), counts
-as annotations (with_publication_counts), related pieces as an argument.
+arrive as JSON arrays annotated by the queryset (PublicationQuerySet.with_detail), counts as annotations
+(with_publication_counts), related pieces as an argument. The list item is Postgres's to build
+(PublicationQuerySet.as_items, with the response's item_addresses()).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -38,10 +40,16 @@ def item_addresses(urls: ApiUrls) -> ItemAddresses:
     )
 
 
-def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
-    """A lean list item: no body (PublicationListSerializer); `snippet` only when the search made one."""
+def _detail_head(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
+    """The detail's first fields, those of a list item (PublicationListSerializer).
+
+    Lists, the change feed and the site's list pages take the list item Postgres builds (ListItemJson in
+    publications.querysets, its one producer); a detail makes these fields in Python from the row it read,
+    since a preview shows an autosave's unsaved text in it. tests/publications/test_item_json.py holds the
+    two to the same document.
+    """
     series = publication.series
-    document = {
+    return {
         "id": publication.id,
         "uuid": str(publication.uuid),
         "slug": publication.slug,
@@ -72,9 +80,6 @@ def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, An
         "series": {"slug": series.slug, "name": series.name} if series else None,
         "image": image_document(publication.lead_image, urls=urls),
     }
-    if hasattr(publication, "snippet"):
-        document["snippet"] = publication.snippet
-    return document
 
 
 def publication_detail(
@@ -85,7 +90,7 @@ def publication_detail(
     publications.metadata), so every frontend emits the tags the public site does."""
     canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
     return {
-        **publication_item(publication, urls=urls),
+        **_detail_head(publication, urls=urls),
         "body": body_with_renditions(publication.body, publication.body_images, urls=urls),
         "word_count": publication.word_count,
         "first_published_at": api_datetime(publication.first_published_at),
@@ -195,9 +200,7 @@ def outlet_document(outlet: Outlet, *, urls: ApiUrls) -> dict[str, Any]:
     }
 
 
-def change_item(
-    change: PublicationChange, *, urls: ApiUrls, publication: Publication | None
-) -> dict[str, Any]:
+def change_item(change: PublicationChange, *, publication: Publication | None) -> dict[str, Any]:
     """One result of the change feed (ChangeSerializer): for an upsert, `publication` is the item's
     current list item, or null when it is no longer public."""
     return {
@@ -208,7 +211,8 @@ def change_item(
         "slug": change.slug,
         "old_slug": change.old_slug or None,
         "notice": change.notice if change.kind == PublicationChange.Kind.WITHDRAWN else None,
-        "publication": publication_item(publication, urls=urls)
+        # Its list item as Postgres built it (PublicationQuerySet.as_items), embedded as it is.
+        "publication": orjson.Fragment(publication.item)
         if change.is_upsert and publication is not None
         else None,
     }
