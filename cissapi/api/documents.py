@@ -20,7 +20,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cissapi.api.serializers import absolute_url
+from cissapi.api.serializers import FIELDS_PARAM, absolute_url
 
 if TYPE_CHECKING:
     from cissapi.api.viewsets import PublicReadOnlyViewSet
@@ -103,12 +103,19 @@ class ProducedDocumentsMixin(_ViewBase):
 
     def chosen_fields(self) -> set[str] | None:
         """The top-level fields `?fields=` chose (an unknown one is a 400); None for the whole document."""
-        # The declared schema serializers are DRF Serializers (with fields); the stubs know BaseSerializer.
-        shape = cast(serializers.Serializer, super().get_serializer())
-        fields = set(shape.fields)
-        # Whole documents are not trimmed to the schema, so a key the producer adds cannot hide from the
-        # schema tests (nor cost a lookup per key).
-        return None if fields == set(shape._declared_fields) else fields
+        # Optimization: building the schema serializer (its nested ones, their fields deep-copied) costs
+        # about a millisecond; it is built only when `?fields=` asks for a check, once per request.
+        if not "".join(self.request.query_params.getlist(FIELDS_PARAM)).replace(",", "").strip():
+            return None
+        if not hasattr(self, "_chosen_fields"):
+            # The declared schema serializers are DRF Serializers (with fields); the stubs know
+            # BaseSerializer.
+            shape = cast(serializers.Serializer, super().get_serializer())
+            fields = set(shape.fields)
+            # Whole documents are not trimmed to the schema, so a key the producer adds cannot hide from the
+            # schema tests (nor cost a lookup per key).
+            self._chosen_fields = None if fields == set(shape._declared_fields) else fields
+        return self._chosen_fields
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
