@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import uuid
     from collections.abc import Iterable
 
+    from publications.querysets import ItemAddresses
+
 # Any fixed 64-bit number, unique among the project's advisory locks.
 CHANGELOG_LOCK = 0x43495353_4C4F47  # "CISSLOG"
 Kind = PublicationChange.Kind
@@ -209,13 +211,16 @@ class ChangesPage:
     """One page of the change feed with the current public state of the upserted items."""
 
     changes: list[PublicationChange]
-    # By pk, only items public now, shaped as the API's publication list shapes them (with_listing).
+    # By pk, only items public now, as the API's publication lists give them (as_items: `item` is the JSON).
     publications: dict[int, Publication]
     has_more: bool
 
 
-def changes_page(*, since: tuple[dt.datetime, int] | None, limit: int) -> ChangesPage:
-    """The effective changes after `since` (a decoded cursor), oldest first, and their items."""
+def changes_page(
+    *, since: tuple[dt.datetime, int] | None, limit: int, addresses: ItemAddresses
+) -> ChangesPage:
+    """The effective changes after `since` (a decoded cursor), oldest first, and their items (their URLs and
+    dates as `addresses` says)."""
     with transaction.atomic():
         now = changelog_read_barrier()
         changes = PublicationChange.objects.effective(now)
@@ -223,7 +228,7 @@ def changes_page(*, since: tuple[dt.datetime, int] | None, limit: int) -> Change
         page = list(changes[: limit + 1])
         upserted = {change.publication_id for change in page[:limit] if change.is_upsert}
         publications = (
-            {p.pk: p for p in Publication.objects.published(now).with_listing().filter(pk__in=upserted)}
+            {p.pk: p for p in Publication.objects.published(now).filter(pk__in=upserted).as_items(addresses)}
             if upserted
             else {}
         )

@@ -149,6 +149,11 @@ class Publication(PlainTextFields, models.Model):
         correction_list: list[dict[str, Any]]
         # The library images the body shows, with their renditions (with_detail()).
         body_images: list[dict[str, Any]]
+        # The byline's author ids in order and the topic ids by name: surrogate keys (with_listing(),
+        # as_items()); the list item as JSON text Postgres built (as_items()).
+        author_ids: list[int]
+        topic_ids: list[int]
+        item: str
         # A related piece's lead image as JSON text (PublicationQuerySet.related_to(), a raw query).
         lead_image_row: str | None
         _stored_before: StoredPublication | None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import (
     Case,
     Count,
@@ -31,13 +33,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cissapi.json_arrays import json_array
+from cissapi.text import WORDS_PER_MINUTE
 from publications.choices import PublicationStatus
 from publications.search import SEARCH_CONFIG, search_query_text, snippet_sql
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.query import RawQuerySet
+    from django.db.models.sql.compiler import SQLCompiler
 
     from authors.models import Author
 
@@ -158,8 +163,26 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # The lead image and its renditions (a JSON column) come with the row: no query per rendition.
             self.select_related("series", "lead_image")
             .defer("body", "search_vector", "internal_notes")
-            .annotate(**_listing_columns())
+            .annotate(**_listing_columns(), **_key_columns())
         )
+
+    def as_items(
+        self, addresses: ItemAddresses, *, fields: frozenset[str] | None = None
+    ) -> PublicationQuerySet:
+        """List items whose JSON Postgres builds (`item`, text), with only what a view reads beside it."""
+        # The thin read path (issue 16): the list item's one producer is SQL (ListItemJson), so Python neither
+        # builds nor parses an item; the row carries only the columns validators, surrogate keys and cursors
+        # read (dates, series, the ordering's title) and the byline's and topics' ids.
+        snippet = self.query.annotations.get("snippet")
+        items = (
+            self.select_related(None)
+            .only(*_ITEM_ROW_FIELDS)
+            .annotate(item=ListItemJson(addresses, fields, snippet), **_key_columns())
+        )
+        if snippet is not None:
+            # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
+            items.query.set_annotation_mask(set(items.query.annotation_select) - {"snippet"})
+        return items
 
     def with_detail(self) -> PublicationQuerySet:
         """What a detail page shows: the listing plus cross-posts with their outlets, and corrections."""
@@ -455,6 +478,210 @@ def _pk_in(ids: models.QuerySet) -> _EqualsAny:
     of pieces) to the whole table first, and only then keep the page.
     """
     return _EqualsAny(F("pk"), ArraySubquery(ids))
+
+
+# --- The list item, built by Postgres ---------------------------------------------------------------
+# Optimization (issue 16, the thin read path): building each list item in Python from JSON columns cost
+# about as much as the whole SQL of a page. Postgres builds the item as JSON text instead (json, not jsonb,
+# so keys keep the order below), and the API embeds it untouched (orjson.Fragment). This is the list item's
+# one producer; PublicationListSerializer is its schema (tests/api/test_documents_schema.py and
+# tests/publications/test_item_json.py hold them together).
+
+
+class ItemAddresses(NamedTuple):
+    """What a list item's URLs and dates depend on besides the row: the response's API URLs around a slug
+    (`before`, `after`), the public site, the absolute prefix of library files and the time zone shown."""
+
+    publication_url: tuple[str, str]
+    author_url: tuple[str, str]
+    topic_url: tuple[str, str]
+    site_url: str
+    media_url: str
+    time_zone: str
+
+
+# What a list item's row loads as model fields: Last-Modified reads the dates, surrogate keys the series, and
+# a cursor the first field of its ordering (published_at, updated_at or title).
+_ITEM_ROW_FIELDS = ("id", "published_at", "updated_at", "series_id", "title")
+# Characters Django's FileSystemStorage.url() leaves as they are in a file's path (filepath_to_uri); any
+# other is percent-encoded as UTF-8 bytes, as urllib.parse.quote does.
+_URL_SAFE = r"A-Za-z0-9_.~/!*()''-"
+# Where the search's snippet goes in an item's SQL (no SQL text contains it).
+_SNIPPET_SLOT = "\x00snippet\x00"
+
+
+def _iso(column: str) -> str:
+    """`column` (a timestamptz) as api_datetime() writes it: ISO 8601 in the time zone %(tz)s, microseconds
+    only when set, "Z" for UTC."""
+    local = f"({column} AT TIME ZONE %(tz)s)"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"CASE WHEN {column} IS NOT NULL THEN to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN mod(extract(microseconds FROM {column})::int, 1000000) <> 0"
+        f" THEN to_char({local}, '.US') ELSE '' END"
+        f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
+        f" WHEN {offset} > interval '0' THEN '+' || to_char({offset}, 'HH24:MI')"
+        f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
+    )
+
+
+def _media_url(path: str) -> str:
+    """The absolute URL of the library file at `path` (text), as default_storage.url() and the request
+    make it."""
+    encoded = (
+        f"(SELECT string_agg(CASE WHEN c ~ '[{_URL_SAFE}]' THEN c ELSE upper(regexp_replace("
+        f"encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%%\\1', 'g')) END, '' ORDER BY n)"
+        f" FROM regexp_split_to_table({path}, '') WITH ORDINALITY AS chars(c, n))"
+    )
+    # Paths are almost always plain ASCII: then no character is looked at one by one.
+    return f"%(media)s || CASE WHEN {path} ~ '^[{_URL_SAFE}]*$' THEN {path} ELSE {encoded} END"
+
+
+def _image_json(image_id: str) -> str:
+    """The library image whose id is the SQL `image_id`, as media.api.documents' image object; null when
+    there is none."""
+    from media.models import Image
+
+    return f"""(SELECT json_build_object('url', {_media_url("i.file")}, 'width', i.width, 'height', i.height,
+            'alt', NULLIF(i.alt, ''), 'caption', NULLIF(i.caption, ''), 'credit', NULLIF(i.credit, ''),
+            'renditions', COALESCE((SELECT json_agg(json_build_object('url', {_media_url("r ->> 'path'")},
+                'width', r -> 'width', 'height', r -> 'height', 'format', r -> 'format') ORDER BY n)
+                FROM jsonb_array_elements(CASE WHEN jsonb_typeof(i.renditions) = 'array'
+                    THEN i.renditions ELSE '[]' END) WITH ORDINALITY AS e(r, n)), '[]'))
+        FROM {Image._meta.db_table} i WHERE i.id = {image_id} AND i.file <> '')"""
+
+
+def _item_pairs(table: str) -> list[tuple[str, str]]:
+    """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
+    row of `table` (a quoted alias)."""
+    from authors.models import Author
+    from publications.models import Publication, PublicationAuthor
+    from taxonomy.models import Series, Topic
+
+    t = table
+    authors = f"""COALESCE((SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+            'honorific', NULLIF(a.honorific, ''), 'role', pa.role, 'headline', NULLIF(a.headline, ''),
+            'url', %(author_before)s || a.slug || %(author_after)s,
+            'public_url', %(site)s || '/authors/' || a.slug || '/',
+            'photo', {_image_json("a.photo_id")}) ORDER BY pa.position)
+        FROM {PublicationAuthor._meta.db_table} pa JOIN {Author._meta.db_table} a ON a.id = pa.author_id
+        WHERE pa.publication_id = {t}.id AND a.trashed_at IS NULL), '[]')"""
+    topics = f"""COALESCE((SELECT json_agg(json_build_object('slug', tp.slug, 'name', tp.name,
+            'url', %(topic_before)s || tp.slug || %(topic_after)s,
+            'public_url', %(site)s || '/topics/' || tp.slug || '/') ORDER BY tp.name)
+        FROM {Publication.topics.through._meta.db_table} pt
+        JOIN {Topic._meta.db_table} tp ON tp.id = pt.topic_id WHERE pt.publication_id = {t}.id), '[]')"""
+    return [
+        ("id", f"{t}.id"),
+        ("uuid", f"{t}.uuid"),
+        ("slug", f"{t}.slug"),
+        ("url", f"%(publication_before)s || {t}.slug || %(publication_after)s"),
+        ("public_url", f"%(site)s || '/publications/' || {t}.slug || '/'"),
+        ("type", f"{t}.type"),
+        ("title", f"{t}.title"),
+        ("subtitle", f"NULLIF({t}.subtitle, '')"),
+        ("summary", f"NULLIF({t}.summary, '')"),
+        ("language", f"{t}.language"),
+        ("published_at", _iso(f"{t}.published_at")),
+        ("updated_at", _iso(f"{t}.updated_at")),
+        # cissapi.text.reading_minutes
+        (
+            "reading_minutes",
+            f"CASE WHEN {t}.word_count = 0 THEN 0"
+            f" ELSE GREATEST(1, ({t}.word_count + {WORDS_PER_MINUTE - 1}) / {WORDS_PER_MINUTE}) END",
+        ),
+        ("authors", authors),
+        ("topics", topics),
+        (
+            "series",
+            f"(SELECT json_build_object('slug', s.slug, 'name', s.name) FROM {Series._meta.db_table} s"
+            f" WHERE s.id = {t}.series_id)",
+        ),
+        ("image", _image_json(f"{t}.lead_image_id")),
+    ]
+
+
+# Bounded: `?fields=` may name any of 2**18 subsets of the item's keys.
+@functools.lru_cache(maxsize=256)
+def _item_sql(table: str, fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...]]:
+    """The item's SQL with `%s` placeholders up to its snippet's (appended last when `snippet`), and the
+    ItemAddresses value each placeholder takes, in order."""
+    chosen = [(key, sql) for key, sql in _item_pairs(table) if fields is None or key in fields]
+    arguments = ", ".join(f"'{key}', {sql}" for key, sql in chosen)
+    if snippet and (fields is None or "snippet" in fields):
+        # Last: the snippet's own SQL and parameters go in here when the query is compiled.
+        arguments += (", " if arguments else "") + f"'snippet', {_SNIPPET_SLOT}"
+    names = tuple(re.findall(r"%\((\w+)\)s", arguments))
+    return re.sub(r"%\(\w+\)s", "%s", f"json_build_object({arguments})::text"), names
+
+
+class ListItemJson(models.Expression):
+    """A publication's list item as JSON text (`fields` only, in their order), built by Postgres, with the
+    search's `snippet` expression when there is one."""
+
+    output_field = models.TextField()
+
+    def __init__(
+        self,
+        addresses: ItemAddresses,
+        fields: frozenset[str] | None = None,
+        snippet: models.Expression | None = None,
+    ) -> None:
+        super().__init__()
+        self.addresses, self.fields, self.snippet = addresses, fields, snippet
+
+    def get_source_expressions(self) -> list:
+        return [self.snippet]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.snippet,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple]:
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        sql, names = _item_sql(table, self.fields, self.snippet is not None)
+        a = self.addresses
+        values = {
+            "publication_before": a.publication_url[0],
+            "publication_after": a.publication_url[1],
+            "author_before": a.author_url[0],
+            "author_after": a.author_url[1],
+            "topic_before": a.topic_url[0],
+            "topic_after": a.topic_url[1],
+            "site": a.site_url,
+            "media": a.media_url,
+            "tz": a.time_zone,
+        }
+        params: list[str | int] = [values[name] for name in names]
+        if self.snippet is not None and _SNIPPET_SLOT in sql:
+            compiled, snippet_params = compiler.compile(self.snippet)
+            sql = sql.replace(_SNIPPET_SLOT, compiled)
+            params += snippet_params
+        return sql, tuple(params)
+
+
+@functools.cache
+def _key_columns() -> dict[str, RawSQL]:
+    """The ids of a piece's byline authors (in order) and topics (by name): its surrogate keys."""
+    from publications.models import Publication
+
+    return {
+        "author_ids": _id_array(Publication, _public_byline().values("author_id")),
+        "topic_ids": _id_array(
+            Publication,
+            Publication.topics.through.objects.filter(publication=OuterRef("pk"))
+            .order_by("topic__name")
+            .values("topic_id"),
+        ),
+    }
+
+
+def _id_array(outer: type[models.Model], ids: QuerySet) -> RawSQL:
+    """`ids` (correlated with OuterRef to a row of `outer`) as an integer array column, compiled once (as
+    cissapi.json_arrays.json_array, with the same condition of use)."""
+    query = outer._base_manager.all().query
+    query.get_initial_alias()
+    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).compile(ArraySubquery(ids).resolve_expression(query))
+    return RawSQL(sql, tuple(params), output_field=ArrayField(models.IntegerField()))
 
 
 # The published rule, said once in SQL and once in Python: keep the three functions below in step (a test

@@ -11,6 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.urls import reverse
 from authors.api.documents import author_detail
 from authors.models import Author, AuthorLink
 from cissapi.api.documents import ApiUrls
-from publications.api.documents import publication_detail, publication_item
+from publications.api.documents import item_addresses, publication_detail
 from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.metadata import author_jsonld, author_meta
 from publications.models import Publication
@@ -67,19 +68,20 @@ def publication_keys(publications: list[Publication]) -> list[str]:
     keys = []
     for publication in publications:
         keys.append(f"publication-{publication.pk}")
-        keys += [f"author-{entry['id']}" for entry in publication.byline]
-        keys += [f"topic-{topic['id']}" for topic in publication.topic_list]
+        keys += [f"author-{pk}" for pk in publication.author_ids]
+        keys += [f"topic-{pk}" for pk in publication.topic_ids]
         if publication.series_id:
             keys.append(f"series-{publication.series_id}")
     return keys
 
 
-def list_item(publication: Publication, urls: ApiUrls) -> dict[str, Any]:
-    """A publication's list item (the API's document) with what a page prints besides: its type's label
-    and its date as a date."""
+def list_item(publication: Publication) -> dict[str, Any]:
+    """A publication's list item (the API's document, as Postgres built it: PublicationQuerySet.as_items)
+    with what a page prints besides: its type's label and its date as a date."""
+    document = orjson.loads(publication.item)
     return {
-        **publication_item(publication, urls=urls),
-        "type_label": Publication.Type(publication.type).label,
+        **document,
+        "type_label": Publication.Type(document["type"]).label,
         "published_on": publication.published_at,
     }
 
@@ -92,7 +94,7 @@ def _list_page(
     context: dict[str, Any],
     keys: list[str],
 ) -> HttpResponse:
-    paging = paged(publications, number)
+    paging = paged(publications.as_items(item_addresses(ApiUrls(request))), number)
     if paging is None:
         raise Http404("No such page.")
     return _render_list(request, template, paging, context, keys)
@@ -101,8 +103,7 @@ def _list_page(
 def _render_list(
     request: HttpRequest, template: str, paging: Paging, context: dict[str, Any], keys: list[str]
 ) -> HttpResponse:
-    urls = ApiUrls(request)
-    items = [list_item(publication, urls) for publication in paging.rows]
+    items = [list_item(publication) for publication in paging.rows]
     return page_response(
         request,
         template,
@@ -117,13 +118,13 @@ def _render_list(
 @public_page()
 def home(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
     """The newest pieces of each type."""
-    urls = ApiUrls(request)
+    addresses = item_addresses(ApiUrls(request))
     groups = []
     shown: list[Publication] = []
     # One small query per type (six), each an index walk of publication_type_idx.
     for publication_type in Publication.Type:
         latest = list(
-            Publication.objects.published().with_listing().filter(type=publication_type)[:HOME_PER_TYPE]
+            Publication.objects.published().filter(type=publication_type).as_items(addresses)[:HOME_PER_TYPE]
         )
         shown += latest
         if latest:
@@ -131,7 +132,7 @@ def home(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
                 {
                     "type": publication_type,
                     "label": TYPE_PLURALS[publication_type],
-                    "items": [list_item(publication, urls) for publication in latest],
+                    "items": [list_item(publication) for publication in latest],
                 }
             )
     return page_response(
@@ -154,7 +155,7 @@ def _list_parameters(request: HttpRequest) -> dict[str, Any]:
 @public_page(_list_parameters)
 def publication_list(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
     """Every published piece, newest first; `?type=` for one type's page."""
-    publications = Publication.objects.published().with_listing()
+    publications = Publication.objects.published()
     chosen = params["type"]
     if chosen:
         publications = publications.filter(type=chosen)
@@ -286,12 +287,13 @@ def author(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpRe
     found = Author.objects.public().with_bio().select_related("photo").filter(slug=slug).first()
     if found is None:
         raise Http404("No such author.")
-    paging = paged(Publication.objects.published().with_listing().by_author_slugs([slug]), params["page"])
+    urls = ApiUrls(request)
+    publications = Publication.objects.published().by_author_slugs([slug]).as_items(item_addresses(urls))
+    paging = paged(publications, params["page"])
     if paging is None:
         raise Http404("No such page.")
     # The count the list just took, rather than a second count for the bio's document.
     found.publication_count = paging.count
-    urls = ApiUrls(request)
     document = author_detail(found, urls=urls)
     kinds = dict(AuthorLink.Kind.choices)
     document["links"] = [{**link, "kind_label": kinds.get(link["kind"], "")} for link in document["links"]]
@@ -324,7 +326,7 @@ def _collection_page(
 def topic(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpResponse:
     """A topic with a published piece, and its published pieces."""
     found = with_live_publications(Topic.objects.filter(slug=slug)).first()
-    publications = Publication.objects.published().with_listing().in_topics([slug])
+    publications = Publication.objects.published().in_topics([slug])
     return _collection_page(request, found, publications, params["page"], "topic")
 
 
@@ -332,7 +334,7 @@ def topic(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpRes
 def series(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpResponse:
     """A journal, series or newsletter with a published piece, and its published pieces."""
     found = with_live_publications(Series.objects.filter(slug=slug)).first()
-    publications = Publication.objects.published().with_listing().in_series([slug])
+    publications = Publication.objects.published().in_series([slug])
     return _collection_page(request, found, publications, params["page"], "series")
 
 
@@ -353,6 +355,6 @@ def search(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
         return page_response(
             request, "website/search.html", {**context, "paging": None}, keys=[], modified=[]
         )
-    publications = Publication.objects.published().with_listing().search(text)
+    publications = Publication.objects.published().search(text)
     # Any edit can change which pieces match and how they rank.
     return _list_page(request, "website/search.html", publications, params["page"], context, [EDITS_KEY])

@@ -11,7 +11,7 @@ from authors.api.documents import author_detail, author_item
 from authors.api.filters import AuthorFilterSet
 from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
 from authors.models import Author
-from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin
+from cissapi.api.documents import ApiUrls, Document, ProducedDocumentsMixin
 from cissapi.api.filters import FilterBackend
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 
@@ -45,7 +45,7 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
     def get_serializer_class(self) -> type[Serializer]:
         return AuthorDetailSerializer if self.action == "retrieve" else AuthorListSerializer
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+    def produce(self, item: Any, urls: ApiUrls) -> Document:
         if self.action == "retrieve":
             return author_detail(item, urls=urls)
         return author_item(item, urls=urls)

@@ -14,15 +14,19 @@ from collections.abc import Container
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import orjson
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cissapi.api.serializers import absolute_url
+from cissapi.api.serializers import FIELDS_PARAM, absolute_url
 
 if TYPE_CHECKING:
     from cissapi.api.viewsets import PublicReadOnlyViewSet
+
+# What a producer returns: a document, or its JSON built by a query (embedded as it is).
+Document = dict[str, Any] | orjson.Fragment
 
 # Stands for the slug while a resource's URL is built once per response (see ApiUrls.resource).
 _SLUG_PLACEHOLDER = "slug-placeholder"
@@ -41,7 +45,7 @@ class ApiUrls:
 
     def __init__(self, request: Any) -> None:
         self.request = request
-        self._around_slug: dict[str, tuple[str, str, str]] = {}
+        self._around_slug: dict[str, tuple[str, str]] = {}
 
     def absolute(self, path: str) -> str:
         """`path` (a media file's, say) as an absolute URL."""
@@ -49,14 +53,19 @@ class ApiUrls:
 
     def resource(self, url_name: str, slug: str) -> str:
         """The absolute URL of v1's `url_name` (`publication-detail`, ...) for `slug`."""
+        before, after = self.around_slug(url_name)
+        return f"{before}{slug}{after}"
+
+    def around_slug(self, url_name: str) -> tuple[str, str]:
+        """What comes before and after the slug in the absolute URLs of v1's `url_name`."""
         # Optimization: reverse() and build_absolute_uri() once per URL name and response, not once per
         # item (a tenth of a list's producing time). The slug is the URL's last variable part, and slugs
         # need no quoting.
         if url_name not in self._around_slug:
             url = self.absolute(reverse(f"v1:{url_name}", kwargs={"slug": _SLUG_PLACEHOLDER}))
-            self._around_slug[url_name] = url.rpartition(_SLUG_PLACEHOLDER)
-        before, _, after = self._around_slug[url_name]
-        return f"{before}{slug}{after}"
+            before, _, after = url.rpartition(_SLUG_PLACEHOLDER)
+            self._around_slug[url_name] = (before, after)
+        return self._around_slug[url_name]
 
 
 def computed_field(schema: Any) -> serializers.Field:
@@ -87,18 +96,26 @@ class ProducedDocumentsMixin(_ViewBase):
     `?fields=` against it.
     """
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
-        """The whole document of `item` for the current action."""
+    def produce(self, item: Any, urls: ApiUrls) -> Document:
+        """The whole document of `item` for the current action, or its JSON as a Fragment with only the
+        chosen_fields() (built so by the query)."""
         raise NotImplementedError
 
     def chosen_fields(self) -> set[str] | None:
         """The top-level fields `?fields=` chose (an unknown one is a 400); None for the whole document."""
-        # The declared schema serializers are DRF Serializers (with fields); the stubs know BaseSerializer.
-        shape = cast(serializers.Serializer, super().get_serializer())
-        fields = set(shape.fields)
-        # Whole documents are not trimmed to the schema, so a key the producer adds cannot hide from the
-        # schema tests (nor cost a lookup per key).
-        return None if fields == set(shape._declared_fields) else fields
+        # Optimization: building the schema serializer (its nested ones, their fields deep-copied) costs
+        # about a millisecond; it is built only when `?fields=` asks for a check, once per request.
+        if not "".join(self.request.query_params.getlist(FIELDS_PARAM)).replace(",", "").strip():
+            return None
+        if not hasattr(self, "_chosen_fields"):
+            # The declared schema serializers are DRF Serializers (with fields); the stubs know
+            # BaseSerializer.
+            shape = cast(serializers.Serializer, super().get_serializer())
+            fields = set(shape.fields)
+            # Whole documents are not trimmed to the schema, so a key the producer adds cannot hide from the
+            # schema tests (nor cost a lookup per key).
+            self._chosen_fields = None if fields == set(shape._declared_fields) else fields
+        return self._chosen_fields
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
@@ -111,8 +128,9 @@ class ProducedDocumentsMixin(_ViewBase):
         return Produced(only(self.produce(args[0], urls), fields))
 
 
-def only(document: dict[str, Any], fields: Container[str] | None) -> dict[str, Any]:
-    """`document` with only `fields` (all of them for None), in the document's order."""
-    if fields is None:
+def only(document: Document, fields: Container[str] | None) -> Document:
+    """`document` with only `fields` (all of them for None), in the document's order. A Fragment (JSON a
+    query built with the chosen fields already) is left as it is."""
+    if fields is None or isinstance(document, orjson.Fragment):
         return document
     return {name: value for name, value in document.items() if name in fields}

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from cissapi.api.documents import ApiUrls, computed_field
 from cissapi.api.http_caching import ConditionalGetMixin
 from cissapi.api.parameters import Parameter
-from publications.api.documents import change_item
+from publications.api.documents import change_item, item_addresses
 from publications.api.serializers import PublicationListSerializer
 from publications.changelog import changes_page, decode_cursor, encode_cursor
 from publications.models import PublicationChange
@@ -99,16 +99,20 @@ class ChangeFeedView(ConditionalGetMixin, APIView):
         given = {name: value for name, value in request.query_params.items() if value.strip()}  # type: ignore[union-attr]
         query = ChangeQuerySerializer(data=given)
         query.is_valid(raise_exception=True)
-        page = changes_page(since=query.validated_data.get("since"), limit=query.validated_data["limit"])
+        urls = ApiUrls(request)
+        page = changes_page(
+            since=query.validated_data.get("since"),
+            limit=query.validated_data["limit"],
+            addresses=item_addresses(urls),
+        )
         self.response_meta.note_last_modified(change.effective_at for change in page.changes)
         self.response_meta.note_last_modified(
             publication.updated_at for publication in page.publications.values()
         )
-        urls = ApiUrls(request)
         return Response(
             {
                 "results": [
-                    change_item(change, urls=urls, publication=page.publications.get(change.publication_id))
+                    change_item(change, publication=page.publications.get(change.publication_id))
                     for change in page.changes
                 ],
                 "next_cursor": encode_cursor(page.changes[-1])

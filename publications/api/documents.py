@@ -2,27 +2,54 @@
 
 Each is the only producer of its document (see cissapi.api.documents); the serializers in
 publications/api/serializers.py are their schema. Nothing here queries: bylines, topics and cross-posts
-arrive as JSON arrays annotated by the queryset (PublicationQuerySet.with_listing / with_detail), counts
-as annotations (with_publication_counts), related pieces as an argument.
+arrive as JSON arrays annotated by the queryset (PublicationQuerySet.with_detail), counts as annotations
+(with_publication_counts), related pieces as an argument. The list item is Postgres's to build
+(PublicationQuerySet.as_items, with the response's item_addresses()).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
 from authors.models import Author
 from cissapi.api.documents import ApiUrls, api_datetime
 from media.api.documents import body_with_renditions, image_document, image_row_document
 from publications.metadata import publication_jsonld, publication_meta
 from publications.models import Publication, PublicationChange
+from publications.querysets import ItemAddresses
 from taxonomy.api.documents import topic_summary
 from taxonomy.models import Outlet, Series, Topic
 
 
-def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
-    """A lean list item: no body (PublicationListSerializer); `snippet` only when the search made one."""
+def item_addresses(urls: ApiUrls) -> ItemAddresses:
+    """What the list items Postgres builds (PublicationQuerySet.as_items) need to know of this response:
+    its URLs on the client's host, the public site, the media files' prefix and the time zone."""
+    return ItemAddresses(
+        publication_url=urls.around_slug("publication-detail"),
+        author_url=urls.around_slug("author-detail"),
+        topic_url=urls.around_slug("topic-detail"),
+        site_url=settings.SITE_URL,
+        # The storage's URL of a file is this prefix and its (quoted) path.
+        media_url=urls.absolute(default_storage.url("")),
+        time_zone=timezone.get_current_timezone_name(),
+    )
+
+
+def _detail_head(publication: Publication, *, urls: ApiUrls) -> dict[str, Any]:
+    """The detail's first fields, those of a list item (PublicationListSerializer).
+
+    Lists, the change feed and the site's list pages take the list item Postgres builds (ListItemJson in
+    publications.querysets, its one producer); a detail makes these fields in Python from the row it read,
+    since a preview shows an autosave's unsaved text in it. tests/publications/test_item_json.py holds the
+    two to the same document.
+    """
     series = publication.series
-    document = {
+    return {
         "id": publication.id,
         "uuid": str(publication.uuid),
         "slug": publication.slug,
@@ -53,9 +80,6 @@ def publication_item(publication: Publication, *, urls: ApiUrls) -> dict[str, An
         "series": {"slug": series.slug, "name": series.name} if series else None,
         "image": image_document(publication.lead_image, urls=urls),
     }
-    if hasattr(publication, "snippet"):
-        document["snippet"] = publication.snippet
-    return document
 
 
 def publication_detail(
@@ -66,7 +90,7 @@ def publication_detail(
     publications.metadata), so every frontend emits the tags the public site does."""
     canonical = [post["url"] for post in publication.cross_post_list if post["is_canonical"]]
     return {
-        **publication_item(publication, urls=urls),
+        **_detail_head(publication, urls=urls),
         "body": body_with_renditions(publication.body, publication.body_images, urls=urls),
         "word_count": publication.word_count,
         "first_published_at": api_datetime(publication.first_published_at),
@@ -176,9 +200,7 @@ def outlet_document(outlet: Outlet, *, urls: ApiUrls) -> dict[str, Any]:
     }
 
 
-def change_item(
-    change: PublicationChange, *, urls: ApiUrls, publication: Publication | None
-) -> dict[str, Any]:
+def change_item(change: PublicationChange, *, publication: Publication | None) -> dict[str, Any]:
     """One result of the change feed (ChangeSerializer): for an upsert, `publication` is the item's
     current list item, or null when it is no longer public."""
     return {
@@ -189,7 +211,8 @@ def change_item(
         "slug": change.slug,
         "old_slug": change.old_slug or None,
         "notice": change.notice if change.kind == PublicationChange.Kind.WITHDRAWN else None,
-        "publication": publication_item(publication, urls=urls)
+        # Its list item as Postgres built it (PublicationQuerySet.as_items), embedded as it is.
+        "publication": orjson.Fragment(publication.item)
         if change.is_upsert and publication is not None
         else None,
     }

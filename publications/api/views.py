@@ -7,8 +7,9 @@ the documents' schema.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+import orjson
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -18,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
-from cissapi.api.documents import ApiUrls, ProducedDocumentsMixin, only
+from cissapi.api.documents import ApiUrls, Document, ProducedDocumentsMixin, only
 from cissapi.api.exceptions import PROBLEM_CONTENT_TYPE
 from cissapi.api.feed_links import feed_urls
 from cissapi.api.filters import FilterBackend
@@ -28,9 +29,9 @@ from cissapi.api.viewsets import PublicReadOnlyViewSet
 from publications.api.absent import absent_answer
 from publications.api.cite import CiteMixin
 from publications.api.documents import (
+    item_addresses,
     outlet_document,
     publication_detail,
-    publication_item,
     series_document,
     topic_document,
 )
@@ -84,12 +85,24 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     collection_feed: str | None = None
 
     def listed_publications(self) -> PublicationQuerySet:
-        """What the actions that list publications start from: published pieces as list items."""
-        return Publication.objects.published().with_listing()
+        """What the actions that list publications start from: published pieces (filter_queryset makes them
+        list items)."""
+        return Publication.objects.published()
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        if self.action not in self.publication_actions:
+            return queryset
+        # Last, so that the item carries a search's snippet: Postgres builds each item with only the
+        # chosen fields, and produce() embeds it as it comes.
+        fields = self.chosen_fields()
+        return cast(PublicationQuerySet, queryset).as_items(
+            item_addresses(ApiUrls(self.request)), fields=frozenset(fields) if fields is not None else None
+        )
+
+    def produce(self, item: Any, urls: ApiUrls) -> Document:
         if self.action in self.publication_actions:
-            return publication_item(item, urls=urls)
+            return orjson.Fragment(item.item)
         return super().produce(item, urls)
 
     @property
@@ -119,8 +132,8 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     def publication_keys(self, publication: Publication) -> list[str]:
         """`publication-12`, and its authors', topics' and series' keys too (their pages count it)."""
         keys = [f"publication-{publication.pk}"]
-        keys += [f"author-{author['id']}" for author in publication.byline or []]
-        keys += [f"topic-{topic['id']}" for topic in publication.topic_list or []]
+        keys += [f"author-{pk}" for pk in publication.author_ids]
+        keys += [f"topic-{pk}" for pk in publication.topic_ids]
         if publication.series_id:
             keys.append(f"series-{publication.series_id}")
         return keys
@@ -160,8 +173,9 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
     """Published publications: lean list items, whole details."""
 
     def get_queryset(self) -> QuerySet:
-        publications = Publication.objects.published()
-        return publications.with_detail() if self.action == "retrieve" else publications.with_listing()
+        if self.action == "retrieve":
+            return Publication.objects.published().with_detail()
+        return self.listed_publications()
 
     def get_serializer_class(self) -> type[Serializer]:
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationListSerializer
@@ -220,7 +234,7 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     def get_serializer_class(self) -> type[BaseSerializer]:
         return PublicationListSerializer if self.action == "publications" else super().get_serializer_class()
 
-    def produce(self, item: Any, urls: ApiUrls) -> dict[str, Any]:
+    def produce(self, item: Any, urls: ApiUrls) -> Document:
         if self.action == "publications":
             return super().produce(item, urls)
         return self.collection_document(item, urls=urls)

@@ -182,10 +182,10 @@ def test_throttling_can_be_switched_off(client, settings):
 def test_unexpected_error_is_a_500_problem_without_a_trace(client, monkeypatch):
     from publications.querysets import PublicationQuerySet
 
-    def explode(self):
+    def explode(self, *args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(PublicationQuerySet, "with_listing", explode)
+    monkeypatch.setattr(PublicationQuerySet, "as_items", explode)
 
     body = problem(client.get(PUBLICATIONS), 500)
 
