@@ -69,7 +69,8 @@ CACHE_SLACK = 16
 WARM_UP_FRACTION = 0.2
 RSS_GROWTH_MB = 24.0
 JOB_BACKLOG = 50
-DRAIN_SECONDS = 120
+# Long enough for requeue_orphaned_deliveries (every 5 minutes) to pick up a delivery its job left behind.
+DRAIN_SECONDS = 360
 ALLOWED_STATUSES = range(200, 400)
 # Pieces the editor takes down (404) and withdrawn ones (410) are expected answers, not errors.
 EXPECTED_MISSING = {404, 410}
@@ -362,6 +363,7 @@ def report(result: dict) -> tuple[str, bool]:
         "",
     ]
     lines += [f"[{'ok' if ok else 'FAILED'}] {text}" for text, ok in results]
+    lines += [f"  {line}" for line in result.get("odd_deliveries", [])]
     lines += ["", "Samples (s: web RSS, worker RSS, cache rows, jobs, unfinished jobs, events):"]
     lines += [
         f"  {at:>5}: {web:6.1f} {worker:6.1f} {cache:6} {jobs:6} {unfinished:4} {events:7}"
@@ -488,6 +490,25 @@ def main() -> int:
         stop_all()
         hook_server.shutdown()
     by_status = Counter(deliveries.values_list("status", flat=True))
+    # Each delivery's jobs (statuses in order; a retry reuses its job): a second one means the first ended
+    # without sending it and the 5-minute orphan requeue sent it; those and the undelivered are listed.
+    jobs: dict[int, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (args->>'delivery_id')::bigint, status FROM procrastinate_jobs "
+            "WHERE task_name LIKE %s AND (args->>'delivery_id')::bigint > %s ORDER BY id",
+            ["%deliver_webhook", first_delivery],
+        )
+        for delivery_id, status in cursor.fetchall():
+            jobs.setdefault(delivery_id, []).append(status)
+    odd = [
+        f"delivery {pk} ({status}, {attempts} attempts, created {created:%H:%M:%S}, "
+        f"last {last_response!r:.80}): jobs {jobs.get(pk, [])}"
+        for pk, status, attempts, created, last_response in deliveries.order_by("id").values_list(
+            "id", "status", "attempts", "created_at", "last_response"
+        )
+        if status != WebhookDelivery.Status.DELIVERED or len(jobs.get(pk, [])) != 1
+    ]
     result = {
         "reads": run_wrk_output((ROOT / "var" / "soak-wrk.log").read_text()),
         "samples": samples,
@@ -499,6 +520,7 @@ def main() -> int:
             "by_status": dict(by_status),
             "uuids": [str(u) for u in deliveries.values_list("uuid", flat=True)],
         },
+        "odd_deliveries": odd,
         "received": receiver.received,
         "bad_signatures": receiver.bad_signatures,
         "urls": len(setup["urls"]),
