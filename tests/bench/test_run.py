@@ -42,3 +42,53 @@ def test_the_growth_table_compares_1m_with_100k():
 
     assert "list page 1" in text and "900" in text and "800" in text and "200" in text
     assert "4.0" in text and "missed x2.00" in text
+
+
+def test_scale_1m_runs_the_growth_servers_at_each_size_and_prints_the_sizes_side_by_side(
+    monkeypatch, tmp_path, capsys
+):
+    measured, dropped = [], []
+
+    def growth(database: str, publications: int, wrk: str) -> dict:
+        measured.append((database, publications))
+        ours = {"rps": 1_000_000 / publications, "p50_ms": 1, "p99_ms": 2, "errors": 0, "timeouts": 0}
+        floor = {**ours, "rps": ours["rps"] * 2}
+        return {
+            "corpus": {"publications": publications, "reused": True},
+            "results": [
+                {"name": "list page 1", "ours_counts_cached": ours, "floor_counts_cached": floor,
+                 "ratio_counts_cached": 2.0}
+            ],
+            "duration_seconds_per_url": run.GROWTH_DURATION,
+            "load_before": "1.00 1.00 1.00",
+            "load_after": "2.00 2.00 2.00",
+        }  # fmt: skip
+
+    def full_bench(*args):
+        raise AssertionError("SCALE=1m runs the growth servers only")
+
+    monkeypatch.setenv("BENCH_SCALE", "1m")
+    monkeypatch.delenv("BENCH_KEEP", raising=False)
+    monkeypatch.delenv("BENCH_DATABASE_URL", raising=False)
+    monkeypatch.setattr(run, "require_wrk", lambda: "/usr/bin/wrk")
+    monkeypatch.setattr(run, "bench_growth", growth)
+    monkeypatch.setattr(run, "bench_one", full_bench)
+    monkeypatch.setattr(run, "drop_database", dropped.append)
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "results")
+
+    run.main()
+
+    assert measured == [
+        ("cissapi_bench_10k", 10_000),
+        ("cissapi_bench", 100_000),
+        ("cissapi_bench_1m", 1_000_000),
+    ]
+    assert dropped == ["cissapi_bench_10k", "cissapi_bench_1m"]  # the usual 100k catalogue stays
+    text = next((tmp_path / "results").glob("*.txt")).read_text()
+    assert text.count(f"{run.GROWTH_DURATION} s per URL") == 3
+    assert "load average before / after: 1.00 1.00 1.00 / 2.00 2.00 2.00" in text
+    growth_rows = [line for line in text.splitlines() if line.startswith("list page 1") and "100" in line]
+    assert growth_rows[-1].split()[3:8] == ["100", "10", "1", "10.0", "10.0"]  # 10k 100k 1m, ours and floor
+    assert "missed x5.00" in growth_rows[-1]
+    assert "Growth" in capsys.readouterr().out

@@ -179,3 +179,33 @@ def test_a_failure_while_drawing_rows_fails_the_generation(monkeypatch):
 
     with pytest.raises(RuntimeError, match="no words left"):
         generate_corpus(publications=30, authors=5)
+
+
+def test_unique_slugs_count_on_from_where_each_title_stopped():
+    from tooling.corpus import UniqueSlugs
+
+    class CountingSet(set):
+        checks = 0
+
+        def __contains__(self, item):
+            CountingSet.checks += 1
+            return super().__contains__(item)
+
+    slugs = UniqueSlugs(["war-and-peace-3", "essay"])
+    slugs.taken = CountingSet(slugs.taken)
+
+    claimed = [slugs.claim(base) for base in ["war-and-peace"] * 4 + ["essay", "essay-2"]]
+
+    # The first free suffix each time, pre-existing slugs skipped, as a plain search from 2 would give.
+    assert claimed == [
+        "war-and-peace",
+        "war-and-peace-2",
+        "war-and-peace-4",
+        "war-and-peace-5",
+        "essay-2",
+        "essay-2-2",
+    ]
+    CountingSet.checks = 0
+    for _ in range(1000):
+        slugs.claim("rethinking-trade-in-asia")
+    assert CountingSet.checks == 2 * 1000 - 1  # a taken check and a free one each, not one per earlier copy
