@@ -133,9 +133,18 @@ def remove_old_deliveries(timestamp: int) -> None:
 
 
 def queue_deliveries(delivery_ids: Iterable[int]) -> None:
-    """Queue a job per delivery (inside the caller's transaction: the queue is in the same database)."""
-    for delivery_id in delivery_ids:
-        deliver_webhook.defer(delivery_id=delivery_id)
+    """Queue a job per delivery once the caller's transaction has committed the deliveries."""
+    ids = list(delivery_ids)
+
+    def defer() -> None:
+        for delivery_id in ids:
+            deliver_webhook.defer(delivery_id=delivery_id)
+
+    # After commit, not inside: in the worker, procrastinate defers through its own connection, so a job
+    # queued inside the scan's transaction was committed before its delivery row, and a free slot could run
+    # it, find no row and succeed without sending (the soak saw 4 of 71 wait for the orphan requeue). A
+    # crash between the commit and the defer leaves orphans, which requeue_orphaned_deliveries sends.
+    transaction.on_commit(defer)
 
 
 def request_scan() -> None:

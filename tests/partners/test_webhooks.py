@@ -517,3 +517,20 @@ def test_old_jobs_and_delivery_log_rows_are_cleaned_up_on_schedule(settings, fas
     assert not ProcrastinateJob.objects.filter(pk__in=finished).exists()
     periodic = {task.task.name for task in app.periodic_registry.periodic_tasks.values()}
     assert {remove_old_jobs.name, remove_old_deliveries.name, retry_stalled_jobs.name} <= periodic
+
+
+def test_a_delivery_job_is_queued_only_once_its_delivery_is_committed(started_scanner):
+    WebhookSubscription.objects.create(partner=PartnerFactory(), url="http://127.0.0.1:9/hook")
+    publication_publish(publication=PublicationFactory(ready=True))
+    # Earlier tests' jobs stay (their transactions committed).
+    before = ProcrastinateJob.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    jobs = ProcrastinateJob.objects.filter(task_name="partners.tasks.deliver_webhook", pk__gt=before)
+
+    with transaction.atomic():
+        (delivery_id,) = webhook_scan_changes()
+        queue_deliveries([delivery_id])
+        # The worker defers through a connection of its own: a job queued here would be visible to it
+        # before the delivery row is.
+        assert not jobs.exists()
+
+    assert [job.args for job in jobs] == [{"delivery_id": delivery_id}]
