@@ -12,6 +12,7 @@ a service writes (cissapi.writes).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as date_type
@@ -74,6 +75,8 @@ from taxonomy.models import Outlet, Series, Topic
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 # Declared in Publication.Meta.permissions (PUBLISH_PERMISSION and REVIEW_PERMISSION live with the workflow's
 # table); superusers have them implicitly.
@@ -652,7 +655,15 @@ def _note_pdf(publication: Publication, before: StoredPublication | None) -> Non
     if old and old != publication.pdf.name:
         delete_files_on_commit([old], publication.pdf.storage)
     if publication.pdf:
-        publication.pdf_size = publication.pdf.size
+        try:
+            publication.pdf_size = publication.pdf.size
+        except OSError:
+            # A stored file gone missing (storage restored without it, rows imported without their files)
+            # must not block editing the piece's text: it stays unmeasured, and a new upload measures it.
+            logger.warning(
+                "PDF %s of publication %s is missing from storage", publication.pdf.name, publication.pk
+            )
+            return
         # The FieldFile itself: a new upload must stay open for the save that stores it.
         publication.pdf_pages = pdf_page_count(publication.pdf)
     else:

@@ -77,3 +77,18 @@ def test_a_deleted_piece_leaves_no_pdf_behind(_media_root, django_capture_on_com
         publication_delete(publication=piece)
 
     assert not stored.exists()
+
+
+def test_a_piece_whose_stored_pdf_went_missing_can_still_be_edited(_media_root):
+    # Rows restored or imported without their files: the name is stored, the file is not.
+    piece = PublicationFactory(pdf="publications/pdf/2026/gone.pdf", pdf_size=None)
+
+    piece.summary = "A corrected summary."
+    publication_update(publication=piece)
+
+    piece.refresh_from_db()
+    assert (piece.summary, piece.pdf.name, piece.pdf_size) == (
+        "A corrected summary.",
+        "publications/pdf/2026/gone.pdf",
+        None,
+    )
