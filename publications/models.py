@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -458,3 +459,34 @@ class LegacyPath(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class RelatedCandidates(models.Model):
+    """The pieces a publication's `related` list is drawn from, worked out when content changes.
+
+    `candidate_ids` are the first RELATED_STORED pieces sharing its topics or authors, most shared first,
+    then newest, among those published or scheduled and not in the trash (publications.related). Readers
+    keep the ones live at their moment, so a scheduled candidate appears at its time with no write. Database
+    triggers (migration 0014) delete the rows a write makes stale; a missing row is read live and rebuilt by
+    the worker (publications.tasks).
+    """
+
+    # No constraint and no cascade: deleting a piece must not wait on the worker's lock over these rows
+    # (see publications.related); its row goes with its links, or with the worker's next sweep.
+    publication = models.OneToOneField(
+        Publication,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="related_candidates",
+    )
+    candidate_ids = ArrayField(models.BigIntegerField())
+    # Whether these are all the candidates there are (fewer than RELATED_STORED): then even a list with
+    # few live pieces is the whole answer, not a reason to look further.
+    complete = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "related candidates"
+
+    def __str__(self) -> str:
+        return f"Related candidates of {self.publication_id}"

@@ -1,0 +1,125 @@
+"""Related pieces worked out when content changes (issue 16), not on every read of a detail.
+
+Each publication keeps its RELATED_STORED best candidates (RelatedCandidates): the pieces sharing the most
+topics or authors with it, then the newest, among those published or scheduled and not in the trash. The
+published rule is applied when they are read (PublicationQuerySet.related_to), with Python's clock, so a
+scheduled candidate appears at its time with no write, and an unpublished or trashed one is left out at
+once. The live pieces among a prefix of the candidates, in order, are a prefix of the live answer; so the
+stored answer is exact whenever it holds `limit` live pieces or all the candidates there are, and otherwise
+the read computes the answer live.
+
+What makes a row stale is a change to a candidate's ranking: a link (topic or byline) of a candidate piece
+added or removed, a piece becoming a candidate, or a candidate's date moving. Triggers in the database
+(migration 0014) delete the rows such a write makes stale, in the writing transaction, whatever path wrote
+(services, bare saves, bulk_create, COPY, raw SQL); the worker rebuilds missing rows after commit
+(publications.tasks). A piece leaving the candidates (unpublished, trashed, withdrawn) stales nothing: the
+read leaves it out.
+
+The rebuild holds RELATED_LOCK exclusively while it reads and writes; the triggers take it shared. So a
+rebuild never stores an answer computed before a write that committed after its rows were deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from publications.choices import PublicationStatus
+from publications.models import Publication, RelatedCandidates
+from publications.querysets import RELATED_CANDIDATES, RELATED_SQL
+
+# Enough for the detail's five live pieces with room for candidates that are scheduled, or that leave.
+RELATED_STORED = 20
+# One advisory lock key for every rebuild and every trigger (the triggers spell the same text).
+RELATED_LOCK = "publications.related"
+# Pieces per rebuild transaction: writers wait for one batch at most, a fraction of a second.
+REBUILD_BATCH = 100
+
+_LINKS_SQL = """
+SELECT publications_publication.id,
+    ARRAY(SELECT topic_id FROM publications_publication_topics
+          WHERE publication_id = publications_publication.id),
+    ARRAY(SELECT author_id FROM publications_publicationauthor
+          WHERE publication_id = publications_publication.id)
+FROM publications_publication WHERE publications_publication.id = ANY(%s)
+"""
+
+
+def _candidate_condition() -> tuple[str, list]:
+    """The SQL of "published or scheduled, not in the trash": the published rule without its clock."""
+    candidates = Publication.objects.filter(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
+    compiler = candidates.query.get_compiler(using=candidates.db)
+    sql, params = compiler.compile(candidates.query.where)
+    return sql, list(params)
+
+
+def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
+    """Work out and store the candidates of the given publications (those existing); how many were stored."""
+    ids = sorted(set(publication_ids))
+    stored = 0
+    for start in range(0, len(ids), REBUILD_BATCH):
+        stored += _rebuild_batch(ids[start : start + REBUILD_BATCH])
+    return stored
+
+
+def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
+    """Rebuild the rows of publications that have none (new, or staled by a write); how many were stored.
+
+    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all).
+    """
+    stored = 0
+    while limit is None or stored < limit:
+        batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
+        missing = list(
+            Publication.objects.exclude(related_candidates__isnull=False)
+            .order_by("-published_at", "-id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not missing:
+            break
+        stored += _rebuild_batch(missing)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM publications_relatedcandidates r WHERE NOT EXISTS "
+            "(SELECT 1 FROM publications_publication p WHERE p.id = r.publication_id)"
+        )
+    return stored
+
+
+@transaction.atomic
+def _rebuild_batch(ids: list[int]) -> int:
+    condition, condition_params = _candidate_condition()
+    sql = RELATED_SQL.format(
+        columns="publications_publication.id, shares.shared, publications_publication.published_at",
+        live=condition,
+    )
+    rows = []
+    with connection.cursor() as cursor:
+        # Exclusive: no write that would stale these rows is in flight, and none starts until they are in.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        # The links are read after the lock, so they are as fresh as the candidates' rows.
+        cursor.execute(_LINKS_SQL, [ids])
+        for publication_id, topic_ids, author_ids in cursor.fetchall():
+            cursor.execute(
+                sql,
+                [
+                    topic_ids, author_ids, publication_id, RELATED_CANDIDATES, *condition_params,
+                    RELATED_STORED, *condition_params, RELATED_STORED, RELATED_STORED, RELATED_STORED,
+                ],
+            )  # fmt: skip
+            candidate_ids = [row[0] for row in cursor.fetchall()]
+            rows.append(
+                RelatedCandidates(
+                    publication_id=publication_id,
+                    candidate_ids=candidate_ids,
+                    complete=len(candidate_ids) < RELATED_STORED,
+                )
+            )
+    RelatedCandidates.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["publication"],
+        update_fields=["candidate_ids", "complete"],
+    )
+    return len(rows)
