@@ -21,6 +21,8 @@ rebuild never stores an answer computed before a write that committed after its 
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -35,6 +37,9 @@ RELATED_STORED = 20
 RELATED_LOCK = "publications.related"
 # Pieces per rebuild transaction: writers wait for one batch at most, a fraction of a second.
 REBUILD_BATCH = 100
+# From this many pieces on, a rebuild reads every link once and ranks in memory (~1 ms a piece, against
+# ~20 ms for the query of one piece on a busy topic), holding the lock for the whole pass.
+IN_MEMORY_FROM = 2000
 
 _LINKS_SQL = """
 SELECT publications_publication.id,
@@ -55,8 +60,14 @@ def _candidate_condition() -> tuple[str, list]:
 
 
 def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
-    """Work out and store the candidates of the given publications (those existing); how many were stored."""
+    """Work out and store the candidates of the given publications (those existing); how many were stored.
+
+    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass;
+    a few, one query each.
+    """
     ids = sorted(set(publication_ids))
+    if len(ids) >= IN_MEMORY_FROM:
+        return _rebuild_in_memory(ids)
     stored = 0
     for start in range(0, len(ids), REBUILD_BATCH):
         stored += _rebuild_batch(ids[start : start + REBUILD_BATCH])
@@ -69,6 +80,10 @@ def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
     Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all).
     """
     stored = 0
+    if limit is None:
+        missing = Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
+        if len(missing) >= IN_MEMORY_FROM:
+            stored = _rebuild_in_memory(list(missing))
     while limit is None or stored < limit:
         batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
         missing = list(
@@ -118,6 +133,58 @@ def _rebuild_batch(ids: list[int]) -> int:
             )
     RelatedCandidates.objects.bulk_create(
         rows,
+        update_conflicts=True,
+        unique_fields=["publication"],
+        update_fields=["candidate_ids", "complete"],
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def _rebuild_in_memory(ids: list[int]) -> int:
+    """_rebuild_batch() for many pieces: the same ranking over every link, read once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        condition, condition_params = _candidate_condition()
+        # Candidates numbered in the ranking's tie order (published_at, then id): a larger number ranks first.
+        cursor.execute(
+            f"SELECT id FROM publications_publication WHERE {condition} ORDER BY published_at, id",
+            condition_params,
+        )
+        candidates = [row[0] for row in cursor.fetchall()]
+        place = {publication_id: number for number, publication_id in enumerate(candidates)}
+        links: dict[int, list[tuple[str, int]]] = {}
+        members: dict[tuple[str, int], list[int]] = {}
+        for kind, sql in (
+            ("topic", "SELECT publication_id, topic_id FROM publications_publication_topics"),
+            ("author", "SELECT publication_id, author_id FROM publications_publicationauthor"),
+        ):
+            cursor.execute(sql)
+            for publication_id, key in cursor.fetchall():
+                links.setdefault(publication_id, []).append((kind, key))
+                if publication_id in place:
+                    members.setdefault((kind, key), []).append(place[publication_id])
+        cursor.execute("SELECT id FROM publications_publication WHERE id = ANY(%s)", [ids])
+        existing = [row[0] for row in cursor.fetchall()]
+    scale = len(candidates)
+    rows = []
+    for publication_id in existing:
+        shares: Counter[int] = Counter()
+        for key in links.get(publication_id, ()):
+            shares.update(members.get(key, ()))
+        shares.pop(place.get(publication_id, -1), None)
+        # Most shared first, then newest: one integer per candidate orders both.
+        best = heapq.nlargest(RELATED_STORED, (count * scale + number for number, count in shares.items()))
+        rows.append(
+            RelatedCandidates(
+                publication_id=publication_id,
+                candidate_ids=[candidates[key % scale] for key in best],
+                complete=len(best) < RELATED_STORED,
+            )
+        )
+    RelatedCandidates.objects.bulk_create(
+        rows,
+        batch_size=5000,
         update_conflicts=True,
         unique_fields=["publication"],
         update_fields=["candidate_ids", "complete"],

@@ -12,8 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from publications import related
 from publications.models import Publication, PublicationAuthor, RelatedCandidates
-from publications.related import RELATED_STORED, related_candidates_rebuild_missing
+from publications.related import (
+    RELATED_STORED,
+    related_candidates_rebuild,
+    related_candidates_rebuild_missing,
+)
 from publications.services import publication_trash, publication_unpublish
 from publications.tasks import _defer_rebuild, rebuild_related
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
@@ -243,3 +248,14 @@ def test_rebuild_related_command_stores_every_piece_and_drops_deleted_ones():
     call_command("rebuild_related", "--missing", stdout=io.StringIO())
 
     assert set(RelatedCandidates.objects.values_list("publication_id", flat=True)) == {p.pk for p in pieces}
+
+
+def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalogue, monkeypatch):
+    related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
+    by_query = {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()}
+    RelatedCandidates.objects.all().delete()
+    monkeypatch.setattr(related, "IN_MEMORY_FROM", 1)
+
+    related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
+
+    assert {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()} == by_query
