@@ -222,9 +222,9 @@ def detail_sql(tz: str) -> str:
 
 
 def related_json(tz: str) -> str:
-    """The related pieces of publication %(id)s: the live ones among its stored candidates (publications.related)
-    when they settle the answer, else worked out from the topic and author ids its row was read with (as the
-    API finds them: the planner then sees which topics and authors they are)."""
+    """The related pieces of publication %(id)s: the live ones among its stored candidates
+    (publications.related) when they settle the answer, else worked out from the topic and author ids its row
+    was read with (as the API finds them: the planner then sees which topics and authors they are)."""
     item = f"""jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/',
