@@ -81,9 +81,11 @@ def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
     """
     stored = 0
     if limit is None:
-        missing = Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
-        if len(missing) >= IN_MEMORY_FROM:
-            stored = _rebuild_in_memory(list(missing))
+        unbuilt = list(
+            Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
+        )
+        if len(unbuilt) >= IN_MEMORY_FROM:
+            stored = _rebuild_in_memory(unbuilt)
     while limit is None or stored < limit:
         batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
         missing = list(
