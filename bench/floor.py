@@ -312,9 +312,13 @@ def author_json(tz: str) -> str:
             'domain', o.domain, 'homepage', {opt("o.homepage")}) ORDER BY o.name)
             FROM authors_author_outlets ao JOIN publications_outlet o ON o.id = ao.outlet_id
             WHERE ao.author_id = a.id), '[]'),
-        'publication_count', (SELECT count(*) FROM publications_publicationauthor pa
+        -- Counted on write (publications.related) and exact now; else counted here.
+        'publication_count', COALESCE((SELECT s.count FROM publications_authorpublicationstats s
+            WHERE s.author_id = a.id AND s.as_of <= %(now)s
+              AND (s.valid_until IS NULL OR s.valid_until > %(now)s)),
+            (SELECT count(*) FROM publications_publicationauthor pa
             JOIN publications_publication p ON p.id = pa.publication_id
-            WHERE pa.author_id = a.id AND {PUBLISHED})
+            WHERE pa.author_id = a.id AND {PUBLISHED}))
     )"""
 
 

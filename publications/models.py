@@ -490,3 +490,28 @@ class RelatedCandidates(models.Model):
 
     def __str__(self) -> str:
         return f"Related candidates of {self.publication_id}"
+
+
+class AuthorPublicationStats(models.Model):
+    """An author's count of published pieces and the newest one's date, worked out when content changes.
+
+    Exact from `as_of` until `valid_until`, the time the first of their scheduled pieces goes live (never,
+    when null): readers outside that window count live (querysets.authors_with_publication_stats).
+    The triggers of migration 0014 delete the row when a byline or a byline's piece changes what is counted;
+    the worker builds it again (publications.related).
+    """
+
+    # No constraint: see RelatedCandidates.publication.
+    author = models.OneToOneField(
+        "authors.Author", on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+    count = models.PositiveIntegerField()
+    last_published_at = models.DateTimeField(null=True)
+    as_of = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name_plural = "author publication stats"
+
+    def __str__(self) -> str:
+        return f"Publication stats of author {self.author_id}"

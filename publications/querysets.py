@@ -25,7 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, JSONObject, Replace, StrIndex
+from django.db.models.functions import Coalesce, Concat, JSONObject, Replace, StrIndex
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -643,18 +643,32 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
 
 def authors_with_publication_stats(authors: QuerySet[Author]) -> QuerySet[Author]:
     """authors_with_publication_counts() for a single bio (AuthorQuerySet.with_bio): the same attributes."""
-    from publications.models import PublicationAuthor
+    from publications.models import AuthorPublicationStats, PublicationAuthor
 
     # Optimization: for one author, counting in a subquery beats authors_with_publication_counts' GROUP BY,
     # which sorts a copy of the whole bio row for each of a prolific author's thousands of pieces; and the
     # count and the newest date come from one pass over those pieces (a JSON object), not two
     # subqueries that each read them all. (Built per call: the published rule reads the clock.)
-    live = PublicationAuthor.objects.filter(published_q_via("publication"), author=OuterRef("pk")).order_by()
+    moment = timezone.now()
+    live = PublicationAuthor.objects.filter(
+        published_q_via("publication", moment), author=OuterRef("pk")
+    ).order_by()
     stats = JSONObject(
         count=Func(Value(1), function="COUNT"),
         latest=Func(F("publication__published_at"), function="MAX"),
     )
-    counted = authors.annotate(publication_stats=Subquery(live.values(stats=stats), output_field=JSONField()))
+    # Worked out on write (publications.related) and exact at this moment; counted live only without them.
+    # COALESCE runs the live subquery only when the stored one finds nothing.
+    stored = AuthorPublicationStats.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=moment), author=OuterRef("pk"), as_of__lte=moment
+    ).values(stats=JSONObject(count="count", latest="last_published_at"))
+    counted = authors.annotate(
+        publication_stats=Coalesce(
+            Subquery(stored, output_field=JSONField()),
+            Subquery(live.values(stats=stats), output_field=JSONField()),
+            output_field=JSONField(),
+        )
+    )
     counted._iterable_class = _AuthorStatsIterable
     return counted
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from publications.choices import PublicationStatus
 from publications.models import Publication, RelatedCandidates
@@ -99,7 +100,43 @@ def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
             "DELETE FROM publications_relatedcandidates r WHERE NOT EXISTS "
             "(SELECT 1 FROM publications_publication p WHERE p.id = r.publication_id)"
         )
+    author_stats_rebuild_missing()
     return stored
+
+
+@transaction.atomic
+def author_stats_rebuild_missing() -> int:
+    """Count the published pieces of every author without stats, or whose stats a scheduled piece has
+    overtaken (AuthorPublicationStats); how many were stored."""
+    moment = timezone.now()
+    condition, condition_params = _candidate_condition()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        cursor.execute("DELETE FROM publications_authorpublicationstats WHERE valid_until <= %s", [moment])
+        # The published rule with the clock read once: counted up to `moment`, valid until the next go-live.
+        cursor.execute(
+            f"""INSERT INTO publications_authorpublicationstats
+                (author_id, count, last_published_at, as_of, valid_until)
+            SELECT authors_author.id,
+                count(publications_publication.id)
+                    FILTER (WHERE publications_publication.published_at <= %s),
+                max(publications_publication.published_at)
+                    FILTER (WHERE publications_publication.published_at <= %s),
+                %s,
+                min(publications_publication.published_at)
+                    FILTER (WHERE publications_publication.published_at > %s)
+            FROM authors_author
+            LEFT JOIN publications_publicationauthor
+                ON publications_publicationauthor.author_id = authors_author.id
+            LEFT JOIN publications_publication
+                ON publications_publication.id = publications_publicationauthor.publication_id
+                AND {condition}
+            WHERE NOT EXISTS (SELECT 1 FROM publications_authorpublicationstats stats
+                              WHERE stats.author_id = authors_author.id)
+            GROUP BY authors_author.id""",
+            [moment, moment, moment, moment, *condition_params],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic

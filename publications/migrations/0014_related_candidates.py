@@ -4,7 +4,7 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-# What stales stored related candidates (publications.related), said in the database so that every path that
+# What stales stored related candidates and author counts (publications.related), said in the database so that every path that
 # writes (services, bare saves, bulk_create, COPY, raw SQL) is covered. A "candidate" is a piece published
 # or scheduled and not in the trash; a link is a topic or byline row. Stale rows are deleted; the worker
 # rebuilds them. Every trigger takes the rebuild's advisory lock shared first (see publications.related).
@@ -36,6 +36,9 @@ BEGIN
         INTO pieces, keys;
         PERFORM publications_related_forget(pieces, CASE WHEN TG_ARGV[0] = 'topic_id' THEN keys END,
                                             CASE WHEN TG_ARGV[0] = 'author_id' THEN keys END);
+        IF TG_ARGV[0] = 'author_id' THEN
+            DELETE FROM publications_authorpublicationstats WHERE author_id = ANY(keys);
+        END IF;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         EXECUTE format(
@@ -45,6 +48,9 @@ BEGIN
         INTO pieces, keys;
         PERFORM publications_related_forget(pieces, CASE WHEN TG_ARGV[0] = 'topic_id' THEN keys END,
                                             CASE WHEN TG_ARGV[0] = 'author_id' THEN keys END);
+        IF TG_ARGV[0] = 'author_id' THEN
+            DELETE FROM publications_authorpublicationstats WHERE author_id = ANY(keys);
+        END IF;
     END IF;
     RETURN NULL;
 END $$;
@@ -64,6 +70,8 @@ BEGIN
             '{}',
             ARRAY(SELECT topic_id FROM publications_publication_topics WHERE publication_id = ANY(moved)),
             ARRAY(SELECT author_id FROM publications_publicationauthor WHERE publication_id = ANY(moved)));
+        DELETE FROM publications_authorpublicationstats WHERE author_id IN (
+            SELECT author_id FROM publications_publicationauthor WHERE publication_id = ANY(moved));
     END IF;
     RETURN NULL;
 END $$;
@@ -107,6 +115,7 @@ DROP FUNCTION publications_related_forget(bigint[], bigint[], bigint[]);
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("authors", "0007_history_follows_media"),
         ("publications", "0013_legacy_path"),
     ]
 
@@ -133,6 +142,29 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name_plural": "related candidates",
+            },
+        ),
+        migrations.CreateModel(
+            name="AuthorPublicationStats",
+            fields=[
+                (
+                    "author",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="authors.author",
+                    ),
+                ),
+                ("count", models.PositiveIntegerField()),
+                ("last_published_at", models.DateTimeField(null=True)),
+                ("as_of", models.DateTimeField()),
+                ("valid_until", models.DateTimeField(null=True)),
+            ],
+            options={
+                "verbose_name_plural": "author publication stats",
             },
         ),
         migrations.RunSQL(FORWARD, BACKWARD),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from publications import related
-from publications.models import Publication, PublicationAuthor, RelatedCandidates
+from publications.models import AuthorPublicationStats, Publication, PublicationAuthor, RelatedCandidates
 from publications.related import (
     RELATED_STORED,
     related_candidates_rebuild,
@@ -259,3 +259,56 @@ def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalo
     related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
 
     assert {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()} == by_query
+
+
+# --- Authors' counts of published pieces ---------------------------------------------------------------
+def author_body(api_get, author) -> bytes:
+    return api_get("v1:author-detail", slug=author.slug).content
+
+
+def test_an_author_s_stored_count_is_the_live_one_across_a_scheduled_piece_s_time(api_get):
+    author = AuthorFactory()
+    for _ in range(3):
+        PublicationFactory(published=True, authors=[author])
+    PublicationFactory(authors=[author])  # a draft
+    at_its_time = timezone.now() + dt.timedelta(hours=3)
+    PublicationFactory(scheduled=True, authors=[author], published_at=at_its_time)
+    live_now = author_body(api_get, author)
+    with time_machine.travel(at_its_time + dt.timedelta(seconds=1)):
+        live_later = author_body(api_get, author)
+
+    related_candidates_rebuild_missing()
+    stats = AuthorPublicationStats.objects.get(author=author)
+
+    assert (stats.count, stats.valid_until) == (3, at_its_time)
+    assert author_body(api_get, author) == live_now
+    with time_machine.travel(at_its_time + dt.timedelta(seconds=1)):
+        assert author_body(api_get, author) == live_later
+        assert api_get("v1:author-detail", slug=author.slug).json()["publication_count"] == 4
+
+
+def test_unpublishing_or_a_new_byline_drops_the_author_s_stored_count():
+    author = AuthorFactory()
+    piece = PublicationFactory(published=True, authors=[author])
+    related_candidates_rebuild_missing()
+
+    publication_unpublish(publication=piece)
+    assert not AuthorPublicationStats.objects.filter(author=author).exists()
+
+    related_candidates_rebuild_missing()
+    assert AuthorPublicationStats.objects.get(author=author).count == 0
+    PublicationFactory(published=True, authors=[author])
+    assert not AuthorPublicationStats.objects.filter(author=author).exists()
+
+
+def test_author_detail_reads_its_stored_count_in_one_query(client, django_assert_num_queries):
+    author = AuthorFactory()
+    PublicationFactory(published=True, authors=[author])
+    related_candidates_rebuild_missing()
+    url = reverse("v1:author-detail", kwargs={"slug": author.slug})
+
+    # The author with every bio section and the stored count (the live count only without it).
+    with django_assert_num_queries(1):
+        response = client.get(url)
+
+    assert response.json()["publication_count"] == 1
