@@ -464,8 +464,9 @@ class LegacyPath(models.Model):
 class RelatedCandidates(models.Model):
     """The pieces a publication's `related` list is drawn from, worked out when content changes.
 
-    `candidate_ids` are the first RELATED_STORED pieces sharing its topics or authors, most shared first,
-    then newest, among those published or scheduled and not in the trash (publications.related). Readers
+    `candidate_ids` are the first pieces sharing its topics or authors, most shared first, then newest,
+    among those published or scheduled and not in the trash, up to the RELATED_STORED-th live one
+    (publications.related). Readers
     keep the ones live at their moment, so a scheduled candidate appears at its time with no write. Database
     triggers (migration 0014) delete the rows a write makes stale; a missing row is read live and rebuilt by
     the worker (publications.tasks).

@@ -1,7 +1,8 @@
 """Related pieces worked out when content changes (issue 16), not on every read of a detail.
 
-Each publication keeps its RELATED_STORED best candidates (RelatedCandidates): the pieces sharing the most
-topics or authors with it, then the newest, among those published or scheduled and not in the trash. The
+Each publication keeps its best candidates (RelatedCandidates), as many as hold RELATED_STORED live ones: the
+pieces sharing the most topics or authors with it, then the newest, among those published or scheduled and
+not in the trash (the scheduled ones ranking among them included). The
 published rule is applied when they are read (PublicationQuerySet.related_to), with Python's clock, so a
 scheduled candidate appears at its time with no write, and an unpublished or trashed one is left out at
 once. The live pieces among a prefix of the candidates, in order, are a prefix of the live answer; so the
@@ -147,9 +148,16 @@ def _rebuild_batch(ids: list[int]) -> int:
         live=condition,
     )
     rows = []
+    moment = timezone.now()
     with connection.cursor() as cursor:
         # Exclusive: no write that would stale these rows is in flight, and none starts until they are in.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        cursor.execute(
+            f"SELECT count(*) FROM publications_publication WHERE {condition} AND published_at > %s",
+            [*condition_params, moment],
+        )
+        # Enough rows to hold RELATED_STORED live ones whatever the scheduled pieces ranking among them.
+        limit = RELATED_STORED + cursor.fetchone()[0]
         # The links are read after the lock, so they are as fresh as the candidates' rows.
         cursor.execute(_LINKS_SQL, [ids])
         for publication_id, topic_ids, author_ids in cursor.fetchall():
@@ -157,15 +165,14 @@ def _rebuild_batch(ids: list[int]) -> int:
                 sql,
                 [
                     topic_ids, author_ids, publication_id, RELATED_CANDIDATES, *condition_params,
-                    RELATED_STORED, *condition_params, RELATED_STORED, RELATED_STORED, RELATED_STORED,
+                    limit, *condition_params, limit, limit, limit,
                 ],
             )  # fmt: skip
-            candidate_ids = [row[0] for row in cursor.fetchall()]
+            ranked = [(row[0], row[2] <= moment) for row in cursor.fetchall()]
+            candidate_ids, complete = _stored_prefix(ranked)
             rows.append(
                 RelatedCandidates(
-                    publication_id=publication_id,
-                    candidate_ids=candidate_ids,
-                    complete=len(candidate_ids) < RELATED_STORED,
+                    publication_id=publication_id, candidate_ids=candidate_ids, complete=complete
                 )
             )
     RelatedCandidates.objects.bulk_create(
@@ -190,6 +197,14 @@ def _rebuild_in_memory(ids: list[int]) -> int:
         )
         candidates = [row[0] for row in cursor.fetchall()]
         place = {publication_id: number for number, publication_id in enumerate(candidates)}
+        moment = timezone.now()
+        cursor.execute(
+            f"SELECT count(*) FROM publications_publication WHERE {condition} AND published_at > %s",
+            [*condition_params, moment],
+        )
+        scheduled = cursor.fetchone()[0]
+        # Candidates numbered from here on are scheduled: not live when worked out.
+        boundary = len(candidates) - scheduled
         links: dict[int, list[tuple[str, int]]] = {}
         members: dict[tuple[str, int], list[int]] = {}
         for kind, sql in (
@@ -208,15 +223,14 @@ def _rebuild_in_memory(ids: list[int]) -> int:
     sets = {key: set(numbers) for key, numbers in members.items()}
     rows = []
     for publication_id in existing:
-        best = _best_candidates(
+        ranked = _ranked_candidates(
             [key for key in links.get(publication_id, ()) if key in members], members, sets,
-            place.get(publication_id, -1),
+            place.get(publication_id, -1), scheduled,
         )  # fmt: skip
+        best, complete = _stored_prefix([(number, number < boundary) for number in ranked])
         rows.append(
             RelatedCandidates(
-                publication_id=publication_id,
-                candidate_ids=[candidates[number] for number in best],
-                complete=len(best) < RELATED_STORED,
+                publication_id=publication_id, candidate_ids=[candidates[n] for n in best], complete=complete
             )
         )
     RelatedCandidates.objects.bulk_create(
@@ -229,13 +243,31 @@ def _rebuild_in_memory(ids: list[int]) -> int:
     return len(rows)
 
 
-def _best_candidates(
+def _stored_prefix(ranked: list[tuple[int, bool]]) -> tuple[list[int], bool]:
+    """What is stored of candidates in rank order (each with whether it is live now): the shortest prefix
+    holding RELATED_STORED live ones, and whether it holds them all (the list ran out first).
+
+    Scheduled pieces are newer than every live one, so they lead each tier of sharing: a fixed number of
+    candidates could be all scheduled, and a read would then find too few live ones and work it out live.
+    """
+    prefix, live = [], 0
+    for candidate, is_live in ranked:
+        prefix.append(candidate)
+        live += is_live
+        if live == RELATED_STORED:
+            return prefix, False
+    return prefix, True
+
+
+def _ranked_candidates(
     keys: list[tuple[str, int]],
     members: dict[tuple[str, int], list[int]],
     sets: dict[tuple[str, int], set[int]],
     own: int,
+    scheduled: int,
 ) -> list[int]:
-    """The RELATED_STORED best candidates (as numbers) of a piece linked to `keys`, `own` being its number.
+    """Enough of the candidates (as numbers) of a piece linked to `keys`, in rank order, for _stored_prefix():
+    `own` is its number, `scheduled` how many candidates are scheduled in all.
 
     Optimization: counting every candidate of a busy topic costs milliseconds a piece. Candidates sharing two
     or more links are found by intersecting the links' sets (few); the rest share one link each, so among them
@@ -250,13 +282,11 @@ def _best_candidates(
     for number in several:
         several[number] = sum(number in sets[key] for key in keys)
     # Most shared first, then newest (a larger number is newer, and later among pieces of one date).
-    best = sorted(several, key=lambda number: (several[number], number), reverse=True)[:RELATED_STORED]
-    wanted = RELATED_STORED - len(best)
-    if wanted > 0:
-        singles: set[int] = set()
-        for key in keys:
-            # Enough of each head to find `wanted` that share only this link, past those sharing more.
-            head = members[key][: wanted + len(several) + 1]
-            singles.update(number for number in head if number not in several and number != own)
-        best += sorted(singles, reverse=True)[:wanted]
-    return best
+    ranked = sorted(several, key=lambda number: (several[number], number), reverse=True)
+    singles: set[int] = set()
+    for key in keys:
+        # Enough of each head to hold RELATED_STORED live ones sharing only this link, past those sharing
+        # more, itself and every scheduled piece; a list shorter than that is taken whole.
+        head = members[key][: RELATED_STORED + len(several) + 1 + scheduled]
+        singles.update(number for number in head if number not in several and number != own)
+    return ranked + sorted(singles, reverse=True)

@@ -131,12 +131,12 @@ def test_unpublishing_or_trashing_a_candidate_leaves_it_out_at_once(catalogue):
     assert answer(piece) == live_answer(piece)
 
 
-def test_too_few_live_candidates_fall_back_to_the_live_answer():
+def test_scheduled_pieces_leading_the_ranking_are_stored_past_them():
     topic = TopicFactory()
     piece = PublicationFactory(published=True, topics=[topic])
     now = timezone.now()
-    # More candidates than are stored, the newest of them scheduled far ahead: few stored ones are live.
-    for n in range(RELATED_STORED):
+    # More scheduled candidates than live ones are stored, all ranking first (newer than any live one).
+    for n in range(RELATED_STORED + 2):
         PublicationFactory(scheduled=True, topics=[topic], published_at=now + dt.timedelta(days=30 + n))
     older = [
         PublicationFactory(published=True, topics=[topic], published_at=now - dt.timedelta(days=n + 1))
@@ -144,8 +144,24 @@ def test_too_few_live_candidates_fall_back_to_the_live_answer():
     ]
     related_candidates_rebuild_missing()
 
+    assert stored_answer(piece) == [p.pk for p in older] == live_answer(piece)
+
+
+def test_too_few_live_candidates_left_fall_back_to_the_live_answer():
+    topic = TopicFactory()
+    piece = PublicationFactory(published=True, topics=[topic])
+    now = timezone.now()
+    pieces = [
+        PublicationFactory(published=True, topics=[topic], published_at=now - dt.timedelta(days=n + 1))
+        for n in range(RELATED_STORED + 3)
+    ]
+    related_candidates_rebuild_missing()
+    # Unpublished since: the stored ones hold fewer than five live pieces, and there are more beyond them.
+    for gone in pieces[: RELATED_STORED - 2]:
+        publication_unpublish(publication=gone)
+
     assert stored_answer(piece) is None
-    assert answer(piece) == [p.pk for p in older] == live_answer(piece)
+    assert answer(piece) == [p.pk for p in pieces[RELATED_STORED - 2 :]] == live_answer(piece)
 
 
 def test_writes_that_change_a_ranking_delete_the_stale_rows():
