@@ -3,7 +3,8 @@ for each URL: the fastest honest way to produce the same bytes, which `make benc
 
 Each response's JSON is built by Postgres (a page's ids sliced from an index first, by walking the date
 index for a filter, then only those rows read by primary key and their authors and topics aggregated) and
-returned with orjson, in one statement per request; a detail reads its related pieces in a second (from
+returned with orjson, in one statement per request; a detail reads its related pieces in a second (its stored
+candidates, publications.related, when they settle it; else worked out from
 the topic and author ids the first read, as the API does), and a search whose count is not known yet
 counts first (and, past the ranked window, finds where the window ends). Counts follow the API's own
 semantics: exact up to API_EXACT_COUNT_LIMIT, counted with LIMIT bound + 1 so they stop reading there
@@ -220,15 +221,30 @@ def detail_sql(tz: str) -> str:
 
 
 def related_json(tz: str) -> str:
-    """The related pieces of publication %(id)s, from the topic and author ids its row was read with
-    (as the API finds them: the planner then sees which topics and authors they are)."""
-    return f"""SELECT COALESCE((
-            SELECT jsonb_agg(jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
+    """The related pieces of publication %(id)s: the live ones among its stored candidates
+    (publications.related) when they settle the answer, else worked out from the topic and author ids its row
+    was read with (as the API finds them: the planner then sees which topics and authors they are)."""
+    item = f"""jsonb_build_object('slug', r.slug, 'title', r.title, 'type', r.type,
                 'published_at', {iso("r.published_at", tz)},
                 'url', %(base)s || '/api/v1/publications/' || r.slug || '/',
                 'public_url', %(site)s || '/publications/' || r.slug || '/',
-                'image', {image_json("r.lead_image_id")})
-                ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
+                'image', {image_json("r.lead_image_id")})"""
+    return f"""SELECT COALESCE((
+            -- Stored: settled when five are live, or when these are all the candidates there are. COALESCE
+            -- reads the live answer below only when this is null.
+            SELECT CASE WHEN rc.complete OR count(r.id) = 5
+                THEN COALESCE(jsonb_agg({item} ORDER BY r.place) FILTER (WHERE r.id IS NOT NULL), '[]') END
+            FROM publications_relatedcandidates rc
+            LEFT JOIN LATERAL (
+                SELECT p2.id, p2.slug, p2.title, p2.type, p2.published_at, p2.lead_image_id, c.place
+                FROM unnest(rc.candidate_ids) WITH ORDINALITY AS c(id, place)
+                JOIN publications_publication p2 ON p2.id = c.id
+                WHERE p2.status = 'published' AND p2.published_at <= %(now)s AND p2.trashed_at IS NULL
+                ORDER BY c.place LIMIT 5) AS r ON true
+            WHERE rc.publication_id = %(id)s
+            GROUP BY rc.complete
+        ), (
+            SELECT jsonb_agg({item} ORDER BY r.shared DESC, r.published_at DESC, r.id DESC)
             FROM (
                 -- Count what each candidate shares first; then check the date and status of only the
                 -- RELATED_CANDIDATES sharing the most (ties included), and of the rest only when fewer
@@ -295,9 +311,13 @@ def author_json(tz: str) -> str:
             'domain', o.domain, 'homepage', {opt("o.homepage")}) ORDER BY o.name)
             FROM authors_author_outlets ao JOIN publications_outlet o ON o.id = ao.outlet_id
             WHERE ao.author_id = a.id), '[]'),
-        'publication_count', (SELECT count(*) FROM publications_publicationauthor pa
+        -- Counted on write (publications.related) and exact now; else counted here.
+        'publication_count', COALESCE((SELECT s.count FROM publications_authorpublicationstats s
+            WHERE s.author_id = a.id AND s.as_of <= %(now)s
+              AND (s.valid_until IS NULL OR s.valid_until > %(now)s)),
+            (SELECT count(*) FROM publications_publicationauthor pa
             JOIN publications_publication p ON p.id = pa.publication_id
-            WHERE pa.author_id = a.id AND {PUBLISHED})
+            WHERE pa.author_id = a.id AND {PUBLISHED}))
     )"""
 
 

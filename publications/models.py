@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -463,3 +464,60 @@ class LegacyPath(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class RelatedCandidates(models.Model):
+    """The pieces a publication's `related` list is drawn from, worked out when content changes.
+
+    `candidate_ids` are the first pieces sharing its topics or authors, most shared first, then newest,
+    among those published or scheduled and not in the trash, up to the RELATED_STORED-th live one
+    (publications.related). Readers
+    keep the ones live at their moment, so a scheduled candidate appears at its time with no write. Database
+    triggers (migration 0014) delete the rows a write makes stale; a missing row is read live and rebuilt by
+    the worker (publications.tasks).
+    """
+
+    # No constraint and no cascade: deleting a piece must not wait on the worker's lock over these rows
+    # (see publications.related); its row goes with its links, or with the worker's next sweep.
+    publication = models.OneToOneField(
+        Publication,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="related_candidates",
+    )
+    candidate_ids = ArrayField(models.BigIntegerField())
+    # Whether these are all the candidates there are (fewer than RELATED_STORED): then even a list with
+    # few live pieces is the whole answer, not a reason to look further.
+    complete = models.BooleanField()
+
+    class Meta:
+        verbose_name_plural = "related candidates"
+
+    def __str__(self) -> str:
+        return f"Related candidates of {self.publication_id}"
+
+
+class AuthorPublicationStats(models.Model):
+    """An author's count of published pieces and the newest one's date, worked out when content changes.
+
+    Exact from `as_of` until `valid_until`, the time the first of their scheduled pieces goes live (never,
+    when null): readers outside that window count live (querysets.authors_with_publication_stats).
+    The triggers of migration 0014 delete the row when a byline or a byline's piece changes what is counted;
+    the worker builds it again (publications.related).
+    """
+
+    # No constraint: see RelatedCandidates.publication.
+    author = models.OneToOneField(
+        "authors.Author", on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+    count = models.PositiveIntegerField()
+    last_published_at = models.DateTimeField(null=True)
+    as_of = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name_plural = "author publication stats"
+
+    def __str__(self) -> str:
+        return f"Publication stats of author {self.author_id}"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import (
     Case,
     Count,
@@ -27,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject, StrIndex
+from django.db.models.functions import Coalesce, JSONObject, StrIndex
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -59,7 +59,7 @@ SEARCH_ORDERING = ("-rank", "-published_at", "-id")
 # Related pieces are looked up among the candidates sharing the most; see related_to().
 RELATED_CANDIDATES = 50
 
-_RELATED_SQL = """
+RELATED_SQL = """
 WITH shares AS MATERIALIZED (
     SELECT id, count(*) AS shared FROM (
         SELECT publication_id AS id FROM publications_publication_topics WHERE topic_id = ANY(%s)
@@ -83,16 +83,37 @@ UNION ALL (
 ORDER BY shared DESC, published_at DESC, id DESC
 LIMIT %s
 """
+_LEAD_IMAGE_ROW = (
+    "(SELECT jsonb_build_object('path', file, 'width', width, 'height', height, 'alt', alt, 'caption', "
+    "caption, 'credit', credit, 'renditions', renditions) FROM media_image "
+    "WHERE media_image.id = publications_publication.lead_image_id) AS lead_image_row"
+)
 _RELATED_COLUMNS = ", ".join(
     [f"publications_publication.{name}" for name in ("id", "slug", "title", "type", "published_at")]
     + ["shares.shared"]
     # The lead image as one JSON value ({"path", "width", ...}, as bylines carry photos), so the related
     # items show it without a query each; null without one.
-    + [
-        "(SELECT jsonb_build_object('path', file, 'width', width, 'height', height, 'alt', alt, 'caption', "
-        "caption, 'credit', credit, 'renditions', renditions) FROM media_image "
-        "WHERE media_image.id = publications_publication.lead_image_id) AS lead_image_row"
-    ]
+    + [_LEAD_IMAGE_ROW]
+)
+# The stored candidates (publications.related) that are live, in their stored order, with what a related item
+# shows; and the row's `complete` flag even when none is live (the LEFT JOIN keeps the row).
+_STORED_RELATED_FIELDS = ["id", "slug", "title", "type", "published_at"]
+_STORED_RELATED_SQL = """
+SELECT stored.complete, item.* FROM publications_relatedcandidates stored
+LEFT JOIN LATERAL (
+    SELECT {columns}
+    FROM unnest(stored.candidate_ids) WITH ORDINALITY AS candidate(id, place)
+    JOIN publications_publication ON publications_publication.id = candidate.id
+    WHERE {{live}}
+    ORDER BY candidate.place
+    LIMIT %s) AS item ON true
+WHERE stored.publication_id = %s
+ORDER BY item.place
+""".format(
+    columns=", ".join(
+        [f"publications_publication.{name}" for name in _STORED_RELATED_FIELDS]
+        + [_LEAD_IMAGE_ROW, "candidate.place"]
+    )
 )
 
 
@@ -311,16 +332,61 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def related_to(
         self, publication: Publication, *, topic_ids: list[int], author_ids: list[int], limit: int = 5
-    ) -> RawQuerySet:
+    ) -> list[Publication]:
         """Up to `limit` other publications sharing topics or authors, most shared first, then newest.
+
+        Read from the candidates worked out on write (publications.related) when they give the answer;
+        computed live otherwise (none stored yet, or too few of them live).
+        """
+        compiler = self.query.get_compiler(using=self.db)
+        live, live_params = compiler.compile(self.query.where)
+        stored = self._stored_related(publication, live, list(live_params), limit)
+        if stored is not None:
+            return stored
+        return list(self._live_related(publication, topic_ids, author_ids, limit, live, list(live_params)))
+
+    def _stored_related(
+        self, publication: Publication, live: str, live_params: list, limit: int
+    ) -> list[Publication] | None:
+        """The answer from the stored candidates, or None when they do not settle it."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(_STORED_RELATED_SQL.format(live=live), [*live_params, limit, publication.pk])
+            rows = cursor.fetchall()
+        if not rows:
+            return None  # not worked out yet, or staled by a write
+        complete = rows[0][0]
+        items = [row[1:] for row in rows if row[1] is not None]
+        if len(items) < limit and not complete:
+            return None  # further candidates may be live: only the live computation knows
+        # from_db() takes the loaded values in the model's field order.
+        order = [field.attname for field in self.model._meta.concrete_fields]
+        related = []
+        for *values, lead_image_row, _place in items:
+            loaded = sorted(
+                zip(_STORED_RELATED_FIELDS, values, strict=True), key=lambda pair: order.index(pair[0])
+            )
+            names, in_order = [name for name, _ in loaded], [value for _, value in loaded]
+            item = cast("Publication", self.model.from_db(self.db, names, in_order))
+            item.lead_image_row = lead_image_row
+            related.append(item)
+        return related
+
+    def _live_related(
+        self,
+        publication: Publication,
+        topic_ids: list[int],
+        author_ids: list[int],
+        limit: int,
+        live: str,
+        live_params: list,
+    ) -> RawQuerySet:
+        """related_to() computed from the links and rows as they are now.
 
         Optimization: a piece on a busy topic shares something with ~20,000 others, and checking each one's
         date and status costs ~100 ms. Only the RELATED_CANDIDATES sharing the most (ties included) are
         checked first; the rest only when fewer than `limit` of those are live. The answer is the same.
         """
-        compiler = self.query.get_compiler(using=self.db)
-        live, live_params = compiler.compile(self.query.where)
-        sql = _RELATED_SQL.format(columns=_RELATED_COLUMNS, live=live)
+        sql = RELATED_SQL.format(columns=_RELATED_COLUMNS, live=live)
         params = [
             topic_ids, author_ids, publication.pk, RELATED_CANDIDATES, *live_params, limit,
             *live_params, limit, limit, limit,
@@ -772,18 +838,32 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
 
 def authors_with_publication_stats(authors: QuerySet[Author]) -> QuerySet[Author]:
     """authors_with_publication_counts() for a single bio (AuthorQuerySet.with_bio): the same attributes."""
-    from publications.models import PublicationAuthor
+    from publications.models import AuthorPublicationStats, PublicationAuthor
 
     # Optimization: for one author, counting in a subquery beats authors_with_publication_counts' GROUP BY,
     # which sorts a copy of the whole bio row for each of a prolific author's thousands of pieces; and the
     # count and the newest date come from one pass over those pieces (a JSON object), not two
     # subqueries that each read them all. (Built per call: the published rule reads the clock.)
-    live = PublicationAuthor.objects.filter(published_q_via("publication"), author=OuterRef("pk")).order_by()
+    moment = timezone.now()
+    live = PublicationAuthor.objects.filter(
+        published_q_via("publication", moment), author=OuterRef("pk")
+    ).order_by()
     stats = JSONObject(
         count=Func(Value(1), function="COUNT"),
         latest=Func(F("publication__published_at"), function="MAX"),
     )
-    counted = authors.annotate(publication_stats=Subquery(live.values(stats=stats), output_field=JSONField()))
+    # Worked out on write (publications.related) and exact at this moment; counted live only without them.
+    # COALESCE runs the live subquery only when the stored one finds nothing.
+    stored = AuthorPublicationStats.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=moment), author=OuterRef("pk"), as_of__lte=moment
+    ).values(stats=JSONObject(count="count", latest="last_published_at"))
+    counted = authors.annotate(
+        publication_stats=Coalesce(
+            Subquery(stored, output_field=JSONField()),
+            Subquery(live.values(stats=stats), output_field=JSONField()),
+            output_field=JSONField(),
+        )
+    )
     counted._iterable_class = _AuthorStatsIterable
     return counted
 

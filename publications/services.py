@@ -60,6 +60,7 @@ from publications.revisions import (
     tracked_fields,
 )
 from publications.search import refresh_search_vectors
+from publications.tasks import request_related_rebuild
 from publications.workflow import (
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
@@ -483,6 +484,8 @@ def publication_changed(
         )
     changelog_sync(publication=publication, public_change=public_change)
     publication_revision_record(publication=publication, by=by, reason=reason)
+    # Its links or state may have staled related candidates (deleted by the database's triggers).
+    request_related_rebuild()
 
 
 def publication_revision_record(
@@ -512,6 +515,7 @@ def publications_changed(
         refresh_search_vectors(publication_ids)
     changelog_sync_many(publication_ids=publication_ids)
     publications_relinked(publication_ids=publication_ids, also=unlinked)
+    request_related_rebuild()
 
 
 def publication_deleted(
@@ -520,6 +524,7 @@ def publication_deleted(
     """The side effects of deleting a publication: its tombstone in the change log, and what showed it
     dropped from cached answers (everything, without its stored row `before`)."""
     changelog_delete(publication_id=publication_id, publication_uuid=uuid, slug=slug)
+    request_related_rebuild()
     publication_removed(
         publication_id=publication_id,
         before=None if before is None else before.public,

@@ -17,6 +17,7 @@ from rest_framework.fields import DateTimeField
 from bench.floor import make_app
 from bench.targets import benchmark_targets
 from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.related import related_candidates_rebuild_missing
 from tests.bench.wsgi_client import WSGIClient
 from tests.factories import (
     AuthorFactory,
@@ -499,12 +500,15 @@ def normalise(document):
     return document
 
 
+@pytest.mark.parametrize("stored_related", [False, True], ids=["related live", "related stored"])
 @pytest.mark.parametrize("cache_counts", [False, True], ids=["counts every time", "counts cached"])
 def test_floor_answers_the_same_json_as_the_api_on_every_benchmarked_url(
-    settings, catalogue, client, cache_counts
+    settings, catalogue, client, cache_counts, stored_related
 ):
     settings.API_CACHE = False
     settings.API_CACHE_COUNTS = cache_counts
+    if stored_related:  # as the worker leaves them (publications.related); else both work them out live
+        related_candidates_rebuild_missing()
     connection.ensure_connection()
     floor = WSGIClient(make_app(lambda: connection.connection))
     targets = benchmark_targets(deep_page=2, common_term="deterrence", rare_term="orbit")

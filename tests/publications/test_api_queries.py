@@ -8,6 +8,7 @@ the main query. Publication lists count in a query of their own, which the share
 import pytest
 from django.urls import reverse
 
+from publications.related import related_candidates_rebuild_missing
 from tests.factories import (
     AuthorFactory,
     AuthorLinkFactory,
@@ -63,6 +64,8 @@ def populate(publications: int, authors_each: int, renditions: int = 1) -> dict:
             lead_image=library_image(renditions),
         )
         CrossPostFactory(publication=publication, outlet=outlet)
+    # What the worker does after the commit: related candidates stored (publications.related).
+    related_candidates_rebuild_missing()
     return {"publication": publication.slug}
 
 
@@ -90,7 +93,7 @@ ENDPOINTS = [
         "publication",
         {},
         2,
-        "the piece with byline, topics, cross-posts; related pieces",
+        "the piece with byline, topics, cross-posts; the live ones among its stored related candidates",
     ),
     ("v1:author-list", None, {}, 1, "page rows with their count and published counts"),
     ("v1:author-list", None, {"q": "numbr"}, 1, "matching page rows with count"),

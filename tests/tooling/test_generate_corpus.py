@@ -1,10 +1,12 @@
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from authors.models import Author
 from cissapi.text import html_to_text, sanitize_html, word_count
-from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.models import CrossPost, Publication, PublicationAuthor, RelatedCandidates
 from publications.search import refresh_search_vectors
 from taxonomy.models import Topic
 from tests.factories import PublicationFactory
@@ -209,3 +211,9 @@ def test_unique_slugs_count_on_from_where_each_title_stopped():
     for _ in range(1000):
         slugs.claim("rethinking-trade-in-asia")
     assert CountingSet.checks == 2 * 1000 - 1  # a taken check and a free one each, not one per earlier copy
+
+
+def test_the_command_stores_every_piece_s_related_candidates():
+    call_command("generate_corpus", publications=40, authors=5, stdout=io.StringIO())
+
+    assert RelatedCandidates.objects.count() == Publication.objects.count() == 40

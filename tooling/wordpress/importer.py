@@ -52,6 +52,7 @@ from publications.readiness import Readiness, publication_readiness, readiness_o
 from publications.revisions import related_snapshot
 from publications.search import refresh_search_vectors
 from publications.services import publication_update
+from publications.tasks import request_related_rebuild
 from publications.workflow import transition_between
 from taxonomy.models import Outlet, Topic, normalize_domain
 from taxonomy.services import outlet_create, topic_create, topic_update
@@ -538,6 +539,8 @@ class _Importer:
         PublicationTransition.objects.bulk_create(transitions)
         refresh_search_vectors(publication.pk for publication in publications)
         changelog_sync_created(publications=publications)
+        # Related candidates of the new pieces and of those they now rank among: the worker, after commit.
+        request_related_rebuild()
         Publication.history.model.objects.bulk_create(
             new_revision(
                 publication,

@@ -14,8 +14,10 @@ from PIL import Image as PILImage
 
 from authors.models import Author
 from media.models import Image
-from publications.models import CrossPost, LegacyPath, Publication, PublicationChange
+from publications.models import CrossPost, LegacyPath, Publication, PublicationChange, RelatedCandidates
+from publications.related import related_candidates_rebuild_missing
 from publications.services import publication_trash, publication_update
+from publications.tasks import _defer_rebuild
 from taxonomy.models import Outlet, Topic
 from tooling.models import ImportedObject
 from tooling.wordpress import importer
@@ -489,3 +491,16 @@ def test_the_topic_api_names_the_parent_topic(client, imported):
 def test_only_the_system_imports(editor, imported):
     with pytest.raises(PermissionDenied):
         publication_update(publication=piece(103), by=editor, imported=True)
+
+
+def test_an_import_has_the_worker_rebuild_related_candidates_after_commit(
+    site_xml, write_export, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        run(write_export(site_xml))
+
+    # One job for the whole import (publications.tasks), which rebuilds every piece without candidates.
+    assert [callback for callback in callbacks if callback is _defer_rebuild] == [_defer_rebuild]
+    assert not RelatedCandidates.objects.exists()
+    related_candidates_rebuild_missing()
+    assert RelatedCandidates.objects.count() == Publication.objects.count()

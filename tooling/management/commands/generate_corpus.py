@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authors.models import Author
 from publications.models import Publication
+from publications.related import related_candidates_rebuild_missing
 from tooling.corpus import generate_corpus
 
 
@@ -39,6 +40,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:,} publications ({time.monotonic() - started:.0f} s)")
 
         stats = generate_corpus(publications=publications, authors=authors, seed=seed, progress=progress)
+        # What the worker would do after an import: every piece's related candidates (publications.related).
+        related_started = time.monotonic()
+        related = related_candidates_rebuild_missing()
+        self.stdout.write(
+            f"  related candidates of {related:,} publications ({time.monotonic() - related_started:.0f} s)"
+        )
         states = ", ".join(f"{count:,} {state}" for state, count in sorted(stats.states.items()))
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,292 @@
+"""Related pieces worked out when content changes (issue 16), not on every read of a detail.
+
+Each publication keeps its best candidates (RelatedCandidates), as many as hold RELATED_STORED live ones: the
+pieces sharing the most topics or authors with it, then the newest, among those published or scheduled and
+not in the trash (the scheduled ones ranking among them included). The
+published rule is applied when they are read (PublicationQuerySet.related_to), with Python's clock, so a
+scheduled candidate appears at its time with no write, and an unpublished or trashed one is left out at
+once. The live pieces among a prefix of the candidates, in order, are a prefix of the live answer; so the
+stored answer is exact whenever it holds `limit` live pieces or all the candidates there are, and otherwise
+the read computes the answer live.
+
+What makes a row stale is a change to a candidate's ranking: a link (topic or byline) of a candidate piece
+added or removed, a piece becoming a candidate, or a candidate's date moving. Triggers in the database
+(migration 0014) delete the rows such a write makes stale, in the writing transaction, whatever path wrote
+(services, bare saves, bulk_create, COPY, raw SQL); the worker rebuilds missing rows after commit
+(publications.tasks). A piece leaving the candidates (unpublished, trashed, withdrawn) stales nothing: the
+read leaves it out.
+
+The rebuild holds RELATED_LOCK exclusively while it reads and writes; the triggers take it shared. So a
+rebuild never stores an answer computed before a write that committed after its rows were deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from publications.choices import PublicationStatus
+from publications.models import Publication, RelatedCandidates
+from publications.querysets import RELATED_CANDIDATES, RELATED_SQL
+
+# Enough for the detail's five live pieces with room for candidates that are scheduled, or that leave.
+RELATED_STORED = 20
+# One advisory lock key for every rebuild and every trigger (the triggers spell the same text).
+RELATED_LOCK = "publications.related"
+# Pieces per rebuild transaction: writers wait for one batch at most, a fraction of a second.
+REBUILD_BATCH = 100
+# From this many pieces on, a rebuild reads every link once and ranks in memory (~1 ms a piece, against
+# ~20 ms for the query of one piece on a busy topic), holding the lock for the whole pass.
+IN_MEMORY_FROM = 2000
+
+_LINKS_SQL = """
+SELECT publications_publication.id,
+    ARRAY(SELECT topic_id FROM publications_publication_topics
+          WHERE publication_id = publications_publication.id),
+    ARRAY(SELECT author_id FROM publications_publicationauthor
+          WHERE publication_id = publications_publication.id)
+FROM publications_publication WHERE publications_publication.id = ANY(%s)
+"""
+
+
+def _candidate_condition() -> tuple[str, list]:
+    """The SQL of "published or scheduled, not in the trash": the published rule without its clock."""
+    candidates = Publication.objects.filter(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
+    compiler = candidates.query.get_compiler(using=candidates.db)
+    sql, params = compiler.compile(candidates.query.where)
+    return sql, list(params)
+
+
+def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
+    """Work out and store the candidates of the given publications (those existing); how many were stored.
+
+    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass;
+    a few, one query each.
+    """
+    ids = sorted(set(publication_ids))
+    if len(ids) >= IN_MEMORY_FROM:
+        return _rebuild_in_memory(ids)
+    stored = 0
+    for start in range(0, len(ids), REBUILD_BATCH):
+        stored += _rebuild_batch(ids[start : start + REBUILD_BATCH])
+    return stored
+
+
+def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
+    """Rebuild the rows of publications that have none (new, or staled by a write); how many were stored.
+
+    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all).
+    """
+    stored = 0
+    if limit is None:
+        unbuilt = list(
+            Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
+        )
+        if len(unbuilt) >= IN_MEMORY_FROM:
+            stored = _rebuild_in_memory(unbuilt)
+    while limit is None or stored < limit:
+        batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
+        missing = list(
+            Publication.objects.exclude(related_candidates__isnull=False)
+            .order_by("-published_at", "-id")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not missing:
+            break
+        stored += _rebuild_batch(missing)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM publications_relatedcandidates r WHERE NOT EXISTS "
+            "(SELECT 1 FROM publications_publication p WHERE p.id = r.publication_id)"
+        )
+    author_stats_rebuild_missing()
+    return stored
+
+
+@transaction.atomic
+def author_stats_rebuild_missing() -> int:
+    """Count the published pieces of every author without stats, or whose stats a scheduled piece has
+    overtaken (AuthorPublicationStats); how many were stored."""
+    moment = timezone.now()
+    condition, condition_params = _candidate_condition()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        cursor.execute("DELETE FROM publications_authorpublicationstats WHERE valid_until <= %s", [moment])
+        # The published rule with the clock read once: counted up to `moment`, valid until the next go-live.
+        cursor.execute(
+            f"""INSERT INTO publications_authorpublicationstats
+                (author_id, count, last_published_at, as_of, valid_until)
+            SELECT authors_author.id,
+                count(publications_publication.id)
+                    FILTER (WHERE publications_publication.published_at <= %s),
+                max(publications_publication.published_at)
+                    FILTER (WHERE publications_publication.published_at <= %s),
+                %s,
+                min(publications_publication.published_at)
+                    FILTER (WHERE publications_publication.published_at > %s)
+            FROM authors_author
+            LEFT JOIN publications_publicationauthor
+                ON publications_publicationauthor.author_id = authors_author.id
+            LEFT JOIN publications_publication
+                ON publications_publication.id = publications_publicationauthor.publication_id
+                AND {condition}
+            WHERE NOT EXISTS (SELECT 1 FROM publications_authorpublicationstats stats
+                              WHERE stats.author_id = authors_author.id)
+            GROUP BY authors_author.id""",
+            [moment, moment, moment, moment, *condition_params],
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def _rebuild_batch(ids: list[int]) -> int:
+    condition, condition_params = _candidate_condition()
+    sql = RELATED_SQL.format(
+        columns="publications_publication.id, shares.shared, publications_publication.published_at",
+        live=condition,
+    )
+    rows = []
+    moment = timezone.now()
+    with connection.cursor() as cursor:
+        # Exclusive: no write that would stale these rows is in flight, and none starts until they are in.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        cursor.execute(
+            f"SELECT count(*) FROM publications_publication WHERE {condition} AND published_at > %s",
+            [*condition_params, moment],
+        )
+        # Enough rows to hold RELATED_STORED live ones whatever the scheduled pieces ranking among them.
+        limit = RELATED_STORED + cursor.fetchone()[0]
+        # The links are read after the lock, so they are as fresh as the candidates' rows.
+        cursor.execute(_LINKS_SQL, [ids])
+        for publication_id, topic_ids, author_ids in cursor.fetchall():
+            cursor.execute(
+                sql,
+                [
+                    topic_ids, author_ids, publication_id, RELATED_CANDIDATES, *condition_params,
+                    limit, *condition_params, limit, limit, limit,
+                ],
+            )  # fmt: skip
+            ranked = [(row[0], row[2] <= moment) for row in cursor.fetchall()]
+            candidate_ids, complete = _stored_prefix(ranked)
+            rows.append(
+                RelatedCandidates(
+                    publication_id=publication_id, candidate_ids=candidate_ids, complete=complete
+                )
+            )
+    RelatedCandidates.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["publication"],
+        update_fields=["candidate_ids", "complete"],
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def _rebuild_in_memory(ids: list[int]) -> int:
+    """_rebuild_batch() for many pieces: the same ranking over every link, read once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        condition, condition_params = _candidate_condition()
+        # Candidates numbered in the ranking's tie order (published_at, then id): a larger number ranks first.
+        cursor.execute(
+            f"SELECT id FROM publications_publication WHERE {condition} ORDER BY published_at, id",
+            condition_params,
+        )
+        candidates = [row[0] for row in cursor.fetchall()]
+        place = {publication_id: number for number, publication_id in enumerate(candidates)}
+        moment = timezone.now()
+        cursor.execute(
+            f"SELECT count(*) FROM publications_publication WHERE {condition} AND published_at > %s",
+            [*condition_params, moment],
+        )
+        scheduled = cursor.fetchone()[0]
+        # Candidates numbered from here on are scheduled: not live when worked out.
+        boundary = len(candidates) - scheduled
+        links: dict[int, list[tuple[str, int]]] = {}
+        members: dict[tuple[str, int], list[int]] = {}
+        for kind, sql in (
+            ("topic", "SELECT publication_id, topic_id FROM publications_publication_topics"),
+            ("author", "SELECT publication_id, author_id FROM publications_publicationauthor"),
+        ):
+            cursor.execute(sql)
+            for publication_id, key in cursor.fetchall():
+                links.setdefault(publication_id, []).append((kind, key))
+                if publication_id in place:
+                    members.setdefault((kind, key), []).append(place[publication_id])
+        cursor.execute("SELECT id FROM publications_publication WHERE id = ANY(%s)", [ids])
+        existing = [row[0] for row in cursor.fetchall()]
+    for numbers in members.values():
+        numbers.sort(reverse=True)  # newest first
+    sets = {key: set(numbers) for key, numbers in members.items()}
+    rows = []
+    for publication_id in existing:
+        ranked = _ranked_candidates(
+            [key for key in links.get(publication_id, ()) if key in members], members, sets,
+            place.get(publication_id, -1), scheduled,
+        )  # fmt: skip
+        best, complete = _stored_prefix([(number, number < boundary) for number in ranked])
+        rows.append(
+            RelatedCandidates(
+                publication_id=publication_id, candidate_ids=[candidates[n] for n in best], complete=complete
+            )
+        )
+    RelatedCandidates.objects.bulk_create(
+        rows,
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["publication"],
+        update_fields=["candidate_ids", "complete"],
+    )
+    return len(rows)
+
+
+def _stored_prefix(ranked: list[tuple[int, bool]]) -> tuple[list[int], bool]:
+    """What is stored of candidates in rank order (each with whether it is live now): the shortest prefix
+    holding RELATED_STORED live ones, and whether it holds them all (the list ran out first).
+
+    Scheduled pieces are newer than every live one, so they lead each tier of sharing: a fixed number of
+    candidates could be all scheduled, and a read would then find too few live ones and work it out live.
+    """
+    prefix, live = [], 0
+    for candidate, is_live in ranked:
+        prefix.append(candidate)
+        live += is_live
+        if live == RELATED_STORED:
+            return prefix, False
+    return prefix, True
+
+
+def _ranked_candidates(
+    keys: list[tuple[str, int]],
+    members: dict[tuple[str, int], list[int]],
+    sets: dict[tuple[str, int], set[int]],
+    own: int,
+    scheduled: int,
+) -> list[int]:
+    """Enough of the candidates (as numbers) of a piece linked to `keys`, in rank order, for _stored_prefix():
+    `own` is its number, `scheduled` how many candidates are scheduled in all.
+
+    Optimization: counting every candidate of a busy topic costs milliseconds a piece. Candidates sharing two
+    or more links are found by intersecting the links' sets (few); the rest share one link each, so among them
+    the newest win, and those are at the heads of the links' newest-first lists.
+    """
+    several: dict[int, int] = {}
+    for first in range(len(keys)):
+        for second in range(first + 1, len(keys)):
+            for number in sets[keys[first]] & sets[keys[second]]:
+                several[number] = 0
+    several.pop(own, None)
+    for number in several:
+        several[number] = sum(number in sets[key] for key in keys)
+    # Most shared first, then newest (a larger number is newer, and later among pieces of one date).
+    ranked = sorted(several, key=lambda number: (several[number], number), reverse=True)
+    singles: set[int] = set()
+    for key in keys:
+        # Enough of each head to hold RELATED_STORED live ones sharing only this link, past those sharing
+        # more, itself and every scheduled piece; a list shorter than that is taken whole.
+        head = members[key][: RELATED_STORED + len(several) + 1 + scheduled]
+        singles.update(number for number in head if number not in several and number != own)
+    return ranked + sorted(singles, reverse=True)
