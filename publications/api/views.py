@@ -175,6 +175,9 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
     def get_queryset(self) -> QuerySet:
         if self.action == "retrieve":
             return Publication.objects.published().with_detail()
+        if self.action == "cite":
+            # A citation names the byline, topics and series: the listing's columns, on one piece.
+            return Publication.objects.published().with_listing()
         return self.listed_publications()
 
     def get_serializer_class(self) -> type[Serializer]:
