@@ -6,7 +6,6 @@ import datetime as dt
 from urllib.parse import urlencode
 
 import django_filters as filters
-from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -26,8 +25,15 @@ class UtcDateTimeField(filters.fields.IsoDateTimeField):
             return None
         try:
             return moment.astimezone(dt.UTC)
-        except OverflowError as exc:
-            raise forms.ValidationError("Enter a date-time between the years 1 and 9999.") from exc
+        except OverflowError:
+            # A valid date-time whose UTC instant falls outside Python's years 1-9999 (the first day of year 1
+            # east of Greenwich, the last of 9999 west of it): it is before or after every piece, as the
+            # bound itself is.
+            return (
+                dt.datetime.min.replace(tzinfo=dt.UTC)
+                if moment.year == 1
+                else dt.datetime.max.replace(tzinfo=dt.UTC)
+            )
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
