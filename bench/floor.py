@@ -36,6 +36,7 @@ import orjson
 import psycopg
 
 from cissapi.text import fold_accents
+from publications.querysets import api_datetime_sql
 from publications.search import snippet_sql
 
 DEFAULT_PAGE_SIZE = 20
@@ -66,17 +67,8 @@ class NotFound(Exception):
 
 # --- SQL building blocks ----------------------------------------------------------------------------
 def iso(column: str, tz: str) -> str:
-    """An ISO 8601 timestamp in `tz`, as DRF renders it (microseconds only when set, "Z" for UTC)."""
-    local = f"({column} AT TIME ZONE '{tz}')"
-    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
-    return (
-        f"CASE WHEN {column} IS NOT NULL THEN to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN mod(extract(microseconds FROM {column})::int, 1000000) <> 0"
-        f" THEN to_char({local}, '.US') ELSE '' END"
-        f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
-        f" WHEN {offset} > interval '0' THEN '+' || to_char({offset}, 'HH24:MI')"
-        f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
-    )
+    """An ISO 8601 timestamp in `tz`, as DRF renders it: the API's own SQL for it, with `tz` a literal."""
+    return api_datetime_sql(column, f"'{tz}'")
 
 
 def iso_utc(column: str) -> str:

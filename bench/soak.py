@@ -42,6 +42,7 @@ from bench.run import (
     PYTHON,
     RESULTS,
     ROOT,
+    ZIPF_SCRIPT,
     _found,
     bench_environment,
     drop_database,
@@ -75,21 +76,13 @@ ALLOWED_STATUSES = range(200, 400)
 # Pieces the editor takes down (404) and withdrawn ones (410) are expected answers, not errors.
 EXPECTED_MISSING = {404, 410}
 
-WRK_SCRIPT = """
-local paths = {%(paths)s}
-local cumulative, total = {}, 0
-for rank = 1, #paths do total = total + 1 / rank; cumulative[rank] = total end
+# The edit mix's zipf reads (bench/run.py), each thread counting the statuses it saw, printed at the end.
+WRK_SCRIPT = (
+    ZIPF_SCRIPT
+    + """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) statuses = {} end
-function request()
-  local r, lo, hi = math.random() * total, 1, #paths
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    if cumulative[mid] < r then lo = mid + 1 else hi = mid end
-  end
-  return wrk.format("GET", paths[lo])
-end
 function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 function done(summary, latency, requests)
   for _, thread in ipairs(threads) do
@@ -99,6 +92,7 @@ function done(summary, latency, requests)
   end
 end
 """
+)
 
 
 @dataclass

@@ -576,10 +576,11 @@ _URL_SAFE = r"A-Za-z0-9_.~/!*()''-"
 _SNIPPET_SLOT = "\x00snippet\x00"
 
 
-def _iso(column: str) -> str:
-    """`column` (a timestamptz) as api_datetime() writes it: ISO 8601 in the time zone %(tz)s, microseconds
-    only when set, "Z" for UTC."""
-    local = f"({column} AT TIME ZONE %(tz)s)"
+def api_datetime_sql(column: str, tz: str = "%(tz)s") -> str:
+    """`column` (a timestamptz) as api_datetime() writes it: ISO 8601 in the time zone `tz` (SQL: the
+    item's %(tz)s parameter, or a quoted literal), microseconds only when set, "Z" for UTC. The bench's floor
+    writes its dates with it too."""
+    local = f"({column} AT TIME ZONE {tz})"
     offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
     return (
         f"CASE WHEN {column} IS NOT NULL THEN to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -648,8 +649,8 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
         ("subtitle", f"NULLIF({t}.subtitle, '')"),
         ("summary", f"NULLIF({t}.summary, '')"),
         ("language", f"{t}.language"),
-        ("published_at", _iso(f"{t}.published_at")),
-        ("updated_at", _iso(f"{t}.updated_at")),
+        ("published_at", api_datetime_sql(f"{t}.published_at")),
+        ("updated_at", api_datetime_sql(f"{t}.updated_at")),
         # cissapi.text.reading_minutes
         (
             "reading_minutes",
