@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-scale e2e lint format install migrate seed bench bench-wordpress soak clean-db backup restore
+.PHONY: run test test-scale e2e screenshots lint format install migrate seed bench bench-wordpress soak clean-db backup restore
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -51,6 +51,11 @@ test-scale: install
 # Browser tests (tests/e2e/) in Debian's headless Chromium, installed with apt-get when missing.
 e2e: install
 	$(PY) -m pytest -m e2e
+
+# The README's screenshots (docs/screenshots/), taken by the browser tests' own flows; `make e2e` leaves them.
+screenshots: install
+	E2E_UPDATE_DOCS=1 $(PY) -m pytest -m e2e tests/e2e/test_editorial_flow.py tests/e2e/test_media_library.py \
+		tests/e2e/test_public_site.py
 
 # The API against the floor server on a separate 100,000-publication database (built once); see bench/run.py.
 # make bench [SCALE=1m]: the tables at 100k, or at 10k, 100k and 1M side by side (README, "Performance notes").

@@ -4,6 +4,8 @@ Every test here is marked `e2e` (`make e2e` runs them; `make test` runs the rest
 `chromium` Debian package at /usr/bin/chromium, installed with apt-get when missing; Playwright's own
 browser download is never used. Each `step(page, name)` saves a screenshot under
 var/screenshots/<test>/<nn>-<name>.png (git-ignored), so a failure can be seen as the editor saw it.
+The README's screenshots (docs/screenshots/) are taken by the same flows but written only when asked
+(`make screenshots`, E2E_UPDATE_DOCS=1), so a test run leaves the checkout as it found it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.contrib.auth import get_user_model
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+DOCS_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 ADMIN_USERNAME = "desk"
 ADMIN_PASSWORD = "a-long-e2e-password"
 # The widths the admin must serve: a common laptop and a small phone.
@@ -118,6 +121,14 @@ def step(request: pytest.FixtureRequest) -> Callable:
         return path
 
     return take
+
+
+def update_docs_screenshot(taken: Path, name: str) -> None:
+    """Copies a step's screenshot to docs/screenshots/<name> when E2E_UPDATE_DOCS=1 (`make screenshots`):
+    pixels differ from run to run, and a plain test run must not dirty the checkout."""
+    if os.environ.get("E2E_UPDATE_DOCS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(taken, DOCS_SCREENSHOTS / name)
 
 
 @pytest.fixture

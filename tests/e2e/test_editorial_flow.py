@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from publications.models import Publication
 from tests.e2e.admin_pages import (
@@ -19,13 +16,12 @@ from tests.e2e.admin_pages import (
     success_message,
     type_in_editor,
 )
+from tests.e2e.conftest import update_docs_screenshot
 from tests.factories import AuthorFactory, ImageFactory, PositionFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGELIST = "/admin/publications/publication/"
-# The publication form as the README's admin section shows it, taken by the flow below.
-FORM_SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "publication-form.png"
 
 
 @pytest.fixture
@@ -96,9 +92,8 @@ def test_draft_a_piece_drag_its_byline_pass_the_pre_publish_check_and_read_it_in
     save(page, "Save and continue editing")
     assert "was changed successfully" in success_message(page)
     assert slugs(publication) == ["sadia-tasleem", "amna-qureshi", "bilal-zubayr", "haris-khan"]
-    FORM_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(FORM_SCREENSHOT), full_page=True)
-    step(page, "saved with four authors")
+    # The publication form as the README's admin section shows it.
+    update_docs_screenshot(step(page, "saved with four authors"), "publication-form.png")
 
     # The API does not know a draft.
     assert page.request.get(f"/api/v1/publications/{publication.slug}/").status == 404

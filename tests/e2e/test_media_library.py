@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from media.models import Image
 from media.tasks import make_renditions
 from publications.models import Publication
 from tests.e2e.admin_pages import choose, run_action, save, success_message
+from tests.e2e.conftest import update_docs_screenshot
 from tests.factories import PublicationFactory, image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "media-library.png"
 
 
 def test_upload_an_image_choose_it_as_lead_image_publish_and_see_renditions(
@@ -39,8 +35,7 @@ def test_upload_an_image_choose_it_as_lead_image_publish_and_see_renditions(
     make_renditions(image_id=image.pk)
     page.goto("/admin/media/image/")
     step(page, "media library")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(step(page, "media library changelist", full_page=False), SCREENSHOT)
+    update_docs_screenshot(step(page, "media library changelist", full_page=False), "media-library.png")
 
     page.goto(f"/admin/publications/publication/{piece.pk}/change/")
     choose(page, "id_lead_image", "A rocket")

@@ -4,13 +4,11 @@ and checked by axe-core (no serious or critical violation). The article page's s
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 
 from publications.models import Correction, CrossPost, PublicationAuthor
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, update_docs_screenshot
 from tests.factories import (
     AuthorFactory,
     AuthorLinkFactory,
@@ -24,7 +22,6 @@ from tests.factories import (
     WorkFactory,
 )
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "public-article.png"
 BODY = (
     "<p>Pakistan's first astronaut will fly aboard China's Tiangong station in 2026, a milestone that "
     "turns two decades of cooperation in space into a public symbol of the partnership.</p>"
@@ -121,8 +118,8 @@ def test_a_reader_browses_the_public_site(page, step, catalogue):
             assert (
                 page.get_by_role("link", name="BibTeX").get_attribute("href").endswith("cite/?format=bibtex")
             )
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(step(page, "article above the fold", full_page=False), SCREENSHOT)
+            above_the_fold = step(page, "article above the fold", full_page=False)
+            update_docs_screenshot(above_the_fold, "public-article.png")
         assert shot.exists()
         assert axe_violations(page) == [], name
 
