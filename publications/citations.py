@@ -272,6 +272,8 @@ class CitationFormat:
     name: str
     media_type: str
     write: Callable[[dict[str, Any]], str]
+    # The file name's extension a reference manager expects on import (Content-Disposition).
+    extension: str
     # The `style` parameter of text/x-bibliography (DOI content negotiation's name for a rendered style).
     style: str = ""
 
@@ -291,12 +293,16 @@ def _rendered_as(style: str) -> Callable[[dict[str, Any]], str]:
 CITATION_FORMATS = {
     citation_format.name: citation_format
     for citation_format in (
-        CitationFormat("csl-json", "application/vnd.citationstyles.csl+json", csl_json),
-        CitationFormat("bibtex", "application/x-bibtex", bibtex),
-        CitationFormat("ris", "application/x-research-info-systems", ris),
-        CitationFormat("apa", "text/x-bibliography", _rendered_as("apa"), style="apa"),
+        CitationFormat("csl-json", "application/vnd.citationstyles.csl+json", csl_json, "json"),
+        CitationFormat("bibtex", "application/x-bibtex", bibtex, "bib"),
+        CitationFormat("ris", "application/x-research-info-systems", ris, "ris"),
+        CitationFormat("apa", "text/x-bibliography", _rendered_as("apa"), "txt", style="apa"),
         CitationFormat(
-            "chicago", "text/x-bibliography", _rendered_as("chicago-author-date"), style="chicago-author-date"
+            "chicago",
+            "text/x-bibliography",
+            _rendered_as("chicago-author-date"),
+            "txt",
+            style="chicago-author-date",
         ),
     )
 }

@@ -59,6 +59,13 @@ RATE_LIMIT_HEADERS = {
     "whole again in t seconds.",
 }
 RETRY_AFTER = {"Retry-After": "Seconds to wait before trying again."}
+# Headers only some operations' success answers carry, by operationId.
+OPERATION_HEADERS = {
+    "publications_cite_retrieve": {
+        "Content-Disposition": '`inline; filename="<slug>.<ext>"`: the file name to save the citation as '
+        "(`.json`, `.bib`, `.ris`, `.txt`).",
+    },
+}
 # Headers of error answers beyond the rate-limit ones, by status.
 ERROR_HEADERS = {
     "401": {"WWW-Authenticate": "`Api-Key`: the only scheme the API takes."},
@@ -116,6 +123,11 @@ def add_problem_responses(
             )
             for status, response in responses.items():
                 response.setdefault("headers", {}).update(_response_headers(status))
+                if status.startswith("2"):
+                    extra = OPERATION_HEADERS.get(operation.get("operationId", ""), {})
+                    response["headers"].update(
+                        {name: {**HEADER, "description": text} for name, text in extra.items()}
+                    )
                 if FIELDS_PARAM in parameter_names and status.startswith("2"):
                     _admit_trimmed(response, trimmed)
     _make_the_key_optional(result)

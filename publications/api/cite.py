@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAcceptable, ValidationError
@@ -118,7 +119,8 @@ CITE_SCHEMA = extend_schema(
     description="By `?format=` or, without it, by `Accept` (`application/x-bibtex`, "
     "`application/x-research-info-systems`, `application/vnd.citationstyles.csl+json`, "
     "`text/x-bibliography; style=apa` or `style=chicago`); CSL-JSON when neither says. APA and Chicago "
-    "(author-date) are plain text rendered with the official CSL styles.",
+    "(author-date) are plain text rendered with the official CSL styles. `Content-Disposition` names the "
+    "file `<slug>.json`, `.bib`, `.ris` or `.txt` (inline).",
     parameters=[
         OpenApiParameter(
             FORMAT_PARAM,
@@ -178,6 +180,12 @@ class CiteMixin(_Base):
         meta = self.response_meta
         meta.note_last_modified(self.change_times(publication))
         meta.note_surrogate_keys(self.keys_of(publication))
-        return HttpResponse(
+        response = HttpResponse(
             cite(publication, self.citation_format), content_type=self.citation_format.content_type
         )
+        # Inline, so a browser shows what it can (APA, Chicago) and saves the rest (BibTeX, RIS) under a name
+        # a reference manager takes, rather than "cite".
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=False, filename=f"{publication.slug}.{self.citation_format.extension}"
+        )
+        return response

@@ -240,6 +240,31 @@ def test_accept_chooses_the_format(client, paper, accept, content_type):
     assert response["Content-Type"] == content_type
 
 
+@pytest.mark.parametrize(
+    ("format_name", "extension"),
+    [("bibtex", "bib"), ("ris", "ris"), ("csl-json", "json"), ("apa", "txt"), ("chicago", "txt")],
+)
+def test_a_citation_names_its_file_for_reference_managers(client, paper, format_name, extension):
+    first = client.get(cite_url(paper.slug), {"format": format_name})
+    cached = client.get(cite_url(paper.slug), {"format": format_name})
+
+    expected = f'inline; filename="{paper.slug}.{extension}"'
+    assert first["Content-Disposition"] == cached["Content-Disposition"] == expected
+
+
+def test_the_schema_declares_the_citation_file_name(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/v1/schema/").content)
+    headers = schema["paths"]["/api/v1/publications/{slug}/cite/"]["get"]["responses"]["200"]["headers"]
+
+    assert "Content-Disposition" in headers
+    assert (
+        "Content-Disposition"
+        not in schema["paths"]["/api/v1/publications/"]["get"]["responses"]["200"]["headers"]
+    )
+
+
 def test_the_same_citation_by_accept_and_by_format_share_the_cache_but_not_across_formats(client, paper):
     by_accept = client.get(cite_url(paper.slug), headers={"accept": "application/x-research-info-systems"})
     by_format = client.get(cite_url(paper.slug), {"format": "ris"})
