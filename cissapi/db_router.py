@@ -19,8 +19,10 @@ cache) is replaced by the primary's current position, which is past every change
 
 Cost: one cache read of the floor per request that reads the database, and a query of the replica's
 replay position only when the floor moved past what this process last saw the replica reach (replay only
-moves forward). Writes that bypass model signals (QuerySet.update, bulk_create, raw SQL) do not move the
-floor, as they do not end the catalogue generation either: services save through the models.
+moves forward), and an advisory lock per committed write while the floor is recorded, so concurrent
+writers store their positions in order. Writes that bypass model signals (QuerySet.update, bulk_create,
+raw SQL) do not move the floor, as they do not end the catalogue generation either: services save through
+the models.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from django.http import HttpRequest, HttpResponse
 
 PRIMARY = "default"
 FLOOR_KEY = "db:replica-floor-lsn"
+# The advisory lock writers take, one at a time, to record the floor (an arbitrary constant, "replica").
+FLOOR_LOCK = 0x7265706C696361
 # Django's cache table model (DatabaseCache): always the primary, where the generation lives.
 CACHE_APP_LABEL = "django_cache"
 
@@ -105,12 +109,20 @@ def caught_up_replica() -> str | None:
 
 
 def record_floor() -> int:
-    """Record the primary's current WAL position as the floor replicas must reach to serve reads."""
-    with connections[PRIMARY].cursor() as cursor:
+    """Record the primary's current WAL position as the floor replicas must reach to serve reads.
+
+    Writers record one at a time, each reading the position under a transaction-scoped advisory lock and
+    storing it before the lock goes: positions are then stored in the order they were read, so a writer
+    that read an older position can never store it over a newer one (which would let a replica short of
+    the newer write serve reads). With the database cache, the entry commits with the lock's release.
+    """
+    with transaction.atomic(using=PRIMARY), connections[PRIMARY].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLOOR_LOCK])
         cursor.execute("SELECT pg_current_wal_lsn()::text")
         position = parse_lsn(cursor.fetchone()[0])
-    # No expiry: with Redis's volatile-* policies it is never evicted; evicted anyway, _floor() records anew.
-    cache.set(FLOOR_KEY, position, timeout=None)
+        # No expiry: with Redis's volatile-* policies it is never evicted; evicted anyway, _floor() records
+        # anew.
+        cache.set(FLOOR_KEY, position, timeout=None)
     return position
 
 
