@@ -16,7 +16,10 @@ RELATED_QUEUE = "related"
 RELATED_LOCK = "related-rebuild"
 
 
-@app.task(queue=RELATED_QUEUE, queueing_lock=RELATED_LOCK)
+# `lock`: one rebuild runs at a time and the others wait as jobs, not in worker slots. Without it each edit
+# queued a rebuild that started while the last one ran and then waited on the rebuild's advisory lock: on
+# a busy machine every slot of the worker waited so, and webhook deliveries starved (a soak found it).
+@app.task(queue=RELATED_QUEUE, queueing_lock=RELATED_LOCK, lock=RELATED_LOCK)
 def rebuild_related() -> None:
     """Rebuild every missing row of related candidates (staled by writes, or never built)."""
     related_candidates_rebuild_missing()
@@ -24,7 +27,7 @@ def rebuild_related() -> None:
 
 # A safety net for writes made while no worker listened, or a job lost: missing rows are read live meanwhile.
 @app.periodic(cron="*/5 * * * *", periodic_id="rebuild-related")
-@app.task(queue=RELATED_QUEUE, queueing_lock=RELATED_LOCK + "-periodic")
+@app.task(queue=RELATED_QUEUE, queueing_lock=RELATED_LOCK + "-periodic", lock=RELATED_LOCK)
 def rebuild_related_periodically(timestamp: int) -> None:
     related_candidates_rebuild_missing()
 

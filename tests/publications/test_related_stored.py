@@ -251,6 +251,49 @@ def test_a_write_asks_the_worker_to_rebuild_once_after_commit(django_capture_on_
     assert ProcrastinateJob.objects.filter(task_name=rebuild_related.name, status="todo").count() == 1
 
 
+def test_rebuilds_run_one_at_a_time_and_wait_as_jobs_not_in_worker_slots():
+    """While a rebuild runs, the next (from a write, or the periodic sweep) is not handed to a free slot
+    of the worker, where it would only wait on the rebuild's lock; a delivery still is."""
+    from partners.tasks import deliver_webhook
+    from publications.tasks import rebuild_related_periodically
+
+    rebuild_related.defer()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT worker_id FROM procrastinate_register_worker_v1()")
+        [worker] = cursor.fetchone()
+
+        def fetch(queues: list[str]) -> str | None:
+            cursor.execute("SELECT task_name FROM procrastinate_fetch_job_v2(%s, %s)", [queues, worker])
+            row = cursor.fetchone()
+            return row[0] if row else None
+
+        assert fetch(["related"]) == rebuild_related.name  # now running
+        rebuild_related.defer()
+        rebuild_related_periodically.defer(timestamp=0)
+        deliver_webhook.defer(delivery_id=0)
+
+        assert fetch(["related"]) is None
+        assert fetch(["related", "webhooks"]) == deliver_webhook.name
+
+
+def test_a_rebuild_batch_stops_at_its_time_bound_and_the_rest_follow(monkeypatch):
+    """Writers wait for one batch at most: past REBUILD_BATCH_SECONDS a batch commits what it did, and
+    the pieces left (a deleted one among them) are done by the next ones."""
+    topic = TopicFactory()
+    pieces = [PublicationFactory(published=True, topics=[topic]) for _ in range(3)]
+    RelatedCandidates.objects.all().delete()
+    monkeypatch.setattr(related, "REBUILD_BATCH_SECONDS", 0)
+    batches = []
+    original = related._rebuild_batch
+    monkeypatch.setattr(related, "_rebuild_batch", lambda ids: batches.append(ids) or original(ids))
+
+    stored = related.related_candidates_rebuild(publication_ids=[piece.pk for piece in pieces] + [999999])
+
+    assert stored == 3
+    assert len(batches) == 3
+    assert set(RelatedCandidates.objects.values_list("publication_id", flat=True)) == {p.pk for p in pieces}
+
+
 def test_rebuild_related_command_stores_every_piece_and_drops_deleted_ones():
     pieces = [PublicationFactory(published=True, topics=[TopicFactory()]) for _ in range(3)]
     with connection.cursor() as cursor:
