@@ -16,8 +16,11 @@ added or removed, a piece becoming a candidate, or a candidate's date moving. Tr
 (publications.tasks). A piece leaving the candidates (unpublished, trashed, withdrawn) stales nothing: the
 read leaves it out.
 
-The rebuild holds RELATED_LOCK exclusively while it reads and writes; the triggers take it shared. So a
-rebuild never stores an answer computed before a write that committed after its rows were deleted.
+A rebuild of a few pieces holds RELATED_LOCK exclusively while it reads and writes, in transactions of at
+most REBUILD_BATCH_SECONDS; the triggers take it shared. So a rebuild never stores an answer computed
+before a write that committed after its rows were deleted, and a save waits for one short batch at most.
+A rebuild of many ranks them without the lock and stores the result only if no staling write was counted
+meanwhile (migration 0015's sequence); otherwise it falls back to the batches.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from publications.choices import PublicationStatus
@@ -42,7 +46,7 @@ RELATED_LOCK = "publications.related"
 REBUILD_BATCH = 100
 REBUILD_BATCH_SECONDS = 0.2
 # From this many pieces on, a rebuild reads every link once and ranks in memory (~1 ms a piece, against
-# ~20 ms for the query of one piece on a busy topic), holding the lock for the whole pass.
+# ~20 ms for the query of one piece on a busy topic), without holding the lock (see _rebuild_in_memory).
 IN_MEMORY_FROM = 2000
 
 _LINKS_SQL = """
@@ -72,6 +76,11 @@ def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
     ids = sorted(set(publication_ids))
     if len(ids) >= IN_MEMORY_FROM:
         return _rebuild_in_memory(ids)
+    return _rebuild_in_batches(ids)
+
+
+def _rebuild_in_batches(ids: list[int]) -> int:
+    """_rebuild_batch() over `ids`, as many transactions as it takes; how many were stored."""
     stored = 0
     while ids:
         count, left = _rebuild_batch(ids[:REBUILD_BATCH])
@@ -198,11 +207,47 @@ def _rebuild_batch(ids: list[int]) -> tuple[int, list[int]]:
     return len(rows), [publication_id for publication_id in ids if publication_id not in reached]
 
 
-@transaction.atomic
 def _rebuild_in_memory(ids: list[int]) -> int:
-    """_rebuild_batch() for many pieces: the same ranking over every link, read once."""
-    with connection.cursor() as cursor:
+    """_rebuild_batch() for many pieces: the same ranking over every link, read once.
+
+    The ranking (seconds on a large catalogue) runs without the advisory lock, so editors' saves never wait
+    for it. Writes that stale rows count themselves on a sequence (migration 0015): the count is read once
+    the writes in flight have committed, and again under the lock before storing. A write in between means
+    the ranking may have read it half-way: it is dropped and the pieces are done in short locked batches.
+    """
+    writes = _settled_writes()
+    rows = _rank_in_memory(ids)
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        if _writes_counted(cursor) == writes:
+            RelatedCandidates.objects.bulk_create(
+                rows,
+                batch_size=5000,
+                update_conflicts=True,
+                unique_fields=["publication"],
+                update_fields=["candidate_ids", "complete"],
+            )
+            return len(rows)
+    return _rebuild_in_batches(ids)
+
+
+def _writes_counted(cursor: CursorWrapper) -> tuple[int, bool]:
+    # is_called too: the first nextval() leaves last_value where it was (1).
+    cursor.execute("SELECT last_value, is_called FROM publications_related_writes")
+    return cursor.fetchone()
+
+
+def _settled_writes() -> tuple[int, bool]:
+    """The count of staling writes, read when every write that counted itself so far has committed: taking
+    the lock exclusively waits for the writers holding it shared."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
+        return _writes_counted(cursor)
+
+
+def _rank_in_memory(ids: list[int]) -> list[RelatedCandidates]:
+    """The candidates of `ids` (those existing), ranked in memory from every link, unsaved."""
+    with connection.cursor() as cursor:
         condition, condition_params = _candidate_condition()
         # Candidates numbered in the ranking's tie order (published_at, then id): a larger number ranks first.
         cursor.execute(
@@ -247,14 +292,7 @@ def _rebuild_in_memory(ids: list[int]) -> int:
                 publication_id=publication_id, candidate_ids=[candidates[n] for n in best], complete=complete
             )
         )
-    RelatedCandidates.objects.bulk_create(
-        rows,
-        batch_size=5000,
-        update_conflicts=True,
-        unique_fields=["publication"],
-        update_fields=["candidate_ids", "complete"],
-    )
-    return len(rows)
+    return rows
 
 
 def _stored_prefix(ranked: list[tuple[int, bool]]) -> tuple[list[int], bool]:

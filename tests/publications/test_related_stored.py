@@ -320,6 +320,44 @@ def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalo
     assert {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()} == by_query
 
 
+def test_a_large_rebuild_ranks_without_the_lock_and_drops_its_ranking_when_a_write_came_in(monkeypatch):
+    """The in-memory ranking runs while editors save; one that unpublished a candidate meanwhile must not
+    leave the old ranking stored (the write's trigger found no row to delete then)."""
+    topic = TopicFactory()
+    pieces = [PublicationFactory(published=True, topics=[topic]) for _ in range(4)]
+    first, gone = pieces[0], pieces[-1]
+    monkeypatch.setattr(related, "IN_MEMORY_FROM", 1)
+    # Ranking reads the links while a save moves a candidate's date (it stales the topic's rows).
+    rank = related._rank_in_memory
+
+    def rank_then_write(ids):
+        rows = rank(ids)
+        Publication.objects.filter(pk=gone.pk).update(published_at=timezone.now() - dt.timedelta(days=9000))
+        return rows
+
+    monkeypatch.setattr(related, "_rank_in_memory", rank_then_write)
+    RelatedCandidates.objects.all().delete()
+    batches = []
+    batch = related._rebuild_batch
+    monkeypatch.setattr(related, "_rebuild_batch", lambda ids: batches.append(ids) or batch(ids))
+
+    related_candidates_rebuild(publication_ids=[piece.pk for piece in pieces])
+
+    assert batches, "the stale ranking was stored"
+    stored = RelatedCandidates.objects.get(publication_id=first.pk).candidate_ids
+    assert stored[-1] == gone.pk  # the oldest now, as the live ranking has it
+
+
+def test_a_large_rebuild_with_no_write_meanwhile_stores_its_ranking_in_one_go(monkeypatch):
+    topic = TopicFactory()
+    pieces = [PublicationFactory(published=True, topics=[topic]) for _ in range(3)]
+    RelatedCandidates.objects.all().delete()
+    monkeypatch.setattr(related, "IN_MEMORY_FROM", 1)
+    monkeypatch.setattr(related, "_rebuild_batch", lambda ids: pytest.fail("fell back to batches"))
+
+    assert related_candidates_rebuild(publication_ids=[piece.pk for piece in pieces]) == 3
+
+
 # --- Authors' counts of published pieces ---------------------------------------------------------------
 def author_body(api_get, author) -> bytes:
     return api_get("v1:author-detail", slug=author.slug).content
