@@ -9,8 +9,9 @@ with generate_corpus and dropped after unless SOAK_KEEP=1):
   through the services as the admin does (so readers meet 404s for the pieces taken down: expected);
 - webhooks: a partner's subscription points at a receiver in this process; the procrastinate worker
   (`manage.py webhook_worker`) delivers every change to it, and each POST's signature is checked;
-- samples every SAMPLE_SECONDS: the gunicorn workers' and the webhook worker's RSS, the cache table's
-  rows (capped by CACHE_MAX_ENTRIES, set low here so culling happens), procrastinate's job and event rows.
+- samples every SAMPLE_SECONDS: the gunicorn workers' and the webhook worker's RSS (each web worker's early
+  hits capped by PROCESS_BYTES, set low so the layer is full after the warm-up), the cache table's rows
+  (capped by CACHE_MAX_ENTRIES, set low here so culling happens), procrastinate's job and event rows.
 
 It prints a report, writes it to bench/results/<timestamp>-soak.txt, and exits 1 if a check failed:
 no response outside 2xx/3xx/404/410 and no socket error; every edit done; every delivery delivered and
@@ -64,6 +65,10 @@ SAMPLE_SECONDS = 10
 GUNICORN_WORKERS = 2
 # Low enough that the zipf mix's URLs overflow it within a minute, so the cull runs all along.
 CACHE_MAX_ENTRIES = 1000
+# Each web worker's early hits (cissapi/early_hits.py), likewise: bounded by bytes, filled within the warm-up
+# and evicting all along, so growth after it is a leak, not the layer filling to its bound. At the 32 MB
+# default the zipf tail fills it for the whole run: 31 MB of "growth" in 20261130T141702Z-soak.txt.
+PROCESS_BYTES = 2 * 1024 * 1024
 # Slack over the cap: each of the gunicorn workers' threads may add one entry between a cull and its set.
 CACHE_SLACK = 16
 # A process may grow while it warms (code, templates, connections): RSS is compared from this point on.
@@ -352,7 +357,9 @@ def report(result: dict) -> tuple[str, bool]:
         f"make soak: {SECONDS} s on {result['publications']:,} publications "
         f"({'built in ' + str(result['built_seconds']) + ' s' if result['built_seconds'] else 'reused'}), "
         f"gunicorn {GUNICORN_WORKERS} workers with the response cache on, wrk {CONNECTIONS} connections over "
-        f"{result['urls']} URLs (zipf), an edit every {EDIT_INTERVAL:g} s, webhooks to a local receiver.",
+        f"{result['urls']} URLs (zipf), an edit every {EDIT_INTERVAL:g} s, webhooks to a local receiver; "
+        f"bounds set low so they are reached early: {CACHE_MAX_ENTRIES} cache rows, "
+        f"{PROCESS_BYTES // 1024 // 1024} MB of early hits per web worker.",
         f"Reads: {reads['rps']} req/s, p50 {reads['p50_ms']} ms, p99 {reads['p99_ms']} ms.",
         "",
     ]
@@ -405,6 +412,7 @@ def main() -> int:
         "API_CACHE": "1",
         "API_CACHE_COUNTS": "1",
         "CACHE_MAX_ENTRIES": str(CACHE_MAX_ENTRIES),
+        "API_CACHE_PROCESS_BYTES": str(PROCESS_BYTES),
         # The receiver is on this machine, over plain http.
         "WEBHOOK_ALLOW_HTTP": "1",
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "1",
