@@ -6,7 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import models
+from django.db import connections, models
 from django.db.models import (
     OuterRef,
     Q,
@@ -14,7 +14,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from cissapi.json_arrays import json_array
-from cissapi.prepared import prepared_cursor
+from cissapi.prepared import server_binding
 from cissapi.text import fold_accents
 from media.image_json import image_json_sql
 
@@ -152,7 +152,8 @@ def public_bio(
         "site": a.site_url,
         "media": a.media_url,
     }
-    with prepared_cursor(Author.objects.db) as cursor:
+    database = Author.objects.db
+    with server_binding(database), connections[database].cursor() as cursor:
         cursor.execute(_bio_sql(stats), params)
         row = cursor.fetchone()
     if row is None:

@@ -521,6 +521,8 @@ def _body_images() -> RawSQL:
     )
 
 
+# Compiled once per process, as the other detail columns (it compiled anew on every detail: a millisecond).
+@functools.cache
 def _correction_columns() -> dict[str, RawSQL]:
     from publications.models import Correction, Publication
 
