@@ -86,6 +86,7 @@ class Author(PlainTextFields, models.Model):
         link_list: list[dict[str, Any]]
         interest_list: list[dict[str, Any]]
         outlet_list: list[dict[str, Any]]
+        bio_json: str  # the whole bio as Postgres builds it (authors.querysets.public_bio)
         publication_count: int
         last_published_at: datetime | None
         publication_total: int  # the admin's count of pieces in any state (authors.admin)

@@ -502,7 +502,7 @@ class AuthorPublicationStats(models.Model):
     """An author's count of published pieces and the newest one's date, worked out when content changes.
 
     Exact from `as_of` until `valid_until`, the time the first of their scheduled pieces goes live (never,
-    when null): readers outside that window count live (querysets.authors_with_publication_stats).
+    when null): readers outside that window count live (querysets.author_publication_stats_sql).
     The triggers of migration 0014 delete the row when a byline or a byline's piece changes what is counted;
     the worker builds it again (publications.related).
     """

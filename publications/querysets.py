@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -17,23 +17,20 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    JSONField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONObject, StrIndex
-from django.db.models.query import ModelIterable
+from django.db.models.functions import JSONObject, StrIndex
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from cissapi.json_arrays import json_array
 from cissapi.text import WORDS_PER_MINUTE
+from media.image_json import image_json_sql
 from publications.choices import PublicationStatus
 from publications.search import SEARCH_CONFIG, search_query_text, snippet_sql
 
@@ -524,6 +521,8 @@ def _body_images() -> RawSQL:
     )
 
 
+# Compiled once per process, as the other detail columns (it compiled anew on every detail: a millisecond).
+@functools.cache
 def _correction_columns() -> dict[str, RawSQL]:
     from publications.models import Correction, Publication
 
@@ -569,9 +568,6 @@ class ItemAddresses(NamedTuple):
 # What a list item's row loads as model fields: Last-Modified reads the dates, surrogate keys the series, and
 # a cursor the first field of its ordering (published_at, updated_at or title).
 _ITEM_ROW_FIELDS = ("id", "published_at", "updated_at", "series_id", "title")
-# Characters Django's FileSystemStorage.url() leaves as they are in a file's path (filepath_to_uri); any
-# other is percent-encoded as UTF-8 bytes, as urllib.parse.quote does.
-_URL_SAFE = r"A-Za-z0-9_.~/!*()''-"
 # Where the search's snippet goes in an item's SQL (no SQL text contains it).
 _SNIPPET_SLOT = "\x00snippet\x00"
 
@@ -592,32 +588,6 @@ def api_datetime_sql(column: str, tz: str = "%(tz)s") -> str:
     )
 
 
-def _media_url(path: str) -> str:
-    """The absolute URL of the library file at `path` (text), as default_storage.url() and the request
-    make it."""
-    encoded = (
-        f"(SELECT string_agg(CASE WHEN c ~ '[{_URL_SAFE}]' THEN c ELSE upper(regexp_replace("
-        f"encode(convert_to(c, 'UTF8'), 'hex'), '(..)', '%%\\1', 'g')) END, '' ORDER BY n)"
-        f" FROM regexp_split_to_table({path}, '') WITH ORDINALITY AS chars(c, n))"
-    )
-    # Paths are almost always plain ASCII: then no character is looked at one by one.
-    return f"%(media)s || CASE WHEN {path} ~ '^[{_URL_SAFE}]*$' THEN {path} ELSE {encoded} END"
-
-
-def _image_json(image_id: str) -> str:
-    """The library image whose id is the SQL `image_id`, as media.api.documents' image object; null when
-    there is none."""
-    from media.models import Image
-
-    return f"""(SELECT json_build_object('url', {_media_url("i.file")}, 'width', i.width, 'height', i.height,
-            'alt', NULLIF(i.alt, ''), 'caption', NULLIF(i.caption, ''), 'credit', NULLIF(i.credit, ''),
-            'renditions', COALESCE((SELECT json_agg(json_build_object('url', {_media_url("r ->> 'path'")},
-                'width', r -> 'width', 'height', r -> 'height', 'format', r -> 'format') ORDER BY n)
-                FROM jsonb_array_elements(CASE WHEN jsonb_typeof(i.renditions) = 'array'
-                    THEN i.renditions ELSE '[]' END) WITH ORDINALITY AS e(r, n)), '[]'))
-        FROM {Image._meta.db_table} i WHERE i.id = {image_id} AND i.file <> '')"""
-
-
 def _item_pairs(table: str) -> list[tuple[str, str]]:
     """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
     row of `table` (a quoted alias)."""
@@ -630,7 +600,7 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
             'honorific', NULLIF(a.honorific, ''), 'role', pa.role, 'headline', NULLIF(a.headline, ''),
             'url', %(author_before)s || a.slug || %(author_after)s,
             'public_url', %(site)s || '/authors/' || a.slug || '/',
-            'photo', {_image_json("a.photo_id")}) ORDER BY pa.position)
+            'photo', {image_json_sql("a.photo_id")}) ORDER BY pa.position)
         FROM {PublicationAuthor._meta.db_table} pa JOIN {Author._meta.db_table} a ON a.id = pa.author_id
         WHERE pa.publication_id = {t}.id AND a.trashed_at IS NULL), '[]')"""
     topics = f"""COALESCE((SELECT json_agg(json_build_object('slug', tp.slug, 'name', tp.name,
@@ -664,7 +634,7 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
             f"(SELECT json_build_object('slug', s.slug, 'name', s.name) FROM {Series._meta.db_table} s"
             f" WHERE s.id = {t}.series_id)",
         ),
-        ("image", _image_json(f"{t}.lead_image_id")),
+        ("image", image_json_sql(f"{t}.lead_image_id")),
     ]
 
 
@@ -751,8 +721,8 @@ def _id_array(outer: type[models.Model], ids: QuerySet) -> RawSQL:
     return RawSQL(sql, tuple(params), output_field=ArrayField(models.IntegerField()))
 
 
-# The published rule, said once in SQL and once in Python: keep the three functions below in step (a test
-# holds published() and Publication.is_live_at() to the same answer for every state).
+# The published rule, said once in SQL and once in Python: keep the four functions below in step (a test
+# holds published(), published_sql() and Publication.is_live_at() to the same answer for every state).
 def published_q(at: datetime | None = None) -> Q:
     """The published rule as a Q object, for filtering related querysets (counts, author pages)."""
     return Q(
@@ -768,6 +738,15 @@ def published_q_via(prefix: str, at: datetime | None = None) -> Q:
             f"{prefix}__published_at__lte": at or timezone.now(),
             f"{prefix}__trashed_at__isnull": True,
         }
+    )
+
+
+def published_sql(table: str) -> str:
+    """The published rule as SQL for the publication row aliased `table`, at the %(now)s parameter: for
+    statements Postgres runs as written (authors.querysets.public_bio's count)."""
+    return (
+        f"{table}.status = '{PublicationStatus.PUBLISHED}' AND {table}.published_at <= %(now)s"
+        f" AND {table}.trashed_at IS NULL"
     )
 
 
@@ -837,47 +816,22 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
     ).order_by("sort_name", "name", "id")
 
 
-def authors_with_publication_stats(authors: QuerySet[Author]) -> QuerySet[Author]:
-    """authors_with_publication_counts() for a single bio (AuthorQuerySet.with_bio): the same attributes."""
-    from publications.models import AuthorPublicationStats, PublicationAuthor
+def author_publication_stats_sql() -> str:
+    """SQL of one row (`count`, `latest`) of the published pieces of the author aliased `a` at %(now)s,
+    for authors.querysets.public_bio: the same numbers as authors_with_publication_counts()."""
+    from publications.models import AuthorPublicationStats, Publication, PublicationAuthor
 
-    # Optimization: for one author, counting in a subquery beats authors_with_publication_counts' GROUP BY,
-    # which sorts a copy of the whole bio row for each of a prolific author's thousands of pieces; and the
-    # count and the newest date come from one pass over those pieces (a JSON object), not two
-    # subqueries that each read them all. (Built per call: the published rule reads the clock.)
-    moment = timezone.now()
-    live = PublicationAuthor.objects.filter(
-        published_q_via("publication", moment), author=OuterRef("pk")
-    ).order_by()
-    stats = JSONObject(
-        count=Func(Value(1), function="COUNT"),
-        latest=Func(F("publication__published_at"), function="MAX"),
-    )
-    # Worked out on write (publications.related) and exact at this moment; counted live only without them.
-    # COALESCE runs the live subquery only when the stored one finds nothing.
-    stored = AuthorPublicationStats.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gt=moment), author=OuterRef("pk"), as_of__lte=moment
-    ).values(stats=JSONObject(count="count", latest="last_published_at"))
-    counted = authors.annotate(
-        publication_stats=Coalesce(
-            Subquery(stored, output_field=JSONField()),
-            Subquery(live.values(stats=stats), output_field=JSONField()),
-            output_field=JSONField(),
-        )
-    )
-    counted._iterable_class = _AuthorStatsIterable
-    return counted
-
-
-class _AuthorStatsIterable(ModelIterable):
-    """Authors with `publication_stats` unpacked into the attributes authors_with_publication_counts gives."""
-
-    def __iter__(self) -> Iterator[Author]:
-        for author in super().__iter__():
-            stats = author.__dict__.pop("publication_stats")
-            author.publication_count = stats["count"]
-            author.last_published_at = parse_datetime(stats["latest"]) if stats["latest"] else None
-            yield author
+    # Optimization: worked out on write (publications.related) and exact while `now` is in its window; counted
+    # live only without it, as counting a prolific author's thousands of bylines costs milliseconds. Either
+    # row is the exact answer, so LIMIT 1 may take whichever comes first: Postgres reads the stored one
+    # first and then never runs the count.
+    return f"""SELECT s.count, s.last_published_at AS latest FROM {AuthorPublicationStats._meta.db_table} s
+        WHERE s.author_id = a.id AND s.as_of <= %(now)s AND (s.valid_until IS NULL OR s.valid_until > %(now)s)
+        UNION ALL
+        SELECT count(*), max(p.published_at) FROM {PublicationAuthor._meta.db_table} pa
+        JOIN {Publication._meta.db_table} p ON p.id = pa.publication_id
+        WHERE pa.author_id = a.id AND {published_sql("p")}
+        LIMIT 1"""
 
 
 class PublicationChangeQuerySet(models.QuerySet["PublicationChange"]):

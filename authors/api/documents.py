@@ -2,17 +2,36 @@
 
 Each is the only producer of its document (see cissapi.api.documents). Nothing here queries: bio
 sections arrive as JSON arrays annotated by AuthorQuerySet.with_bio, counts of published pieces as
-annotations made by the publications app (which the authors app cannot know).
+annotations made by the publications app (which the authors app cannot know). The API's bio is Postgres's
+to build (authors.querysets.public_bio, with the response's bio_addresses()); author_detail makes the same
+document for the site's author page, and tests/authors/test_bio_json.py holds the two equal byte for byte.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
+
 from authors.models import Author
+from authors.querysets import BioAddresses
 from cissapi.api.documents import ApiUrls
 from media.api.documents import image_document
 from taxonomy.api.documents import topic_summary
+
+
+def bio_addresses(urls: ApiUrls) -> BioAddresses:
+    """What the bio Postgres builds (authors.querysets.public_bio) needs to know of this response: its URLs
+    on the client's host, the public site and the media files' prefix."""
+    return BioAddresses(
+        author_url=urls.around_slug("author-detail"),
+        publications_url=urls.around_slug("author-publications"),
+        topic_url=urls.around_slug("topic-detail"),
+        site_url=settings.SITE_URL,
+        # The storage's URL of a file is this prefix and its (quoted) path.
+        media_url=urls.absolute(default_storage.url("")),
+    )
 
 
 def author_item(author: Author, *, urls: ApiUrls) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from cissapi.api.filters import FilterBackend
 from cissapi.api.http_caching import answer_from_cache
 from cissapi.api.serializers import FIELDS_PARAM
 from cissapi.api.viewsets import PublicReadOnlyViewSet
+from cissapi.prepared import server_binding
 from publications.api.absent import absent_answer
 from publications.api.cite import CiteMixin
 from publications.api.documents import (
@@ -198,17 +199,22 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
 
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        try:
-            publication = self.get_object()
-        except Http404:
+        # The detail's two statements are the same every time: planned once per connection (cissapi.prepared).
+        with server_binding(Publication.objects.db):
+            try:
+                publication = self.get_object()
+            except Http404:
+                publication = None
+            else:
+                related = list(
+                    Publication.objects.published().related_to(
+                        publication,
+                        topic_ids=[topic["id"] for topic in publication.topic_list],
+                        author_ids=[author["id"] for author in publication.byline],
+                    )
+                )
+        if publication is None:
             return absent_answer(request, kwargs["slug"], route="publication-detail", meta=self.response_meta)
-        related = list(
-            Publication.objects.published().related_to(
-                publication,
-                topic_ids=[topic["id"] for topic in publication.topic_list],
-                author_ids=[author["id"] for author in publication.byline],
-            )
-        )
         meta = self.response_meta
         meta.note_last_modified(self.change_times(publication))
         meta.note_last_modified(item.published_at for item in related)

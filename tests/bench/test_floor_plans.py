@@ -26,8 +26,9 @@ from tooling.corpus_words import RARE_TERMS
 pytestmark = pytest.mark.django_db
 
 PUBLICATIONS = 3000
-# A detail's and a bio's JSON is built whole by the floor's SQL (the API builds it in Python): a few
-# hundred function calls the planner costs at 0.0025 each, under 1 % of either plan.
+# A detail's JSON is built whole by the floor's SQL (the API builds it in Python; a bio both build in SQL,
+# key for key in a different order): a few hundred function calls the planner costs at 0.0025 each, under
+# 1 % of either plan.
 JSON_ALLOWANCE = 1.01
 
 

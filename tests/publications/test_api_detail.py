@@ -338,3 +338,23 @@ def test_internal_notes_never_appear(api_get):
     assert b"SECRET-NOTE" not in detail.content
     assert b"SECRET-NOTE" not in listing.content
     assert "internal_notes" not in detail.json()
+
+
+def test_the_detail_s_statements_are_planned_once_per_connection(api_get, settings):
+    """The piece's and its related pieces' statements are prepared (DB_PREPARE_THRESHOLD, cissapi.prepared):
+    Postgres plans them once per connection, not on every request."""
+    from django.db import connection
+
+    settings.API_CACHE = False  # every request reads the database
+    topic = TopicFactory()
+    piece = PublicationFactory(published=True, topics=[topic])
+    PublicationFactory(published=True, topics=[topic])
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"] + 1):
+        assert api_get("v1:publication-detail", slug=piece.slug).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('AS "correction_list"' in statement for statement in statements)
+    assert any(
+        "publications_relatedcandidates" in statement or "shares" in statement for statement in statements
+    )

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from publications.models import Publication
+from publications.querysets import published_sql
 from tests.factories import AuthorFactory, CrossPostFactory, OutletFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,14 @@ def test_is_live_at_agrees_with_published_for_every_state():
     assert len(published) == 2  # the live piece and the one going live at this very moment
     later = moment + dt.timedelta(days=365)
     assert {piece for piece in pieces if piece.is_live_at(later)} == set(Publication.objects.published(later))
+    for at in (moment, later):  # the rule as SQL (published_sql)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.id FROM publications_publication p WHERE {published_sql('p')}", {"now": at}
+            )
+            assert {row[0] for row in cursor.fetchall()} == {
+                piece.pk for piece in pieces if piece.is_live_at(at)
+            }
 
 
 def test_draft_with_past_date_is_not_published():
