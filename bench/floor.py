@@ -49,9 +49,10 @@ SEARCH_RANK_WINDOW = 1000
 RELATED_CANDIDATES = 50
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
-# A list's count (exact up to API_EXACT_COUNT_LIMIT, else that bound), whether it is exact, and, for a search
-# past SEARCH_RANK_WINDOW matches, the (published_at, id) ending the window.
-Summary = tuple[int, bool, tuple[dt.datetime, int] | None]
+# A list's count (exact up to API_EXACT_COUNT_LIMIT, else that bound), whether it is exact, for a search
+# past SEARCH_RANK_WINDOW matches the (published_at, id) ending the window, and, for a search whose summary
+# is kept, the window's ids best first (as the API keeps them with its count).
+Summary = tuple[int, bool, tuple[dt.datetime, int] | None, tuple[int, ...] | None]
 Environ = dict
 
 
@@ -482,12 +483,12 @@ class Floor:
                 ORDER BY p.published_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
             row = self.aggregate_row(self.items_by_id(ids, f"{author_check}, {count_sql}", self.item), params)
             if summary is None:
-                summary = (min(row[1], self.count_limit), row[1] <= self.count_limit, None)
+                summary = (min(row[1], self.count_limit), row[1] <= self.count_limit, None, None)
         if not row[0]:
             raise NotFound
         if self.cache_counts:
             self.summaries[key] = summary
-        (count, exact, _), shown, results = summary, row[2], row[3]
+        (count, exact, *_), shown, results = summary, row[2], row[3]
         # Past the last page is a 404; past a bound, the last page is where the rows run out.
         if page > 1 and (offset >= count if exact else not shown):
             raise NotFound
@@ -515,31 +516,66 @@ class Floor:
     def search_summary(self, where: str, author_check: str, params: dict) -> Summary:
         """The number of matches (from the full-text index, up to the bound) and, past SEARCH_RANK_WINDOW of
         them, the (published_at, id) of the window's oldest match (walking the date index), as the API finds
-        them: counting up to the larger of the bound and the window tells whether there is one."""
+        them: counting up to the larger of the bound and the window tells whether there is one. When counts
+        are kept, the window's ids best first too, kept with the count as the API keeps them."""
         bound = max(self.count_limit, SEARCH_RANK_WINDOW)
         row = self.aggregate_row(f"SELECT {author_check}, {self.bounded_count(where, bound)}", params)
         if not row[0]:
             raise NotFound
         counted = row[1]
         count, exact = min(counted, self.count_limit), counted <= self.count_limit
+        if self.cache_counts:
+            end, ranked = self.ranked_window(where, params)
+            return count, exact, end, ranked
         if counted <= SEARCH_RANK_WINDOW:
-            return count, exact, None
+            return count, exact, None, None
         end = self.aggregate_row(
             f"""SELECT p.published_at, p.id FROM publications_publication p WHERE {where}
             ORDER BY p.published_at DESC, p.id DESC OFFSET {SEARCH_RANK_WINDOW - 1} LIMIT 1""",
             params,
         )
-        return count, exact, (end[0], end[1])
+        return count, exact, (end[0], end[1]), None
+
+    def ranked_window(
+        self, where: str, params: dict
+    ) -> tuple[tuple[dt.datetime, int] | None, tuple[int, ...]]:
+        """The newest SEARCH_RANK_WINDOW matches best first (found walking the date index, one more telling
+        whether older ones follow), and the (published_at, id) of the oldest of them when older ones do."""
+        row = self.aggregate_row(
+            f"""WITH newest AS MATERIALIZED (
+                SELECT p.id, p.published_at, p.search_vector FROM publications_publication p WHERE {where}
+                ORDER BY p.published_at DESC, p.id DESC LIMIT {SEARCH_RANK_WINDOW + 1})
+            SELECT COALESCE(array_agg(id ORDER BY published_at DESC, id DESC), '{{}}'),
+                COALESCE(array_agg(id ORDER BY
+                    ts_rank(search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)) DESC,
+                    published_at DESC, id DESC), '{{}}'),
+                (array_agg(published_at ORDER BY published_at DESC, id DESC))[{SEARCH_RANK_WINDOW}]
+            FROM newest""",
+            params,
+        )
+        by_date, by_rank, oldest_at = row
+        if len(by_date) <= SEARCH_RANK_WINDOW:
+            return None, tuple(by_rank)
+        beyond = by_date[SEARCH_RANK_WINDOW]
+        return (oldest_at, by_date[SEARCH_RANK_WINDOW - 1]), tuple(pk for pk in by_rank if pk != beyond)
 
     def search_page_sql(self, where: str, author_check: str, offset: int, size: int, summary: Summary) -> str:
         """The page of a search, as the API orders it: the newest SEARCH_RANK_WINDOW matches by relevance,
-        older ones by date after them. Only the window's rows are ranked, found by walking the date index."""
+        older ones by date after them. Only the window's rows are ranked, found by walking the date index;
+        a page inside a kept window is a slice of its ids, the filters checked again on those rows (the
+        floor's kept windows never go stale: the bench changes nothing while it runs)."""
         rank = f"ts_rank(p.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s))"
         by_rank = f"ORDER BY {rank} DESC, p.published_at DESC, p.id DESC"
         by_date = "ORDER BY p.published_at DESC, p.id DESC"
         table = "publications_publication p"
-        window = summary[2]
-        if window is None:
+        window, ranked = summary[2], summary[3]
+        if ranked is not None and (window is None or offset + size <= SEARCH_RANK_WINDOW):
+            kept = "{" + ",".join(str(int(pk)) for pk in ranked[offset : offset + size]) + "}"
+            parts = [
+                f"SELECT p.id FROM unnest('{kept}'::bigint[]) WITH ORDINALITY AS kept(id, n)"
+                f" JOIN {table} ON p.id = kept.id WHERE {where} ORDER BY kept.n"
+            ]
+        elif window is None:
             parts = [f"SELECT p.id FROM {table} WHERE {where} {by_rank} LIMIT {size} OFFSET {offset}"]
         else:
             # Literals, not parameters: the bounds are the same for every request of this search.

@@ -125,6 +125,15 @@ def _snippet_sql() -> str:
     )
 
 
+class SearchWindow(NamedTuple):
+    """A search's ranked window (see SEARCH_RANK_WINDOW): the (published_at, id) of its oldest match when
+    older matches follow it (None when every match is in it), and its ids best first when they are kept with
+    the count (None when each page ranks them)."""
+
+    end: tuple[datetime, int] | None
+    ranked_ids: tuple[int, ...] | None
+
+
 class PublicationQuerySet(models.QuerySet["Publication"]):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -284,45 +293,93 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         return found
 
     # --- Pages ------------------------------------------------------------------------------------------
-    def page_summary(self, *, limit: int) -> tuple[int, bool, tuple[datetime, int] | None]:
+    def page_summary(
+        self, *, limit: int, keep_ranking: bool = False
+    ) -> tuple[int, bool, SearchWindow | None]:
         """The number of rows up to `limit` and whether that is all of them (else the count is `limit`);
-        and, for a relevance-ordered search with more matches than the ranked window, the (published_at, id)
-        of the window's oldest match. Cacheable until the catalogue changes.
+        and, for a search, its ranked window (SearchWindow: where it ends and, with `keep_ranking`, its ids
+        best first). Cacheable until the catalogue changes.
 
         Optimization: `SELECT count(*) FROM (... LIMIT limit + 1)` stops reading at the bound, so a common
         search word costs the bound's rows, not every match's.
         """
         # Only the ids: the listing's columns (bylines, topics) would be built for every row counted.
         counted = self.order_by().values("pk")[: max(limit, SEARCH_RANK_WINDOW) + 1].count()
-        window_end = None
-        if self._ranks_a_window() and counted > SEARCH_RANK_WINDOW:
-            by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
-            window_end = tuple(by_date[SEARCH_RANK_WINDOW - 1])
-        return min(counted, limit), counted <= limit, window_end
+        window = None
+        if self._search_query is not None:
+            # Ranked whatever the ordering asked: a kept summary is shared by every ordering of the search.
+            window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
+            if not keep_ranking and counted > SEARCH_RANK_WINDOW:
+                by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
+                window = SearchWindow(tuple(by_date[SEARCH_RANK_WINDOW - 1]), None)
+        return min(counted, limit), counted <= limit, window
 
-    def page(self, offset: int, limit: int, *, window_end: tuple[datetime, int] | None = None) -> list:
+    def _ranked_window(self) -> SearchWindow:
+        """The newest SEARCH_RANK_WINDOW matches of this search, best first, and where they end if older
+        matches follow (one query: the newest found by walking the date index, then only they are ranked)."""
+        newest = self.order_by("-published_at", "-id").values("pk")[: SEARCH_RANK_WINDOW + 1]
+        rank = SearchRank(F("search_vector"), cast(SearchQuery, self._search_query))
+        rows = list(
+            self.model._default_manager.filter(_pk_in(newest))
+            .annotate(rank=rank)
+            .order_by(*SEARCH_ORDERING)
+            .values_list("pk", "published_at")
+        )
+        if len(rows) <= SEARCH_RANK_WINDOW:
+            return SearchWindow(None, tuple(pk for pk, _ in rows))
+        # One match more than the window was read to tell whether older ones follow: the oldest, left out.
+        oldest = min(rows, key=lambda row: (row[1], row[0]))
+        window = [row for row in rows if row is not oldest]
+        # A live piece always has its time (a check constraint on Publication).
+        end = cast("tuple[datetime, int]", min((published_at, pk) for pk, published_at in window))
+        return SearchWindow(end, tuple(pk for pk, _ in window))
+
+    def page(self, offset: int, limit: int, *, window: SearchWindow | None = None) -> list:
         """The rows at [offset, offset + limit) of this ordering, as model instances.
 
         Optimization: the page's ids are sliced first (an index walk for date orderings), and only those
         rows get their bylines, topics and snippets; OFFSET over the full rows would build them for every
-        row skipped. A search with `window_end` ranks the newest matches only and dates the rest.
+        row skipped. A search with a `window` ranks the newest matches only and dates the rest; with the
+        window's ranked ids (kept with the count), a page inside it is a slice of them, like a list page.
         """
-        if window_end is None or not self._ranks_a_window():
+        if window is None or not self._ranks_a_window() or window == SearchWindow(None, None):
             return list(self.filter(_pk_in(self.values("pk")[offset : offset + limit])))
-        at, pk = window_end
+        if window.ranked_ids is not None and (window.end is None or offset + limit <= SEARCH_RANK_WINDOW):
+            page = self._ranked_slice(window.ranked_ids[offset : offset + limit])
+            if page is not None:
+                return page
+            # A kept id no longer matches (unpublished since the window was kept, and the summary read just
+            # before the change): the window's matches as they are now, ranked afresh.
+            return self.page(offset, limit, window=SearchWindow(window.end, None))
+        # Past the kept ids, or with none kept: the window has an end here (else every match is ranked whole,
+        # the first case above).
+        at, pk = cast("tuple[datetime, int]", window.end)
         in_window = Q(published_at__gt=at) | Q(published_at=at, pk__gte=pk)
         # _ranks_a_window() above holds only when there is a search query.
         rank = SearchRank(F("search_vector"), cast(SearchQuery, self._search_query))
         ranked = self.annotate(rank=Case(When(in_window, then=rank), default=Value(-1.0)))
         parts = []
         if offset < SEARCH_RANK_WINDOW:
-            window = ranked.filter(in_window).values("pk")
-            parts.append(window[offset : min(offset + limit, SEARCH_RANK_WINDOW)])
+            in_rank_order = ranked.filter(in_window).values("pk")
+            parts.append(in_rank_order[offset : min(offset + limit, SEARCH_RANK_WINDOW)])
         if offset + limit > SEARCH_RANK_WINDOW:
             older = ranked.exclude(in_window).order_by("-published_at", "-id").values("pk")
             parts.append(older[max(0, offset - SEARCH_RANK_WINDOW) : offset + limit - SEARCH_RANK_WINDOW])
         ids = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
         return list(ranked.filter(_pk_in(ids)))
+
+    def _ranked_slice(self, ids: Sequence[int]) -> list | None:
+        """The rows of `ids` in that order, the search's filters and the published rule applied again (a kept
+        id is never shown unless it still matches); None when any of them no longer does."""
+        if not ids:
+            return []
+        # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
+        rows = self.filter(pk__in=ids).order_by()
+        rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
+        found = {row.pk: row for row in rows}
+        if len(found) < len(ids):
+            return None
+        return [found[pk] for pk in ids]
 
     def _ranks_a_window(self) -> bool:
         return self._search_query is not None and tuple(self.query.order_by) == SEARCH_ORDERING

@@ -89,11 +89,11 @@ def paged(publications: Any, number: int) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
     None when there is no such page (past the last; page 1 of an empty list exists)."""
     size = settings.API_PAGE_SIZE
-    count, exact, window_end = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
+    count, exact, window = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
     offset = (number - 1) * size
     if exact and number > 1 and offset >= count:
         return None
-    rows = publications.page(offset, size, window_end=window_end) if count else []
+    rows = publications.page(offset, size, window=window) if count else []
     if not rows and number > 1:
         return None
     return Paging(rows=rows, number=number, count=count, size=size, exact=exact)

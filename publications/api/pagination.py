@@ -41,15 +41,18 @@ class PublicationPagination(ApiPagination):
         # (PublicationQuerySet.page).
         limit = settings.API_EXACT_COUNT_LIMIT
         if settings.API_CACHE_COUNTS:
-            key = entry_key("count", f"{limit}:{self.filter_key()}")
+            # "summary": the count and, for a search, its ranked window's ids (a search's page is then a slice
+            # of them, like a list page's; kept and dropped with the count, as the count depends on the same
+            # rows). Named apart from the entries that held a count only.
+            key = entry_key("summary", f"{limit}:{self.filter_key()}")
             # A count changes as pieces enter or leave lists (and a search's with any edit).
             keys = ["publications", *([EDITS_KEY] if edit_sensitive(self.request.query_params) else [])]
             summary = self.view.cached_value(
-                key, lambda: queryset.page_summary(limit=limit), surrogate_keys=keys
+                key, lambda: queryset.page_summary(limit=limit, keep_ranking=True), surrogate_keys=keys
             )
         else:
             summary = queryset.page_summary(limit=limit)
-        self.count, self.count_is_exact, window_end = summary
+        self.count, self.count_is_exact, window = summary
         if self.count_is_exact and offset >= self.count:
             return []
-        return queryset.page(offset, self.page_size, window_end=window_end)
+        return queryset.page(offset, self.page_size, window=window)
