@@ -185,7 +185,9 @@ class CiteMixin(_Base):
         )
         # Inline, so a browser shows what it can (APA, Chicago) and saves the rest (BibTeX, RIS) under a name
         # a reference manager takes, rather than "cite".
-        response["Content-Disposition"] = content_disposition_header(
+        disposition = content_disposition_header(
             as_attachment=False, filename=f"{publication.slug}.{self.citation_format.extension}"
         )
+        if disposition:  # None only for an empty file name; a slug is never empty
+            response["Content-Disposition"] = disposition
         return response
