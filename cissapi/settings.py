@@ -176,6 +176,12 @@ DB_PREPARE_THRESHOLD = os.environ.get("DB_PREPARE_THRESHOLD", "5")
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
     None if DB_PREPARE_THRESHOLD.lower() in {"", "off", "none"} else int(DB_PREPARE_THRESHOLD)
 )
+# --- Prepared statements keep custom plans (issue 16, h17-lean) ---
+# The list page's statement is prepared (cissapi/prepared_statements.py); Postgres plans it for each run's
+# values all the same, as a generic plan of it can be a hundred times slower. Set on every connection.
+_options = DATABASES["default"]["OPTIONS"].get("options", "")
+DATABASES["default"]["OPTIONS"]["options"] = f"{_options} -c plan_cache_mode=force_custom_plan".strip()
+# --- end of prepared statements ---
 
 # --- Cache -------------------------------------------------------------------------------------------
 # Shared by every server process (throttles, cached responses): Redis when REDIS_URL is set, otherwise a
