@@ -213,3 +213,22 @@ def test_an_entry_born_before_a_change_of_its_keys_is_stale_even_if_stored_after
     assert read("api:test:before")[1] is None
     assert read("api:test:other")[1] == "kept"
     assert read("api:test:after")[1] == "new"
+
+
+def test_an_entry_found_fresh_after_a_change_reads_its_marks_once_per_change():
+    # A count kept before an edit of something else: still fresh, found so by reading its keys' marks.
+    generation = current_generation()
+    keep(generation, "api:test:count", 7, born=time.time(), surrogate_keys=["publications"])
+    time.sleep(0.001)
+    mark_changed({"publication-9"})
+    with CaptureQueriesContext(connection) as first:
+        assert read("api:test:count")[1] == 7
+    with CaptureQueriesContext(connection) as again:
+        assert read("api:test:count")[1] == 7
+    # The entry with the generation and the time of the last change, then its marks; the next time only the
+    # first, while nothing changes.
+    assert (len(first), len(again)) == (2, 1)
+
+    time.sleep(0.001)
+    mark_changed({"publications"})
+    assert read("api:test:count")[1] is None
