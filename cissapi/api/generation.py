@@ -48,6 +48,7 @@ MARK_MARGIN = 300
 # when full (an entry forgotten only costs one more read of its marks).
 _checked: dict[tuple[str, float], float | None] = {}
 CHECKED_MAX = 10_000
+_UNCHECKED = object()
 # When each app's next scheduled change is due (None: nothing scheduled); see register_expiry().
 _expiries: list[Callable[[], datetime | None]] = []
 
@@ -104,8 +105,10 @@ def read_entry(key: str | None, *, known: Generation | None = None) -> tuple[Gen
     changed_at = found.get(CHANGED_AT_KEY)
     # Optimization: an entry this process found fresh under the same time of the last change is fresh still
     # (no mark has been written since), without reading its keys' marks again; see still_valid().
+    # None (no change since the cache was emptied: the time is pinned, never culled nor expired) counts as a
+    # time like any other.
     checked = (cast(str, key), entry["born"])
-    if changed_at is None or _checked.get(checked) != changed_at:
+    if _checked.get(checked, _UNCHECKED) != changed_at:
         if not _fresh(entry, changed_at):
             return generation, None
         if len(_checked) >= CHECKED_MAX:
