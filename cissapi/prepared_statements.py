@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connections
 
@@ -41,7 +42,14 @@ def server_bound(alias: str) -> Iterator[None]:
         return
     previous = raw.cursor_factory
     raw.cursor_factory = ServerBindingCursor
+    # Django logs such a statement (connection.queries, query-count pins) with its values spelled in
+    # (DatabaseOperations.last_executed_query) only when its features say the binding is on the server.
+    # PostgreSQL's features; the stubs type them as the base class, which has no such flag.
+    features: Any = connection.features
+    logged_as = features.uses_server_side_binding
+    features.uses_server_side_binding = True
     try:
         yield
     finally:
         raw.cursor_factory = previous
+        features.uses_server_side_binding = logged_as
