@@ -25,11 +25,17 @@ def server_binding(alias: str) -> Iterator[None]:
     execute wrappers, query logging)."""
     connection = connections[alias]
     connection.ensure_connection()
+    raw = connection.connection
+    # With prepared statements off (DB_PREPARE_THRESHOLD=off, for an old pgbouncer) binding on the server
+    # would gain nothing.
+    if raw is None or raw.prepare_threshold is None:
+        yield
+        return
     # Django's create_cursor() asks psycopg's connection for a cursor of its cursor_factory; the feature
     # flag makes the logged SQL (DEBUG, tests' CaptureQueriesContext) the statement with its values, as
     # Django logs it under that option, not the text with $1 placeholders a server-binding cursor keeps.
     # The stubs type the features as the base class, which lacks PostgreSQL's flag.
-    raw, features = connection.connection, cast(Any, connection.features)
+    features = cast(Any, connection.features)
     previous = raw.cursor_factory, features.uses_server_side_binding
     raw.cursor_factory, features.uses_server_side_binding = ServerBindingCursor, True
     try:

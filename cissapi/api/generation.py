@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +43,12 @@ CHANGED_PREFIX = "api:changed:"
 # are stored at most a request's duration (gunicorn's timeout is 30 s) after they are born.
 MARK_MARGIN = 300
 
+# Entries (key, birth) this process found fresh, with the time of the last change (`api:changed-at`) they
+# were found fresh under; read_entry() skips their marks while that time stays the same. Bounded: emptied
+# when full (an entry forgotten only costs one more read of its marks).
+_checked: dict[tuple[str, float], float | None] = {}
+CHECKED_MAX = 10_000
+_UNCHECKED = object()
 # When each app's next scheduled change is due (None: nothing scheduled); see register_expiry().
 _expiries: list[Callable[[], datetime | None]] = []
 
@@ -87,7 +93,8 @@ def read_entry(key: str | None, *, known: Generation | None = None) -> tuple[Gen
 
     Optimization: the generation, the time of the last change and the entry are read together (one query on
     the database cache, one MGET on Redis); entries carry the token of the generation they belong to, and
-    any other is stale. Only an entry born before the last change reads its keys' marks (a second query).
+    any other is stale. Only an entry born before the last change reads its keys' marks (a second query), once
+    per process and change.
     """
     keys = [name for name in (None if known else GENERATION_KEY, key and CHANGED_AT_KEY, key) if name]
     found = cache.get_many(keys) if keys else {}
@@ -95,8 +102,18 @@ def read_entry(key: str | None, *, known: Generation | None = None) -> tuple[Gen
     entry = found.get(key) if key else None
     if entry is None or entry["generation"] != generation.token:
         return generation, None
-    if not _fresh(entry, found.get(CHANGED_AT_KEY)):
-        return generation, None
+    changed_at = found.get(CHANGED_AT_KEY)
+    # Optimization: an entry this process found fresh under the same time of the last change is fresh still
+    # (no mark has been written since), without reading its keys' marks again; see still_valid().
+    # None (no change since the cache was emptied: the time is pinned, never culled nor expired) counts as a
+    # time like any other.
+    checked = (cast(str, key), entry["born"])
+    if _checked.get(checked, _UNCHECKED) != changed_at:
+        if not _fresh(entry, changed_at):
+            return generation, None
+        if len(_checked) >= CHECKED_MAX:
+            _checked.clear()
+        _checked[checked] = changed_at
     return generation, entry
 
 

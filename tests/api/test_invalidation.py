@@ -5,11 +5,12 @@ leaves every other answer warm; what cannot be attributed ends the whole generat
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cissapi.api.generation import current_generation, keep, mark_changed, read
+from cissapi.api.generation import CHANGED_AT_KEY, current_generation, keep, mark_changed, read
 from cissapi.api.invalidation import surrogate_keys_changed
 from publications.services import publication_unpublish, publication_update
 from tests.factories import AuthorFactory, ImageFactory, PublicationFactory, TopicFactory
@@ -213,3 +214,36 @@ def test_an_entry_born_before_a_change_of_its_keys_is_stale_even_if_stored_after
     assert read("api:test:before")[1] is None
     assert read("api:test:other")[1] == "kept"
     assert read("api:test:after")[1] == "new"
+
+
+def test_an_entry_found_fresh_after_a_change_reads_its_marks_once_per_change():
+    # A count kept before an edit of something else: still fresh, found so by reading its keys' marks.
+    generation = current_generation()
+    keep(generation, "api:test:count", 7, born=time.time(), surrogate_keys=["publications"])
+    time.sleep(0.001)
+    mark_changed({"publication-9"})
+    with CaptureQueriesContext(connection) as first:
+        assert read("api:test:count")[1] == 7
+    with CaptureQueriesContext(connection) as again:
+        assert read("api:test:count")[1] == 7
+    # The entry with the generation and the time of the last change, then its marks; the next time only the
+    # first, while nothing changes.
+    assert (len(first), len(again)) == (2, 1)
+
+    time.sleep(0.001)
+    mark_changed({"publications"})
+    assert read("api:test:count")[1] is None
+
+
+def test_with_no_change_yet_an_entry_reads_its_marks_once():
+    cache.delete(CHANGED_AT_KEY)  # as after the cache is emptied: no change since
+    generation = current_generation()
+    keep(generation, "api:test:count", 7, born=time.time(), surrogate_keys=["publications"])
+    assert read("api:test:count")[1] == 7
+    with CaptureQueriesContext(connection) as again:
+        assert read("api:test:count")[1] == 7
+    assert len(again) == 1
+
+    time.sleep(0.001)
+    mark_changed({"publications"})
+    assert read("api:test:count")[1] is None
