@@ -209,6 +209,8 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
                 "last_modified": meta.last_modified.timestamp() if meta.last_modified else None,
                 "keys": meta.surrogate_keys,
                 "links": meta.links,
+                # A citation's file name (publications.api.cite); None for the rest.
+                "disposition": response.headers.get("Content-Disposition"),
             },
             born=meta.born,
             surrogate_keys=meta.surrogate_keys or (),
@@ -278,7 +280,10 @@ class ConditionalGetMixin(_ViewBase):
             meta.last_modified = datetime.fromtimestamp(cached["last_modified"], tz=UTC)
         meta.surrogate_keys = cached["keys"]
         meta.links = cached["links"]
-        return HttpResponse(cached["content"], content_type=cached["content_type"])
+        response = HttpResponse(cached["content"], content_type=cached["content_type"])
+        if disposition := cached.get("disposition"):  # entries stored before it was kept have none
+            response["Content-Disposition"] = disposition
+        return response
 
     def response_variant(self) -> str:
         """What picks the answer besides the URL (a format negotiated from Accept), as part of its cache key;
