@@ -222,16 +222,15 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         )
 
     def with_feed(self, *, full: bool) -> PublicationQuerySet:
-        """What a feed item shows: byline, topics and cross-posts as JSON arrays; the body for full text."""
+        """What an RSS or Atom item shows: byline, topics and cross-posts as JSON arrays; the body for full
+        text."""
         # Optimization: only the columns an item shows (a third of the row's values to load), and the body,
         # kilobytes a row, only when the feed carries it.
         shown = [
             "uuid", "slug", "title", "summary", "language", "published_at", "updated_at", "pdf", "pdf_size",
         ]  # fmt: skip
-        return (
-            self.select_related("lead_image")
-            .only(*shown, "lead_image__file", *(["body"] if full else []))
-            .annotate(**_listing_columns(), **_detail_columns())
+        return self.only(*shown, *(["body"] if full else [])).annotate(
+            **_listing_columns(), **_detail_columns()
         )
 
     def as_feed_items(self, addresses: FeedAddresses, *, full: bool) -> QuerySet:
