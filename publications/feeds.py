@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,14 +23,18 @@ from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.files.storage import default_storage
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
+from django.utils.encoding import iri_to_uri
 from django.utils.feedgenerator import Enclosure, SyndicationFeed
 from django.utils.html import escape
-from django.utils.http import parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -43,16 +48,18 @@ from authors.models import Author
 from cissapi.api.filters import filter_parameters
 from cissapi.api.http_caching import VARY, ResponseMeta, cache_public_response, finalize
 from cissapi.api.parameters import check_query_parameters
+from cissapi.text import xml_text
 from publications.api.filters import FEED_FILTERS, PublicationFilterSet, feed_filter_query
 from publications.feedgenerators import JsonFeed, PublicationAtomFeed, PublicationRssFeed
 from publications.models import Publication, PublicationChange
-from publications.querysets import PublicationQuerySet, with_live_publications
+from publications.querysets import FeedAddresses, PublicationQuerySet, with_live_publications
 from taxonomy.models import Series, Topic
 
 FEED_LENGTH = 50
 # As the API's, less Accept: a feed URL has one format whatever the client accepts.
 FEED_VARY = tuple(header for header in VARY if header != "Accept")
-FEED_FORMATS: dict[str, type[SyndicationFeed]] = {
+# RSS and Atom through Django's feed generators; JSON Feed's items are built by Postgres (json_feed()).
+FEED_FORMATS: dict[str, type[SyndicationFeed] | type[JsonFeed]] = {
     "rss": PublicationRssFeed,
     "atom": PublicationAtomFeed,
     "json": JsonFeed,
@@ -123,10 +130,62 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
     language = settings.LANGUAGE_CODE
     # The feed's author: Atom requires one for entries without a byline (RFC 4287, 4.1.2).
     author_name = "Center for International Strategic Studies"
-    author_link = settings.SITE_URL
 
-    def __init__(self, feed_type: type[SyndicationFeed]) -> None:
-        self.feed_type = feed_type
+    def author_link(self) -> str:
+        # Read when the feed is written, as every other link: the module may be imported under other settings.
+        return settings.SITE_URL
+
+    def __init__(self, feed_format: type[SyndicationFeed] | type[JsonFeed]) -> None:
+        self.is_json = issubclass(feed_format, JsonFeed)
+        if not issubclass(feed_format, JsonFeed):
+            self.feed_type = feed_format
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.is_json:
+            return super().__call__(request, *args, **kwargs)
+        # As Django's Feed.__call__ does for the generators it drives.
+        try:
+            scope = self.get_object(request, *args, **kwargs)
+        except ObjectDoesNotExist as error:
+            raise Http404("Feed object does not exist.") from error
+        return self.json_feed(scope)
+
+    def json_feed(self, scope: FeedScope[CollectionT]) -> HttpResponse:
+        """The JSON Feed of `scope`: its items as Postgres writes them, in one statement, around the feed's
+        own keys; Last-Modified as Django's feeds set it (CatalogueDatesMixin.latest_post_date)."""
+        request = scope.request
+        addresses = FeedAddresses(
+            site_url=settings.SITE_URL, media_url=request.build_absolute_uri(default_storage.url(""))
+        )
+        rows = list(self.selected(scope).as_feed_items(addresses, full=scope.full)[:FEED_LENGTH])
+        files_origin = request.build_absolute_uri("/").rstrip("/")
+        items = []
+        for head, body, tail, _, pdf_unmeasured, _ in rows:
+            item = head
+            if tail is not None:
+                # The body's links are made absolute by Python's rules (absolute_urls), then put in place.
+                content = xml_text(absolute_urls(body, files_origin=files_origin))
+                item = f"{head}{json.dumps(content, ensure_ascii=False)}{tail}"
+            if pdf_unmeasured is not None:
+                item = _with_attachment(item, pdf_unmeasured, request=request)
+            items.append(item)
+        # Every row carries the catalogue's last change; with no row, it is read on its own.
+        last_change = rows[0][5] if rows else self.feed_extra_kwargs(scope)["last_change"]
+        dates = [row[3] for row in rows] + ([last_change] if last_change is not None else [])
+        latest = max(dates) if dates else datetime.now(tz=UTC)
+        feed = {
+            "title": self.title(scope),
+            "home_page_url": iri_to_uri(
+                add_domain(get_current_site(request).domain, self.link(scope), request.is_secure())
+            ),
+            "feed_url": self.feed_url(scope),
+            "description": self.description(scope),
+            "language": self.language,
+            "authors": [{"name": self.author_name, "url": iri_to_uri(self.author_link())}],
+        }
+        response = HttpResponse(JsonFeed.document(feed, items), content_type=JsonFeed.content_type)
+        response.headers["Last-Modified"] = http_date(latest.timestamp())
+        return response
 
     def _get_dynamic_attr(self, attname: str, obj: Any, default: Any = None) -> Any:
         # Optimization: Django's version inspects the method (unwrap, getattr_static) on each of its ~15
@@ -153,12 +212,14 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
 
     def get_feed(self, obj: FeedScope[CollectionT], request: HttpRequest) -> SyndicationFeed:
         feedgen = super().get_feed(obj, request)
-        # rel="self" names this very document, with its canonical query string (?full=1, no utm_*).
-        query = feed_query(obj.full, obj.filters)
-        feedgen.feed["feed_url"] = request.build_absolute_uri(
-            f"{request.path}?{query}" if query else request.path
-        )
+        feedgen.feed["feed_url"] = self.feed_url(obj)
         return feedgen
+
+    def feed_url(self, scope: FeedScope[CollectionT]) -> str:
+        # rel="self" names this very document, with its canonical query string (?full=1, no utm_*).
+        query = feed_query(scope.full, scope.filters)
+        path = scope.request.path
+        return scope.request.build_absolute_uri(f"{path}?{query}" if query else path)
 
     def feed_extra_kwargs(self, scope: FeedScope[CollectionT]) -> dict:
         # Unpublishing or deleting a piece changes no remaining item's date, yet must change the feed's.
@@ -174,14 +235,18 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
     def description(self, scope: FeedScope[CollectionT]) -> str:
         return "New publications from the Center for International Strategic Studies."
 
-    def items(self, scope: FeedScope[CollectionT]) -> list[FeedEntry]:
-        # Optimization: bylines, topics and cross-posts as JSON array columns of the one items query.
+    def selected(self, scope: FeedScope[CollectionT]) -> PublicationQuerySet:
+        """The collection's published pieces the request's filters keep."""
         publications = self.publications(scope)
         if scope.filters:
             # Validated already (FeedView), so the FilterSet's form cannot fail here.
             filtered = PublicationFilterSet(QueryDict(scope.filters), queryset=publications).qs
             publications = cast(PublicationQuerySet, filtered)
-        publications = publications.with_feed(full=scope.full).order_by("-published_at", "-id")
+        return publications
+
+    def items(self, scope: FeedScope[CollectionT]) -> list[FeedEntry]:
+        # Optimization: bylines, topics and cross-posts as JSON array columns of the one items query.
+        publications = self.selected(scope).with_feed(full=scope.full).order_by("-published_at", "-id")
         return [FeedEntry(publication, scope) for publication in publications[:FEED_LENGTH]]
 
     def item_title(self, entry: FeedEntry) -> str:
@@ -233,7 +298,6 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
                 {"name": author["name"], "url": Author.public_url_of(author["slug"])}
                 for author in publication.byline
             ],
-            "summary_text": publication.summary,
             "content_html": absolute_urls(
                 publication.body, files_origin=entry.scope.request.build_absolute_uri("/").rstrip("/")
             )
@@ -242,11 +306,24 @@ class BasePublicationFeed(Feed, Generic[CollectionT]):
             "canonical": {"url": canonical["url"], "name": canonical["outlet"]["name"]}
             if canonical
             else None,
-            "image_url": entry.scope.request.build_absolute_uri(publication.lead_image.file.url)
-            if publication.lead_image
-            else None,
             "language": publication.language,
         }
+
+
+def _with_attachment(item: str, pdf: str, *, request: HttpRequest) -> str:
+    """The JSON text `item` with its PDF attached, if the file's size can be read from storage.
+
+    Sizes are stored on upload; a PDF stored before they were (or missing from storage) has none, and must
+    not break the feed: an attachment without its size is left out, as RSS and Atom leave the enclosure.
+    """
+    storage = Publication._meta.get_field("pdf").storage
+    try:
+        size = storage.size(pdf)
+    except OSError:
+        return item
+    attachment = {"url": request.build_absolute_uri(storage.url(pdf)), "mime_type": "application/pdf"}
+    # "attachments" is an item's last key: it goes in before the closing brace.
+    return f'{item[:-1]}, "attachments": {json.dumps([{**attachment, "size_in_bytes": size}])}}}'
 
 
 @functools.cache
@@ -388,8 +465,13 @@ class FeedView(APIView):
     def valid_filters(self, request: Request) -> str:
         """The list filters given (FEED_FILTERS), checked as the publications list checks them, as a
         canonical query string; a 400 naming each bad one."""
+        names = FEED_FILTERS & request.query_params.keys()
+        if not names:
+            # Optimization: a FilterSet costs a tenth of a feed's time to build; with nothing to check, the
+            # answer is no filter.
+            return ""
         given = QueryDict(mutable=True)
-        for name in FEED_FILTERS & request.query_params.keys():
+        for name in names:
             given.setlist(name, request.query_params.getlist(name))
         check_query_parameters(given, filter_parameters(PublicationFilterSet))
         filterset = PublicationFilterSet(given, queryset=Publication.objects.none())

@@ -323,8 +323,17 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_que
     # cross-posts (JSON array columns)
     with django_assert_num_queries(3):
         response = client.get(f"/feeds/authors/{author.slug}/atom/")
-
     assert len(feedparser.parse(response.content).entries) == count
+
+    # 1 author by slug, 2 the items as Postgres writes them, with the latest effective change
+    with django_assert_num_queries(2):
+        response = client.get(f"/feeds/authors/{author.slug}/json/?full=1")
+    assert len(response.json()["items"]) == count
+
+    # 1 the items with the latest effective change: the site's feed has no collection to look up
+    with django_assert_num_queries(1):
+        response = client.get("/feeds/json/")
+    assert len(response.json()["items"]) == count
 
 
 def test_full_text_links_and_images_are_absolute(client, settings):

@@ -5,10 +5,11 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from authors.models import Author
-from cissapi.text import clean_text, xml_text
+from cissapi.text import clean_text, xml_text, xml_text_sql
 from publications.models import Outlet, Publication, Topic
 from tests.factories import (
     AuthorFactory,
@@ -43,6 +44,17 @@ def test_multi_line_text_keeps_its_lines_and_tabs():
 def test_xml_text_removes_what_xml_cannot_carry_and_bidi_controls():
     assert xml_text(f"a{JUNK}\x0b\x0c\x00b\tc\nd") == "ab\tc\nd"
     assert xml_text(KEPT) == KEPT
+
+
+def test_xml_text_and_its_sql_twin_remove_the_same_characters():
+    # Every character Postgres can hold in text: all but NUL and the surrogates.
+    every = "".join(chr(code) for code in range(1, 0x110000) if not 0xD800 <= code <= 0xDFFF)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {xml_text_sql('%s')}", [every])
+        (in_sql,) = cursor.fetchone()
+
+    assert in_sql == xml_text(every)
+    assert len(in_sql) < len(every)
 
 
 def test_publication_plain_text_fields_are_cleaned_on_save():
