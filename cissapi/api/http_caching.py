@@ -63,6 +63,9 @@ REPLAYED_HEADERS = (
     "Cache-Tag",
     "X-Robots-Tag",
 )
+# Headers an API view sets itself that a stored answer replays; finalize() derives the rest (validators,
+# lifetimes, Link, surrogate keys) from the stored meta.
+API_REPLAYED_HEADERS = ("Content-Disposition",)  # a citation's file name (publications.api.cite)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -209,8 +212,7 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
                 "last_modified": meta.last_modified.timestamp() if meta.last_modified else None,
                 "keys": meta.surrogate_keys,
                 "links": meta.links,
-                # A citation's file name (publications.api.cite); None for the rest.
-                "disposition": response.headers.get("Content-Disposition"),
+                "headers": {name: response[name] for name in API_REPLAYED_HEADERS if name in response},
             },
             born=meta.born,
             surrogate_keys=meta.surrogate_keys or (),
@@ -281,8 +283,9 @@ class ConditionalGetMixin(_ViewBase):
         meta.surrogate_keys = cached["keys"]
         meta.links = cached["links"]
         response = HttpResponse(cached["content"], content_type=cached["content_type"])
-        if disposition := cached.get("disposition"):  # entries stored before it was kept have none
-            response["Content-Disposition"] = disposition
+        # After Content-Type, where the view set them; entries stored before they were kept have none.
+        for name, value in cached.get("headers", {}).items():
+            response[name] = value
         return response
 
     def response_variant(self) -> str:
