@@ -54,14 +54,17 @@ class StatementTimeout:
 
 def _set_statement_timeout(db: BaseDatabaseWrapper, milliseconds: int | None) -> None:
     value = "DEFAULT" if milliseconds is None else str(int(milliseconds))
-    if db.in_atomic_block:
-        # A rollback would undo a session-wide SET behind our back, so inside a transaction the timeout
-        # lasts for the transaction only.
-        db.connection.execute(f"SET LOCAL statement_timeout TO {value}", prepare=False)
-        return
-    if _session_timeouts.get(db.connection) != milliseconds:
-        db.connection.execute(f"SET statement_timeout TO {value}", prepare=False)
-        _session_timeouts[db.connection] = milliseconds
+    # Sent on the driver's connection, below Django's cursor: its errors are turned into Django's here, so a
+    # session lost just before the SET is a 503 like one lost during the query, not a 500.
+    with db.wrap_database_errors:
+        if db.in_atomic_block:
+            # A rollback would undo a session-wide SET behind our back, so inside a transaction the timeout
+            # lasts for the transaction only.
+            db.connection.execute(f"SET LOCAL statement_timeout TO {value}", prepare=False)
+            return
+        if _session_timeouts.get(db.connection) != milliseconds:
+            db.connection.execute(f"SET statement_timeout TO {value}", prepare=False)
+            _session_timeouts[db.connection] = milliseconds
 
 
 class DatabaseAvailabilityMiddleware:

@@ -241,3 +241,21 @@ def test_the_session_timeout_is_set_for_public_requests_and_lifted_for_the_admin
         editor.delete()
 
     assert seen == ["1234ms", "0", "1234ms"]
+
+
+def test_a_session_lost_before_the_statement_timeout_is_set_is_a_database_error_django_knows():
+    # The window between Django's health check and the view's first query: the SET statement_timeout goes
+    # to the driver's connection directly, and its failure must be one the 503 handlers recognise.
+    from django.db import OperationalError
+
+    from cissapi.availability import _set_statement_timeout
+
+    served = new_connection()
+    served.ensure_connection()
+    try:
+        with psycopg.connect(**served.get_connection_params(), autocommit=True) as operator:
+            operator.execute("SELECT pg_terminate_backend(%s)", [served.connection.info.backend_pid])
+        with pytest.raises(OperationalError):
+            _set_statement_timeout(served, 1000)
+    finally:
+        served.close()
