@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import (
     Case,
@@ -27,6 +28,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, JSONObject, StrIndex
+from django.db.models.lookups import Exact
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from cissapi.json_arrays import json_array
@@ -140,11 +143,25 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         super().__init__(*args, **kwargs)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
         self._search_query: SearchQuery | None = None
+        # Set by as_items(): its model rows are read by _read_items(), not by the ORM's statement.
+        self._reads_items = False
 
     def _clone(self) -> PublicationQuerySet:
         clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
+        clone._reads_items = self._reads_items
         return clone
+
+    def _fetch_all(self) -> None:
+        if (
+            self._reads_items
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+            and not self._prefetch_related_lookups  # type: ignore[attr-defined]  # private, not in the stubs
+        ):
+            # The stubs type the cache by the queryset's row type; a model iterable's rows are the model's.
+            self._result_cache = self._read_items()  # type: ignore[assignment]
+        super()._fetch_all()
 
     def published(self, at: datetime | None = None) -> PublicationQuerySet:
         """Publications visible to the public: status published and `published_at` not in the future."""
@@ -210,6 +227,45 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         if snippet is not None:
             # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
             items.query.set_annotation_mask(set(items.query.annotation_select) - {"snippet"})
+        items._reads_items = True
+        return items
+
+    def _read_items(self) -> list[Publication]:
+        """The rows of this as_items() queryset as model instances carrying `item`, `author_ids` and
+        `topic_ids`, read by ITEMS_SQL: the ids this queryset selects (its filters, order and slice, compiled
+        by the ORM), then only those rows, by primary key, in that order.
+
+        Optimization (issue 16): the ORM resolved and compiled the item's statement on every request, a
+        filter's conditions twice (the ids' and the rows'), a millisecond or two of Python; and its text held
+        the values, so Postgres planned it every time. ITEMS_SQL's text is the same for every list of one
+        shape (filters present, order, fields=, search or not), its values bound on the server: prepared and
+        planned once per connection (cissapi.prepared)."""
+        compiler = self.query.get_compiler(self.db)
+        item_sql, item_params = compiler.compile(self.query.annotations["item"])
+        try:
+            ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
+        except EmptyResultSet:
+            return []
+        keys = _key_columns()
+        author_ids, author_params = keys["author_ids"].as_sql(compiler, compiler.connection)
+        topic_ids, topic_params = keys["topic_ids"].as_sql(compiler, compiler.connection)
+        sql = _ITEMS_SQL.format(
+            columns=", ".join(f"publications_publication.{name}" for name in _item_row_fields()),
+            item=item_sql,
+            author_ids=author_ids,
+            topic_ids=topic_ids,
+            ids=ids_sql,
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, (*item_params, *author_params, *topic_params, *ids_params))
+            rows = cursor.fetchall()
+        names = _item_row_fields()
+        count = len(names)
+        items = []
+        for row in rows:
+            item = cast("Publication", self.model.from_db(self.db, names, row[:count]))
+            item.item, item.author_ids, item.topic_ids = row[count:]
+            items.append(item)
         return items
 
     def with_detail(self) -> PublicationQuerySet:
@@ -377,11 +433,14 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """The rows at [offset, offset + limit) of this ordering, as model instances.
 
         Optimization: the page's ids are sliced first (an index walk for date orderings), and only those
-        rows get their bylines, topics and snippets; OFFSET over the full rows would build them for every
-        row skipped. A search with a `window` ranks the newest matches only and dates the rest; with the
-        window's ranked ids (kept with the count), a page inside it is a slice of them, like a list page.
+        rows get their bylines, topics and snippets (as_items() rows are read so: _read_items); OFFSET over
+        the full rows would build them for every row skipped. A search with a `window` ranks the newest
+        matches only and dates the rest; with the window's ranked ids (kept with the count), a page inside it
+        is a slice of them, like a list page.
         """
         if window is None or not self._ranks_a_window() or window == SearchWindow(None, None):
+            if self._reads_items:
+                return list(self[offset : offset + limit])
             return list(self.filter(_pk_in(self.values("pk")[offset : offset + limit])))
         if window.ranked_ids is not None and (window.end is None or offset + limit <= SEARCH_RANK_WINDOW):
             page = self._ranked_slice(window.ranked_ids[offset : offset + limit])
@@ -734,6 +793,24 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
     ]
 
 
+# The rows an as_items() queryset selects, read by id in its order (_read_items): the ids first ({ids}, an
+# index walk for a date order), then only those rows. The item's SQL and the key columns name the row as
+# "publications_publication", as the ORM's statement does; the ids' own statement names its table the same,
+# in its own scope.
+_ITEMS_SQL = """SELECT {columns}, {item}, {author_ids}, {topic_ids}
+FROM unnest(ARRAY({ids})) WITH ORDINALITY AS page(id, place)
+JOIN publications_publication ON publications_publication.id = page.id
+ORDER BY page.place"""
+
+
+@functools.cache
+def _item_row_fields() -> tuple[str, ...]:
+    """_ITEM_ROW_FIELDS in the model's field order, as Model.from_db() takes them."""
+    from publications.models import Publication
+
+    return tuple(f.attname for f in Publication._meta.concrete_fields if f.attname in _ITEM_ROW_FIELDS)
+
+
 # Bounded: `?fields=` may name any of 2**18 subsets of the item's keys.
 @functools.lru_cache(maxsize=256)
 def _item_sql(table: str, fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...]]:
@@ -918,9 +995,18 @@ def _id_array(outer: type[models.Model], ids: QuerySet) -> RawSQL:
 # holds published(), published_sql() and Publication.is_live_at() to the same answer for every state).
 def published_q(at: datetime | None = None) -> Q:
     """The published rule as a Q object, for filtering related querysets (counts, author pages)."""
+    # The status is spelled in the statement, never bound: a statement bound on the server and prepared
+    # (cissapi.prepared) may be planned once for any values, and only a literal status lets that generic
+    # plan use the live pieces' partial indexes (publication_live_idx); with a bound one, list page 1 took
+    # 300 ms.
     return Q(
-        status=PublicationStatus.PUBLISHED, published_at__lte=at or timezone.now(), trashed_at__isnull=True
+        Exact(F("status"), _PUBLISHED_LITERAL),
+        published_at__lte=at or timezone.now(),
+        trashed_at__isnull=True,
     )
+
+
+_PUBLISHED_LITERAL = RawSQL(f"'{PublicationStatus.PUBLISHED}'", (), output_field=models.CharField())
 
 
 def published_q_via(prefix: str, at: datetime | None = None) -> Q:
