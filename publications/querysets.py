@@ -232,32 +232,30 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def _read_items(self) -> list[Publication]:
         """The rows of this as_items() queryset as model instances carrying `item`, `author_ids` and
-        `topic_ids`, read by ITEMS_SQL: the ids this queryset selects (its filters, order and slice, compiled
-        by the ORM), then only those rows, by primary key, in that order.
+        `topic_ids`, read by _items_sql()'s statement: the ids this queryset selects (its filters, order and
+        slice, compiled by the ORM), then only those rows, by primary key, in that order.
 
         Optimization (issue 16): the ORM resolved and compiled the item's statement on every request, a
         filter's conditions twice (the ids' and the rows'), a millisecond or two of Python; and its text held
-        the values, so Postgres planned it every time. ITEMS_SQL's text is the same for every list of one
-        shape (filters present, order, fields=, search or not), its values bound on the server: prepared and
-        planned once per connection (cissapi.prepared)."""
-        compiler = self.query.get_compiler(self.db)
-        item_sql, item_params = compiler.compile(self.query.annotations["item"])
+        the values, so Postgres planned it every time. This statement's text is the same for every list of
+        one shape (filters present, order, fields=, search or not), its values bound on the server: prepared
+        and planned once per connection (cissapi.prepared). Its byline and topics are read once, for the item
+        and the surrogate keys both (_item_laterals)."""
         try:
             ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
         except EmptyResultSet:
             return []
-        keys = _key_columns()
-        author_ids, author_params = keys["author_ids"].as_sql(compiler, compiler.connection)
-        topic_ids, topic_params = keys["topic_ids"].as_sql(compiler, compiler.connection)
-        sql = _ITEMS_SQL.format(
-            columns=", ".join(f"publications_publication.{name}" for name in _item_row_fields()),
-            item=item_sql,
-            author_ids=author_ids,
-            topic_ids=topic_ids,
-            ids=ids_sql,
-        )
+        column = cast(ListItemJson, self.query.annotations["item"])
+        sql, before, after = _items_sql(column.fields, column.snippet is not None)
+        values = _address_values(column.addresses)
+        params = [values[name] for name in before]
+        if _SNIPPET_SLOT in sql:
+            snippet_sql, snippet_params = self.query.get_compiler(self.db).compile(column.snippet)
+            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
+            params += snippet_params
+        params += [*ids_params, *(values[name] for name in after)]
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, (*item_params, *author_params, *topic_params, *ids_params))
+            cursor.execute(sql.replace(_IDS_SLOT, ids_sql), params)
             rows = cursor.fetchall()
         names = _item_row_fields()
         count = len(names)
@@ -743,26 +741,65 @@ def api_datetime_sql(column: str, tz: str = "%(tz)s") -> str:
     )
 
 
-def _item_pairs(table: str) -> list[tuple[str, str]]:
-    """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
-    row of `table` (a quoted alias)."""
+def _byline_sql(table: str) -> tuple[str, str]:
+    """The byline of the publication row of `table` (a quoted alias): an entry's JSON (author `a`, link
+    `pa`; order by pa.position) and the rows' FROM and WHERE. A trashed author is left out (as
+    _public_byline() leaves them)."""
     from authors.models import Author
-    from publications.models import Publication, PublicationAuthor
-    from taxonomy.models import Series, Topic
+    from publications.models import PublicationAuthor
 
-    t = table
-    authors = f"""COALESCE((SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+    entry = f"""json_build_object('slug', a.slug, 'name', a.name,
             'honorific', NULLIF(a.honorific, ''), 'role', pa.role, 'headline', NULLIF(a.headline, ''),
             'url', %(author_before)s || a.slug || %(author_after)s,
             'public_url', %(site)s || '/authors/' || a.slug || '/',
-            'photo', {image_json_sql("a.photo_id")}) ORDER BY pa.position)
-        FROM {PublicationAuthor._meta.db_table} pa JOIN {Author._meta.db_table} a ON a.id = pa.author_id
-        WHERE pa.publication_id = {t}.id AND a.trashed_at IS NULL), '[]')"""
-    topics = f"""COALESCE((SELECT json_agg(json_build_object('slug', tp.slug, 'name', tp.name,
+            'photo', {image_json_sql("a.photo_id")})"""
+    rows = f"""FROM {PublicationAuthor._meta.db_table} pa
+        JOIN {Author._meta.db_table} a ON a.id = pa.author_id
+        WHERE pa.publication_id = {table}.id AND a.trashed_at IS NULL"""
+    return entry, rows
+
+
+def _topics_sql(table: str) -> tuple[str, str]:
+    """The topics of the publication row of `table`: an entry's JSON (topic `tp`; order by tp.name) and the
+    rows' FROM and WHERE."""
+    from publications.models import Publication
+    from taxonomy.models import Topic
+
+    entry = """json_build_object('slug', tp.slug, 'name', tp.name,
             'url', %(topic_before)s || tp.slug || %(topic_after)s,
-            'public_url', %(site)s || '/topics/' || tp.slug || '/') ORDER BY tp.name)
-        FROM {Publication.topics.through._meta.db_table} pt
-        JOIN {Topic._meta.db_table} tp ON tp.id = pt.topic_id WHERE pt.publication_id = {t}.id), '[]')"""
+            'public_url', %(site)s || '/topics/' || tp.slug || '/')"""
+    rows = f"""FROM {Publication.topics.through._meta.db_table} pt
+        JOIN {Topic._meta.db_table} tp ON tp.id = pt.topic_id WHERE pt.publication_id = {table}.id"""
+    return entry, rows
+
+
+def _item_laterals(table: str) -> str:
+    """Joins giving the publication row of `table` its byline and topics (`byline`, `topics`) as the item's
+    JSON arrays (`items`) and as the ids of its surrogate keys (`ids`, in the same order as _key_columns'):
+    each relation read once for both."""
+    byline, byline_rows = _byline_sql(table)
+    topic, topic_rows = _topics_sql(table)
+    return f"""LEFT JOIN LATERAL (SELECT COALESCE(json_agg({byline} ORDER BY pa.position), '[]') AS items,
+        COALESCE(array_agg(pa.author_id ORDER BY pa.position), '{{}}') AS ids
+    {byline_rows}) AS byline ON true
+LEFT JOIN LATERAL (SELECT COALESCE(json_agg({topic} ORDER BY tp.name), '[]') AS items,
+        COALESCE(array_agg(tp.id ORDER BY tp.name), '{{}}') AS ids
+    {topic_rows}) AS topics ON true"""
+
+
+def _item_pairs(table: str, *, lateral: bool = False) -> list[tuple[str, str]]:
+    """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
+    row of `table` (a quoted alias); its byline and topics from _item_laterals' joins when `lateral`."""
+    from taxonomy.models import Series
+
+    t = table
+    if lateral:
+        authors, topics = "byline.items", "topics.items"
+    else:
+        byline, byline_rows = _byline_sql(t)
+        topic, topic_rows = _topics_sql(t)
+        authors = f"COALESCE((SELECT json_agg({byline} ORDER BY pa.position) {byline_rows}), '[]')"
+        topics = f"COALESCE((SELECT json_agg({topic} ORDER BY tp.name) {topic_rows}), '[]')"
     return [
         ("id", f"{t}.id"),
         ("uuid", f"{t}.uuid"),
@@ -793,14 +830,32 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
     ]
 
 
-# The rows an as_items() queryset selects, read by id in its order (_read_items): the ids first ({ids}, an
-# index walk for a date order), then only those rows. The item's SQL and the key columns name the row as
-# "publications_publication", as the ORM's statement does; the ids' own statement names its table the same,
-# in its own scope.
-_ITEMS_SQL = """SELECT {columns}, {item}, {author_ids}, {topic_ids}
-FROM unnest(ARRAY({ids})) WITH ORDINALITY AS page(id, place)
-JOIN publications_publication ON publications_publication.id = page.id
+# Where the ids' statement goes in _items_sql()'s (no SQL text contains it).
+_IDS_SLOT = "\x00ids\x00"
+
+
+@functools.lru_cache(maxsize=256)
+def _items_sql(fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The statement reading an as_items() queryset's rows (_read_items): its text with `%s` placeholders,
+    the snippet's and the ids' slots, and the ItemAddresses values its placeholders take before the ids'
+    (the snippet's parameters follow these) and after them.
+
+    The ids come first (an index walk for a date order), then only those rows, by primary key, in that order.
+    The row is named "publications_publication", as in the ORM's statements (the snippet's SQL names it so);
+    the ids' own statement names its table the same, in its own scope.
+    """
+    table = '"publications_publication"'
+    item, before = _item_sql(table, fields, snippet, lateral=True)
+    columns = ", ".join(f"{table}.{name}" for name in _item_row_fields())
+    laterals = _item_laterals(table)
+    after = tuple(re.findall(r"%\((\w+)\)s", laterals))
+    joins = re.sub(r"%\(\w+\)s", "%s", laterals)
+    sql = f"""SELECT {columns}, {item}, byline.ids, topics.ids
+FROM unnest(ARRAY({_IDS_SLOT})) WITH ORDINALITY AS page(id, place)
+JOIN publications_publication ON {table}.id = page.id
+{joins}
 ORDER BY page.place"""
+    return sql, before, after
 
 
 @functools.cache
@@ -813,16 +868,35 @@ def _item_row_fields() -> tuple[str, ...]:
 
 # Bounded: `?fields=` may name any of 2**18 subsets of the item's keys.
 @functools.lru_cache(maxsize=256)
-def _item_sql(table: str, fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...]]:
+def _item_sql(
+    table: str, fields: frozenset[str] | None, snippet: bool, *, lateral: bool = False
+) -> tuple[str, tuple[str, ...]]:
     """The item's SQL with `%s` placeholders up to its snippet's (appended last when `snippet`), and the
-    ItemAddresses value each placeholder takes, in order."""
-    chosen = [(key, sql) for key, sql in _item_pairs(table) if fields is None or key in fields]
+    ItemAddresses value each placeholder takes, in order (`lateral`: see _item_pairs)."""
+    chosen = [
+        (key, sql) for key, sql in _item_pairs(table, lateral=lateral) if fields is None or key in fields
+    ]
     arguments = ", ".join(f"'{key}', {sql}" for key, sql in chosen)
     if snippet and (fields is None or "snippet" in fields):
         # Last: the snippet's own SQL and parameters go in here when the query is compiled.
         arguments += (", " if arguments else "") + f"'snippet', {_SNIPPET_SLOT}"
     names = tuple(re.findall(r"%\((\w+)\)s", arguments))
     return re.sub(r"%\(\w+\)s", "%s", f"json_build_object({arguments})::text"), names
+
+
+def _address_values(a: ItemAddresses) -> dict[str, str]:
+    """The values of the item SQL's named placeholders."""
+    return {
+        "publication_before": a.publication_url[0],
+        "publication_after": a.publication_url[1],
+        "author_before": a.author_url[0],
+        "author_after": a.author_url[1],
+        "topic_before": a.topic_url[0],
+        "topic_after": a.topic_url[1],
+        "site": a.site_url,
+        "media": a.media_url,
+        "tz": a.time_zone,
+    }
 
 
 class ListItemJson(models.Expression):
@@ -849,18 +923,7 @@ class ListItemJson(models.Expression):
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple]:
         table = compiler.quote_name_unless_alias(compiler.query.base_table)
         sql, names = _item_sql(table, self.fields, self.snippet is not None)
-        a = self.addresses
-        values = {
-            "publication_before": a.publication_url[0],
-            "publication_after": a.publication_url[1],
-            "author_before": a.author_url[0],
-            "author_after": a.author_url[1],
-            "topic_before": a.topic_url[0],
-            "topic_after": a.topic_url[1],
-            "site": a.site_url,
-            "media": a.media_url,
-            "tz": a.time_zone,
-        }
+        values = _address_values(self.addresses)
         params: list[str | int] = [values[name] for name in names]
         if self.snippet is not None and _SNIPPET_SLOT in sql:
             compiled, snippet_params = compiler.compile(self.snippet)
