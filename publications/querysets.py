@@ -217,12 +217,13 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """List items whose JSON Postgres builds (`item`, text), with only what a view reads beside it."""
         # The thin read path (issue 16): the list item's one producer is SQL (ListItemJson), so Python neither
         # builds nor parses an item; the row carries only the columns validators, surrogate keys and cursors
-        # read (dates, series, the ordering's title) and the byline's and topics' ids.
+        # read (dates, series, the ordering's title) and, read with the item (_read_items), the byline's and
+        # topics' ids.
         snippet = self.query.annotations.get("snippet")
         items = (
             self.select_related(None)
             .only(*_ITEM_ROW_FIELDS)
-            .annotate(item=ListItemJson(addresses, fields, snippet), **_key_columns())
+            .annotate(item=ListItemJson(addresses, fields, snippet))
         )
         if snippet is not None:
             # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
