@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
+import functools
 from urllib.parse import urlencode
 
 import django_filters as filters
+from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -78,6 +81,12 @@ class PublicationFilterSet(filters.FilterSet):
         model = Publication
         fields: list[str] = []
 
+    # builtins.type: `type` is a filter of this class.
+    def get_form_class(self) -> builtins.type[forms.Form]:
+        # Optimization: django-filter builds the form's class anew for every filtered list (a field and a
+        # label per filter, a third of the FilterSet's cost); none of these fields depends on the request.
+        return _form_class(type(self))
+
     def filter_search(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         return queryset.search(value) if value.strip() else queryset
 
@@ -103,6 +112,12 @@ class PublicationFilterSet(filters.FilterSet):
     def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         # topic_match only changes how `topic` filters.
         return queryset
+
+
+@functools.cache
+def _form_class(filterset_class: type[PublicationFilterSet]) -> type[forms.Form]:
+    """The form class django-filter makes for `filterset_class`, made once (forms copy their fields)."""
+    return super(PublicationFilterSet, filterset_class(queryset=Publication.objects.none())).get_form_class()
 
 
 def edit_sensitive(query: QueryDict) -> bool:

@@ -4,11 +4,13 @@ on the server so psycopg prepares it and Postgres plans it once per connection (
 A prepared statement may be run on its generic plan, made for any values: that plan must still find a page
 by walking the live pieces' partial index, which it can only when the published status is spelled in the
 statement (published_q), not bound. Byline and topic ids (the surrogate keys) come from the same reads as
-the item's arrays.
+the item's arrays. What a list request makes in Python besides (its items' addresses, the filter form's
+class) is made once per host or process.
 """
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,8 @@ from django.utils import timezone
 from authors.models import Author
 from cissapi.api.documents import ApiUrls
 from publications.api.documents import item_addresses
+from publications.api.filters import PublicationFilterSet
+from publications.models import Publication
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 from tooling.corpus import generate_corpus
 
@@ -112,3 +116,16 @@ def test_item_addresses_are_worked_out_once_per_host_and_never_shared_between_ho
     for host in ("one.example", "other.example"):
         [item] = client.get(LIST, HTTP_HOST=host).json()["results"]
         assert item["url"] == f"http://{host}{reverse('v1:publication-detail', kwargs={'slug': piece.slug})}"
+
+
+def test_the_filter_form_class_is_made_once_and_still_names_bad_values(client):
+    first = PublicationFilterSet(QueryDict("topic=a"), queryset=Publication.objects.all())
+    second = PublicationFilterSet(QueryDict("type=nonsense"), queryset=Publication.objects.all())
+
+    assert type(first.form) is type(second.form)
+    assert first.is_valid() and not second.is_valid()
+    for _ in range(2):
+        response = client.get(LIST, {"type": "nonsense"})
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+        assert [error["parameter"] for error in response.json()["errors"]] == ["type"]
