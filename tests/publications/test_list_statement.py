@@ -129,3 +129,18 @@ def test_the_filter_form_class_is_made_once_and_still_names_bad_values(client):
         assert response.status_code == 400
         assert response["Content-Type"] == "application/problem+json"
         assert [error["parameter"] for error in response.json()["errors"]] == ["type"]
+
+
+def test_each_filterset_has_its_own_filters_bound_to_it(client):
+    PublicationFactory(published=True, title="Glaciers of Siachen", topics=[TopicFactory(slug="ice")])
+    PublicationFactory(published=True, title="Rivers", topics=[TopicFactory(slug="water")])
+    one = PublicationFilterSet(QueryDict("q=siachen"), queryset=Publication.objects.published())
+    other = PublicationFilterSet(QueryDict("topic=water"), queryset=Publication.objects.published())
+
+    assert one.filters["q"] is not other.filters["q"]
+    assert (one.filters["q"].parent, other.filters["q"].parent) == (one, other)
+    assert [piece.title for piece in one.qs] == ["Glaciers of Siachen"]
+    assert [piece.title for piece in other.qs] == ["Rivers"]
+    assert [
+        item["title"] for item in client.get(LIST, {"q": "siachen", "topic": "ice"}).json()["results"]
+    ] == ["Glaciers of Siachen"]
