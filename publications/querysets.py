@@ -246,24 +246,35 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
         except EmptyResultSet:
             return []
+        compiler = self.query.get_compiler(self.db)
         column = cast(ListItemJson, self.query.annotations["item"])
         sql, before, after = _items_sql(column.fields, column.snippet is not None)
         values = _address_values(column.addresses)
         params = [values[name] for name in before]
         if _SNIPPET_SLOT in sql:
-            snippet_sql, snippet_params = self.query.get_compiler(self.db).compile(column.snippet)
+            snippet_sql, snippet_params = compiler.compile(column.snippet)
             sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
             params += snippet_params
+        # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
+        # them: a cursor's position may be one.
+        extras = [name for name in self.query.annotation_select if name != "item"]
+        extra_sql = ""
+        for name in extras:
+            compiled, extra_params = compiler.compile(self.query.annotations[name])
+            extra_sql += f", {compiled}"
+            params += extra_params
         params += [*ids_params, *(values[name] for name in after)]
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql.replace(_IDS_SLOT, ids_sql), params)
+            cursor.execute(sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params)
             rows = cursor.fetchall()
         names = _item_row_fields()
         count = len(names)
         items = []
         for row in rows:
             item = cast("Publication", self.model.from_db(self.db, names, row[:count]))
-            item.item, item.author_ids, item.topic_ids = row[count:]
+            item.item, *annotations, item.author_ids, item.topic_ids = row[count:]
+            for name, value in zip(extras, annotations, strict=True):
+                setattr(item, name, value)
             items.append(item)
         return items
 
@@ -831,15 +842,16 @@ def _item_pairs(table: str, *, lateral: bool = False) -> list[tuple[str, str]]:
     ]
 
 
-# Where the ids' statement goes in _items_sql()'s (no SQL text contains it).
+# Where the ids' statement and the queryset's other annotations go in _items_sql()'s (no SQL contains them).
 _IDS_SLOT = "\x00ids\x00"
+_EXTRAS_SLOT = "\x00extras\x00"
 
 
 @functools.lru_cache(maxsize=256)
 def _items_sql(fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The statement reading an as_items() queryset's rows (_read_items): its text with `%s` placeholders,
-    the snippet's and the ids' slots, and the ItemAddresses values its placeholders take before the ids'
-    (the snippet's parameters follow these) and after them.
+    the snippet's, the other annotations' and the ids' slots, and the ItemAddresses values its placeholders
+    take before the ids' (the snippet's parameters follow these) and after them.
 
     The ids come first (an index walk for a date order), then only those rows, by primary key, in that order.
     The row is named "publications_publication", as in the ORM's statements (the snippet's SQL names it so);
@@ -851,7 +863,7 @@ def _items_sql(fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple
     laterals = _item_laterals(table)
     after = tuple(re.findall(r"%\((\w+)\)s", laterals))
     joins = re.sub(r"%\(\w+\)s", "%s", laterals)
-    sql = f"""SELECT {columns}, {item}, byline.ids, topics.ids
+    sql = f"""SELECT {columns}, {item}{_EXTRAS_SLOT}, byline.ids, topics.ids
 FROM unnest(ARRAY({_IDS_SLOT})) WITH ORDINALITY AS page(id, place)
 JOIN publications_publication ON {table}.id = page.id
 {joins}
