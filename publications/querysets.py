@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import (
     Case,
@@ -27,6 +28,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, JSONObject, StrIndex
+from django.db.models.lookups import Exact
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from cissapi.json_arrays import json_array
@@ -140,11 +143,25 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         super().__init__(*args, **kwargs)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
         self._search_query: SearchQuery | None = None
+        # Set by as_items(): its model rows are read by _read_items(), not by the ORM's statement.
+        self._reads_items = False
 
     def _clone(self) -> PublicationQuerySet:
         clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
+        clone._reads_items = self._reads_items
         return clone
+
+    def _fetch_all(self) -> None:
+        if (
+            self._reads_items
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+            and not self._prefetch_related_lookups  # type: ignore[attr-defined]  # private, not in the stubs
+        ):
+            # The stubs type the cache by the queryset's row type; a model iterable's rows are the model's.
+            self._result_cache = self._read_items()  # type: ignore[assignment]
+        super()._fetch_all()
 
     def published(self, at: datetime | None = None) -> PublicationQuerySet:
         """Publications visible to the public: status published and `published_at` not in the future."""
@@ -200,16 +217,65 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """List items whose JSON Postgres builds (`item`, text), with only what a view reads beside it."""
         # The thin read path (issue 16): the list item's one producer is SQL (ListItemJson), so Python neither
         # builds nor parses an item; the row carries only the columns validators, surrogate keys and cursors
-        # read (dates, series, the ordering's title) and the byline's and topics' ids.
+        # read (dates, series, the ordering's title) and, read with the item (_read_items), the byline's and
+        # topics' ids.
         snippet = self.query.annotations.get("snippet")
         items = (
             self.select_related(None)
             .only(*_ITEM_ROW_FIELDS)
-            .annotate(item=ListItemJson(addresses, fields, snippet), **_key_columns())
+            .annotate(item=ListItemJson(addresses, fields, snippet))
         )
         if snippet is not None:
             # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
             items.query.set_annotation_mask(set(items.query.annotation_select) - {"snippet"})
+        items._reads_items = True
+        return items
+
+    def _read_items(self) -> list[Publication]:
+        """The rows of this as_items() queryset as model instances carrying `item`, `author_ids` and
+        `topic_ids`, read by _items_sql()'s statement: the ids this queryset selects (its filters, order and
+        slice, compiled by the ORM), then only those rows, by primary key, in that order.
+
+        Optimization (issue 16): the ORM resolved and compiled the item's statement on every request, a
+        filter's conditions twice (the ids' and the rows'), a millisecond or two of Python; and its text held
+        the values, so Postgres planned it every time. This statement's text is the same for every list of
+        one shape (filters present, order, fields=, search or not), its values bound on the server: prepared
+        and planned once per connection (cissapi.prepared). Its byline and topics are read once, for the item
+        and the surrogate keys both (_item_laterals)."""
+        try:
+            ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
+        except EmptyResultSet:
+            return []
+        compiler = self.query.get_compiler(self.db)
+        column = cast(ListItemJson, self.query.annotations["item"])
+        sql, before, after = _items_sql(column.fields, column.snippet is not None)
+        values = _address_values(column.addresses)
+        params = [values[name] for name in before]
+        if _SNIPPET_SLOT in sql:
+            snippet_sql, snippet_params = compiler.compile(column.snippet)
+            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
+            params += snippet_params
+        # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
+        # them: a cursor's position may be one.
+        extras = [name for name in self.query.annotation_select if name != "item"]
+        extra_sql = ""
+        for name in extras:
+            compiled, extra_params = compiler.compile(self.query.annotations[name])
+            extra_sql += f", {compiled}"
+            params += extra_params
+        params += [*ids_params, *(values[name] for name in after)]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params)
+            rows = cursor.fetchall()
+        names = _item_row_fields()
+        count = len(names)
+        items = []
+        for row in rows:
+            item = cast("Publication", self.model.from_db(self.db, names, row[:count]))
+            item.item, *annotations, item.author_ids, item.topic_ids = row[count:]
+            for name, value in zip(extras, annotations, strict=True):
+                setattr(item, name, value)
+            items.append(item)
         return items
 
     def with_detail(self) -> PublicationQuerySet:
@@ -377,11 +443,14 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """The rows at [offset, offset + limit) of this ordering, as model instances.
 
         Optimization: the page's ids are sliced first (an index walk for date orderings), and only those
-        rows get their bylines, topics and snippets; OFFSET over the full rows would build them for every
-        row skipped. A search with a `window` ranks the newest matches only and dates the rest; with the
-        window's ranked ids (kept with the count), a page inside it is a slice of them, like a list page.
+        rows get their bylines, topics and snippets (as_items() rows are read so: _read_items); OFFSET over
+        the full rows would build them for every row skipped. A search with a `window` ranks the newest
+        matches only and dates the rest; with the window's ranked ids (kept with the count), a page inside it
+        is a slice of them, like a list page.
         """
         if window is None or not self._ranks_a_window() or window == SearchWindow(None, None):
+            if self._reads_items:
+                return list(self[offset : offset + limit])
             return list(self.filter(_pk_in(self.values("pk")[offset : offset + limit])))
         if window.ranked_ids is not None and (window.end is None or offset + limit <= SEARCH_RANK_WINDOW):
             page = self._ranked_slice(window.ranked_ids[offset : offset + limit])
@@ -684,26 +753,65 @@ def api_datetime_sql(column: str, tz: str = "%(tz)s") -> str:
     )
 
 
-def _item_pairs(table: str) -> list[tuple[str, str]]:
-    """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
-    row of `table` (a quoted alias)."""
+def _byline_sql(table: str) -> tuple[str, str]:
+    """The byline of the publication row of `table` (a quoted alias): an entry's JSON (author `a`, link
+    `pa`; order by pa.position) and the rows' FROM and WHERE. A trashed author is left out (as
+    _public_byline() leaves them)."""
     from authors.models import Author
-    from publications.models import Publication, PublicationAuthor
-    from taxonomy.models import Series, Topic
+    from publications.models import PublicationAuthor
 
-    t = table
-    authors = f"""COALESCE((SELECT json_agg(json_build_object('slug', a.slug, 'name', a.name,
+    entry = f"""json_build_object('slug', a.slug, 'name', a.name,
             'honorific', NULLIF(a.honorific, ''), 'role', pa.role, 'headline', NULLIF(a.headline, ''),
             'url', %(author_before)s || a.slug || %(author_after)s,
             'public_url', %(site)s || '/authors/' || a.slug || '/',
-            'photo', {image_json_sql("a.photo_id")}) ORDER BY pa.position)
-        FROM {PublicationAuthor._meta.db_table} pa JOIN {Author._meta.db_table} a ON a.id = pa.author_id
-        WHERE pa.publication_id = {t}.id AND a.trashed_at IS NULL), '[]')"""
-    topics = f"""COALESCE((SELECT json_agg(json_build_object('slug', tp.slug, 'name', tp.name,
+            'photo', {image_json_sql("a.photo_id")})"""
+    rows = f"""FROM {PublicationAuthor._meta.db_table} pa
+        JOIN {Author._meta.db_table} a ON a.id = pa.author_id
+        WHERE pa.publication_id = {table}.id AND a.trashed_at IS NULL"""
+    return entry, rows
+
+
+def _topics_sql(table: str) -> tuple[str, str]:
+    """The topics of the publication row of `table`: an entry's JSON (topic `tp`; order by tp.name) and the
+    rows' FROM and WHERE."""
+    from publications.models import Publication
+    from taxonomy.models import Topic
+
+    entry = """json_build_object('slug', tp.slug, 'name', tp.name,
             'url', %(topic_before)s || tp.slug || %(topic_after)s,
-            'public_url', %(site)s || '/topics/' || tp.slug || '/') ORDER BY tp.name)
-        FROM {Publication.topics.through._meta.db_table} pt
-        JOIN {Topic._meta.db_table} tp ON tp.id = pt.topic_id WHERE pt.publication_id = {t}.id), '[]')"""
+            'public_url', %(site)s || '/topics/' || tp.slug || '/')"""
+    rows = f"""FROM {Publication.topics.through._meta.db_table} pt
+        JOIN {Topic._meta.db_table} tp ON tp.id = pt.topic_id WHERE pt.publication_id = {table}.id"""
+    return entry, rows
+
+
+def _item_laterals(table: str) -> str:
+    """Joins giving the publication row of `table` its byline and topics (`byline`, `topics`) as the item's
+    JSON arrays (`items`) and as the ids of its surrogate keys (`ids`, in the same order as _key_columns'):
+    each relation read once for both."""
+    byline, byline_rows = _byline_sql(table)
+    topic, topic_rows = _topics_sql(table)
+    return f"""LEFT JOIN LATERAL (SELECT COALESCE(json_agg({byline} ORDER BY pa.position), '[]') AS items,
+        COALESCE(array_agg(pa.author_id ORDER BY pa.position), '{{}}') AS ids
+    {byline_rows}) AS byline ON true
+LEFT JOIN LATERAL (SELECT COALESCE(json_agg({topic} ORDER BY tp.name), '[]') AS items,
+        COALESCE(array_agg(tp.id ORDER BY tp.name), '{{}}') AS ids
+    {topic_rows}) AS topics ON true"""
+
+
+def _item_pairs(table: str, *, lateral: bool = False) -> list[tuple[str, str]]:
+    """The list item's keys in order (PublicationListSerializer's), each with its SQL, for the publication
+    row of `table` (a quoted alias); its byline and topics from _item_laterals' joins when `lateral`."""
+    from taxonomy.models import Series
+
+    t = table
+    if lateral:
+        authors, topics = "byline.items", "topics.items"
+    else:
+        byline, byline_rows = _byline_sql(t)
+        topic, topic_rows = _topics_sql(t)
+        authors = f"COALESCE((SELECT json_agg({byline} ORDER BY pa.position) {byline_rows}), '[]')"
+        topics = f"COALESCE((SELECT json_agg({topic} ORDER BY tp.name) {topic_rows}), '[]')"
     return [
         ("id", f"{t}.id"),
         ("uuid", f"{t}.uuid"),
@@ -734,18 +842,74 @@ def _item_pairs(table: str) -> list[tuple[str, str]]:
     ]
 
 
+# Where the ids' statement and the queryset's other annotations go in _items_sql()'s (no SQL contains them).
+_IDS_SLOT = "\x00ids\x00"
+_EXTRAS_SLOT = "\x00extras\x00"
+
+
+@functools.lru_cache(maxsize=256)
+def _items_sql(fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The statement reading an as_items() queryset's rows (_read_items): its text with `%s` placeholders,
+    the snippet's, the other annotations' and the ids' slots, and the ItemAddresses values its placeholders
+    take before the ids' (the snippet's parameters follow these) and after them.
+
+    The ids come first (an index walk for a date order), then only those rows, by primary key, in that order.
+    The row is named "publications_publication", as in the ORM's statements (the snippet's SQL names it so);
+    the ids' own statement names its table the same, in its own scope.
+    """
+    table = '"publications_publication"'
+    item, before = _item_sql(table, fields, snippet, lateral=True)
+    columns = ", ".join(f"{table}.{name}" for name in _item_row_fields())
+    laterals = _item_laterals(table)
+    after = tuple(re.findall(r"%\((\w+)\)s", laterals))
+    joins = re.sub(r"%\(\w+\)s", "%s", laterals)
+    sql = f"""SELECT {columns}, {item}{_EXTRAS_SLOT}, byline.ids, topics.ids
+FROM unnest(ARRAY({_IDS_SLOT})) WITH ORDINALITY AS page(id, place)
+JOIN publications_publication ON {table}.id = page.id
+{joins}
+ORDER BY page.place"""
+    return sql, before, after
+
+
+@functools.cache
+def _item_row_fields() -> tuple[str, ...]:
+    """_ITEM_ROW_FIELDS in the model's field order, as Model.from_db() takes them."""
+    from publications.models import Publication
+
+    return tuple(f.attname for f in Publication._meta.concrete_fields if f.attname in _ITEM_ROW_FIELDS)
+
+
 # Bounded: `?fields=` may name any of 2**18 subsets of the item's keys.
 @functools.lru_cache(maxsize=256)
-def _item_sql(table: str, fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple[str, ...]]:
+def _item_sql(
+    table: str, fields: frozenset[str] | None, snippet: bool, *, lateral: bool = False
+) -> tuple[str, tuple[str, ...]]:
     """The item's SQL with `%s` placeholders up to its snippet's (appended last when `snippet`), and the
-    ItemAddresses value each placeholder takes, in order."""
-    chosen = [(key, sql) for key, sql in _item_pairs(table) if fields is None or key in fields]
+    ItemAddresses value each placeholder takes, in order (`lateral`: see _item_pairs)."""
+    chosen = [
+        (key, sql) for key, sql in _item_pairs(table, lateral=lateral) if fields is None or key in fields
+    ]
     arguments = ", ".join(f"'{key}', {sql}" for key, sql in chosen)
     if snippet and (fields is None or "snippet" in fields):
         # Last: the snippet's own SQL and parameters go in here when the query is compiled.
         arguments += (", " if arguments else "") + f"'snippet', {_SNIPPET_SLOT}"
     names = tuple(re.findall(r"%\((\w+)\)s", arguments))
     return re.sub(r"%\(\w+\)s", "%s", f"json_build_object({arguments})::text"), names
+
+
+def _address_values(a: ItemAddresses) -> dict[str, str]:
+    """The values of the item SQL's named placeholders."""
+    return {
+        "publication_before": a.publication_url[0],
+        "publication_after": a.publication_url[1],
+        "author_before": a.author_url[0],
+        "author_after": a.author_url[1],
+        "topic_before": a.topic_url[0],
+        "topic_after": a.topic_url[1],
+        "site": a.site_url,
+        "media": a.media_url,
+        "tz": a.time_zone,
+    }
 
 
 class ListItemJson(models.Expression):
@@ -772,18 +936,7 @@ class ListItemJson(models.Expression):
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple]:
         table = compiler.quote_name_unless_alias(compiler.query.base_table)
         sql, names = _item_sql(table, self.fields, self.snippet is not None)
-        a = self.addresses
-        values = {
-            "publication_before": a.publication_url[0],
-            "publication_after": a.publication_url[1],
-            "author_before": a.author_url[0],
-            "author_after": a.author_url[1],
-            "topic_before": a.topic_url[0],
-            "topic_after": a.topic_url[1],
-            "site": a.site_url,
-            "media": a.media_url,
-            "tz": a.time_zone,
-        }
+        values = _address_values(self.addresses)
         params: list[str | int] = [values[name] for name in names]
         if self.snippet is not None and _SNIPPET_SLOT in sql:
             compiled, snippet_params = compiler.compile(self.snippet)
@@ -918,9 +1071,18 @@ def _id_array(outer: type[models.Model], ids: QuerySet) -> RawSQL:
 # holds published(), published_sql() and Publication.is_live_at() to the same answer for every state).
 def published_q(at: datetime | None = None) -> Q:
     """The published rule as a Q object, for filtering related querysets (counts, author pages)."""
+    # The status is spelled in the statement, never bound: a statement bound on the server and prepared
+    # (cissapi.prepared) may be planned once for any values, and only a literal status lets that generic
+    # plan use the live pieces' partial indexes (publication_live_idx); with a bound one, list page 1 took
+    # 300 ms.
     return Q(
-        status=PublicationStatus.PUBLISHED, published_at__lte=at or timezone.now(), trashed_at__isnull=True
+        Exact(F("status"), _PUBLISHED_LITERAL),
+        published_at__lte=at or timezone.now(),
+        trashed_at__isnull=True,
     )
+
+
+_PUBLISHED_LITERAL = RawSQL(f"'{PublicationStatus.PUBLISHED}'", (), output_field=models.CharField())
 
 
 def published_q_via(prefix: str, at: datetime | None = None) -> Q:

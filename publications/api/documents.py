@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.urls import get_script_prefix
 from django.utils import timezone
 
 from authors.models import Author
@@ -25,10 +26,37 @@ from publications.querysets import ItemAddresses
 from taxonomy.api.documents import topic_summary
 from taxonomy.models import Outlet, Series, Topic
 
+# item_addresses() by what they depend on; a few hosts and zones at most (ALLOWED_HOSTS), cleared when full.
+_ADDRESSES: dict[tuple, ItemAddresses] = {}
+_ADDRESSES_KEPT = 64
+
 
 def item_addresses(urls: ApiUrls) -> ItemAddresses:
     """What the list items Postgres builds (PublicationQuerySet.as_items) need to know of this response:
     its URLs on the client's host, the public site, the media files' prefix and the time zone."""
+    request = urls.request
+    if request is None:
+        return _item_addresses(urls)
+    # Optimization: three reverse()s and four absolute URLs cost most of a millisecond on every list; they
+    # depend only on the client's scheme and host, the URL prefix and conf, the settings and the time zone.
+    key = (
+        request.scheme,
+        request.get_host(),
+        get_script_prefix(),
+        getattr(request, "urlconf", None),
+        settings.SITE_URL,
+        default_storage.url(""),
+        timezone.get_current_timezone_name(),
+    )
+    addresses = _ADDRESSES.get(key)
+    if addresses is None:
+        if len(_ADDRESSES) >= _ADDRESSES_KEPT:
+            _ADDRESSES.clear()
+        addresses = _ADDRESSES[key] = _item_addresses(urls)
+    return addresses
+
+
+def _item_addresses(urls: ApiUrls) -> ItemAddresses:
     return ItemAddresses(
         publication_url=urls.around_slug("publication-detail"),
         author_url=urls.around_slug("author-detail"),
