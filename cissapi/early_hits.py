@@ -17,8 +17,9 @@ next request, as with the view's own lookup. It is counted by the anonymous thro
 counts it (a refused request goes on to the view, which answers the 429 without counting it again).
 Middleware above this one (security headers, gzip, CSP, CORS, RateLimit fields) runs for it as for any
 answer; what the middleware below added is part of the kept bytes. gzip compresses a kept body once, not on
-every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are answered from the headers the
-stack below sent for a 304 of the same entry, once it has sent one; 412s and everything else go through.
+every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are
+answered from the headers the stack below sent for a 304 of the same entry, once it has sent one; 412s and
+everything else go through.
 """
 
 from __future__ import annotations
