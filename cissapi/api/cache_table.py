@@ -36,10 +36,10 @@ class CatalogueDatabaseCache(DatabaseCache):
     marks of changed surrogate keys are spared too (until they expire): a culled mark would make the entries
     it made stale fresh again.
 
-    Reads (get, get_many) are Django's, with one statement text for any number of keys (`= ANY(%s)`, not
-    an IN list as long as the keys), bound on the server: Postgres plans it once per connection
-    (cissapi.prepared), and no ORM expression is built per read. Every early cache hit makes one
-    (cissapi.early_hits).
+    Reads (get, get_many) are Django's, bound on the server: a statement text per number of keys, which
+    Postgres plans once per connection (cissapi.prepared), and no ORM expression built per read. Every early
+    cache hit makes one, of two keys (cissapi.early_hits). An IN list rather than `= ANY(%s)`: psycopg dumps
+    strings faster than an array of them.
     """
 
     def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
@@ -50,9 +50,11 @@ class CatalogueDatabaseCache(DatabaseCache):
         db = router.db_for_read(self.cache_model_class)
         connection = connections[db]
         table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by Django, not in the stubs
+        placeholders = ", ".join(["%s"] * len(key_map))
         with server_binding(db), connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT cache_key, value, expires FROM {table} WHERE cache_key = ANY(%s)", [list(key_map)]
+                f"SELECT cache_key, value, expires FROM {table} WHERE cache_key IN ({placeholders})",
+                list(key_map),
             )
             rows = cursor.fetchall()
         # Postgres returns `expires` as an aware datetime (USE_TZ) and `value` as text: Django's converters
