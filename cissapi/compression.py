@@ -51,7 +51,8 @@ class CompressedOnce:
     def gzipped(self) -> bytes:
         """The stream django.utils.text.compress_string writes before it pads the header."""
         if self.gzip is None:
-            # Two threads may both compress it the first time: the same bytes, either kept.
+            # Two threads may both compress it the first time: the same bytes, either kept (and counted
+            # twice by the keeper: an over-count, which only evicts sooner).
             self.gzip = gzip.compress(self.content, compresslevel=6, mtime=0)
             if self.compressed is not None:
                 self.compressed(len(self.gzip))
