@@ -8,13 +8,21 @@ public answers hold no secret. Static files are compressed ahead of time by whit
 The ETag stays the hash of the uncompressed body (cissapi.api.http_caching), made weak (`W/"..."`) on a
 compressed answer as RFC 9110 8.8.1 asks; If-None-Match compares weakly, so the client's copy, compressed
 or not, still gets a 304, and the 304 names the ETag in the form the client holds.
+
+A body served many times (an early cache hit's kept bytes, cissapi.early_hits) is compressed once: its
+response carries a CompressedOnce, and each answer gets the stream compressed the first time with the random
+padding Django's BREACH mitigation gives every compressed answer (its length differs from one answer to the
+next, as from the whole stack).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
+import secrets
+from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 
@@ -25,6 +33,40 @@ COMPRESSED_PATHS = re.compile(
 )
 
 
+# Below this many bytes GZipMiddleware leaves a body as it is (not worth compressing).
+SMALLEST_COMPRESSED = 200
+
+
+class CompressedOnce:
+    """A body and its gzip stream, compressed the first time a client accepts gzip and kept with it."""
+
+    __slots__ = ("compressed", "content", "gzip")
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.gzip: bytes | None = None
+        # Told the stream's size once it is compressed (whoever keeps it counts the memory it takes).
+        self.compressed: Callable[[int], None] | None = None
+
+    def gzipped(self) -> bytes:
+        """The stream django.utils.text.compress_string writes before it pads the header."""
+        if self.gzip is None:
+            # Two threads may both compress it the first time: the same bytes, either kept (and counted
+            # twice by the keeper: an over-count, which only evicts sooner).
+            self.gzip = gzip.compress(self.content, compresslevel=6, mtime=0)
+            if self.compressed is not None:
+                self.compressed(len(self.gzip))
+        return self.gzip
+
+
+class CompressedOnceResponse(HttpResponse):
+    """A response whose body is `once.content`: PublicGZipMiddleware sends its stream compressed once."""
+
+    def __init__(self, once: CompressedOnce, headers: dict[str, str]) -> None:
+        super().__init__(once.content, headers=headers)
+        self.once = once
+
+
 class PublicGZipMiddleware(GZipMiddleware):
     """GZipMiddleware on the API, feeds, sitemaps, robots.txt and the public site's pages only."""
 
@@ -33,7 +75,30 @@ class PublicGZipMiddleware(GZipMiddleware):
             return response
         if response.status_code == 304:
             return self.not_modified(request, response)
+        # Unless a middleware in between replaced the body (then it is compressed as any other).
+        if isinstance(response, CompressedOnceResponse) and response.content == response.once.content:
+            return self.compressed_once(request, response)
         return super().process_response(request, response)
+
+    def compressed_once(self, request: HttpRequest, response: CompressedOnceResponse) -> HttpResponseBase:
+        """GZipMiddleware.process_response for a body that is not streamed, with the stream compressed once;
+        tests/test_compression.py checks that both give the same bytes and headers."""
+        content = response.once.content
+        if len(content) < SMALLEST_COMPRESSED or response.has_header("Content-Encoding"):
+            return response
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            return response
+        compressed = padded(response.once.gzipped(), self.max_random_bytes)
+        if len(compressed) >= len(content):
+            return response
+        response.content = compressed
+        response.headers["Content-Length"] = str(len(compressed))
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return response
 
     def not_modified(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         """A 304 has no body to compress, but names the ETag the 200 would have: weak for a gzip client."""
@@ -46,3 +111,13 @@ class PublicGZipMiddleware(GZipMiddleware):
         ):
             response.headers["ETag"] = "W/" + etag
         return response
+
+
+def padded(stream: bytes, max_random_bytes: int) -> bytes:
+    """A gzip stream with Django's BREACH padding (django.utils.text.compress_string): a file name field of
+    0 to max_random_bytes - 1 bytes, chosen anew for each answer."""
+    if not max_random_bytes:
+        return stream
+    header = bytearray(stream[:10])
+    header[3] = gzip.FNAME
+    return b"".join((header, b"a" * secrets.randbelow(max_random_bytes), b"\x00", memoryview(stream)[10:]))

@@ -16,8 +16,10 @@ read of the shared cache per request; so an edit, an unpublish or a scheduled pi
 next request, as with the view's own lookup. It is counted by the anonymous throttle first when the view
 counts it (a refused request goes on to the view, which answers the 429 without counting it again).
 Middleware above this one (security headers, gzip, CSP, CORS, RateLimit fields) runs for it as for any
-answer; what the middleware below added is part of the kept bytes. 304s are answered from the headers the
-stack below sent for a 304 of the same entry, once it has sent one; 412s and everything else go through.
+answer; what the middleware below added is part of the kept bytes. gzip compresses a kept body once, not on
+every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are
+answered from the headers the stack below sent for a 304 of the same entry, once it has sent one; 412s and
+everything else go through.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from cissapi.api.cache_table import read_as_health_check
 from cissapi.api.generation import Validity, still_valid
 from cissapi.api.http_caching import SAFE_METHODS, SharedEntry, use_canonical_host
 from cissapi.api.throttling import AnonymousRateThrottle
+from cissapi.compression import CompressedOnce, CompressedOnceResponse
 
 # Requests carrying one of these cookies may be answered for their sender (an editor's session, a form's
 # CSRF token, a flash message): they always go through the stack. Other cookies (analytics) change nothing.
@@ -68,9 +71,12 @@ class KeptResponse:
     checked: float | None = None
     # The headers of the stack's 304 for this entry, once it sent one.
     not_modified: dict[str, str] | None = None
+    # The body with its gzip stream once a client accepted gzip (compressed once, not on every hit).
+    once: CompressedOnce = field(init=False)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
+        self.once = CompressedOnce(self.content)
         self.size = len(self.content) + sum(len(name) + len(value) for name, value in self.headers.items())
 
 
@@ -111,6 +117,16 @@ class ProcessResponses:
     def drop(self, key: str) -> None:
         with self.lock:
             self._drop(key)
+
+    def grown(self, key: str, kept: KeptResponse, size: int) -> None:
+        """Count `size` more bytes for `kept` (its compressed stream), if it is still kept under `key`."""
+        with self.lock:
+            if self.responses.get(key) is not kept:
+                return
+            kept.size += size
+            self.used += size
+            while self.used > self.budget:
+                self._drop(next(iter(self.responses)))
 
     def _drop(self, key: str) -> None:
         kept = self.responses.pop(key, None)
@@ -179,7 +195,7 @@ class EarlyHitMiddleware:
     def response(self, request: HttpRequest, kept: KeptResponse) -> HttpResponseBase | None:
         """What the stack would answer with `kept` current: the 200, or the 304 it sent before; None for a
         304 it has not sent yet or a 412."""
-        response = HttpResponse(kept.content, headers=kept.headers)
+        response = CompressedOnceResponse(kept.once, kept.headers)
         if not any(name in request.META for name in CONDITIONAL_HEADERS):
             return response
         # Django's own rule, as the view applies it (cissapi.api.http_caching.finalize).
@@ -217,6 +233,7 @@ class EarlyHitMiddleware:
             # The shared entry lives API_CACHE_TIMEOUT from when it was stored, after it was born.
             expires=entry.validity.born + settings.API_CACHE_TIMEOUT,
         )
+        kept.once.compressed = lambda size: self.kept.grown(entry.key, kept, size)
         self.kept.keep(route, entry.key, kept)
 
 

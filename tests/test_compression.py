@@ -1,9 +1,13 @@
 """gzip for the API, feeds and sitemaps when the client accepts it, with ETags that still match."""
 
 import gzip
+import os
 
 import pytest
+from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 
+from cissapi.compression import CompressedOnce, CompressedOnceResponse, PublicGZipMiddleware
 from tests.factories import PublicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +64,39 @@ def test_the_admin_is_never_compressed(admin_client):
 
     assert response.status_code == 200
     assert "Content-Encoding" not in response
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "accept"),
+    [
+        (b'{"results": []}' * 40, {"ETag": '"abc"', "Vary": "Accept"}, "gzip, br"),
+        (b'{"results": []}' * 40, {"ETag": '"abc"'}, ""),
+        (b"short", {"ETag": '"abc"'}, "gzip"),
+        (os.urandom(300), {}, "gzip"),  # compressed, it would be longer: sent as it is
+        (b"x" * 500, {"Content-Encoding": "br"}, "gzip"),
+    ],
+    ids=["compressed", "not-accepted", "short", "incompressible", "already-encoded"],
+)
+def test_a_body_compressed_once_is_sent_as_gzipmiddleware_sends_it(rf, monkeypatch, body, headers, accept):
+    # Without Django's random padding the two are the same bytes.
+    monkeypatch.setattr(GZipMiddleware, "max_random_bytes", 0)
+    request = rf.get("/api/v1/publications/", HTTP_ACCEPT_ENCODING=accept)
+    once = CompressedOnce(body)
+    middleware = PublicGZipMiddleware(lambda request: HttpResponse())
+    for _ in range(2):  # compressed the first time, then sent as kept
+        expected = GZipMiddleware(lambda request: HttpResponse()).process_response(
+            request, HttpResponse(body, headers=headers)
+        )
+        got = middleware.process_response(request, CompressedOnceResponse(once, headers))
+        assert list(got.headers.items()) == list(expected.headers.items())
+        assert got.content == expected.content
+
+
+def test_a_body_replaced_above_the_early_layer_is_compressed_as_it_is_now(rf):
+    request = rf.get("/api/v1/publications/", HTTP_ACCEPT_ENCODING="gzip")
+    response = CompressedOnceResponse(CompressedOnce(b"a" * 400), {})
+    response.content = b"b" * 400
+
+    sent = PublicGZipMiddleware(lambda request: HttpResponse()).process_response(request, response)
+
+    assert gzip.decompress(sent.content) == b"b" * 400

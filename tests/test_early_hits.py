@@ -4,15 +4,18 @@ would not serve it (an edit, an unpublish, a new generation, a scheduled piece's
 
 import datetime as dt
 import gzip
+import os
 
 import pytest
 import time_machine
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
+from django.utils import text
 
 from cissapi.api.generation import Validity
 from cissapi.api.throttling import AnonymousRateThrottle
+from cissapi.compression import PublicGZipMiddleware
 from cissapi.early_hits import EarlyHitMiddleware, KeptResponse, ProcessResponses
 from publications.services import publication_unpublish, publication_update
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
@@ -293,3 +296,69 @@ def test_a_failed_read_leaves_the_request_to_the_stack(client, piece, early_answ
 
     assert (again.status_code, again.content) == (200, first.content)
     assert early_answers == []
+
+
+@pytest.mark.parametrize("encoding", ["gzip", ""], ids=["gzip", "plain"])
+def test_an_early_hit_sends_the_stacks_own_bytes(settings, piece, early_answers, monkeypatch, encoding):
+    # Without Django's random padding both compress to the same bytes, Content-Length included.
+    monkeypatch.setattr(PublicGZipMiddleware, "max_random_bytes", 0)
+    full, early = clients(settings)
+    for url, extra in urls(piece):
+        sent = {**extra, "HTTP_ACCEPT_ENCODING": encoding}
+        fetch(early, "get", url, **sent)
+        expected = fetch(full, "get", url, **sent)
+        got = fetch(early, "get", url, **sent)
+        assert list(got.headers.items()) == list(expected.headers.items()), url
+        assert got.content == expected.content, url
+    assert len(early_answers) == len(urls(piece))
+
+
+def test_an_early_hit_is_compressed_once(client, piece, early_answers, monkeypatch):
+    compressed: list[int] = []
+    django_compress = text.gzip_compress
+    monkeypatch.setattr(
+        text, "gzip_compress", lambda data, **kw: compressed.append(1) or django_compress(data, **kw)
+    )
+    once_compress = gzip.compress
+    monkeypatch.setattr(
+        gzip, "compress", lambda data, **kw: compressed.append(1) or once_compress(data, **kw)
+    )
+    url = reverse("v1:publication-list")
+    answers = [client.get(url, HTTP_ACCEPT_ENCODING="gzip") for _ in range(4)]
+
+    assert early_answers == [url] * 3
+    assert len(compressed) == 2  # the stack's answer, and the early hits' stream
+    assert len({gzip.decompress(answer.content) for answer in answers}) == 1
+    # Each compressed answer is padded anew (Django's BREACH mitigation), as the stack's answers are.
+    assert len({answer["Content-Length"] for answer in answers}) > 1
+
+
+def test_a_gzip_hit_after_an_unpublish_is_not_served(client, piece, early_answers, editor):
+    detail = reverse("v1:publication-detail", kwargs={"slug": piece.slug})
+    listing = reverse("v1:publication-list")
+    for url in (detail, detail, listing, listing):
+        assert client.get(url, HTTP_ACCEPT_ENCODING="gzip").status_code == 200
+    assert early_answers == [detail, listing]
+
+    publication_unpublish(publication=piece, by=editor)
+
+    assert client.get(detail, HTTP_ACCEPT_ENCODING="gzip").status_code == 404
+    assert piece.title not in as_sent(client.get(listing, HTTP_ACCEPT_ENCODING="gzip"))[2].decode()
+    assert early_answers == [detail, listing]
+
+
+def test_a_kept_responses_compressed_stream_counts_within_the_budget():
+    kept = ProcessResponses(budget=5000)
+    validity = Validity(token="t", born=0.0, keys=())
+    # Random bytes: a stream about as long as the body, so the two bodies and a stream exceed the budget.
+    responses = [KeptResponse(validity, {}, os.urandom(2000), counted=True, expires=1e12) for _ in range(2)]
+    for number, response in enumerate(responses):
+        response.once.compressed = lambda size, number=number: kept.grown(
+            f"key-{number}", responses[number], size
+        )
+        kept.keep(("http://testserver", "/", str(number), ""), f"key-{number}", response)
+
+    stream = responses[1].once.gzipped()
+
+    assert list(kept.responses) == ["key-1"]  # over the budget: the least recently used went
+    assert kept.used == responses[1].size == 2000 + len(stream)

@@ -1,9 +1,11 @@
 """The shared cache's database table (without Redis): Django's DatabaseCache, whose cull spares the
-catalogue generation."""
+catalogue generation, and whose reads are one prepared statement."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import pickle
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -11,8 +13,10 @@ from typing import Any
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, connections, router
+from django.utils import timezone
 
 from cissapi.api.generation import CHANGED_AT_KEY, CHANGED_PREFIX, GENERATION_KEY
+from cissapi.prepared import server_binding
 
 # Keys the cull never deletes. Few and small, so the table stays bounded by MAX_ENTRIES (plus these).
 PINNED_KEYS = (GENERATION_KEY, CHANGED_AT_KEY)
@@ -31,7 +35,40 @@ class CatalogueDatabaseCache(DatabaseCache):
     Kept in this table rather than a table of its own, it is still read with the entry in one query. The
     marks of changed surrogate keys are spared too (until they expire): a culled mark would make the entries
     it made stale fresh again.
+
+    Reads (get, get_many) are Django's, bound on the server: a statement text per number of keys, which
+    Postgres plans once per connection (cissapi.prepared), and no ORM expression built per read. Every early
+    cache hit makes one, of two keys (cissapi.early_hits). An IN list rather than `= ANY(%s)`: psycopg dumps
+    strings faster than an array of them.
     """
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        """Django's DatabaseCache.get_many: the values of the keys found, expired rows deleted and missing."""
+        key_map = {self.make_and_validate_key(key, version=version): key for key in keys}
+        if not key_map:
+            return {}
+        db = router.db_for_read(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by Django, not in the stubs
+        placeholders = ", ".join(["%s"] * len(key_map))
+        with server_binding(db), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT cache_key, value, expires FROM {table} WHERE cache_key IN ({placeholders})",
+                list(key_map),
+            )
+            rows = cursor.fetchall()
+        # Postgres returns `expires` as an aware datetime (USE_TZ) and `value` as text: Django's converters
+        # and process_clob change nothing on it.
+        now = timezone.now()
+        found = {}
+        expired = []
+        for key, value, expires in rows:
+            if expires < now:
+                expired.append(key)
+            else:
+                found[key_map[key]] = pickle.loads(base64.b64decode(value.encode()))
+        self._base_delete_many(expired)  # type: ignore[attr-defined]  # private in Django, not in the stubs
+        return found
 
     def _cull(self, db: str, cursor: Any, now: datetime, num: int) -> None:
         if self._cull_frequency == 0:
