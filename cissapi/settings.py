@@ -169,6 +169,11 @@ else:
     }
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- Health checks without a round trip (issue 16, h18-frame) ---
+# Django's PostgreSQL backend, pinging a persistent connection only when its socket says the server may
+# have ended the session (cissapi/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "cissapi.postgresql"
+# --- end of health checks ---
 # Server-side prepared statements after a statement has run this many times on a connection (psycopg's
 # prepare_threshold): the API's few statement shapes are then planned once per connection. "off" disables
 # them, as a transaction-mode pgbouncer before version 1.21 needs.
@@ -252,6 +257,7 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     _alias = f"replica{_number}"
     DATABASES[_alias] = {
         **dj_database_url.parse(_url),
+        "ENGINE": DATABASES["default"]["ENGINE"],
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": DATABASES["default"]["OPTIONS"],
