@@ -414,6 +414,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "EXCEPTION_HANDLER": "cissapi.api.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "URL_FORMAT_OVERRIDE": "format",
+    # DRF's negotiation, its choices remembered per process (issue 16, h18-frame; cissapi/api/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cissapi.api.negotiation.RememberingContentNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {
