@@ -108,7 +108,8 @@ MIDDLEWARE = [
     # current in the shared cache, is answered here, counted by the throttle (cissapi/early_hits.py).
     "cissapi.early_hits.EarlyHitMiddleware",
     # --- end of early cache hits ---
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions and messages, built only when used (issue 16, h18-frame; cissapi/request_state.py).
+    "cissapi.request_state.LazySessionMiddleware",
     # Django's CommonMiddleware; its trailing-slash 301 is problem+json under /api/ and /feeds/ (issue 14).
     "cissapi.api.errorpages.SlashRedirectMiddleware",
     "cissapi.availability.DatabaseAvailabilityMiddleware",
@@ -116,7 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Bounds request bodies before anything reads them; after authentication, which tells editors apart.
     "cissapi.request_size.RequestSizeMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "cissapi.request_state.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old WordPress addresses of imported pieces → 301 to their public address (publications/legacy.py).
     "publications.legacy.LegacyRedirectMiddleware",
