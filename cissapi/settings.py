@@ -108,7 +108,8 @@ MIDDLEWARE = [
     # current in the shared cache, is answered here, counted by the throttle (cissapi/early_hits.py).
     "cissapi.early_hits.EarlyHitMiddleware",
     # --- end of early cache hits ---
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions and messages, built only when used (issue 16, h18-frame; cissapi/request_state.py).
+    "cissapi.request_state.LazySessionMiddleware",
     # Django's CommonMiddleware; its trailing-slash 301 is problem+json under /api/ and /feeds/ (issue 14).
     "cissapi.api.errorpages.SlashRedirectMiddleware",
     "cissapi.availability.DatabaseAvailabilityMiddleware",
@@ -116,7 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Bounds request bodies before anything reads them; after authentication, which tells editors apart.
     "cissapi.request_size.RequestSizeMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "cissapi.request_state.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old WordPress addresses of imported pieces → 301 to their public address (publications/legacy.py).
     "publications.legacy.LegacyRedirectMiddleware",
@@ -169,6 +170,11 @@ else:
     }
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- Health checks without a round trip (issue 16, h18-frame) ---
+# Django's PostgreSQL backend, pinging a persistent connection only when its socket says the server may
+# have ended the session (cissapi/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "cissapi.postgresql"
+# --- end of health checks ---
 # Server-side prepared statements after a statement has run this many times on a connection (psycopg's
 # prepare_threshold): the API's few statement shapes are then planned once per connection. "off" disables
 # them, as a transaction-mode pgbouncer before version 1.21 needs.
@@ -252,6 +258,7 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     _alias = f"replica{_number}"
     DATABASES[_alias] = {
         **dj_database_url.parse(_url),
+        "ENGINE": DATABASES["default"]["ENGINE"],
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": DATABASES["default"]["OPTIONS"],
@@ -408,6 +415,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "EXCEPTION_HANDLER": "cissapi.api.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "URL_FORMAT_OVERRIDE": "format",
+    # DRF's negotiation, its choices remembered per process (issue 16, h18-frame; cissapi/api/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cissapi.api.negotiation.RememberingContentNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {

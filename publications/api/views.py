@@ -52,6 +52,7 @@ from publications.querysets import (
     PublicationQuerySet,
     outlets_with_live_publications,
     outlets_with_publication_counts,
+    public_detail,
     with_live_publications,
     with_publication_counts,
 )
@@ -197,15 +198,27 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
             return feed_urls(self.request, "type", publication_type=only_type)
         return feed_urls(self.request, "site", query=query)
 
+    def get_object(self) -> Publication:
+        if self.action != "retrieve":
+            return super().get_object()
+        # What DRF's get_object() finds in get_queryset() (there is no filter for a detail), by a statement
+        # compiled once per process (publications.querysets.public_detail).
+        publication = public_detail(self.kwargs[self.lookup_field])
+        if publication is None:
+            raise Http404
+        self.check_object_permissions(self.request, publication)
+        return publication
+
     @answer_from_cache
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The detail's two statements are the same every time: planned once per connection (cissapi.prepared).
         with server_binding(Publication.objects.db):
+            publication: Publication | None
             try:
                 publication = self.get_object()
             except Http404:
                 publication = None
-            else:
+            if publication is not None:
                 related = list(
                     Publication.objects.published().related_to(
                         publication,

@@ -93,3 +93,13 @@ def test_the_bio_is_planned_once_per_connection(client, settings):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert any("'publications_url'" in statement for statement in statements)
+
+
+def test_the_bio_statement_is_short_enough_for_psycopg_to_keep_its_parsing():
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from authors.querysets import _bio_sql
+    from publications.querysets import author_publication_stats_sql
+
+    # Longer statements have their placeholders parsed anew on every run (psycopg's _query2pg_nocache).
+    assert len(_bio_sql(author_publication_stats_sql()).encode()) <= MAX_CACHED_STATEMENT_LENGTH
