@@ -5,11 +5,11 @@ same rule, and no compiling per request."""
 import datetime as dt
 
 import pytest
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from publications.models import Publication
 from publications.querysets import public_detail
+from tests.compiles import compiled_models
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -72,20 +72,13 @@ def test_only_a_published_piece_is_found_by_the_published_rule():
     assert public_detail("missing") is None
 
 
-def test_a_detail_request_compiles_no_sql(client, settings, monkeypatch):
+def test_a_detail_request_compiles_no_sql(client, settings):
     settings.API_CACHE = False  # every answer built anew
     PublicationFactory(published=True, slug="piece", topics=[TopicFactory()])
     first = client.get("/api/v1/publications/piece/")
-    compiled: list[str] = []
-    as_sql = SQLCompiler.as_sql
 
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model.__name__)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
-
-    again = client.get("/api/v1/publications/piece/")
+    with compiled_models() as compiled:
+        again = client.get("/api/v1/publications/piece/")
 
     assert again.status_code == 200
     assert again.content == first.content

@@ -6,10 +6,10 @@ import datetime as dt
 import orjson
 import pytest
 import time_machine
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from publications import feeds
+from tests.compiles import compiled_models
 from tests.factories import AuthorFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def item_urls(response) -> list[str]:
     return [item["url"] for item in orjson.loads(response.content)["items"]]
 
 
-def test_a_repeated_json_feed_compiles_no_sql(client, monkeypatch):
+def test_a_repeated_json_feed_compiles_no_sql(client):
     author = AuthorFactory(slug="amna")
     PublicationFactory(published=True, slug="piece", authors=[author])
     urls = [
@@ -35,16 +35,9 @@ def test_a_repeated_json_feed_compiles_no_sql(client, monkeypatch):
         "/feeds/json/?type=commentary",
     ]
     first = [client.get(url).content for url in urls]
-    compiled: list[str] = []
-    as_sql = SQLCompiler.as_sql
 
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model.__name__)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
-
-    again = [client.get(url).content for url in urls]
+    with compiled_models() as compiled:
+        again = [client.get(url).content for url in urls]
 
     assert again == first
     assert "Publication" not in compiled  # the author feed still looks its author up
