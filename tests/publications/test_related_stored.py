@@ -309,7 +309,10 @@ def test_rebuild_related_command_stores_every_piece_and_drops_deleted_ones():
     assert set(RelatedCandidates.objects.values_list("publication_id", flat=True)) == {p.pk for p in pieces}
 
 
-def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalogue, monkeypatch):
+# 3: the stored prefix ends inside a tier, so the in-memory ranking's lazy walks stop part-way.
+@pytest.mark.parametrize("stored", [related.RELATED_STORED, 3])
+def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalogue, monkeypatch, stored):
+    monkeypatch.setattr(related, "RELATED_STORED", stored)
     related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
     by_query = {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()}
     RelatedCandidates.objects.all().delete()
