@@ -83,3 +83,27 @@ def test_a_detail_request_compiles_no_sql(client, settings):
     assert again.status_code == 200
     assert again.content == first.content
     assert compiled == []
+
+
+@pytest.mark.parametrize("url", ["/api/v1/publications/piece/", "/feeds/json/"])
+def test_long_fixed_statements_are_not_parsed_again_per_request(client, settings, monkeypatch, url):
+    """The detail's and a JSON Feed's statements (longer than psycopg caches) are converted for the server
+    once per process (cissapi.prepared.FixedStatementQuery), not on every request."""
+    from psycopg import _queries
+
+    settings.API_CACHE = False  # every answer built anew
+    PublicationFactory(published=True, slug="piece", authors=[AuthorFactory()], topics=[TopicFactory()])
+    first = client.get(url)
+    parsed: list[bytes] = []
+    parse = _queries._query2pg_nocache
+
+    def counting(query, encoding):
+        parsed.append(query)
+        return parse(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+    again = client.get(url)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert [query for query in parsed if len(query) > _queries.MAX_CACHED_STATEMENT_LENGTH] == []
