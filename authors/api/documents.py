@@ -30,7 +30,7 @@ def bio_addresses(urls: ApiUrls) -> BioAddresses:
         topic_url=urls.around_slug("topic-detail"),
         site_url=settings.SITE_URL,
         # The storage's URL of a file is this prefix and its (quoted) path.
-        media_url=urls.absolute(default_storage.url("")),
+        media_url=urls.fixed(default_storage.url("")),
     )
 
 

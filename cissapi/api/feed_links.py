@@ -19,6 +19,8 @@ from django.http import HttpResponseBase
 from django.urls import get_script_prefix, reverse
 from rest_framework.request import Request
 
+from cissapi.api.documents import ApiUrls
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
@@ -34,10 +36,10 @@ def feed_urls(request: Request, name: str, *, query: str = "", **kwargs: str) ->
     filtered feed's canonical query string) when given."""
     suffix = f"?{query}" if query else ""
     arguments = tuple(sorted(kwargs.items()))
+    # A feed's address is one of the few a process serves: its absolute URL is worked out once per origin.
+    urls = ApiUrls(request)
     return {
-        format_name: request.build_absolute_uri(
-            _feed_path(get_script_prefix(), f"feeds:{name}-{format_name}", arguments)
-        )
+        format_name: urls.fixed(_feed_path(get_script_prefix(), f"feeds:{name}-{format_name}", arguments))
         + suffix
         for format_name in FEED_MEDIA_TYPES
     }

@@ -53,6 +53,7 @@ from publications.querysets import (
     outlets_with_live_publications,
     outlets_with_publication_counts,
     public_detail,
+    public_related,
     with_live_publications,
     with_publication_counts,
 )
@@ -219,12 +220,10 @@ class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet
             except Http404:
                 publication = None
             if publication is not None:
-                related = list(
-                    Publication.objects.published().related_to(
-                        publication,
-                        topic_ids=[topic["id"] for topic in publication.topic_list],
-                        author_ids=[author["id"] for author in publication.byline],
-                    )
+                related = public_related(
+                    publication,
+                    topic_ids=[topic["id"] for topic in publication.topic_list],
+                    author_ids=[author["id"] for author in publication.byline],
                 )
         if publication is None:
             return absent_answer(request, kwargs["slug"], route="publication-detail", meta=self.response_meta)

@@ -2,6 +2,7 @@
 and under the script prefix of each request."""
 
 import pytest
+from django.http import HttpRequest
 from django.test.utils import override_script_prefix
 
 from cissapi.api import documents
@@ -55,3 +56,37 @@ def test_urls_follow_each_requests_host_and_script_prefix(client, catalogue, set
     assert mounted["url"] == "http://api.example/mount/api/v1/authors/amna/"
     assert mounted["publications_url"] == "http://api.example/mount/api/v1/authors/amna/publications/"
     assert plain_again["publications_url"] == "http://testserver/api/v1/authors/amna/publications/"
+
+
+@pytest.fixture
+def absolute_uris(monkeypatch, settings):
+    settings.API_CACHE = False  # every answer built anew
+    built: list[str] = []
+    build = HttpRequest.build_absolute_uri
+
+    def counting(request, location=None):
+        built.append(location)
+        return build(request, location)
+
+    monkeypatch.setattr(HttpRequest, "build_absolute_uri", counting)
+    return built
+
+
+@pytest.mark.parametrize("url", ["/api/v1/authors/amna/", "/api/v1/publications/piece/"])
+def test_documents_and_feed_links_build_their_fixed_urls_once_per_process_and_origin(
+    client, catalogue, absolute_uris, settings, url
+):
+    settings.ALLOWED_HOSTS = ["testserver", "api.example"]
+    first = client.get(url)
+    absolute_uris.clear()
+
+    again = client.get(url)
+    built_again = list(absolute_uris)
+    elsewhere = client.get(url, HTTP_HOST="api.example")
+
+    assert again.content == first.content
+    assert again.headers["Link"] == first.headers["Link"]
+    # The origin once for the document and once for its feed links; no URL name's or feed's path again.
+    assert set(built_again) == {"/"}
+    assert b"http://api.example/api/v1/" in elsewhere.content
+    assert "<http://api.example/feeds/" in elsewhere.headers["Link"]

@@ -83,3 +83,53 @@ def test_a_detail_request_compiles_no_sql(client, settings):
     assert again.status_code == 200
     assert again.content == first.content
     assert compiled == []
+
+
+def test_a_repeated_detail_builds_no_query_conditions(client, settings, monkeypatch):
+    """Related pieces are read by published()'s condition compiled once per process
+    (publications.querysets.public_related): a detail builds no filter of the ORM's."""
+    from django.db.models.sql.query import Query
+
+    settings.API_CACHE = False  # every answer built anew
+    topic = TopicFactory()
+    PublicationFactory(published=True, slug="piece", topics=[topic])
+    PublicationFactory(published=True, slug="other", topics=[topic])
+    first = client.get("/api/v1/publications/piece/")
+    built: list[object] = []
+    add_q = Query.add_q
+
+    def counting(query, q_object):
+        built.append(q_object)
+        return add_q(query, q_object)
+
+    monkeypatch.setattr(Query, "add_q", counting)
+    again = client.get("/api/v1/publications/piece/")
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert [item["slug"] for item in again.json()["related"]] == ["other"]
+    assert built == []
+
+
+@pytest.mark.parametrize("url", ["/api/v1/publications/piece/", "/feeds/json/"])
+def test_long_fixed_statements_are_not_parsed_again_per_request(client, settings, monkeypatch, url):
+    """The detail's and a JSON Feed's statements (longer than psycopg caches) are converted for the server
+    once per process (cissapi.prepared.FixedStatementQuery), not on every request."""
+    from psycopg import _queries
+
+    settings.API_CACHE = False  # every answer built anew
+    PublicationFactory(published=True, slug="piece", authors=[AuthorFactory()], topics=[TopicFactory()])
+    first = client.get(url)
+    parsed: list[bytes] = []
+    parse = _queries._query2pg_nocache
+
+    def counting(query, encoding):
+        parsed.append(query)
+        return parse(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+    again = client.get(url)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert [query for query in parsed if len(query) > _queries.MAX_CACHED_STATEMENT_LENGTH] == []

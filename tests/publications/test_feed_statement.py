@@ -79,3 +79,17 @@ def test_the_feeds_kept_compiled_are_bounded(client, monkeypatch):
 
     assert statuses == [200, 200, 200, 200]
     assert len(feeds._compiled_items) == 2
+
+
+def test_a_json_feed_s_items_statement_is_planned_once_per_connection(client):
+    """The items' statement is bound on the server and prepared (DB_PREPARE_THRESHOLD, cissapi.prepared):
+    Postgres plans it once per connection, not on every request."""
+    from django.db import connection
+
+    PublicationFactory(published=True, slug="piece")
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"] + 1):
+        assert client.get("/feeds/json/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('AS "pdf_unmeasured"' in statement for statement in statements)
