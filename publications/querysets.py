@@ -147,12 +147,43 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         self._search_query: SearchQuery | None = None
         # Set by as_items(): its model rows are read by _read_items(), not by the ORM's statement.
         self._reads_items = False
+        # The list shape (ListStep) this queryset was built by and the values its steps took, or None once
+        # anything else changed it: see _list_statement().
+        self._shape: tuple[tuple[str, int], ...] | None = ()
+        self._shape_values: tuple[Any, ...] = ()
 
     def _clone(self) -> PublicationQuerySet:
         clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
         clone._reads_items = self._reads_items
+        # Any method but the shape's own steps (and all(), slicing, as_items(), which keep it) may change
+        # the statement in ways a shape does not say: such a queryset's statement is compiled as it is.
+        clone._shape, clone._shape_values = None, ()
         return clone
+
+    def _shaped(self, result: PublicationQuerySet, step: str, *values: Any) -> PublicationQuerySet:
+        """`result` (built from this queryset by `step` with `values`) with this queryset's shape and that
+        step."""
+        if self._shape is not None:
+            result._shape = (*self._shape, (step, len(values)))
+            result._shape_values = (*self._shape_values, *values)
+        return result
+
+    def _keeping_shape(self, result: PublicationQuerySet) -> PublicationQuerySet:
+        """`result` with this queryset's shape: what built it leaves the list's statement as it was."""
+        result._shape, result._shape_values = self._shape, self._shape_values
+        return result
+
+    # The stubs' QuerySet is generic in its rows; this one only ever holds publications.
+    def all(self) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        return self._keeping_shape(super().all())
+
+    def __getitem__(self, k: Any) -> Any:
+        result = super().__getitem__(k)
+        # A slice's bounds are read from the query itself (_list_statement writes them in).
+        if isinstance(k, slice) and isinstance(result, PublicationQuerySet):
+            self._keeping_shape(result)
+        return result
 
     def _fetch_all(self) -> None:
         if (
@@ -169,7 +200,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Publications visible to the public: status published and `published_at` not in the future."""
         # Python's clock, not the database's now(): a scheduled piece goes live by itself at its time,
         # and tests can move time forward without a job.
-        return self.filter(published_q(at))
+        at = at or timezone.now()
+        return self._shaped(self.filter(published_q(at)), "published", at)
 
     def unpublished(self, at: datetime | None = None) -> PublicationQuerySet:
         """Drafts, items in review and items scheduled for later."""
@@ -231,7 +263,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
             items.query.set_annotation_mask(set(items.query.annotation_select) - {"snippet"})
         items._reads_items = True
-        return items
+        # The item's columns are part of the statement's key (_list_statement), not of the shape.
+        return self._keeping_shape(items)
 
     def _read_items(self) -> list[Publication]:
         """The rows of this as_items() queryset as model instances carrying `item`, `author_ids` and
@@ -244,30 +277,26 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         one shape (filters present, order, fields=, search or not), its values bound on the server: prepared
         and planned once per connection (cissapi.prepared). Its byline and topics are read once, for the item
         and the surrogate keys both (_item_laterals)."""
-        try:
-            ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
-        except EmptyResultSet:
-            return []
-        compiler = self.query.get_compiler(self.db)
         column = cast(ListItemJson, self.query.annotations["item"])
-        sql, before, after = _items_sql(column.fields, column.snippet is not None)
-        values = _address_values(column.addresses)
-        params = [values[name] for name in before]
-        if _SNIPPET_SLOT in sql:
-            snippet_sql, snippet_params = compiler.compile(column.snippet)
-            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
-            params += snippet_params
         # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
         # them: a cursor's position may be one.
-        extras = [name for name in self.query.annotation_select if name != "item"]
-        extra_sql = ""
-        for name in extras:
-            compiled, extra_params = compiler.compile(self.query.annotations[name])
-            extra_sql += f", {compiled}"
-            params += extra_params
-        params += [*ids_params, *(values[name] for name in after)]
+        extras = tuple(name for name in self.query.annotation_select if name != "item")
+        statement = None
+        if self._shape is not None:
+            # The stubs type the features as the base class, which lacks PostgreSQL's flag.
+            binding = cast(Any, connections[self.db].features).uses_server_side_binding
+            statement = _list_statement(self.db, binding, self._shape, column.fields, extras)
+        try:
+            if statement is not None:
+                sql, params = statement.bind(
+                    self._shape_values, column.addresses, self.query.low_mark, self.query.high_mark
+                )
+            else:
+                sql, params = self._items_statement(extras)
+        except EmptyResultSet:
+            return []
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         names = _item_row_fields()
         count = len(names)
@@ -279,6 +308,27 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 setattr(item, name, value)
             items.append(item)
         return items
+
+    def _items_statement(self, extras: tuple[str, ...]) -> tuple[str, list[Any]]:
+        """_read_items()'s statement and parameters as the ORM compiles this queryset (its ids' statement,
+        the snippet and the `extras` annotations); EmptyResultSet when it can have no rows."""
+        ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
+        compiler = self.query.get_compiler(self.db)
+        column = cast(ListItemJson, self.query.annotations["item"])
+        sql, before, after = _items_sql(column.fields, column.snippet is not None)
+        values = _address_values(column.addresses)
+        params = [values[name] for name in before]
+        if _SNIPPET_SLOT in sql:
+            snippet_sql, snippet_params = compiler.compile(column.snippet)
+            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
+            params += snippet_params
+        extra_sql = ""
+        for name in extras:
+            compiled, extra_params = compiler.compile(self.query.annotations[name])
+            extra_sql += f", {compiled}"
+            params += extra_params
+        params += [*ids_params, *(values[name] for name in after)]
+        return sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params
 
     def with_detail(self) -> PublicationQuerySet:
         """What a detail page shows: the listing plus cross-posts with their outlets, and corrections."""
@@ -353,9 +403,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Publications by any of the authors, in any byline role."""
         from publications.models import PublicationAuthor
 
-        return self.filter(
+        slugs = _distinct(slugs)
+        found = self.filter(
             Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
         )
+        return self._shaped(found, "by_author_slugs", *slugs)
 
     def in_topics(self, slugs: list[str], *, match_all: bool = False) -> PublicationQuerySet:
         """Publications in any (or, with `match_all`, every one) of the topics."""
@@ -373,23 +425,31 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 .values("publication_id")
             )
             return self.filter(pk__in=in_every_topic)
-        return self.filter(Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs)))
+        slugs = _distinct(slugs)
+        found = self.filter(Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs)))
+        return self._shaped(found, "in_topics", *slugs)
 
     def in_series(self, slugs: list[str]) -> PublicationQuerySet:
         """Publications in any of the series."""
-        return self.filter(series__slug__in=slugs)
+        slugs = _distinct(slugs)
+        return self._shaped(self.filter(series__slug__in=slugs), "in_series", *slugs)
 
     def cross_posted_at(self, outlet_slugs: list[str]) -> PublicationQuerySet:
         """Publications that also appeared at any of the outlets."""
         from publications.models import CrossPost
 
-        return self.filter(
+        outlet_slugs = _distinct(outlet_slugs)
+        found = self.filter(
             Exists(CrossPost.objects.filter(publication=OuterRef("pk"), outlet__slug__in=outlet_slugs))
         )
+        return self._shaped(found, "cross_posted_at", *outlet_slugs)
 
     def search(self, text: str) -> PublicationQuerySet:
         """Full-text matches for websearch syntax, best first, with a highlighted `snippet`."""
-        query_text = search_query_text(text)
+        return self._search(search_query_text(text))
+
+    def _search(self, query_text: str) -> PublicationQuerySet:
+        """search() of a query already folded (search_query_text)."""
         query = SearchQuery(query_text, search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
         snippet = RawSQL(_snippet_sql(), (query_text, query_text), output_field=models.TextField())
@@ -399,7 +459,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             .order_by(*SEARCH_ORDERING)
         )
         found._search_query = query
-        return found
+        return self._shaped(found, "_search", query_text)
 
     # --- Pages ------------------------------------------------------------------------------------------
     def page_summary(
@@ -485,13 +545,17 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         id is never shown unless it still matches); None when any of them no longer does."""
         if not ids:
             return []
-        # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
-        rows = self.filter(pk__in=ids).order_by()
-        rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
-        found = {row.pk: row for row in rows}
+        found = {row.pk: row for row in self._among(*ids)}
         if len(found) < len(ids):
             return None
         return [found[pk] for pk in ids]
+
+    def _among(self, *ids: int) -> PublicationQuerySet:
+        """The rows of `ids`, unordered and without the rank, for _ranked_slice()."""
+        # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
+        rows = self.filter(pk__in=ids).order_by()
+        rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
+        return self._shaped(rows, "_among", *ids)
 
     def _ranks_a_window(self) -> bool:
         return self._search_query is not None and tuple(self.query.order_by) == SEARCH_ORDERING
@@ -985,6 +1049,133 @@ class ListItemJson(models.Expression):
             sql = sql.replace(_SNIPPET_SLOT, compiled)
             params += snippet_params
         return sql, tuple(params)
+
+
+# --- A list's statement, compiled once per shape (issue 16, h19-list) ------------------------------------
+# Optimization: compiling a list's statement (the ids' statement with the filters' subqueries, the search's
+# rank and snippet, the item) cost the ORM 0.2-0.4 ms of Python a request, though its text is the same for
+# every list of one shape. A shape is the steps its queryset was built by (PublicationQuerySet._shaped), each
+# step's name and how many values it took. The kind of value of each step, for the samples a shape is
+# compiled with:
+_LIST_STEPS = {
+    "published": "time",
+    "by_author_slugs": "text",
+    "in_topics": "text",
+    "in_series": "text",
+    "cross_posted_at": "text",
+    "_search": "text",
+    "_among": "id",
+}
+# The steps that take their values as one list.
+_LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at"})
+# A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay
+# literals), found in the sample's statement by this and written in for each list.
+_SAMPLE_SLICE = (7_654_321, 8_888_888)
+_LIMITS_SLOT = "\x00limits\x00"
+
+
+def _sample(kind: str, index: int) -> Any:
+    """The `index`th value of a shape's sample: one no constant of a list's statement has (no slug has a NUL,
+    no piece is of year 1, no id is negative)."""
+    if kind == "time":
+        return _TIME_SAMPLE + dt.timedelta(microseconds=index)
+    if kind == "id":
+        return -1_000_000_000 - index
+    return f"\x00{index}\x00"
+
+
+_ADDRESS_SAMPLES = ItemAddresses(
+    publication_url=("\x00publication_before\x00", "\x00publication_after\x00"),
+    author_url=("\x00author_before\x00", "\x00author_after\x00"),
+    topic_url=("\x00topic_before\x00", "\x00topic_after\x00"),
+    site_url="\x00site\x00",
+    media_url="\x00media\x00",
+    time_zone="\x00tz\x00",
+)
+
+
+def _distinct(values: Sequence[str]) -> list[str]:
+    """`values` without repeats, in their order: as Django's `__in` lookup binds them."""
+    return list(dict.fromkeys(values))
+
+
+class ListStatement(NamedTuple):
+    """A list shape's statement (_read_items()'s) with its samples' parameters, where each of the shape's
+    values goes (parameter position, index of the value) and each address (position, ItemAddresses name)."""
+
+    alias: str
+    sql: str
+    params: tuple[Any, ...]
+    values: tuple[tuple[int, int], ...]
+    addresses: tuple[tuple[int, str], ...]
+
+    def bind(
+        self, values: Sequence[Any], addresses: ItemAddresses, low: int, high: int | None
+    ) -> tuple[str, list[Any]]:
+        """The statement and parameters of the list with `values`, `addresses` and the slice [low, high):
+        what the ORM would compile for it (EmptyResultSet for an empty slice, as the ORM raises)."""
+        if high is not None and high <= low:
+            raise EmptyResultSet
+        params = list(self.params)
+        for position, index in self.values:
+            params[position] = values[index]
+        named = _address_values(addresses)
+        for position, name in self.addresses:
+            params[position] = named[name]
+        limits = ""
+        if low or high is not None:
+            limits = f" {connections[self.alias].ops.limit_offset_sql(low, high)}"
+        return self.sql.replace(_LIMITS_SLOT, limits), params
+
+
+@functools.lru_cache(maxsize=512)
+def _list_statement(
+    alias: str,
+    server_side_binding: bool,
+    shape: tuple[tuple[str, int], ...],
+    fields: frozenset[str] | None,
+    extras: tuple[str, ...],
+) -> ListStatement | None:
+    """The statement of the as_items() lists of `shape` with `fields` and the `extras` annotations on the
+    database `alias` (as Django writes it with or without server-side binding: cissapi.prepared), compiled
+    from a queryset built by the same steps with samples; None when it cannot be (then each list of the
+    shape is compiled as it is)."""
+    from publications.models import Publication
+
+    samples: list[Any] = []
+    queryset = cast(PublicationQuerySet, Publication.objects.db_manager(alias).get_queryset())
+    for step, count in shape:
+        if step not in _LIST_STEPS:
+            return None
+        values = [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
+        samples += values
+        method = getattr(queryset, step)
+        queryset = method(values) if step in _LIST_VALUED_STEPS else method(*values)
+    items = queryset.as_items(_ADDRESS_SAMPLES, fields=fields)[slice(*_SAMPLE_SLICE)]
+    built = tuple(name for name in items.query.annotation_select if name != "item")
+    if items._shape != shape or built != extras:
+        return None
+    try:
+        sql, params = items._items_statement(extras)
+    except EmptyResultSet:
+        return None
+    limits = f" {connections[alias].ops.limit_offset_sql(*_SAMPLE_SLICE)}"
+    if sql.count(limits) != 1:
+        return None
+    sample_index = {(type(value), value): index for index, value in enumerate(samples)}
+    address_names = {value: name for name, value in _address_values(_ADDRESS_SAMPLES).items()}
+    value_slots, address_slots = [], []
+    for position, param in enumerate(params):
+        if isinstance(param, str) and param in address_names:
+            address_slots.append((position, address_names[param]))
+        elif isinstance(param, dt.datetime | str | int) and (type(param), param) in sample_index:
+            value_slots.append((position, sample_index[(type(param), param)]))
+    # Every value must be bound somewhere (else Django wrote one into the text, or changed it).
+    if {index for _, index in value_slots} != set(range(len(samples))):
+        return None
+    return ListStatement(
+        alias, sql.replace(limits, _LIMITS_SLOT), tuple(params), tuple(value_slots), tuple(address_slots)
+    )
 
 
 # --- The JSON Feed item, built by Postgres -----------------------------------------------------------
