@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, JSONObject, StrIndex
 from django.db.models.lookups import Exact
 from django.db.models.query import MAX_GET_RESULTS, ModelIterable
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from cissapi.json_arrays import json_array
@@ -141,18 +142,84 @@ class SearchWindow(NamedTuple):
 
 
 class PublicationQuerySet(models.QuerySet["Publication"]):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, model: Any = None, query: Any = None, using: Any = None, hints: Any = None) -> None:
+        super().__init__(model, query, using, hints)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
-        self._search_query: SearchQuery | None = None
+        self._search_query = None
         # Set by as_items(): its model rows are read by _read_items(), not by the ORM's statement.
         self._reads_items = False
-        # The list shape (ListStep) this queryset was built by and the values its steps took, or None once
-        # anything else changed it: see _list_statement().
+        # The list shape this queryset was built by (its steps: _LIST_STEPS, each with how many values it
+        # took) and the values, or None once anything else changed it: see _list_statement().
         self._shape: tuple[tuple[str, int], ...] | None = ()
         self._shape_values: tuple[Any, ...] = ()
+        # Optimization (issue 16): building a list's queryset (the published rule, a topic's subquery, a
+        # search's rank and snippet) cost the ORM 0.1-0.6 ms a request, for a statement compiled once per
+        # shape. A lazy queryset's query is still the model's bare one: its shape, as_items()'s `_items`
+        # (addresses, fields) and a slice's `_limits` say what it would be built by, and it is built only when
+        # something reads its query (_build); a list page whose statement is compiled never does.
+        self._lazy = query is None
+        self._items: tuple[ItemAddresses, frozenset[str] | None] | None = None
+        self._limits: tuple[int, int | None] | None = None
+
+    # Django's own property, built first when lazy.
+    @property
+    def query(self) -> Any:
+        if self._lazy:
+            self._build()
+        return super().query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        # A query set from outside replaces whatever was recorded.
+        self._lazy, self._shape = False, None
+        models.QuerySet.query.fset(self, value)  # type: ignore[attr-defined]  # a property, see above
+
+    @property
+    def _search_query(self) -> SearchQuery | None:
+        if self._lazy:
+            self._build()
+        return self._full_text
+
+    @_search_query.setter
+    def _search_query(self, value: SearchQuery | None) -> None:
+        self._full_text = value
+
+    def _build(self) -> None:
+        """Build the query of this lazy queryset from what it recorded."""
+        self._lazy = False
+        if not (self._shape or self._items or self._limits):
+            return
+        # Django's private attributes, which the stubs do not declare.
+        private = cast(Any, self)
+        bare = type(self)(model=self.model, query=private._query, using=private._db, hints=private._hints)
+        built = _replayed(bare, cast(tuple, self._shape), self._shape_values, self._items, self._limits)
+        private._query = cast(Any, built)._query
+        self._search_query, self._reads_items = built._search_query, built._reads_items
+
+    def _records(self) -> bool:
+        """Whether a step of the shape is only recorded (a lazy queryset, not sliced yet)."""
+        return self._lazy and self._limits is None
+
+    def _recorded(self, step: str | None = None, *values: Any) -> PublicationQuerySet:
+        """A lazy copy of this lazy queryset, with `step` and its `values` added to its shape."""
+        # Django's private attributes, which the stubs do not declare.
+        private = cast(Any, self)
+        clone = type(self)(model=self.model, using=private._db, hints=private._hints)
+        cast(Any, clone)._sticky_filter, cast(Any, clone)._for_write = (
+            private._sticky_filter,
+            private._for_write,
+        )
+        cast(Any, clone)._known_related_objects = private._known_related_objects
+        clone._reads_items, clone._items, clone._limits = self._reads_items, self._items, self._limits
+        clone._shape, clone._shape_values = self._shape, self._shape_values
+        if step is not None:
+            clone._shape = (*cast(tuple, self._shape), (step, len(values)))
+            clone._shape_values = (*self._shape_values, *values)
+        return clone
 
     def _clone(self) -> PublicationQuerySet:
+        if self._lazy:
+            self._build()
         clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
         clone._reads_items = self._reads_items
@@ -176,9 +243,21 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     # The stubs' QuerySet is generic in its rows; this one only ever holds publications.
     def all(self) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        if self._records():
+            return self._recorded()
         return self._keeping_shape(super().all())
 
     def __getitem__(self, k: Any) -> Any:
+        if (
+            self._records()
+            and isinstance(k, slice)
+            and k.step is None
+            and self._result_cache is None
+            and all(bound is None or int(bound) >= 0 for bound in (k.start, k.stop))
+        ):
+            sliced = self._recorded()
+            sliced._limits = (int(k.start or 0), None if k.stop is None else int(k.stop))
+            return sliced
         result = super().__getitem__(k)
         # A slice's bounds are read from the query itself (_list_statement writes them in).
         if isinstance(k, slice) and isinstance(result, PublicationQuerySet):
@@ -201,6 +280,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         # Python's clock, not the database's now(): a scheduled piece goes live by itself at its time,
         # and tests can move time forward without a job.
         at = at or timezone.now()
+        if self._records():
+            return self._recorded("published", at)
         return self._shaped(self.filter(published_q(at)), "published", at)
 
     def unpublished(self, at: datetime | None = None) -> PublicationQuerySet:
@@ -249,6 +330,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         self, addresses: ItemAddresses, *, fields: frozenset[str] | None = None
     ) -> PublicationQuerySet:
         """List items whose JSON Postgres builds (`item`, text), with only what a view reads beside it."""
+        if self._records() and self._items is None:
+            items = self._recorded()
+            items._items, items._reads_items = (addresses, fields), True
+            return items
         # The thin read path (issue 16): the list item's one producer is SQL (ListItemJson), so Python neither
         # builds nor parses an item; the row carries only the columns validators, surrogate keys and cursors
         # read (dates, series, the ordering's title) and, read with the item (_read_items), the byline's and
@@ -277,20 +362,27 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         one shape (filters present, order, fields=, search or not), its values bound on the server: prepared
         and planned once per connection (cissapi.prepared). Its byline and topics are read once, for the item
         and the surrogate keys both (_item_laterals)."""
-        column = cast(ListItemJson, self.query.annotations["item"])
-        # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
-        # them: a cursor's position may be one.
-        extras = tuple(name for name in self.query.annotation_select if name != "item")
+        if self._lazy:
+            addresses, fields = cast(tuple, self._items)
+            low, high = self._limits or (0, None)
+        else:
+            column = cast(ListItemJson, self.query.annotations["item"])
+            addresses, fields = column.addresses, column.fields
+            low, high = self.query.low_mark, self.query.high_mark
         statement = None
         if self._shape is not None:
             # The stubs type the features as the base class, which lacks PostgreSQL's flag.
             binding = cast(Any, connections[self.db].features).uses_server_side_binding
-            statement = _list_statement(self.db, binding, self._shape, column.fields, extras)
+            statement = _list_statement(self.db, binding, self._shape, fields)
+        # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
+        # them: a cursor's position may be one.
+        if statement is not None and (self._lazy or statement.extras == self._extras()):
+            extras = statement.extras
+        else:
+            statement, extras = None, self._extras()
         try:
             if statement is not None:
-                sql, params = statement.bind(
-                    self._shape_values, column.addresses, self.query.low_mark, self.query.high_mark
-                )
+                sql, params = statement.bind(self._shape_values, addresses, low, high)
             else:
                 sql, params = self._items_statement(extras)
         except EmptyResultSet:
@@ -308,6 +400,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 setattr(item, name, value)
             items.append(item)
         return items
+
+    def _extras(self) -> tuple[str, ...]:
+        """The names of the annotations an as_items() row carries besides its item."""
+        return tuple(name for name in self.query.annotation_select if name != "item")
 
     def _items_statement(self, extras: tuple[str, ...]) -> tuple[str, list[Any]]:
         """_read_items()'s statement and parameters as the ORM compiles this queryset (its ids' statement,
@@ -404,6 +500,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         from publications.models import PublicationAuthor
 
         slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("by_author_slugs", *slugs)
         found = self.filter(
             Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
         )
@@ -426,12 +524,16 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             )
             return self.filter(pk__in=in_every_topic)
         slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("in_topics", *slugs)
         found = self.filter(Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs)))
         return self._shaped(found, "in_topics", *slugs)
 
     def in_series(self, slugs: list[str]) -> PublicationQuerySet:
         """Publications in any of the series."""
         slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("in_series", *slugs)
         return self._shaped(self.filter(series__slug__in=slugs), "in_series", *slugs)
 
     def cross_posted_at(self, outlet_slugs: list[str]) -> PublicationQuerySet:
@@ -439,6 +541,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         from publications.models import CrossPost
 
         outlet_slugs = _distinct(outlet_slugs)
+        if self._records():
+            return self._recorded("cross_posted_at", *outlet_slugs)
         found = self.filter(
             Exists(CrossPost.objects.filter(publication=OuterRef("pk"), outlet__slug__in=outlet_slugs))
         )
@@ -450,6 +554,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def _search(self, query_text: str) -> PublicationQuerySet:
         """search() of a query already folded (search_query_text)."""
+        if self._records():
+            return self._recorded("_search", query_text)
         query = SearchQuery(query_text, search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
         snippet = RawSQL(_snippet_sql(), (query_text, query_text), output_field=models.TextField())
@@ -552,12 +658,18 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def _among(self, *ids: int) -> PublicationQuerySet:
         """The rows of `ids`, unordered and without the rank, for _ranked_slice()."""
+        if self._records():
+            return self._recorded("_among", *ids)
         # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
         rows = self.filter(pk__in=ids).order_by()
         rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
         return self._shaped(rows, "_among", *ids)
 
     def _ranks_a_window(self) -> bool:
+        if self._lazy:
+            # A search orders by SEARCH_ORDERING; of the other steps only _among() orders (by nothing).
+            steps = {step for step, _ in cast(tuple, self._shape)}
+            return "_search" in steps and "_among" not in steps
         return self._search_query is not None and tuple(self.query.order_by) == SEARCH_ORDERING
 
     def related_to(
@@ -1100,12 +1212,14 @@ def _distinct(values: Sequence[str]) -> list[str]:
 
 
 class ListStatement(NamedTuple):
-    """A list shape's statement (_read_items()'s) with its samples' parameters, where each of the shape's
-    values goes (parameter position, index of the value) and each address (position, ItemAddresses name)."""
+    """A list shape's statement (_read_items()'s) with its samples' parameters, the annotations its rows carry
+    besides the item, where each of the shape's values goes (parameter position, index of the value) and each
+    address (position, ItemAddresses name)."""
 
     alias: str
     sql: str
     params: tuple[Any, ...]
+    extras: tuple[str, ...]
     values: tuple[tuple[int, int], ...]
     addresses: tuple[tuple[int, str], ...]
 
@@ -1134,26 +1248,22 @@ def _list_statement(
     server_side_binding: bool,
     shape: tuple[tuple[str, int], ...],
     fields: frozenset[str] | None,
-    extras: tuple[str, ...],
 ) -> ListStatement | None:
-    """The statement of the as_items() lists of `shape` with `fields` and the `extras` annotations on the
-    database `alias` (as Django writes it with or without server-side binding: cissapi.prepared), compiled
-    from a queryset built by the same steps with samples; None when it cannot be (then each list of the
-    shape is compiled as it is)."""
+    """The statement of the as_items() lists of `shape` with `fields` on the database `alias` (as Django
+    writes it with or without server-side binding: cissapi.prepared), compiled from a queryset built by the
+    same steps with samples; None when it cannot be (then each list of the shape is compiled as it is)."""
     from publications.models import Publication
 
+    if any(step not in _LIST_STEPS for step, _ in shape):
+        return None
     samples: list[Any] = []
-    queryset = cast(PublicationQuerySet, Publication.objects.db_manager(alias).get_queryset())
     for step, count in shape:
-        if step not in _LIST_STEPS:
-            return None
-        values = [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
-        samples += values
-        method = getattr(queryset, step)
-        queryset = method(values) if step in _LIST_VALUED_STEPS else method(*values)
-    items = queryset.as_items(_ADDRESS_SAMPLES, fields=fields)[slice(*_SAMPLE_SLICE)]
-    built = tuple(name for name in items.query.annotation_select if name != "item")
-    if items._shape != shape or built != extras:
+        samples += [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
+    # Built, not lazy: its statement is compiled here.
+    bare = PublicationQuerySet(Publication, query=Query(Publication), using=alias)
+    items = _replayed(bare, shape, samples, (_ADDRESS_SAMPLES, fields), _SAMPLE_SLICE)
+    extras = items._extras()
+    if items._shape != shape:
         return None
     try:
         sql, params = items._items_statement(extras)
@@ -1174,8 +1284,36 @@ def _list_statement(
     if {index for _, index in value_slots} != set(range(len(samples))):
         return None
     return ListStatement(
-        alias, sql.replace(limits, _LIMITS_SLOT), tuple(params), tuple(value_slots), tuple(address_slots)
+        alias,
+        sql.replace(limits, _LIMITS_SLOT),
+        tuple(params),
+        extras,
+        tuple(value_slots),
+        tuple(address_slots),
     )
+
+
+def _replayed(
+    queryset: PublicationQuerySet,
+    shape: tuple[tuple[str, int], ...],
+    values: Sequence[Any],
+    items: tuple[ItemAddresses, frozenset[str] | None] | None,
+    limits: tuple[int, int | None] | None,
+) -> PublicationQuerySet:
+    """`queryset` (not lazy) built by the steps of `shape` with `values`, then as_items() with `items` and the
+    slice `limits` when given: what a lazy queryset recorded, in that order (its filters are ANDed, and the
+    masks of as_items() and _among() come out the same either way)."""
+    position = 0
+    for step, count in shape:
+        taken = values[position : position + count]
+        position += count
+        method = getattr(queryset, step)
+        queryset = method(list(taken)) if step in _LIST_VALUED_STEPS else method(*taken)
+    if items is not None:
+        queryset = queryset.as_items(items[0], fields=items[1])
+    if limits is not None:
+        queryset = queryset[limits[0] : limits[1]]
+    return queryset
 
 
 # --- The JSON Feed item, built by Postgres -----------------------------------------------------------

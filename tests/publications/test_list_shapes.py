@@ -56,17 +56,17 @@ def test_a_second_list_of_a_shape_compiles_nothing_and_reads_its_own_values():
 def test_a_shapes_statement_is_the_one_the_orm_writes_for_the_same_list(build):
     queryset = build(Publication.objects.published())
     column = queryset.query.annotations["item"]
-    extras = tuple(name for name in queryset.query.annotation_select if name != "item")
 
     statement = _list_statement(
-        queryset.db, connection.features.uses_server_side_binding, queryset._shape, column.fields, extras
+        queryset.db, connection.features.uses_server_side_binding, queryset._shape, column.fields
     )
 
     assert statement is not None
+    assert statement.extras == tuple(name for name in queryset.query.annotation_select if name != "item")
     sql, params = statement.bind(
         queryset._shape_values, column.addresses, queryset.query.low_mark, queryset.query.high_mark
     )
-    assert (sql, params) == queryset._items_statement(extras)
+    assert (sql, params) == queryset._items_statement(statement.extras)
 
 
 def test_any_other_filter_leaves_the_shape_and_is_obeyed():
@@ -88,3 +88,28 @@ def test_lists_by_repeated_slugs_read_each_piece_once(client):
     response = client.get("/api/v1/publications/", {"author": "amna,amna", "series": "s,s"})
 
     assert [item["title"] for item in response.json()["results"]] == ["Her piece"]
+
+
+def test_a_list_page_of_a_known_shape_builds_no_query():
+    TopicFactory(slug="water")
+    live = Publication.objects.published
+    assert titles(live().in_topics(["water"]).search("rivers").as_items(ADDRESSES)[:20]) == []
+    PublicationFactory(published=True, title="Rivers", topics=[TopicFactory(slug="ice")])
+
+    page = live().in_topics(["ice"]).as_items(ADDRESSES)[:20]
+    assert titles(page) == ["Rivers"]
+
+    assert page._lazy
+    assert page._query.where.children == []
+
+
+def test_a_lazy_list_read_any_other_way_is_built_first():
+    PublicationFactory(published=True, title="Rivers", topics=[TopicFactory(slug="water")])
+    PublicationFactory(published=True, title="Glaciers", topics=[TopicFactory(slug="ice")])
+    lazy = Publication.objects.published().in_topics(["water"])
+
+    assert lazy.count() == 1
+    assert [piece.title for piece in lazy.order_by("title")] == ["Rivers"]
+    assert lazy.search("rivers")._search_query is not None
+    assert titles(lazy.as_items(ADDRESSES)[:5]) == ["Rivers"]
+    assert titles(Publication.objects.published().as_items(ADDRESSES)[1:]) == ["Rivers"]
