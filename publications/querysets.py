@@ -264,6 +264,35 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             self._keeping_shape(result)
         return result
 
+    # The stubs' QuerySet is generic in its rows; this one only ever holds publications.
+    def order_by(self, *field_names: Any) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        restated = bool(field_names) and field_names == self._ordering()
+        ordered = cast(PublicationQuerySet, super().order_by(*field_names))
+        # Restating the order it has (as a cursor page does) leaves the list's statement as it was.
+        return self._keeping_shape(ordered) if restated else ordered
+
+    def _ordering(self) -> tuple[Any, ...]:
+        """The order this queryset's rows come in: its own, else its model's."""
+        query = self.query
+        return tuple(query.order_by) or (
+            tuple(self.model._meta.ordering or ()) if query.default_ordering else ()
+        )
+
+    # As order_by() above.
+    def filter(self, *args: Any, **kwargs: Any) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        found = cast(PublicationQuerySet, super().filter(*args, **kwargs))
+        lookup = next(iter(kwargs)) if not args and len(kwargs) == 1 else None
+        if (
+            lookup in _POSITION_STEPS
+            and self._shape is not None
+            and isinstance(kwargs[lookup], str | dt.datetime)
+        ):
+            # A cursor page's position (DRF's CursorPagination): a step of the shape, its value as the lookup
+            # binds it.
+            field = cast(models.Field, self.model._meta.get_field(lookup.partition("__")[0]))
+            return self._shaped(found, lookup, field.get_prep_value(kwargs[lookup]))
+        return found
+
     def _fetch_all(self) -> None:
         if (
             self._reads_items
@@ -586,7 +615,9 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
             if not keep_ranking and counted > SEARCH_RANK_WINDOW:
                 by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
-                window = SearchWindow(tuple(by_date[SEARCH_RANK_WINDOW - 1]), None)
+                window = SearchWindow(
+                    cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1])), None
+                )
         return min(counted, limit), counted <= limit, window
 
     def _ranked_window(self) -> SearchWindow:
@@ -1177,7 +1208,13 @@ _LIST_STEPS = {
     "cross_posted_at": "text",
     "_search": "text",
     "_among": "id",
+    # A cursor page's position past which it starts (PublicationQuerySet.filter).
+    "published_at__lt": "time",
+    "published_at__gt": "time",
+    "updated_at__lt": "time",
+    "updated_at__gt": "time",
 }
+_POSITION_STEPS = frozenset(step for step in _LIST_STEPS if "__" in step)
 # The steps that take their values as one list.
 _LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at"})
 # A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay
@@ -1307,6 +1344,9 @@ def _replayed(
     for step, count in shape:
         taken = values[position : position + count]
         position += count
+        if step in _POSITION_STEPS:
+            queryset = queryset.filter(**{step: taken[0]})
+            continue
         method = getattr(queryset, step)
         queryset = method(list(taken)) if step in _LIST_VALUED_STEPS else method(*taken)
     if items is not None:

@@ -2,6 +2,8 @@
 queryset was built by (published(), the slug filters, a search, a ranked page's ids), bound with each list's
 values; the same statement the ORM writes, and anything else done to the queryset compiles it as it is."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -50,8 +52,23 @@ def test_a_second_list_of_a_shape_compiles_nothing_and_reads_its_own_values():
         ),
         lambda live: live.search("glacier melt").cross_posted_at(["dawn"]).as_items(ADDRESSES)[:10],
         lambda live: live.search("glacier").as_items(ADDRESSES)._among(3, 1, 2),
+        lambda live: (
+            live.as_items(ADDRESSES)
+            .order_by("-published_at", "-id")
+            .filter(published_at__lt="2025-03-01 10:00:00.250000+00:00")[0:21]
+        ),
+        lambda live: live.in_topics(["ice"]).as_items(ADDRESSES).order_by("-published_at", "-id")[0:21],
     ],
-    ids=["list", "fields-deep", "topics", "authors-series", "search-outlet", "ranked-ids"],
+    ids=[
+        "list",
+        "fields-deep",
+        "topics",
+        "authors-series",
+        "search-outlet",
+        "ranked-ids",
+        "cursor",
+        "cursor-1",
+    ],
 )
 def test_a_shapes_statement_is_the_one_the_orm_writes_for_the_same_list(build):
     queryset = build(Publication.objects.published())
@@ -113,3 +130,27 @@ def test_a_lazy_list_read_any_other_way_is_built_first():
     assert lazy.search("rivers")._search_query is not None
     assert titles(lazy.as_items(ADDRESSES)[:5]) == ["Rivers"]
     assert titles(Publication.objects.published().as_items(ADDRESSES)[1:]) == ["Rivers"]
+
+
+def test_a_cursor_page_is_a_shape_of_its_own_and_keeps_its_position(client):
+    for day in range(1, 6):
+        PublicationFactory(
+            published=True, title=f"Day {day}", published_at=dt.datetime(2025, 3, day, 10, tzinfo=dt.UTC)
+        )
+    first = client.get("/api/v1/publications/", {"mode": "cursor", "page_size": 2}).json()
+    second = client.get(first["next"]).json()
+
+    with compiled_models() as compiled:
+        third = client.get(second["next"]).json()
+
+    assert [item["title"] for item in first["results"] + second["results"] + third["results"]] == [
+        "Day 5",
+        "Day 4",
+        "Day 3",
+        "Day 2",
+        "Day 1",
+    ]
+    assert "Publication" not in compiled
+    ordered = Publication.objects.published().order_by("-published_at", "-id")
+    assert ordered._shape == (("published", 1),)
+    assert ordered.order_by("title")._shape is None
