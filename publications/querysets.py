@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, JSONObject, StrIndex
 from django.db.models.lookups import Exact
 from django.db.models.query import MAX_GET_RESULTS, ModelIterable
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from cissapi.json_arrays import json_array
@@ -141,18 +142,156 @@ class SearchWindow(NamedTuple):
 
 
 class PublicationQuerySet(models.QuerySet["Publication"]):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, model: Any = None, query: Any = None, using: Any = None, hints: Any = None) -> None:
+        super().__init__(model, query, using, hints)
         # The full-text query of search(), kept so page() can rank only a window of the matches.
-        self._search_query: SearchQuery | None = None
+        self._search_query = None
         # Set by as_items(): its model rows are read by _read_items(), not by the ORM's statement.
         self._reads_items = False
+        # The list shape this queryset was built by (its steps: _LIST_STEPS, each with how many values it
+        # took) and the values, or None once anything else changed it: see _list_statement().
+        self._shape: tuple[tuple[str, int], ...] | None = ()
+        self._shape_values: tuple[Any, ...] = ()
+        # Optimization (issue 16): building a list's queryset (the published rule, a topic's subquery, a
+        # search's rank and snippet) cost the ORM 0.1-0.6 ms a request, for a statement compiled once per
+        # shape. A lazy queryset's query is still the model's bare one: its shape, as_items()'s `_items`
+        # (addresses, fields) and a slice's `_limits` say what it would be built by, and it is built only when
+        # something reads its query (_build); a list page whose statement is compiled never does.
+        self._lazy = query is None
+        self._items: tuple[ItemAddresses, frozenset[str] | None] | None = None
+        self._limits: tuple[int, int | None] | None = None
+
+    # Django's own property, built first when lazy.
+    @property
+    def query(self) -> Any:
+        if self._lazy:
+            self._build()
+        return super().query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        # A query set from outside replaces whatever was recorded.
+        self._lazy, self._shape = False, None
+        models.QuerySet.query.fset(self, value)  # type: ignore[attr-defined]  # a property, see above
+
+    @property
+    def _search_query(self) -> SearchQuery | None:
+        if self._lazy:
+            self._build()
+        return self._full_text
+
+    @_search_query.setter
+    def _search_query(self, value: SearchQuery | None) -> None:
+        self._full_text = value
+
+    def _build(self) -> None:
+        """Build the query of this lazy queryset from what it recorded."""
+        self._lazy = False
+        if not (self._shape or self._items or self._limits):
+            return
+        # Django's private attributes, which the stubs do not declare.
+        private = cast(Any, self)
+        bare = type(self)(model=self.model, query=private._query, using=private._db, hints=private._hints)
+        built = _replayed(bare, cast(tuple, self._shape), self._shape_values, self._items, self._limits)
+        private._query = cast(Any, built)._query
+        self._search_query, self._reads_items = built._search_query, built._reads_items
+
+    def _records(self) -> bool:
+        """Whether a step of the shape is only recorded (a lazy queryset, not sliced yet)."""
+        return self._lazy and self._limits is None
+
+    def _recorded(self, step: str | None = None, *values: Any) -> PublicationQuerySet:
+        """A lazy copy of this lazy queryset, with `step` and its `values` added to its shape."""
+        # Django's private attributes, which the stubs do not declare.
+        private = cast(Any, self)
+        clone = type(self)(model=self.model, using=private._db, hints=private._hints)
+        cast(Any, clone)._sticky_filter, cast(Any, clone)._for_write = (
+            private._sticky_filter,
+            private._for_write,
+        )
+        cast(Any, clone)._known_related_objects = private._known_related_objects
+        clone._reads_items, clone._items, clone._limits = self._reads_items, self._items, self._limits
+        clone._shape, clone._shape_values = self._shape, self._shape_values
+        if step is not None:
+            clone._shape = (*cast(tuple, self._shape), (step, len(values)))
+            clone._shape_values = (*self._shape_values, *values)
+        return clone
 
     def _clone(self) -> PublicationQuerySet:
+        if self._lazy:
+            self._build()
         clone = super()._clone()  # type: ignore[misc]  # Django's private _clone() is not in the stubs
         clone._search_query = self._search_query
         clone._reads_items = self._reads_items
+        # Any method but the shape's own steps (and all(), slicing, as_items(), which keep it) may change
+        # the statement in ways a shape does not say: such a queryset's statement is compiled as it is.
+        clone._shape, clone._shape_values = None, ()
         return clone
+
+    def _shaped(self, result: PublicationQuerySet, step: str, *values: Any) -> PublicationQuerySet:
+        """`result` (built from this queryset by `step` with `values`) with this queryset's shape and that
+        step."""
+        if self._shape is not None:
+            result._shape = (*self._shape, (step, len(values)))
+            result._shape_values = (*self._shape_values, *values)
+        return result
+
+    def _keeping_shape(self, result: PublicationQuerySet) -> PublicationQuerySet:
+        """`result` with this queryset's shape: what built it leaves the list's statement as it was."""
+        result._shape, result._shape_values = self._shape, self._shape_values
+        return result
+
+    # The stubs' QuerySet is generic in its rows; this one only ever holds publications.
+    def all(self) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        if self._records():
+            return self._recorded()
+        return self._keeping_shape(super().all())
+
+    def __getitem__(self, k: Any) -> Any:
+        if (
+            self._records()
+            and isinstance(k, slice)
+            and k.step is None
+            and self._result_cache is None
+            and all(bound is None or int(bound) >= 0 for bound in (k.start, k.stop))
+        ):
+            sliced = self._recorded()
+            sliced._limits = (int(k.start or 0), None if k.stop is None else int(k.stop))
+            return sliced
+        result = super().__getitem__(k)
+        # A slice's bounds are read from the query itself (_list_statement writes them in).
+        if isinstance(k, slice) and isinstance(result, PublicationQuerySet):
+            self._keeping_shape(result)
+        return result
+
+    # The stubs' QuerySet is generic in its rows; this one only ever holds publications.
+    def order_by(self, *field_names: Any) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        restated = bool(field_names) and field_names == self._ordering()
+        ordered = cast(PublicationQuerySet, super().order_by(*field_names))
+        # Restating the order it has (as a cursor page does) leaves the list's statement as it was.
+        return self._keeping_shape(ordered) if restated else ordered
+
+    def _ordering(self) -> tuple[Any, ...]:
+        """The order this queryset's rows come in: its own, else its model's."""
+        query = self.query
+        return tuple(query.order_by) or (
+            tuple(self.model._meta.ordering or ()) if query.default_ordering else ()
+        )
+
+    # As order_by() above.
+    def filter(self, *args: Any, **kwargs: Any) -> PublicationQuerySet:  # type: ignore[override]  # as above
+        found = cast(PublicationQuerySet, super().filter(*args, **kwargs))
+        lookup = next(iter(kwargs)) if not args and len(kwargs) == 1 else None
+        if (
+            lookup in _POSITION_STEPS
+            and self._shape is not None
+            and isinstance(kwargs[lookup], str | dt.datetime)
+        ):
+            # A cursor page's position (DRF's CursorPagination): a step of the shape, its value as the lookup
+            # binds it.
+            field = cast(models.Field, self.model._meta.get_field(lookup.partition("__")[0]))
+            return self._shaped(found, lookup, field.get_prep_value(kwargs[lookup]))
+        return found
 
     def _fetch_all(self) -> None:
         if (
@@ -169,7 +308,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Publications visible to the public: status published and `published_at` not in the future."""
         # Python's clock, not the database's now(): a scheduled piece goes live by itself at its time,
         # and tests can move time forward without a job.
-        return self.filter(published_q(at))
+        at = at or timezone.now()
+        if self._records():
+            return self._recorded("published", at)
+        return self._shaped(self.filter(published_q(at)), "published", at)
 
     def unpublished(self, at: datetime | None = None) -> PublicationQuerySet:
         """Drafts, items in review and items scheduled for later."""
@@ -217,6 +359,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         self, addresses: ItemAddresses, *, fields: frozenset[str] | None = None
     ) -> PublicationQuerySet:
         """List items whose JSON Postgres builds (`item`, text), with only what a view reads beside it."""
+        if self._records() and self._items is None:
+            items = self._recorded()
+            items._items, items._reads_items = (addresses, fields), True
+            return items
         # The thin read path (issue 16): the list item's one producer is SQL (ListItemJson), so Python neither
         # builds nor parses an item; the row carries only the columns validators, surrogate keys and cursors
         # read (dates, series, the ordering's title) and, read with the item (_read_items), the byline's and
@@ -231,7 +377,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # The item carries the snippet; selected on its own as well, ts_headline would run twice a row.
             items.query.set_annotation_mask(set(items.query.annotation_select) - {"snippet"})
         items._reads_items = True
-        return items
+        # The item's columns are part of the statement's key (_list_statement), not of the shape.
+        return self._keeping_shape(items)
 
     def _read_items(self) -> list[Publication]:
         """The rows of this as_items() queryset as model instances carrying `item`, `author_ids` and
@@ -244,30 +391,33 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         one shape (filters present, order, fields=, search or not), its values bound on the server: prepared
         and planned once per connection (cissapi.prepared). Its byline and topics are read once, for the item
         and the surrogate keys both (_item_laterals)."""
-        try:
-            ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
-        except EmptyResultSet:
-            return []
-        compiler = self.query.get_compiler(self.db)
-        column = cast(ListItemJson, self.query.annotations["item"])
-        sql, before, after = _items_sql(column.fields, column.snippet is not None)
-        values = _address_values(column.addresses)
-        params = [values[name] for name in before]
-        if _SNIPPET_SLOT in sql:
-            snippet_sql, snippet_params = compiler.compile(column.snippet)
-            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
-            params += snippet_params
+        if self._lazy:
+            addresses, fields = cast(tuple, self._items)
+            low, high = self._limits or (0, None)
+        else:
+            column = cast(ListItemJson, self.query.annotations["item"])
+            addresses, fields = column.addresses, column.fields
+            low, high = self.query.low_mark, self.query.high_mark
+        statement = None
+        if self._shape is not None:
+            # The stubs type the features as the base class, which lacks PostgreSQL's flag.
+            binding = cast(Any, connections[self.db].features).uses_server_side_binding
+            statement = _list_statement(self.db, binding, self._shape, fields)
         # The queryset's other annotations (a search's rank) come with the row, as the ORM's statement gave
         # them: a cursor's position may be one.
-        extras = [name for name in self.query.annotation_select if name != "item"]
-        extra_sql = ""
-        for name in extras:
-            compiled, extra_params = compiler.compile(self.query.annotations[name])
-            extra_sql += f", {compiled}"
-            params += extra_params
-        params += [*ids_params, *(values[name] for name in after)]
+        if statement is not None and (self._lazy or statement.extras == self._extras()):
+            extras = statement.extras
+        else:
+            statement, extras = None, self._extras()
+        try:
+            if statement is not None:
+                sql, params = statement.bind(self._shape_values, addresses, low, high)
+            else:
+                sql, params = self._items_statement(extras)
+        except EmptyResultSet:
+            return []
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         names = _item_row_fields()
         count = len(names)
@@ -279,6 +429,31 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 setattr(item, name, value)
             items.append(item)
         return items
+
+    def _extras(self) -> tuple[str, ...]:
+        """The names of the annotations an as_items() row carries besides its item."""
+        return tuple(name for name in self.query.annotation_select if name != "item")
+
+    def _items_statement(self, extras: tuple[str, ...]) -> tuple[str, list[Any]]:
+        """_read_items()'s statement and parameters as the ORM compiles this queryset (its ids' statement,
+        the snippet and the `extras` annotations); EmptyResultSet when it can have no rows."""
+        ids_sql, ids_params = self.values("pk").query.get_compiler(self.db).as_sql()
+        compiler = self.query.get_compiler(self.db)
+        column = cast(ListItemJson, self.query.annotations["item"])
+        sql, before, after = _items_sql(column.fields, column.snippet is not None)
+        values = _address_values(column.addresses)
+        params = [values[name] for name in before]
+        if _SNIPPET_SLOT in sql:
+            snippet_sql, snippet_params = compiler.compile(column.snippet)
+            sql = sql.replace(_SNIPPET_SLOT, snippet_sql)
+            params += snippet_params
+        extra_sql = ""
+        for name in extras:
+            compiled, extra_params = compiler.compile(self.query.annotations[name])
+            extra_sql += f", {compiled}"
+            params += extra_params
+        params += [*ids_params, *(values[name] for name in after)]
+        return sql.replace(_EXTRAS_SLOT, extra_sql).replace(_IDS_SLOT, ids_sql), params
 
     def with_detail(self) -> PublicationQuerySet:
         """What a detail page shows: the listing plus cross-posts with their outlets, and corrections."""
@@ -353,9 +528,13 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """Publications by any of the authors, in any byline role."""
         from publications.models import PublicationAuthor
 
-        return self.filter(
+        slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("by_author_slugs", *slugs)
+        found = self.filter(
             Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
         )
+        return self._shaped(found, "by_author_slugs", *slugs)
 
     def in_topics(self, slugs: list[str], *, match_all: bool = False) -> PublicationQuerySet:
         """Publications in any (or, with `match_all`, every one) of the topics."""
@@ -373,23 +552,39 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 .values("publication_id")
             )
             return self.filter(pk__in=in_every_topic)
-        return self.filter(Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs)))
+        slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("in_topics", *slugs)
+        found = self.filter(Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs)))
+        return self._shaped(found, "in_topics", *slugs)
 
     def in_series(self, slugs: list[str]) -> PublicationQuerySet:
         """Publications in any of the series."""
-        return self.filter(series__slug__in=slugs)
+        slugs = _distinct(slugs)
+        if self._records():
+            return self._recorded("in_series", *slugs)
+        return self._shaped(self.filter(series__slug__in=slugs), "in_series", *slugs)
 
     def cross_posted_at(self, outlet_slugs: list[str]) -> PublicationQuerySet:
         """Publications that also appeared at any of the outlets."""
         from publications.models import CrossPost
 
-        return self.filter(
+        outlet_slugs = _distinct(outlet_slugs)
+        if self._records():
+            return self._recorded("cross_posted_at", *outlet_slugs)
+        found = self.filter(
             Exists(CrossPost.objects.filter(publication=OuterRef("pk"), outlet__slug__in=outlet_slugs))
         )
+        return self._shaped(found, "cross_posted_at", *outlet_slugs)
 
     def search(self, text: str) -> PublicationQuerySet:
         """Full-text matches for websearch syntax, best first, with a highlighted `snippet`."""
-        query_text = search_query_text(text)
+        return self._search(search_query_text(text))
+
+    def _search(self, query_text: str) -> PublicationQuerySet:
+        """search() of a query already folded (search_query_text)."""
+        if self._records():
+            return self._recorded("_search", query_text)
         query = SearchQuery(query_text, search_type="websearch", config=SEARCH_CONFIG)
         # ts_headline is costly; Postgres evaluates it after ORDER BY ... LIMIT, so only for the page.
         snippet = RawSQL(_snippet_sql(), (query_text, query_text), output_field=models.TextField())
@@ -399,7 +594,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             .order_by(*SEARCH_ORDERING)
         )
         found._search_query = query
-        return found
+        return self._shaped(found, "_search", query_text)
 
     # --- Pages ------------------------------------------------------------------------------------------
     def page_summary(
@@ -420,7 +615,9 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
             if not keep_ranking and counted > SEARCH_RANK_WINDOW:
                 by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
-                window = SearchWindow(tuple(by_date[SEARCH_RANK_WINDOW - 1]), None)
+                window = SearchWindow(
+                    cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1])), None
+                )
         return min(counted, limit), counted <= limit, window
 
     def _ranked_window(self) -> SearchWindow:
@@ -485,15 +682,25 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         id is never shown unless it still matches); None when any of them no longer does."""
         if not ids:
             return []
-        # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
-        rows = self.filter(pk__in=ids).order_by()
-        rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
-        found = {row.pk: row for row in rows}
+        found = {row.pk: row for row in self._among(*ids)}
         if len(found) < len(ids):
             return None
         return [found[pk] for pk in ids]
 
+    def _among(self, *ids: int) -> PublicationQuerySet:
+        """The rows of `ids`, unordered and without the rank, for _ranked_slice()."""
+        if self._records():
+            return self._recorded("_among", *ids)
+        # The order is the ids'; the rank (a stored vector read per row) is not needed to sort them again.
+        rows = self.filter(pk__in=ids).order_by()
+        rows.query.set_annotation_mask(set(rows.query.annotation_select) - {"rank"})
+        return self._shaped(rows, "_among", *ids)
+
     def _ranks_a_window(self) -> bool:
+        if self._lazy:
+            # A search orders by SEARCH_ORDERING; of the other steps only _among() orders (by nothing).
+            steps = {step for step, _ in cast(tuple, self._shape)}
+            return "_search" in steps and "_among" not in steps
         return self._search_query is not None and tuple(self.query.order_by) == SEARCH_ORDERING
 
     def related_to(
@@ -1038,6 +1245,168 @@ class ListItemJson(models.Expression):
             sql = sql.replace(_SNIPPET_SLOT, compiled)
             params += snippet_params
         return sql, tuple(params)
+
+
+# --- A list's statement, compiled once per shape (issue 16, h19-list) ------------------------------------
+# Optimization: compiling a list's statement (the ids' statement with the filters' subqueries, the search's
+# rank and snippet, the item) cost the ORM 0.2-0.4 ms of Python a request, though its text is the same for
+# every list of one shape. A shape is the steps its queryset was built by (PublicationQuerySet._shaped), each
+# step's name and how many values it took. The kind of value of each step, for the samples a shape is
+# compiled with:
+_LIST_STEPS = {
+    "published": "time",
+    "by_author_slugs": "text",
+    "in_topics": "text",
+    "in_series": "text",
+    "cross_posted_at": "text",
+    "_search": "text",
+    "_among": "id",
+    # A cursor page's position past which it starts (PublicationQuerySet.filter).
+    "published_at__lt": "time",
+    "published_at__gt": "time",
+    "updated_at__lt": "time",
+    "updated_at__gt": "time",
+}
+_POSITION_STEPS = frozenset(step for step in _LIST_STEPS if "__" in step)
+# The steps that take their values as one list.
+_LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at"})
+# A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay
+# literals), found in the sample's statement by this and written in for each list.
+_SAMPLE_SLICE = (7_654_321, 8_888_888)
+_LIMITS_SLOT = "\x00limits\x00"
+
+
+def _sample(kind: str, index: int) -> Any:
+    """The `index`th value of a shape's sample: one no constant of a list's statement has (no slug has a NUL,
+    no piece is of year 1, no id is negative)."""
+    if kind == "time":
+        return _TIME_SAMPLE + dt.timedelta(microseconds=index)
+    if kind == "id":
+        return -1_000_000_000 - index
+    return f"\x00{index}\x00"
+
+
+_ADDRESS_SAMPLES = ItemAddresses(
+    publication_url=("\x00publication_before\x00", "\x00publication_after\x00"),
+    author_url=("\x00author_before\x00", "\x00author_after\x00"),
+    topic_url=("\x00topic_before\x00", "\x00topic_after\x00"),
+    site_url="\x00site\x00",
+    media_url="\x00media\x00",
+    time_zone="\x00tz\x00",
+)
+
+
+def _distinct(values: Sequence[str]) -> list[str]:
+    """`values` without repeats, in their order: as Django's `__in` lookup binds them."""
+    return list(dict.fromkeys(values))
+
+
+class ListStatement(NamedTuple):
+    """A list shape's statement (_read_items()'s) with its samples' parameters, the annotations its rows carry
+    besides the item, where each of the shape's values goes (parameter position, index of the value) and each
+    address (position, ItemAddresses name)."""
+
+    alias: str
+    sql: str
+    params: tuple[Any, ...]
+    extras: tuple[str, ...]
+    values: tuple[tuple[int, int], ...]
+    addresses: tuple[tuple[int, str], ...]
+
+    def bind(
+        self, values: Sequence[Any], addresses: ItemAddresses, low: int, high: int | None
+    ) -> tuple[str, list[Any]]:
+        """The statement and parameters of the list with `values`, `addresses` and the slice [low, high):
+        what the ORM would compile for it (EmptyResultSet for an empty slice, as the ORM raises)."""
+        if high is not None and high <= low:
+            raise EmptyResultSet
+        params = list(self.params)
+        for position, index in self.values:
+            params[position] = values[index]
+        named = _address_values(addresses)
+        for position, name in self.addresses:
+            params[position] = named[name]
+        limits = ""
+        if low or high is not None:
+            limits = f" {connections[self.alias].ops.limit_offset_sql(low, high)}"
+        return self.sql.replace(_LIMITS_SLOT, limits), params
+
+
+@functools.lru_cache(maxsize=512)
+def _list_statement(
+    alias: str,
+    server_side_binding: bool,
+    shape: tuple[tuple[str, int], ...],
+    fields: frozenset[str] | None,
+) -> ListStatement | None:
+    """The statement of the as_items() lists of `shape` with `fields` on the database `alias` (as Django
+    writes it with or without server-side binding: cissapi.prepared), compiled from a queryset built by the
+    same steps with samples; None when it cannot be (then each list of the shape is compiled as it is)."""
+    from publications.models import Publication
+
+    if any(step not in _LIST_STEPS for step, _ in shape):
+        return None
+    samples: list[Any] = []
+    for step, count in shape:
+        samples += [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
+    # Built, not lazy: its statement is compiled here.
+    bare = PublicationQuerySet(Publication, query=Query(Publication), using=alias)
+    items = _replayed(bare, shape, samples, (_ADDRESS_SAMPLES, fields), _SAMPLE_SLICE)
+    extras = items._extras()
+    if items._shape != shape:
+        return None
+    try:
+        sql, params = items._items_statement(extras)
+    except EmptyResultSet:
+        return None
+    limits = f" {connections[alias].ops.limit_offset_sql(*_SAMPLE_SLICE)}"
+    if sql.count(limits) != 1:
+        return None
+    sample_index = {(type(value), value): index for index, value in enumerate(samples)}
+    address_names = {value: name for name, value in _address_values(_ADDRESS_SAMPLES).items()}
+    value_slots, address_slots = [], []
+    for position, param in enumerate(params):
+        if isinstance(param, str) and param in address_names:
+            address_slots.append((position, address_names[param]))
+        elif isinstance(param, dt.datetime | str | int) and (type(param), param) in sample_index:
+            value_slots.append((position, sample_index[(type(param), param)]))
+    # Every value must be bound somewhere (else Django wrote one into the text, or changed it).
+    if {index for _, index in value_slots} != set(range(len(samples))):
+        return None
+    return ListStatement(
+        alias,
+        sql.replace(limits, _LIMITS_SLOT),
+        tuple(params),
+        extras,
+        tuple(value_slots),
+        tuple(address_slots),
+    )
+
+
+def _replayed(
+    queryset: PublicationQuerySet,
+    shape: tuple[tuple[str, int], ...],
+    values: Sequence[Any],
+    items: tuple[ItemAddresses, frozenset[str] | None] | None,
+    limits: tuple[int, int | None] | None,
+) -> PublicationQuerySet:
+    """`queryset` (not lazy) built by the steps of `shape` with `values`, then as_items() with `items` and the
+    slice `limits` when given: what a lazy queryset recorded, in that order (its filters are ANDed, and the
+    masks of as_items() and _among() come out the same either way)."""
+    position = 0
+    for step, count in shape:
+        taken = values[position : position + count]
+        position += count
+        if step in _POSITION_STEPS:
+            queryset = queryset.filter(**{step: taken[0]})
+            continue
+        method = getattr(queryset, step)
+        queryset = method(list(taken)) if step in _LIST_VALUED_STEPS else method(*taken)
+    if items is not None:
+        queryset = queryset.as_items(items[0], fields=items[1])
+    if limits is not None:
+        queryset = queryset[limits[0] : limits[1]]
+    return queryset
 
 
 # --- The JSON Feed item, built by Postgres -----------------------------------------------------------

@@ -144,3 +144,14 @@ def test_each_filterset_has_its_own_filters_bound_to_it(client):
     assert [
         item["title"] for item in client.get(LIST, {"q": "siachen", "topic": "ice"}).json()["results"]
     ] == ["Glaciers of Siachen"]
+
+
+def test_filter_forms_share_their_fields_and_each_still_names_its_own_bad_values():
+    good = PublicationFilterSet(QueryDict("topic=a&type=report"), queryset=Publication.objects.all())
+    bad = PublicationFilterSet(QueryDict("topic=a,,b&type=nonsense"), queryset=Publication.objects.all())
+
+    assert good.form.fields["topic"] is bad.form.fields["topic"]
+    assert good.is_valid()
+    assert not bad.is_valid()
+    assert set(bad.form.errors) == {"topic", "type"}
+    assert good.form.cleaned_data["topic"] == ["a"]
