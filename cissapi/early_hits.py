@@ -36,7 +36,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from cissapi.api import change_listener
 from cissapi.api.cache_table import read_as_health_check
+from cissapi.api.change_listener import Heard
 from cissapi.api.generation import Validity, still_valid
 from cissapi.api.http_caching import SAFE_METHODS, SharedEntry, use_canonical_host
 from cissapi.api.throttling import AnonymousRateThrottle
@@ -69,6 +71,11 @@ class KeptResponse:
     expires: float
     # The time of the last change when the entry was last found current (generation.still_valid).
     checked: float | None = None
+    # How far the change listener had heard when the entry was last found current, and when its generation
+    # ends (a scheduled change is due): until then, and while nothing heard since names one of its keys, it
+    # is current without a read (cissapi.api.change_listener). None: read the shared cache.
+    heard: Heard | None = None
+    ends_at: float | None = None
     # The headers of the stack's 304 for this entry, once it sent one.
     not_modified: dict[str, str] | None = None
     # The body with its gzip stream once a client accepted gzip (compressed once, not on every hit).
@@ -179,18 +186,32 @@ class EarlyHitMiddleware:
         response = self.response(request, kept)
         if response is None:
             return None  # decided before the shared cache is read: the stack reads it once
-        try:
-            with read_as_health_check():
-                current, kept.checked = still_valid(kept.validity, checked=kept.checked)
-        except Exception:
-            # Whatever failed (the database or Redis is down), the stack answers as it would: a 503.
-            return None
-        if not current:
-            self.kept.drop(key)
+        if not self.current(key, kept):
             return None
         if kept.counted and not AnonymousRateThrottle().allow_request(request, None):
             return None  # the view answers the 429 (a refused request is not counted twice)
         return response
+
+    def current(self, key: str, kept: KeptResponse) -> bool:
+        """Whether `kept` is still what the shared cache would serve: without reading it while the change
+        listener is healthy and heard nothing `kept` shows change since it was last found current (nor the
+        generation end, nor its scheduled end come); otherwise by reading the shared cache."""
+        heard, untouched = change_listener.check(kept.heard, kept.validity.keys)
+        if untouched and (kept.ends_at is None or time.time() < kept.ends_at):
+            kept.heard = heard
+            return True
+        try:
+            with read_as_health_check():
+                verdict = still_valid(kept.validity, checked=kept.checked)
+        except Exception:
+            # Whatever failed (the database or Redis is down), the stack answers as it would: a 503.
+            return False
+        if not verdict.current:
+            self.kept.drop(key)
+            return False
+        # Heard before the read: whatever commits after the read is heard after that.
+        kept.checked, kept.ends_at, kept.heard = verdict.checked, verdict.ends_at, heard
+        return True
 
     def response(self, request: HttpRequest, kept: KeptResponse) -> HttpResponseBase | None:
         """What the stack would answer with `kept` current: the 200, or the 304 it sent before; None for a
