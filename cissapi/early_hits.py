@@ -11,10 +11,12 @@ for an anonymous request), learned from the views' own answers, so another spell
 through the view once.
 
 A kept response is served only while its shared entry would be (cissapi.api.generation.still_valid: the same
-generation, not past its scheduled end, none of its surrogate keys marked since it was born), checked by one
-read of the shared cache per request; so an edit, an unpublish or a scheduled piece's time is seen by the
-next request, as with the view's own lookup. It is counted by the anonymous throttle first when the view
-counts it (a refused request goes on to the view, which answers the 429 without counting it again).
+generation, not past its scheduled end, none of its surrogate keys marked since it was born): without a read
+while this process's change listener is healthy and heard nothing it shows change since a read last found it
+current (cissapi.api.change_listener, whose docstring gives the bound), otherwise by one read of the shared
+cache; so an edit, an unpublish or a scheduled piece's time is seen by the next request once its notice has
+reached the listener, as with the view's own lookup. It is counted by the anonymous throttle first when the
+view counts it (a refused request goes on to the view, which answers the 429 without counting it again).
 Middleware above this one (security headers, gzip, CSP, CORS, RateLimit fields) runs for it as for any
 answer; what the middleware below added is part of the kept bytes. gzip compresses a kept body once, not on
 every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are

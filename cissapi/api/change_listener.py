@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import pq
 from psycopg.conninfo import make_conninfo
 
@@ -180,12 +180,21 @@ class Listener:
         self.conn = None
 
     def _ping(self, channel: str) -> None:
-        """A heartbeat through Django's connection to the primary, the way writers' notices travel."""
+        """A heartbeat through Django's connection to the primary, the way writers' notices travel (inside a
+        transaction, a test's, it is delivered only if that commits, as theirs would be).
+
+        Sent on the driver's connection itself: the process's one statement a second, not a request's query
+        (query-count pins and logs see requests' own); a failure closes Django's connection, which the next
+        query reopens, as after a failed health check.
+        """
+        wrapper = connections[DEFAULT_DB_ALIAS]
         try:
-            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                cursor.execute("SELECT pg_notify(%s, '')", [channel])
-        except DatabaseError:
-            pass  # no heartbeat comes back: the listener stops being trusted, and hits read as before
+            wrapper.ensure_connection()
+            wrapper.connection.execute("SELECT pg_notify(%s, '')", [channel])
+        except Exception:
+            # No heartbeat comes back: the listener stops being trusted, and hits read as before.
+            if not wrapper.in_atomic_block:
+                wrapper.close()
 
 
 def conninfo() -> str:

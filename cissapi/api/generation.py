@@ -17,6 +17,9 @@ reader storing an entry) cannot lose each other's update as a read-modify-write 
 entry that read the database before a change committed was born before it is marked (after commit), so it
 can never be kept as fresh. `api:changed-at`, read with the entry, is the time of the last mark: an entry
 born after it is fresh without reading its keys' marks, so a hit costs one query while nobody writes.
+
+Every mark and every end of the generation is also sent as a NOTIFY (cissapi.api.change_listener), with the
+same timing: in the writer's transaction and again after commit; a process that hears it needs no read.
 """
 
 from __future__ import annotations
