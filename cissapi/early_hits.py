@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
@@ -82,10 +83,13 @@ class KeptResponse:
     not_modified: dict[str, str] | None = None
     # The body with its gzip stream once a client accepted gzip (compressed once, not on every hit).
     once: CompressedOnce = field(init=False)
+    # `headers`, checked and encoded once (each answer copies them).
+    prepared: ResponseHeaders = field(init=False)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.once = CompressedOnce(self.content)
+        self.prepared = ResponseHeaders(self.headers)
         self.size = len(self.content) + sum(len(name) + len(value) for name, value in self.headers.items())
 
 
@@ -218,7 +222,7 @@ class EarlyHitMiddleware:
     def response(self, request: HttpRequest, kept: KeptResponse) -> HttpResponseBase | None:
         """What the stack would answer with `kept` current: the 200, or the 304 it sent before; None for a
         304 it has not sent yet or a 412."""
-        response = CompressedOnceResponse(kept.once, kept.headers)
+        response = CompressedOnceResponse(kept.once, kept.prepared)
         if not any(name in request.META for name in CONDITIONAL_HEADERS):
             return response
         # Django's own rule, as the view applies it (cissapi.api.http_caching.finalize).
