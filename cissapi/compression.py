@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.response import ResponseHeaders
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 
@@ -62,8 +63,16 @@ class CompressedOnce:
 class CompressedOnceResponse(HttpResponse):
     """A response whose body is `once.content`: PublicGZipMiddleware sends its stream compressed once."""
 
-    def __init__(self, once: CompressedOnce, headers: dict[str, str]) -> None:
-        super().__init__(once.content, headers=headers)
+    def __init__(self, once: CompressedOnce, headers: dict[str, str] | ResponseHeaders) -> None:
+        if not isinstance(headers, ResponseHeaders):
+            super().__init__(once.content, headers=headers)
+        else:
+            super().__init__(once.content)
+            default = self.headers["Content-Type"]
+            # Headers checked and encoded once, when kept (an early hit's): copying their entries skips
+            # doing that again on every answer. A copy: middleware above changes this response's own.
+            self.headers._store = dict(headers._store)
+            self.headers.setdefault("Content-Type", default)
         self.once = once
 
 

@@ -11,10 +11,12 @@ for an anonymous request), learned from the views' own answers, so another spell
 through the view once.
 
 A kept response is served only while its shared entry would be (cissapi.api.generation.still_valid: the same
-generation, not past its scheduled end, none of its surrogate keys marked since it was born), checked by one
-read of the shared cache per request; so an edit, an unpublish or a scheduled piece's time is seen by the
-next request, as with the view's own lookup. It is counted by the anonymous throttle first when the view
-counts it (a refused request goes on to the view, which answers the 429 without counting it again).
+generation, not past its scheduled end, none of its surrogate keys marked since it was born): without a read
+while this process's change listener is healthy and heard nothing it shows change since a read last found it
+current (cissapi.api.change_listener, whose docstring gives the bound), otherwise by one read of the shared
+cache; so an edit, an unpublish or a scheduled piece's time is seen by the next request once its notice has
+reached the listener, as with the view's own lookup. It is counted by the anonymous throttle first when the
+view counts it (a refused request goes on to the view, which answers the 429 without counting it again).
 Middleware above this one (security headers, gzip, CSP, CORS, RateLimit fields) runs for it as for any
 answer; what the middleware below added is part of the kept bytes. gzip compresses a kept body once, not on
 every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are
@@ -33,10 +35,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http.response import ResponseHeaders
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from cissapi.api import change_listener
 from cissapi.api.cache_table import read_as_health_check
+from cissapi.api.change_listener import Heard
 from cissapi.api.generation import Validity, still_valid
 from cissapi.api.http_caching import SAFE_METHODS, SharedEntry, use_canonical_host
 from cissapi.api.throttling import AnonymousRateThrottle
@@ -69,14 +74,22 @@ class KeptResponse:
     expires: float
     # The time of the last change when the entry was last found current (generation.still_valid).
     checked: float | None = None
+    # How far the change listener had heard when the entry was last found current, and when its generation
+    # ends (a scheduled change is due): until then, and while nothing heard since names one of its keys, it
+    # is current without a read (cissapi.api.change_listener). None: read the shared cache.
+    heard: Heard | None = None
+    ends_at: float | None = None
     # The headers of the stack's 304 for this entry, once it sent one.
     not_modified: dict[str, str] | None = None
     # The body with its gzip stream once a client accepted gzip (compressed once, not on every hit).
     once: CompressedOnce = field(init=False)
+    # `headers`, checked and encoded once (each answer copies them).
+    prepared: ResponseHeaders = field(init=False)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.once = CompressedOnce(self.content)
+        self.prepared = ResponseHeaders(self.headers)
         self.size = len(self.content) + sum(len(name) + len(value) for name, value in self.headers.items())
 
 
@@ -179,23 +192,37 @@ class EarlyHitMiddleware:
         response = self.response(request, kept)
         if response is None:
             return None  # decided before the shared cache is read: the stack reads it once
-        try:
-            with read_as_health_check():
-                current, kept.checked = still_valid(kept.validity, checked=kept.checked)
-        except Exception:
-            # Whatever failed (the database or Redis is down), the stack answers as it would: a 503.
-            return None
-        if not current:
-            self.kept.drop(key)
+        if not self.current(key, kept):
             return None
         if kept.counted and not AnonymousRateThrottle().allow_request(request, None):
             return None  # the view answers the 429 (a refused request is not counted twice)
         return response
 
+    def current(self, key: str, kept: KeptResponse) -> bool:
+        """Whether `kept` is still what the shared cache would serve: without reading it while the change
+        listener is healthy and heard nothing `kept` shows change since it was last found current (nor the
+        generation end, nor its scheduled end come); otherwise by reading the shared cache."""
+        heard, untouched = change_listener.check(kept.heard, kept.validity.keys)
+        if untouched and (kept.ends_at is None or time.time() < kept.ends_at):
+            kept.heard = heard
+            return True
+        try:
+            with read_as_health_check():
+                verdict = still_valid(kept.validity, checked=kept.checked)
+        except Exception:
+            # Whatever failed (the database or Redis is down), the stack answers as it would: a 503.
+            return False
+        if not verdict.current:
+            self.kept.drop(key)
+            return False
+        # Heard before the read: whatever commits after the read is heard after that.
+        kept.checked, kept.ends_at, kept.heard = verdict.checked, verdict.ends_at, heard
+        return True
+
     def response(self, request: HttpRequest, kept: KeptResponse) -> HttpResponseBase | None:
         """What the stack would answer with `kept` current: the 200, or the 304 it sent before; None for a
         304 it has not sent yet or a 412."""
-        response = CompressedOnceResponse(kept.once, kept.headers)
+        response = CompressedOnceResponse(kept.once, kept.prepared)
         if not any(name in request.META for name in CONDITIONAL_HEADERS):
             return response
         # Django's own rule, as the view applies it (cissapi.api.http_caching.finalize).

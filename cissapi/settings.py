@@ -228,6 +228,14 @@ API_MAX_FILTER_VALUES = int(os.environ.get("API_MAX_FILTER_VALUES", "20"))
 # the middleware below it and DRF (cissapi/early_hits.py), checked against the shared cache on every
 # request; 0 turns early hits off.
 API_CACHE_PROCESS_BYTES = int(os.environ.get("API_CACHE_PROCESS_BYTES", str(32 * 1024 * 1024)))
+# --- Changes heard by LISTEN/NOTIFY (issue 16, h19-hits) ---
+# Each server process listens for the surrogate keys that changes commit on the primary, and answers a kept
+# response without reading the shared cache while nothing it shows changed (cissapi/api/change_listener.py);
+# off: every early hit reads the shared cache. One extra connection to the primary per server process.
+API_CACHE_LISTEN = env_bool("API_CACHE_LISTEN", True)
+# Seconds the listener stays trusted after its own heartbeat (a NOTIFY through Django's connection to the
+# primary, sent every half of this) last came back: how long a silently dead listener can go unnoticed.
+API_CACHE_LISTEN_HEARTBEAT = float(os.environ.get("API_CACHE_LISTEN_HEARTBEAT", "2"))
 # --- end of early cache hits ---
 # --- Bounded counts (issue #16, h16-cache) ---
 # Publication lists count their matches exactly up to this many; beyond it the envelope says

@@ -165,3 +165,17 @@ def _api_responses_match_the_schema(monkeypatch):
         return response
 
     monkeypatch.setattr(Client, "request", validated_request)
+
+
+# --- Changes heard by LISTEN/NOTIFY (issue 16, h19-hits) ---
+@pytest.fixture(autouse=True)
+def _change_listener_closed():
+    """Each test starts with this process's change listener unconnected (it hears nothing of another test's
+    changes), and its connection never outlives the test database (which could then not be dropped)."""
+    yield
+    from cissapi.api import change_listener
+
+    change_listener.listener.close()
+
+
+# --- end of changes heard ---

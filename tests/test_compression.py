@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 from django.middleware.gzip import GZipMiddleware
 
 from cissapi.compression import CompressedOnce, CompressedOnceResponse, PublicGZipMiddleware
@@ -77,19 +78,34 @@ def test_the_admin_is_never_compressed(admin_client):
     ],
     ids=["compressed", "not-accepted", "short", "incompressible", "already-encoded"],
 )
-def test_a_body_compressed_once_is_sent_as_gzipmiddleware_sends_it(rf, monkeypatch, body, headers, accept):
+@pytest.mark.parametrize("prepared", [False, True], ids=["headers", "prepared-headers"])
+def test_a_body_compressed_once_is_sent_as_gzipmiddleware_sends_it(
+    rf, monkeypatch, body, headers, accept, prepared
+):
     # Without Django's random padding the two are the same bytes.
     monkeypatch.setattr(GZipMiddleware, "max_random_bytes", 0)
     request = rf.get("/api/v1/publications/", HTTP_ACCEPT_ENCODING=accept)
     once = CompressedOnce(body)
+    kept = ResponseHeaders(headers) if prepared else headers
     middleware = PublicGZipMiddleware(lambda request: HttpResponse())
     for _ in range(2):  # compressed the first time, then sent as kept
         expected = GZipMiddleware(lambda request: HttpResponse()).process_response(
             request, HttpResponse(body, headers=headers)
         )
-        got = middleware.process_response(request, CompressedOnceResponse(once, headers))
+        got = middleware.process_response(request, CompressedOnceResponse(once, kept))
         assert list(got.headers.items()) == list(expected.headers.items())
         assert got.content == expected.content
+
+
+def test_headers_changed_above_the_early_layer_leave_the_kept_ones_as_they_were():
+    kept = ResponseHeaders({"Content-Type": "application/json", "Vary": "Accept"})
+    once = CompressedOnce(b"{}")
+    CompressedOnceResponse(once, kept).headers["Vary"] = "Accept, Origin"
+
+    assert list(CompressedOnceResponse(once, kept).headers.items()) == [
+        ("Content-Type", "application/json"),
+        ("Vary", "Accept"),
+    ]
 
 
 def test_a_body_replaced_above_the_early_layer_is_compressed_as_it_is_now(rf):

@@ -17,6 +17,9 @@ reader storing an entry) cannot lose each other's update as a read-modify-write 
 entry that read the database before a change committed was born before it is marked (after commit), so it
 can never be kept as fresh. `api:changed-at`, read with the entry, is the time of the last mark: an entry
 born after it is fresh without reading its keys' marks, so a hit costs one query while nobody writes.
+
+Every mark and every end of the generation is also sent as a NOTIFY (cissapi.api.change_listener), with the
+same timing: in the writer's transaction and again after commit; a process that hears it needs no read.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from cissapi.api import change_listener
 
 GENERATION_KEY = "api:generation"
 # The time of the latest mark_changed() (a POSIX time).
@@ -127,26 +132,38 @@ class Validity:
     keys: tuple[str, ...]
 
 
-def still_valid(validity: Validity, *, checked: float | None) -> tuple[bool, float | None]:
+@dataclass(frozen=True)
+class Verdict:
+    """still_valid()'s answer."""
+
+    current: bool
+    # The time of the last change (`api:changed-at`) it was found current under, to pass next time.
+    checked: float | None = None
+    # When its generation ends (a scheduled change is due; a POSIX time), or None: nothing scheduled.
+    ends_at: float | None = None
+
+
+def still_valid(validity: Validity, *, checked: float | None) -> Verdict:
     """Whether an entry described by `validity` is still current: its generation has not ended (nor reached
     its scheduled end) and none of its keys changed since it was born.
 
     `checked` is the time of the last change (`api:changed-at`) when this entry was last found valid, or
-    None; the answer comes with the value to pass next time. One read (the generation and the time of the
-    last change together) while nothing it shows changed; the marks of its keys only after a new change.
-    A generation that ended is never started here: the full stack does that.
+    None; the verdict comes with the value to pass next time, and with when the generation ends. One read
+    (the generation and the time of the last change together) while nothing it shows changed; the marks of
+    its keys only after a new change. A generation that ended is never started here: the full stack does that.
     """
     found = cache.get_many([GENERATION_KEY, CHANGED_AT_KEY])
     stored = found.get(GENERATION_KEY)
     if stored is None or stored["token"] != validity.token:
-        return False, None
-    if stored["ends_at"] is not None and stored["ends_at"] <= timezone.now().timestamp():
-        return False, None
+        return Verdict(False)
+    ends_at = stored["ends_at"]
+    if ends_at is not None and ends_at <= timezone.now().timestamp():
+        return Verdict(False)
     changed_at = found.get(CHANGED_AT_KEY)
     if changed_at is None or changed_at < validity.born or changed_at == checked:
-        return True, changed_at
+        return Verdict(True, changed_at, ends_at)
     entry = {"born": validity.born, "keys": validity.keys}
-    return (True, changed_at) if _fresh(entry, changed_at) else (False, None)
+    return Verdict(True, changed_at, ends_at) if _fresh(entry, changed_at) else Verdict(False)
 
 
 def keep(
@@ -178,6 +195,8 @@ def mark_changed(surrogate_keys: Iterable[str]) -> None:
     cache.set_many(marks, settings.API_CACHE_TIMEOUT + MARK_MARGIN)
     # Written last: a reader that sees the new time also sees the marks.
     cache.set(CHANGED_AT_KEY, moment, timeout=None)
+    # And the processes that keep responses hear it (when the writer's transaction commits).
+    change_listener.notify(name[len(CHANGED_PREFIX) :] for name in marks)
 
 
 def entry_key(kind: str, text: str) -> str:
@@ -193,7 +212,13 @@ def end_generation() -> None:
     serving that data.
     """
     cache.delete(GENERATION_KEY)
-    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
+    change_listener.notify(None)
+    transaction.on_commit(_end_generation_again)
+
+
+def _end_generation_again() -> None:
+    cache.delete(GENERATION_KEY)
+    change_listener.notify(None)
 
 
 def _fresh(entry: dict[str, Any], changed_at: float | None) -> bool:
