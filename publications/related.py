@@ -50,6 +50,8 @@ REBUILD_BATCH_SECONDS = 0.2
 # From this many pieces on, a rebuild reads every link once and ranks in memory (~0.5 ms a piece at 100k,
 # against ~20 ms for the query of one piece on a busy topic), without holding the lock (_rebuild_in_memory).
 IN_MEMORY_FROM = 2000
+# A piece's own subset list filtered from this many candidates or more is kept for the other pieces.
+KEEP_FROM = 256
 
 _LINKS_SQL = """
 SELECT publications_publication.id,
@@ -363,14 +365,19 @@ class _Ranking:
     def _having(
         self, subset: tuple[tuple[str, int], ...], found: dict[tuple[tuple[str, int], ...], list[int]]
     ) -> list[int]:
-        """The candidates having every link of `subset`, newest first: kept across pieces for pairs and
-        subsets of topics alone, which many pieces share; in `found` (this piece's own) for the others."""
+        """The candidates having every link of `subset`, newest first: kept across pieces, or in `found` (this
+        piece's own) when unlikely to be asked again and cheap to work out."""
         if len(subset) == 1:
             return self.members[subset[0]]
-        store = self.kept if len(subset) == 2 or all(kind == "topic" for kind, _key in subset) else found
-        having = store.get(subset)
+        having = self.kept.get(subset)
+        if having is None:
+            having = found.get(subset)
         if having is None:
             parent = self._having(subset[:-1], found)
+            # Kept when other pieces are likely to ask again (pairs, topics alone) or it costs to work out (a
+            # busy author's pieces on a topic pair, asked by each of the author's pieces on that pair).
+            shared = len(subset) == 2 or all(kind == "topic" for kind, _key in subset)
+            store = self.kept if shared or len(parent) >= KEEP_FROM else found
             kind, key = subset[-1]
             if kind == "topic":
                 bit = self.bits[key]
