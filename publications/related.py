@@ -318,7 +318,7 @@ class _Ranking:
     topics thousands; scoring all of them for each piece (as the query does) is quadratic. Instead each tier
     of sharing is walked newest first, and only as far as the stored prefix reads (_stored_prefix): the
     candidates sharing exactly k of a piece's links are on the lists of candidates having every link of one
-    k-subset of them (each such list newest first; those of topics alone, shared by many pieces, are kept),
+    k-subset of them (each newest first, kept across pieces when likely asked again or costly: _having),
     and a walk skips those sharing more. Everything skipped ranks in an earlier tier and was yielded
     already (a tier is walked only once the earlier ones are used up), so no walk goes further than the
     prefix it serves.
@@ -330,8 +330,8 @@ class _Ranking:
         self.topics = [0] * size
         self.authors: list[tuple[int, ...]] = [()] * size
         self.bits: dict[int, int] = {}
-        # Candidates having every link of a subset (shortest lists first), newest first: kept across pieces
-        # for pairs and subsets of topics alone, which many pieces share.
+        # Candidates having every link of a subset (shortest lists first), newest first, kept across pieces
+        # (see _having).
         self.kept: dict[tuple[tuple[str, int], ...], list[int]] = {}
 
     def link(self, number: int, kind: str, key: int) -> None:

@@ -1,21 +1,14 @@
 """Which statements Django compiles: for tests of code that compiles its SQL once per process."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from unittest import mock
+from contextlib import AbstractContextManager
 
 from django.db.models.sql.compiler import SQLCompiler
 
+from tests.calls import recorded_calls
 
-@contextmanager
-def compiled_models() -> Iterator[list[str]]:
+
+def compiled_models() -> AbstractContextManager[list[str]]:
     """The model name of each statement Django's ORM compiles inside the block, in order."""
-    compiled: list[str] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counting(self, *args, **kwargs):
-        compiled.append(self.query.model.__name__)
-        return as_sql(self, *args, **kwargs)
-
-    with mock.patch.object(SQLCompiler, "as_sql", counting):
-        yield compiled
+    return recorded_calls(
+        SQLCompiler, "as_sql", lambda compiler, *args, **kwargs: compiler.query.model.__name__
+    )

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.test.utils import override_script_prefix
 
 from cissapi.api import documents
+from tests.calls import recorded_calls
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,17 +19,10 @@ def catalogue():
 
 
 @pytest.fixture
-def reversed_names(monkeypatch, settings):
+def reversed_names(settings):
     settings.API_CACHE = False  # every answer built anew
-    names: list[str] = []
-    reverse = documents.reverse
-
-    def counting(name, *args, **kwargs):
-        names.append(name)
-        return reverse(name, *args, **kwargs)
-
-    monkeypatch.setattr(documents, "reverse", counting)
-    return names
+    with recorded_calls(documents, "reverse", lambda name, *args, **kwargs: name) as names:
+        yield names
 
 
 @pytest.mark.parametrize(
@@ -59,17 +53,10 @@ def test_urls_follow_each_requests_host_and_script_prefix(client, catalogue, set
 
 
 @pytest.fixture
-def absolute_uris(monkeypatch, settings):
+def absolute_uris(settings):
     settings.API_CACHE = False  # every answer built anew
-    built: list[str] = []
-    build = HttpRequest.build_absolute_uri
-
-    def counting(request, location=None):
-        built.append(location)
-        return build(request, location)
-
-    monkeypatch.setattr(HttpRequest, "build_absolute_uri", counting)
-    return built
+    with recorded_calls(HttpRequest, "build_absolute_uri", lambda request, location=None: location) as built:
+        yield built
 
 
 @pytest.mark.parametrize("url", ["/api/v1/authors/amna/", "/api/v1/publications/piece/"])

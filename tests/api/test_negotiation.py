@@ -4,6 +4,7 @@ import pytest
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from cissapi.api import negotiation
+from tests.calls import recorded_calls
 from tests.factories import PublicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,17 +19,14 @@ def piece(settings):
 
 
 @pytest.fixture
-def parsed_headers(monkeypatch):
+def parsed_headers():
     """The Accept headers DRF parsed."""
-    parsed: list[str] = []
-    get_accept_list = DefaultContentNegotiation.get_accept_list
-
-    def counting(self, request):
-        parsed.append(request.META.get("HTTP_ACCEPT"))
-        return get_accept_list(self, request)
-
-    monkeypatch.setattr(DefaultContentNegotiation, "get_accept_list", counting)
-    return parsed
+    with recorded_calls(
+        DefaultContentNegotiation,
+        "get_accept_list",
+        lambda negotiation, request: request.META.get("HTTP_ACCEPT"),
+    ) as parsed:
+        yield parsed
 
 
 @pytest.mark.parametrize("accept", [None, "application/json", "text/html,application/xhtml+xml,*/*;q=0.8"])

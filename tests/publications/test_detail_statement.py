@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from publications.models import Publication
 from publications.querysets import public_detail
+from tests.calls import recorded_calls
 from tests.compiles import compiled_models
 from tests.factories import (
     AuthorFactory,
@@ -85,7 +86,7 @@ def test_a_detail_request_compiles_no_sql(client, settings):
     assert compiled == []
 
 
-def test_a_repeated_detail_builds_no_query_conditions(client, settings, monkeypatch):
+def test_a_repeated_detail_builds_no_query_conditions(client, settings):
     """Related pieces are read by published()'s condition compiled once per process
     (publications.querysets.public_related): a detail builds no filter of the ORM's."""
     from django.db.models.sql.query import Query
@@ -95,15 +96,8 @@ def test_a_repeated_detail_builds_no_query_conditions(client, settings, monkeypa
     PublicationFactory(published=True, slug="piece", topics=[topic])
     PublicationFactory(published=True, slug="other", topics=[topic])
     first = client.get("/api/v1/publications/piece/")
-    built: list[object] = []
-    add_q = Query.add_q
-
-    def counting(query, q_object):
-        built.append(q_object)
-        return add_q(query, q_object)
-
-    monkeypatch.setattr(Query, "add_q", counting)
-    again = client.get("/api/v1/publications/piece/")
+    with recorded_calls(Query, "add_q", lambda query, q_object: q_object) as built:
+        again = client.get("/api/v1/publications/piece/")
 
     assert again.status_code == 200
     assert again.content == first.content
@@ -112,7 +106,7 @@ def test_a_repeated_detail_builds_no_query_conditions(client, settings, monkeypa
 
 
 @pytest.mark.parametrize("url", ["/api/v1/publications/piece/", "/feeds/json/"])
-def test_long_fixed_statements_are_not_parsed_again_per_request(client, settings, monkeypatch, url):
+def test_long_fixed_statements_are_not_parsed_again_per_request(client, settings, url):
     """The detail's and a JSON Feed's statements (longer than psycopg caches) are converted for the server
     once per process (cissapi.prepared.FixedStatementQuery), not on every request."""
     from psycopg import _queries
@@ -120,15 +114,8 @@ def test_long_fixed_statements_are_not_parsed_again_per_request(client, settings
     settings.API_CACHE = False  # every answer built anew
     PublicationFactory(published=True, slug="piece", authors=[AuthorFactory()], topics=[TopicFactory()])
     first = client.get(url)
-    parsed: list[bytes] = []
-    parse = _queries._query2pg_nocache
-
-    def counting(query, encoding):
-        parsed.append(query)
-        return parse(query, encoding)
-
-    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
-    again = client.get(url)
+    with recorded_calls(_queries, "_query2pg_nocache", lambda query, encoding: query) as parsed:
+        again = client.get(url)
 
     assert again.status_code == 200
     assert again.content == first.content
