@@ -184,13 +184,13 @@ class ProcessResponses:
             self.responses.move_to_end(key)
             return key, kept
 
-    def touch(self, key: str, kept: KeptResponse) -> bool:
-        """Whether `kept` is still kept under `key` (then it is the most recently used)."""
+    def touch(self, key: str) -> KeptResponse | None:
+        """The response kept under `key` (now the most recently used), if any."""
         with self.lock:
-            if self.responses.get(key) is not kept:
-                return False
-            self.responses.move_to_end(key)
-            return True
+            kept = self.responses.get(key)
+            if kept is not None:
+                self.responses.move_to_end(key)
+            return kept
 
     def keep(self, route: Route, key: str, kept: KeptResponse) -> None:
         if kept.size > self.budget:
@@ -376,7 +376,8 @@ class EarlyHitApp:
 
     def __init__(self, application: WSGIApplication) -> None:
         self.application = application
-        self.routes: dict[RawRoute, tuple[ProcessResponses, str, KeptResponse]] = {}
+        # Keys, not responses: one evicted from its store is not kept alive here.
+        self.routes: dict[RawRoute, tuple[ProcessResponses, str]] = {}
         self.lock = threading.Lock()
         proxy_header = settings.SECURE_PROXY_SSL_HEADER
         # The header that makes a request secure behind a TLS proxy (request.scheme reads it).
@@ -440,13 +441,14 @@ class EarlyHitApp:
         )
 
     def answer(
-        self, environ: dict[str, Any], store: ProcessResponses, key: str, kept: KeptResponse
+        self, environ: dict[str, Any], store: ProcessResponses, key: str
     ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """(status line, headers, body) as the whole stack would send them, or None to go through Django.
         Checks in EarlyHitMiddleware.answer's order: its lifetime, the validators, whether it is current (only
         without a read: a read goes through Django, whose request_finished closes what it opened), then the
         throttle (a refused request goes through, and is refused there without being counted twice)."""
-        if not store.touch(key, kept) or time.time() >= kept.expires:
+        kept = store.touch(key)
+        if kept is None or time.time() >= kept.expires:
             return None
         method = environ["REQUEST_METHOD"]
         code = status_code(environ, method, kept)
@@ -516,29 +518,23 @@ class EarlyHitApp:
         limited = any(name == POLICY_FIELD for name, _ in headers)
         variant = (method, environ.get("HTTP_ORIGIN"), accepts, code, limited, compressed)
         sent = Sent.of(status, list(headers), compressed=compressed)
+        grown = 0
         with store.lock:
             seen = kept.variants.get(variant)
-            if (
-                seen is not None
-                and not seen.confirmed
-                and seen.status == sent.status
-                and seen.fixed() == sent.fixed()
-            ):
-                seen.confirmed = True
-                grown = 0
-            elif seen is None and len(kept.variants) < MAX_VARIANTS:
-                kept.variants[variant] = sent
-                grown = sent.size
-            elif seen is not None and not seen.confirmed:
-                kept.variants[variant] = sent  # not alike: wait for the next to be
-                grown = 0
-            else:
-                return
+            if seen is None:
+                if len(kept.variants) < MAX_VARIANTS:
+                    kept.variants[variant] = sent
+                    grown = sent.size
+            elif not seen.confirmed:
+                if seen.status == sent.status and seen.fixed() == sent.fixed():
+                    seen.confirmed = True
+                else:
+                    kept.variants[variant] = sent  # not alike: wait for the next answer to be
         if grown:
             store.grown(key, kept, grown)
         with self.lock:
             self.routes.pop(raw, None)
-            self.routes[raw] = (store, key, kept)
+            self.routes[raw] = (store, key)
             if len(self.routes) > MAX_ROUTES:
                 del self.routes[next(iter(self.routes))]
 
