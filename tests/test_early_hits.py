@@ -3,17 +3,20 @@ the full stack's answer, byte for byte and header for header, and is never serve
 would not serve it (an edit, an unpublish, a new generation, a scheduled piece's time)."""
 
 import datetime as dt
+import gc
 import gzip
 import io
 import os
 import time
 import uuid
+import weakref
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 import time_machine
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import text
@@ -22,7 +25,7 @@ from cissapi.api import change_listener
 from cissapi.api.generation import Validity
 from cissapi.api.throttling import AnonymousRateThrottle
 from cissapi.compression import PublicGZipMiddleware
-from cissapi.early_hits import EarlyHitApp, EarlyHitMiddleware, KeptResponse, ProcessResponses
+from cissapi.early_hits import ANSWERED, EarlyHitApp, EarlyHitMiddleware, KeptResponse, ProcessResponses
 from publications.services import publication_unpublish, publication_update
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 from tests.test_change_listener import heard_after, in_another_connection
@@ -631,3 +634,21 @@ def test_a_header_set_anew_on_every_answer_is_never_served_from_memory(
 
     assert len({dict(headers)["X-Request-Id"] for _, headers, _ in answers}) == 20
     assert app_answers == []
+
+
+def test_the_apps_routes_keep_no_evicted_response_alive():
+    store = ProcessResponses(budget=1_000_000)
+    kept = KeptResponse(Validity(token="t", born=0.0, keys=()), {"ETag": '"x"'}, b"x" * 1000, False, 1e12)
+    store.keep(("http://testserver", "/", "", ""), "key", kept)
+    app = EarlyHitApp(lambda environ, start_response: [])
+    environ = {"REQUEST_METHOD": "GET", ANSWERED: (store, "key", kept)}
+    app.learn(environ, ("raw",), "200 OK", [("ETag", '"x"')], HttpResponse(b"x" * 1000))
+    assert app.routes == {("raw",): (store, "key")}
+    alive = weakref.ref(kept)
+
+    store.drop("key")
+    del kept, environ
+    gc.collect()
+
+    assert alive() is None
+    assert app.answer({"REQUEST_METHOD": "GET"}, store, "key") is None
