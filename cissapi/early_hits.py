@@ -372,7 +372,14 @@ PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 
 class EarlyHitApp:
     """The WSGI application: answers an early hit before Django's handler, with the status line and headers
-    the whole stack sent for one alike before; everything else goes to `application` (Django's handler)."""
+    the whole stack sent for one alike before; everything else goes to `application` (Django's handler).
+
+    Alike means the same raw route and variant: together they hold everything of a request that the
+    middleware above EarlyHitMiddleware reads (security: the scheme; gzip: Accept-Encoding and the path;
+    CSP and whitenoise: the path; CORS: Origin, the path, and the private-network header, left to the stack;
+    RateLimit: the throttle, counted here). A middleware added above it that reads anything else of a
+    request must add that to the variant (or the route), or requests differing in it get one answer.
+    """
 
     def __init__(self, application: WSGIApplication) -> None:
         self.application = application
