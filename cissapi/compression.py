@@ -98,8 +98,8 @@ class PublicGZipMiddleware(GZipMiddleware):
         patch_vary_headers(response, ("Accept-Encoding",))
         if not re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
             return response
-        compressed = padded(response.once.gzipped(), self.max_random_bytes)
-        if len(compressed) >= len(content):
+        compressed = compressed_once_body(response.once, self.max_random_bytes)
+        if compressed is None:
             return response
         response.content = compressed
         response.headers["Content-Length"] = str(len(compressed))
@@ -120,6 +120,16 @@ class PublicGZipMiddleware(GZipMiddleware):
         ):
             response.headers["ETag"] = "W/" + etag
         return response
+
+
+def compressed_once_body(once: CompressedOnce, max_random_bytes: int) -> bytes | None:
+    """The body PublicGZipMiddleware sends a gzip client for `once` (padded anew), or None when it sends it
+    as is (too short, or longer compressed with this padding). Shared with cissapi.early_hits.EarlyHitApp,
+    which must take the same decision."""
+    if len(once.content) < SMALLEST_COMPRESSED:
+        return None
+    compressed = padded(once.gzipped(), max_random_bytes)
+    return compressed if len(compressed) < len(once.content) else None
 
 
 def padded(stream: bytes, max_random_bytes: int) -> bytes:

@@ -22,20 +22,36 @@ answer; what the middleware below added is part of the kept bytes. gzip compress
 every hit (cissapi.compression.CompressedOnce), its stream counted within the process's budget. 304s are
 answered from the headers the stack below sent for a 304 of the same entry, once it has sent one; 412s and
 everything else go through.
+
+EarlyHitApp (the WSGI application, cissapi/wsgi.py) answers the same hits before Django's handler: without a
+request object, signals or any middleware. It learns, per kept response and per variant of a request (method,
+Origin, whether gzip is accepted, 200 or 304, whether the throttle writes RateLimit fields, whether the body
+goes compressed), the status line and headers Django's handler sent for the middleware's early answer, and
+serves them once two answers in a row were alike but for the fields set per answer (the RateLimit fields, a
+compressed body's length): a header that changes on every answer (a nonce, a request id) is never served
+from memory. It checks and counts as the middleware does, and sends the body or a freshly padded gzip
+stream. Whatever it cannot answer so (a variant not yet seen twice, a read needed, a throttled client, a
+request the middleware would not answer early) goes through Django as before.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http.cookie import parse_cookie
 from django.http.response import ResponseHeaders
+from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
@@ -44,8 +60,15 @@ from cissapi.api.cache_table import read_as_health_check
 from cissapi.api.change_listener import Heard
 from cissapi.api.generation import Validity, still_valid
 from cissapi.api.http_caching import SAFE_METHODS, SharedEntry, use_canonical_host
+from cissapi.api.rate_limits import POLICY_FIELD, STATE_FIELD
 from cissapi.api.throttling import AnonymousRateThrottle
-from cissapi.compression import CompressedOnce, CompressedOnceResponse
+from cissapi.compression import (
+    COMPRESSED_PATHS,
+    CompressedOnce,
+    CompressedOnceResponse,
+    PublicGZipMiddleware,
+    compressed_once_body,
+)
 
 # Requests carrying one of these cookies may be answered for their sender (an editor's session, a form's
 # CSRF token, a flash message): they always go through the stack. Other cookies (analytics) change nothing.
@@ -59,6 +82,52 @@ CONDITIONAL_HEADERS = (
 MAX_ROUTES = 20_000
 
 Route = tuple[str, str, str, str]
+# Where EarlyHitMiddleware notes, in the WSGI environ (request.META), the kept response it answered a request
+# with: EarlyHitApp in front learns from it what the whole stack sent.
+ANSWERED = "cissapi.early_hits.answered"
+# Variants (kinds of answer the middleware above gives) learned per kept response: Origin is the client's
+# to choose, so beyond this many a kept response's other variants go through Django.
+MAX_VARIANTS = 16
+# (method, Origin, accepts gzip, status code, RateLimit fields, body compressed)
+Variant = tuple[str, str | None, bool, int, bool, bool]
+
+
+@dataclass
+class Sent:
+    """What Django's handler sent for an early hit of a kept response in one variant: the status line and
+    the headers, with the fields set per answer (RateLimit, a compressed body's length) at known places."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    policy_at: int | None
+    state_at: int | None
+    length_at: int | None
+    # Seen twice alike (but for the fields above): only then EarlyHitApp serves it.
+    confirmed: bool = False
+
+    @classmethod
+    def of(cls, status: str, headers: list[tuple[str, str]], *, compressed: bool) -> Sent:
+        names = [name for name, _ in headers]
+
+        def place(name: str) -> int | None:
+            return names.index(name) if name in names else None
+
+        return cls(
+            status,
+            headers,
+            place(POLICY_FIELD),
+            place(STATE_FIELD),
+            place("Content-Length") if compressed else None,
+        )
+
+    def fixed(self) -> list[tuple[str, str]]:
+        """The headers with the fields set per answer left out."""
+        per_answer = (self.policy_at, self.state_at, self.length_at)
+        return [header for place, header in enumerate(self.headers) if place not in per_answer]
+
+    @property
+    def size(self) -> int:
+        return len(self.status) + sum(len(name) + len(value) for name, value in self.headers)
 
 
 @dataclass
@@ -85,6 +154,8 @@ class KeptResponse:
     once: CompressedOnce = field(init=False)
     # `headers`, checked and encoded once (each answer copies them).
     prepared: ResponseHeaders = field(init=False)
+    # What Django's handler sent for it, per variant (EarlyHitApp).
+    variants: dict[Variant, Sent] = field(init=False, default_factory=dict)
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +183,14 @@ class ProcessResponses:
                 return None
             self.responses.move_to_end(key)
             return key, kept
+
+    def touch(self, key: str) -> KeptResponse | None:
+        """The response kept under `key` (now the most recently used), if any."""
+        with self.lock:
+            kept = self.responses.get(key)
+            if kept is not None:
+                self.responses.move_to_end(key)
+            return kept
 
     def keep(self, route: Route, key: str, kept: KeptResponse) -> None:
         if kept.size > self.budget:
@@ -162,6 +241,7 @@ class EarlyHitMiddleware:
             return self.get_response(request)
         found = self.kept.find(route)
         if found is not None and (answer := self.answer(request, *found)) is not None:
+            request.META[ANSWERED] = (self.kept, *found)
             return answer
         response = self.get_response(request)
         self.learn(request, route, response)
@@ -202,9 +282,8 @@ class EarlyHitMiddleware:
         """Whether `kept` is still what the shared cache would serve: without reading it while the change
         listener is healthy and heard nothing `kept` shows change since it was last found current (nor the
         generation end, nor its scheduled end come); otherwise by reading the shared cache."""
-        heard, untouched = change_listener.check(kept.heard, kept.validity.keys)
-        if untouched and (kept.ends_at is None or time.time() < kept.ends_at):
-            kept.heard = heard
+        vouched, heard, _ = unchanged(kept)
+        if vouched:
             return True
         try:
             with read_as_health_check():
@@ -267,3 +346,229 @@ class EarlyHitMiddleware:
 def personal_cookies() -> tuple[str, ...]:
     """The cookies that may make an answer its sender's own."""
     return (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages")
+
+
+def unchanged(kept: KeptResponse) -> tuple[bool, Heard | None, bool]:
+    """(Whether the change listener vouches, without a read, that `kept` is still current: healthy, nothing
+    heard since it was last found current names one of its keys, its generation's end not come; how far the
+    listener has heard; whether it sent its heartbeat through Django's connection just now)."""
+    heard, untouched, pinged = change_listener.check(kept.heard, kept.validity.keys)
+    vouched = untouched and (kept.ends_at is None or time.time() < kept.ends_at)
+    if vouched:
+        kept.heard = heard
+    return vouched, heard, pinged
+
+
+# --- Before Django's handler ---------------------------------------------------------------------------
+StartResponse = Callable[..., Any]
+WSGIApplication = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+# A raw request's route: the environ's own values that EarlyHitMiddleware.route and the middleware above it
+# read (scheme, host, script name, path, query, Accept); a request's own spelling, so several may lead to
+# one kept response, each learned from an answer the stack made to it (which validated its host).
+RawRoute = tuple[str | None, ...]
+# Preflight-only (CORS): a GET that carries it is left to corsheaders.
+PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+
+
+class EarlyHitApp:
+    """The WSGI application: answers an early hit before Django's handler, with the status line and headers
+    the whole stack sent for one alike before; everything else goes to `application` (Django's handler).
+
+    Alike means the same raw route and variant: together they hold everything of a request that the
+    middleware above EarlyHitMiddleware reads (security: the scheme; gzip: Accept-Encoding and the path;
+    CSP and whitenoise: the path; CORS: Origin, the path, and the private-network header, left to the stack;
+    RateLimit: the throttle, counted here). A middleware added above it that reads anything else of a
+    request must add that to the variant (or the route), or requests differing in it get one answer.
+    """
+
+    def __init__(self, application: WSGIApplication) -> None:
+        self.application = application
+        # Keys, not responses: one evicted from its store is not kept alive here.
+        self.routes: dict[RawRoute, tuple[ProcessResponses, str]] = {}
+        self.lock = threading.Lock()
+        proxy_header = settings.SECURE_PROXY_SSL_HEADER
+        # The header that makes a request secure behind a TLS proxy (request.scheme reads it).
+        self.proxy_header: str | None = proxy_header[0] if proxy_header else None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        raw = self.raw_route(environ)
+        if raw is None:
+            return self.application(environ, start_response)
+        found = self.routes.get(raw)
+        if found is not None and (answer := self.answer(environ, *found)) is not None:
+            status, headers, body = answer
+            start_response(status, headers)
+            return [body]
+        sent: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            sent[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        response = self.application(environ, capture)
+        if ANSWERED in environ and sent and isinstance(response, HttpResponse):
+            self.learn(environ, raw, sent[0], sent[1], response)
+        return response
+
+    def raw_route(self, environ: dict[str, Any]) -> RawRoute | None:
+        """The request's route as sent, or None when EarlyHitMiddleware would not answer it early either (and
+        for If-Match, If-Unmodified-Since: a 412 is the stack's to answer and log)."""
+        if not settings.API_CACHE or environ.get("REQUEST_METHOD") not in SAFE_METHODS:
+            return None
+        if environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return None
+        for name in (
+            "HTTP_AUTHORIZATION",
+            "HTTP_TRANSFER_ENCODING",
+            "HTTP_IF_MATCH",
+            "HTTP_IF_UNMODIFIED_SINCE",
+        ):
+            if name in environ:
+                return None
+        if PRIVATE_NETWORK in environ:
+            return None
+        if "HTTP_COOKIE" in environ:
+            cookies = parse_cookie(environ["HTTP_COOKIE"])
+            if any(name in cookies for name in personal_cookies()):
+                return None
+        return (
+            environ.get("wsgi.url_scheme"),
+            environ.get(self.proxy_header) if self.proxy_header else None,
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("HTTP_X_FORWARDED_HOST"),
+            environ.get("HTTP_X_FORWARDED_PORT"),
+            environ.get("SCRIPT_NAME"),
+            environ.get("SCRIPT_URL"),
+            environ.get("REDIRECT_URL"),
+            environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING"),
+            environ.get("HTTP_ACCEPT"),
+        )
+
+    def answer(
+        self, environ: dict[str, Any], store: ProcessResponses, key: str
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """(status line, headers, body) as the whole stack would send them, or None to go through Django.
+        Checks in EarlyHitMiddleware.answer's order: its lifetime, the validators, whether it is current (only
+        without a read: a read goes through Django, whose request_finished closes what it opened), then the
+        throttle (a refused request goes through, and is refused there without being counted twice)."""
+        kept = store.touch(key)
+        if kept is None or time.time() >= kept.expires:
+            return None
+        method = environ["REQUEST_METHOD"]
+        code = status_code(environ, method, kept)
+        if code is None:
+            return None
+        accepts = bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
+        throttle = AnonymousRateThrottle() if kept.counted else None
+        body = kept.content if code == 200 else b""
+        compressed = False
+        if code == 200 and accepts and COMPRESSED_PATHS.match(environ.get("PATH_INFO", "")):
+            stream = compressed_once_body(kept.once, PublicGZipMiddleware.max_random_bytes)
+            if stream is not None:
+                body, compressed = stream, True
+        variant = (
+            method,
+            environ.get("HTTP_ORIGIN"),
+            accepts,
+            code,
+            throttle is not None and throttle.rate is not None,
+            compressed,
+        )
+        sent = kept.variants.get(variant)
+        if sent is None or not sent.confirmed:
+            return None
+        vouched, _, pinged = unchanged(kept)
+        if not vouched:
+            return None
+        # What the throttle reads of a request (its META) and notes on it (the count, the allowance).
+        client = SimpleNamespace(META=environ, headers=EnvironHeaders(environ))
+        if throttle is not None and not throttle.allow_request(cast(HttpRequest, client), None):
+            return None
+        headers = list(sent.headers)
+        rate_limit = getattr(client, "rate_limit", None)
+        if rate_limit is not None and sent.policy_at is not None and sent.state_at is not None:
+            headers[sent.policy_at] = (POLICY_FIELD, rate_limit.policy_field())
+            headers[sent.state_at] = (STATE_FIELD, rate_limit.state_field())
+        if sent.length_at is not None:
+            headers[sent.length_at] = ("Content-Length", str(len(body)))
+        # What Django's request_finished does after a request: the heartbeat went through Django's database
+        # connection (closed there if past CONN_MAX_AGE or broken, as after any request); otherwise the hit
+        # touched no connection (nothing else here reads the database) but the throttle's cache.
+        if pinged:
+            request_finished.send(sender=type(self))
+        elif throttle is not None:
+            throttle.cache.close()
+        return sent.status, headers, body
+
+    def learn(
+        self,
+        environ: dict[str, Any],
+        raw: RawRoute,
+        status: str,
+        headers: list[tuple[str, str]],
+        response: HttpResponse,
+    ) -> None:
+        """Note what the handler sent for the middleware's early answer to this request, under its variant."""
+        store, key, kept = environ[ANSWERED]
+        method = environ["REQUEST_METHOD"]
+        code = response.status_code
+        if code != status_code(environ, method, kept) or any(name == "Set-Cookie" for name, _ in headers):
+            return
+        compressed = code == 200 and ("Content-Encoding", "gzip") in headers
+        content = gzip.decompress(response.content) if compressed else response.content
+        if content != (kept.content if code == 200 else b""):
+            return  # a middleware above changed the body: not what this layer sends
+        accepts = bool(re_accepts_gzip.search(environ.get("HTTP_ACCEPT_ENCODING", "")))
+        limited = any(name == POLICY_FIELD for name, _ in headers)
+        variant = (method, environ.get("HTTP_ORIGIN"), accepts, code, limited, compressed)
+        sent = Sent.of(status, list(headers), compressed=compressed)
+        grown = 0
+        with store.lock:
+            seen = kept.variants.get(variant)
+            if seen is None:
+                if len(kept.variants) < MAX_VARIANTS:
+                    kept.variants[variant] = sent
+                    grown = sent.size
+            elif not seen.confirmed:
+                if seen.status == sent.status and seen.fixed() == sent.fixed():
+                    seen.confirmed = True
+                else:
+                    kept.variants[variant] = sent  # not alike: wait for the next answer to be
+        if grown:
+            store.grown(key, kept, grown)
+        with self.lock:
+            self.routes.pop(raw, None)
+            self.routes[raw] = (store, key)
+            if len(self.routes) > MAX_ROUTES:
+                del self.routes[next(iter(self.routes))]
+
+
+class EnvironHeaders:
+    """A request's `headers` as the throttle reads them (DRF's get_ident: X-Forwarded-For) from the environ,
+    without building Django's HttpHeaders from every variable on each hit."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"), default)
+
+
+def status_code(meta: dict[str, Any], method: str, kept: KeptResponse) -> int | None:
+    """200, or 304 when the request's If-None-Match or If-Modified-Since says the client holds `kept`
+    (Django's rule, as the view applies it); None with If-Match or If-Unmodified-Since (left to the stack)."""
+    if not any(name in meta for name in CONDITIONAL_HEADERS):
+        return 200
+    if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+        return None
+    # Without those two, Django's rule answers a 304 or nothing, reading only META and the method.
+    request = cast(HttpRequest, SimpleNamespace(META=meta, method=method))
+    conditional = get_conditional_response(
+        request,
+        etag=kept.headers.get("ETag"),
+        last_modified=parse_http_date_safe(kept.headers.get("Last-Modified", "")),
+    )
+    return 200 if conditional is None else 304

@@ -3,22 +3,32 @@ the full stack's answer, byte for byte and header for header, and is never serve
 would not serve it (an edit, an unpublish, a new generation, a scheduled piece's time)."""
 
 import datetime as dt
+import gc
 import gzip
+import io
 import os
+import time
+import uuid
+import weakref
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 import time_machine
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import text
 
+from cissapi.api import change_listener
 from cissapi.api.generation import Validity
 from cissapi.api.throttling import AnonymousRateThrottle
 from cissapi.compression import PublicGZipMiddleware
-from cissapi.early_hits import EarlyHitMiddleware, KeptResponse, ProcessResponses
+from cissapi.early_hits import ANSWERED, EarlyHitApp, EarlyHitMiddleware, KeptResponse, ProcessResponses
 from publications.services import publication_unpublish, publication_update
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.test_change_listener import heard_after, in_another_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -362,3 +372,283 @@ def test_a_kept_responses_compressed_stream_counts_within_the_budget():
 
     assert list(kept.responses) == ["key-1"]  # over the budget: the least recently used went
     assert kept.used == responses[1].size == 2000 + len(stream)
+
+
+# --- Before Django's handler: EarlyHitApp (cissapi/wsgi.py) --------------------------------------------
+# It answers only on the change listener's word (a read goes through Django), so these tests commit for real
+# and let the listener hear its heartbeat (as tests/test_change_listener.py does).
+Sent = tuple[str, list[tuple[str, str]], bytes]
+
+
+@pytest.fixture
+def listening(settings):
+    settings.API_CACHE_LISTEN = True
+    settings.API_CACHE_LISTEN_HEARTBEAT = 1.0
+
+
+@pytest.fixture
+def app_answers(monkeypatch) -> list[str]:
+    """The paths EarlyHitApp answered itself, before Django's handler."""
+    answered: list[str] = []
+    original = EarlyHitApp.answer
+
+    def spy(self, environ, *args):
+        answer = original(self, environ, *args)
+        if answer is not None:
+            answered.append(environ["PATH_INFO"])
+        return answer
+
+    monkeypatch.setattr(EarlyHitApp, "answer", spy)
+    return answered
+
+
+def wsgi_apps(settings) -> tuple[WSGIHandler, EarlyHitApp]:
+    """Django's handler keeping no responses (the full stack every time), and the application as served."""
+    settings.API_CACHE_PROCESS_BYTES = 0
+    full = WSGIHandler()
+    settings.API_CACHE_PROCESS_BYTES = 1024 * 1024
+    return full, EarlyHitApp(WSGIHandler())
+
+
+def call(app, method: str, url: str, *, count_afresh: bool = True, **headers: str) -> Sent:
+    """The status line, headers and body a WSGI server gets from `app`, which it then closes (Django's
+    request_finished). `count_afresh`: this client's throttle counter emptied first (the same allowance)."""
+    if count_afresh:
+        throttle = AnonymousRateThrottle()
+        caches["throttle"].delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
+    path, _, query = url.partition("?")
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "wsgi.input": io.BytesIO()}
+    setup_testing_defaults(environ)
+    environ["REMOTE_ADDR"] = "127.0.0.1"
+    environ.update(headers)
+    sent: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        sent.update(status=status, headers=list(response_headers))
+
+    iterable = app(environ, start_response)
+    try:
+        body = b"".join(iterable)
+    finally:
+        if hasattr(iterable, "close"):
+            iterable.close()
+    return sent["status"], sent["headers"], body
+
+
+def unpadded(answer: Sent) -> Sent:
+    """A compressed answer's body decompressed and its Content-Length left out (Django's BREACH padding
+    makes both differ from one answer to the next, the full stack's too)."""
+    status, headers, body = answer
+    if ("Content-Encoding", "gzip") in headers:
+        return (
+            status,
+            [(name, value) for name, value in headers if name != "Content-Length"],
+            gzip.decompress(body),
+        )
+    return answer
+
+
+def before_django(app: EarlyHitApp, answered: list[str], method: str, url: str, **headers: str) -> Sent:
+    """Sends the request until EarlyHitApp answers it (the first go through Django: the view, then the
+    middleware's early answers it learns from, and reads while the listener is not yet trusted)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        before = len(answered)
+        answer = call(app, method, url, **headers)
+        if len(answered) > before:
+            return answer
+        time.sleep(0.02)
+    pytest.fail(f"{method} {url} {headers} was never answered before Django's handler")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_ORIGIN": ORIGIN},
+        {"HTTP_ORIGIN": "https://elsewhere.example"},
+        {"HTTP_ACCEPT_ENCODING": "gzip, deflate"},
+        {"HTTP_HOST": "TESTSERVER:80"},
+        {"HTTP_COOKIE": "_ga=GA1.2.3", "HTTP_ORIGIN": ORIGIN, "HTTP_ACCEPT_ENCODING": "gzip"},
+    ],
+    ids=["plain", "cors-allowed", "cors-refused", "gzip", "host-spelling", "cookie-cors-gzip"],
+)
+def test_the_app_answers_before_django_as_the_full_stack(settings, listening, piece, app_answers, headers):
+    full, app = wsgi_apps(settings)
+    for url, extra in urls(piece):
+        sent = {**headers, **extra}
+        for method in ("GET", "HEAD"):  # a GET first: responses are kept from GETs
+            got = before_django(app, app_answers, method, url, **sent)
+            expected = call(full, method, url, **sent)
+            assert expected[0] == "200 OK", url
+            assert unpadded(got)[1] == unpadded(expected)[1], (method, url)
+            assert unpadded(got) == unpadded(expected), (method, url)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("encoding", ["gzip", ""], ids=["gzip", "plain"])
+def test_the_app_sends_the_stacks_own_bytes(settings, listening, piece, app_answers, monkeypatch, encoding):
+    # Without Django's random padding both compress to the same bytes, Content-Length included.
+    monkeypatch.setattr(PublicGZipMiddleware, "max_random_bytes", 0)
+    full, app = wsgi_apps(settings)
+    for url, extra in urls(piece):
+        sent = {**extra, "HTTP_ACCEPT_ENCODING": encoding, "HTTP_ORIGIN": ORIGIN}
+        assert before_django(app, app_answers, "GET", url, **sent) == call(full, "GET", url, **sent), url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_apps_compressed_answers_are_padded_anew(settings, listening, piece, app_answers):
+    _, app = wsgi_apps(settings)
+    url = reverse("v1:publication-list")
+    before_django(app, app_answers, "GET", url, HTTP_ACCEPT_ENCODING="gzip")
+    answers = [call(app, "GET", url, HTTP_ACCEPT_ENCODING="gzip") for _ in range(6)]
+
+    assert len(app_answers) >= 4
+    assert len({gzip.decompress(body) for _, _, body in answers}) == 1
+    assert len({dict(headers)["Content-Length"] for _, headers, _ in answers}) > 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("validator", ["etag", "last-modified"])
+def test_the_apps_304_is_the_full_stacks_304(settings, listening, piece, app_answers, validator):
+    full, app = wsgi_apps(settings)
+    for url, extra in urls(piece):
+        first = dict(call(app, "GET", url, **extra)[1])
+        conditional = (
+            {"HTTP_IF_NONE_MATCH": first["ETag"]}
+            if validator == "etag"
+            else {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]}
+        )
+        headers = {**extra, **conditional, "HTTP_ORIGIN": ORIGIN, "HTTP_ACCEPT_ENCODING": "gzip"}
+        expected = call(full, "GET", url, **headers)
+        assert expected[0] == "304 Not Modified", url
+        assert before_django(app, app_answers, "GET", url, **headers) == expected, url
+        # A stale validator gets the whole answer.
+        stale = {**headers, "HTTP_IF_NONE_MATCH": '"not-this-one"'}
+        assert unpadded(before_django(app, app_answers, "GET", url, **stale)) == unpadded(
+            call(full, "GET", url, **stale)
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_app_counts_first_and_leaves_a_refused_request_to_the_stack(
+    settings, listening, piece, app_answers
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
+    _, app = wsgi_apps(settings)
+    url = reverse("v1:publication-list")
+    before_django(app, app_answers, "GET", url)
+    app_answers.clear()
+    throttle = AnonymousRateThrottle()
+    caches["throttle"].delete(throttle.cache_format % {"scope": throttle.scope, "ident": "127.0.0.1"})
+
+    answers = [call(app, "GET", url, count_afresh=False) for _ in range(4)]
+
+    assert [status for status, _, _ in answers] == ["200 OK", "200 OK", "200 OK", "429 Too Many Requests"]
+    assert [dict(headers)["RateLimit"] for _, headers, _ in answers[:3]] == [
+        '"anonymous";r=2;t=60',
+        '"anonymous";r=1;t=60',
+        '"anonymous";r=0;t=60',
+    ]
+    assert dict(answers[3][1])["Content-Type"] == "application/problem+json"
+    assert app_answers == [url] * 3  # the refused one went through Django, which answered the 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_host_goes_to_the_stack(settings, listening, piece, app_answers):
+    _, app = wsgi_apps(settings)
+    url = reverse("v1:publication-list")
+    before_django(app, app_answers, "GET", url)
+    app_answers.clear()
+
+    for host in ("evil.example", "evil.example:80", "127.0.0.1:notaport"):
+        assert call(app, "GET", url, HTTP_HOST=host)[0].startswith("400"), host
+    assert app_answers == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_is_seen_by_the_apps_next_answer(settings, listening, piece, app_answers, editor):
+    _, app = wsgi_apps(settings)
+    detail = reverse("v1:publication-detail", kwargs={"slug": piece.slug})
+    listing = reverse("v1:publication-list")
+    for url in (detail, listing, "/feeds/json/"):
+        before_django(app, app_answers, "GET", url, HTTP_ACCEPT_ENCODING="gzip")
+    app_answers.clear()
+    before = change_listener.listener.change
+
+    piece.summary = "Revised."
+    in_another_connection(lambda: publication_update(publication=piece))
+    heard_after(before)
+
+    assert b"Revised." in unpadded(call(app, "GET", detail, HTTP_ACCEPT_ENCODING="gzip"))[2]
+    assert b"Revised." in unpadded(call(app, "GET", "/feeds/json/", HTTP_ACCEPT_ENCODING="gzip"))[2]
+    assert app_answers == []
+
+    before = change_listener.listener.change
+    in_another_connection(lambda: publication_unpublish(publication=piece, by=editor))
+    heard_after(before)
+
+    assert call(app, "GET", detail)[0].startswith("404")
+    assert piece.title.encode() not in call(app, "GET", listing)[2]
+    assert app_answers == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credentials_and_sessions_go_through_django(settings, listening, piece, app_answers):
+    _, app = wsgi_apps(settings)
+    url = reverse("v1:publication-list")
+    before_django(app, app_answers, "GET", url)
+    app_answers.clear()
+
+    for headers in (
+        {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"},
+        {"HTTP_COOKIE": "sessionid=abc"},
+        {"HTTP_COOKIE": "_ga=1; csrftoken=abc"},
+        {"HTTP_IF_MATCH": '"x"'},
+    ):
+        call(app, "GET", url, **headers)
+    assert app_answers == []
+
+
+class RequestIdMiddleware:
+    """A header that differs on every answer, set above the early layer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Request-Id"] = uuid.uuid4().hex
+        return response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_header_set_anew_on_every_answer_is_never_served_from_memory(
+    settings, listening, piece, app_answers
+):
+    settings.MIDDLEWARE = ["tests.test_early_hits.RequestIdMiddleware", *settings.MIDDLEWARE]
+    _, app = wsgi_apps(settings)
+    url = reverse("v1:publication-list")
+    answers = [call(app, "GET", url) for _ in range(20)]
+
+    assert len({dict(headers)["X-Request-Id"] for _, headers, _ in answers}) == 20
+    assert app_answers == []
+
+
+def test_the_apps_routes_keep_no_evicted_response_alive():
+    store = ProcessResponses(budget=1_000_000)
+    kept = KeptResponse(Validity(token="t", born=0.0, keys=()), {"ETag": '"x"'}, b"x" * 1000, False, 1e12)
+    store.keep(("http://testserver", "/", "", ""), "key", kept)
+    app = EarlyHitApp(lambda environ, start_response: [])
+    environ = {"REQUEST_METHOD": "GET", ANSWERED: (store, "key", kept)}
+    app.learn(environ, ("raw",), "200 OK", [("ETag", '"x"')], HttpResponse(b"x" * 1000))
+    assert app.routes == {("raw",): (store, "key")}
+    alive = weakref.ref(kept)
+
+    store.drop("key")
+    del kept, environ
+    gc.collect()
+
+    assert alive() is None
+    assert app.answer({"REQUEST_METHOD": "GET"}, store, "key") is None

@@ -87,9 +87,10 @@ class Listener:
         self.pinged = float("-inf")
         self.retry_at = float("-inf")
 
-    def check(self, since: Heard | None, keys: Iterable[str]) -> tuple[Heard | None, bool]:
+    def check(self, since: Heard | None, keys: Iterable[str]) -> tuple[Heard | None, bool, bool]:
         """(How far this listener has heard, None when it is not healthy; whether nothing naming one of
-        `keys` or everything was heard after `since`, on the same connection, with the listener healthy)."""
+        `keys` or everything was heard after `since`, on the same connection, with the listener healthy;
+        whether this call sent the heartbeat through Django's connection)."""
         with self.lock:
             now = time.monotonic()
             heard = self._drain(now)
@@ -100,7 +101,7 @@ class Listener:
             channel = self.channel
         if ping:
             self._ping(channel)
-        return heard, untouched
+        return heard, untouched, ping
 
     def close(self) -> None:
         with self.lock:
@@ -211,8 +212,8 @@ def conninfo() -> str:
 listener = Listener()
 
 
-def check(since: Heard | None, keys: Iterable[str]) -> tuple[Heard | None, bool]:
-    """This process's Listener.check(), or (None, False) with API_CACHE_LISTEN off."""
+def check(since: Heard | None, keys: Iterable[str]) -> tuple[Heard | None, bool, bool]:
+    """This process's Listener.check(), or (None, False, False) with API_CACHE_LISTEN off."""
     if not settings.API_CACHE_LISTEN:
-        return None, False
+        return None, False, False
     return listener.check(since, keys)
