@@ -14,6 +14,7 @@ ResponseMeta, so they are kept with a cached body and joined with the feed alter
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from math import ceil
 from typing import Any
 
@@ -78,8 +79,11 @@ class ApiCursorPagination(pagination.CursorPagination):
         return cursor
 
     def get_paginated_response(self, data: list) -> Response:
-        note_links(self.view, {"next": self.get_next_link(), "prev": self.get_previous_link()})
-        return super().get_paginated_response(data)
+        # DRF's envelope, each link made once for it and the Link header both (each encodes a cursor and
+        # rewrites the URL's query).
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        note_links(self.view, {"next": next_link, "prev": previous_link})
+        return Response({"next": next_link, "previous": previous_link, "results": data})
 
     # Only querysets are paged here; the stubs' BasePagination also takes sequences.
     def paginate_queryset(  # type: ignore[override]
@@ -191,9 +195,14 @@ class ApiPagination(pagination.BasePagination):
             envelope["pages"] = self.page_count()
         return Response({**envelope, "next": next_link, "previous": previous_link, "results": data})
 
+    @cached_property
+    def request_url(self) -> str:
+        """The request's absolute URL, made once for a page's links (a paginator serves one request)."""
+        return self.request.build_absolute_uri()
+
     def page_link(self, number: int) -> str:
         """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
-        url = self.request.build_absolute_uri()
+        url = self.request_url
         if number == 1:
             return remove_query_param(url, self.page_query_param)
         return replace_query_param(url, self.page_query_param, number)

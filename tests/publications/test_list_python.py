@@ -1,0 +1,109 @@
+"""The Python a list page runs around its statement (issue 16, the cold list path): each piece of work done
+once, and none whose result is already known (a lazy list's order, a row's instance, a page's links)."""
+
+import datetime as dt
+
+import pytest
+from django.http import HttpRequest
+from rest_framework.pagination import CursorPagination
+
+from publications.models import Publication
+from publications.querysets import ItemAddresses, _item_row_fields
+from tests.calls import recorded_calls
+from tests.factories import PublicationFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLICATIONS = "/api/v1/publications/"
+ADDRESSES = ItemAddresses(
+    publication_url=("http://api.test/api/v1/publications/", "/"),
+    author_url=("http://api.test/api/v1/authors/", "/"),
+    topic_url=("http://api.test/api/v1/topics/", "/"),
+    site_url="https://site.test",
+    media_url="https://media.test/",
+    time_zone="Asia/Karachi",
+)
+
+
+@pytest.fixture
+def five_days(settings):
+    settings.API_CACHE = False  # every answer built anew
+    return [
+        PublicationFactory(
+            published=True, title=f"Day {day}", published_at=dt.datetime(2025, 3, day, 10, tzinfo=dt.UTC)
+        )
+        for day in range(1, 6)
+    ]
+
+
+def test_a_cursor_page_of_a_lazy_list_builds_no_query(five_days):
+    live = Publication.objects.published().as_items(ADDRESSES)
+    ordering = live.known_ordering()
+
+    page = live.order_by(*ordering).filter(published_at__lt="2025-03-04 10:00:00+00:00")[0:2]
+
+    assert ordering == ("-published_at", "-id")
+    assert [piece.title for piece in page] == ["Day 3", "Day 2"]
+    assert page._lazy
+    assert page._query.where.children == []
+
+
+def test_only_a_lazy_list_without_a_search_knows_its_order_unbuilt():
+    live = Publication.objects.published()
+
+    assert live.search("rivers").known_ordering() is None
+    assert live.in_topics(["ice"]).as_items(ADDRESSES)._among(1, 2).known_ordering() is None
+    assert live.filter(type=Publication.Type.REPORT).known_ordering() is None
+
+
+def test_a_lazy_lists_malformed_position_fails_as_the_lookup_would():
+    live = Publication.objects.published().as_items(ADDRESSES)
+
+    with pytest.raises(Exception) as lazily:
+        live.filter(published_at__lt="not a date")
+    with pytest.raises(Exception) as built:
+        Publication.objects.all().filter(published_at__lt="not a date")
+
+    assert type(lazily.value) is type(built.value)
+
+
+def test_a_list_rows_instances_are_what_from_db_makes_of_them(five_days):
+    piece = five_days[0]
+    names = _item_row_fields()
+
+    (item,) = Publication.objects.published().filter(pk=piece.pk).as_items(ADDRESSES)[:1]
+    loaded = Publication.from_db("default", list(names), [getattr(item, name) for name in names])
+
+    # Besides the row's fields, an item carries what its statement read with it.
+    carried = {"_state", "item", "author_ids", "topic_ids"}
+    assert {k: v for k, v in vars(item).items() if k not in carried} == {
+        k: v for k, v in vars(loaded).items() if k != "_state"
+    }
+    assert (item._state.adding, item._state.db) == (loaded._state.adding, loaded._state.db)
+    assert item.get_deferred_fields() == loaded.get_deferred_fields()
+    # A deferred field still loads on access.
+    assert item.slug == piece.slug
+    assert item == piece
+
+
+def test_a_cursor_page_encodes_each_link_once(client, five_days):
+    first = client.get(PUBLICATIONS, {"mode": "cursor", "page_size": 2}).json()
+
+    with recorded_calls(CursorPagination, "encode_cursor", lambda paginator, cursor: cursor) as encoded:
+        response = client.get(first["next"])
+
+    body = response.json()
+    assert [item["title"] for item in body["results"]] == ["Day 3", "Day 2"]
+    assert body["next"] and body["previous"]
+    assert len(encoded) == 2
+    assert f'<{body["next"]}>; rel="next"' in response["Link"]
+
+
+def test_a_pages_links_read_the_requests_url_once(client, five_days):
+    with recorded_calls(HttpRequest, "build_absolute_uri", lambda request, location=None: location) as built:
+        body = client.get(PUBLICATIONS, {"page_size": 2, "page": 2}).json()
+
+    assert body["next"] == "http://testserver/api/v1/publications/?page=3&page_size=2"
+    assert body["previous"] == "http://testserver/api/v1/publications/?page_size=2"
+    # The request's own URL (None) once for first, prev, next and last; the origin for the items' URLs.
+    assert built.count(None) == 1
