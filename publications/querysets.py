@@ -439,9 +439,15 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         names = _item_row_fields()
         count = len(names)
         load = _row_loader(self.model, self.db, names)
+        # The stubs do not declare a connection's time zone (the one Django's own loader gives times).
+        tz = cast(Any, connections[self.db]).timezone
+        times = [position for position, name in enumerate(names) if name in _ROW_TIMES]
         items = []
         for row in rows:
-            item = cast("Publication", load(row[:count]))
+            values = list(row[:count])
+            for position in times:
+                values[position] = _row_time(values[position], tz)
+            item = cast("Publication", load(values))
             item.item, *annotations, item.author_ids, item.topic_ids = row[count:]
             for name, value in zip(extras, annotations, strict=True):
                 setattr(item, name, value)
@@ -1203,7 +1209,10 @@ def _items_sql(fields: frozenset[str] | None, snippet: bool) -> tuple[str, tuple
     """
     table = '"publications_publication"'
     item, before = _item_sql(table, fields, snippet, lateral=True)
-    columns = ", ".join(f"{table}.{name}" for name in _item_row_fields())
+    columns = ", ".join(
+        _row_time_sql(f"{table}.{name}") if name in _ROW_TIMES else f"{table}.{name}"
+        for name in _item_row_fields()
+    )
     laterals = _item_laterals(table)
     after = tuple(re.findall(r"%\((\w+)\)s", laterals))
     joins = re.sub(r"%\(\w+\)s", "%s", laterals)
@@ -1213,6 +1222,26 @@ JOIN publications_publication ON {table}.id = page.id
 {joins}
 ORDER BY page.place"""
     return sql, before, after
+
+
+# Optimization (issue 16): psycopg reads a timestamptz through Django's loader, in Python (a page of 20 rows
+# spent 0.14 ms of its 0.18 ms of fetching on its 40 dates); a list row's times come as microseconds since the
+# epoch instead (an integer, read in C), made datetimes as Django's loader makes them (_row_time).
+_ROW_TIMES = frozenset({"published_at", "updated_at"})
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _row_time_sql(column: str) -> str:
+    """The timestamptz `column` as microseconds since the epoch (exact: extract() gives a numeric)."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+def _row_time(microseconds: int | None, tz: dt.tzinfo) -> datetime | None:
+    """The time `microseconds` after the epoch (_row_time_sql) in the connection's time zone `tz`."""
+    if microseconds is None:
+        return None
+    moment = _EPOCH + dt.timedelta(microseconds=microseconds)
+    return moment if tz is dt.UTC else moment.astimezone(tz)
 
 
 @functools.cache
