@@ -4,9 +4,10 @@ once, and none whose result is already known (a lazy list's order, a row's insta
 import datetime as dt
 
 import pytest
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from rest_framework.pagination import CursorPagination
 
+from publications.api.filters import PublicationFilterSet
 from publications.models import Publication
 from publications.querysets import ItemAddresses, _item_row_fields
 from tests.calls import recorded_calls
@@ -107,3 +108,40 @@ def test_a_pages_links_read_the_requests_url_once(client, five_days):
     assert body["previous"] == "http://testserver/api/v1/publications/?page_size=2"
     # The request's own URL (None) once for first, prev, next and last; the origin for the items' URLs.
     assert built.count(None) == 1
+
+
+def test_a_list_rows_times_are_the_ones_the_orm_reads():
+    piece = PublicationFactory(
+        published=True, published_at=dt.datetime(1969, 7, 20, 20, 17, 40, 123456, tzinfo=dt.UTC)
+    )
+    Publication.objects.filter(pk=piece.pk).update(
+        updated_at=dt.datetime(2031, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+    )
+    orm = Publication.objects.get(pk=piece.pk)
+
+    (item,) = Publication.objects.published().filter(pk=piece.pk).as_items(ADDRESSES)[:1]
+
+    for name in ("published_at", "updated_at"):
+        assert getattr(item, name) == getattr(orm, name)
+        # A cursor's position is the time's text (DRF's str()), which the tzinfo and microseconds shape.
+        assert str(getattr(item, name)) == str(getattr(orm, name))
+
+
+def test_a_filtered_list_cleans_only_the_filters_its_request_gives():
+    filterset = PublicationFilterSet(
+        QueryDict("topic=ice&topic_match=all"), queryset=Publication.objects.published()
+    )
+
+    assert list(filterset.form.fields) == ["topic", "topic_match"]
+    assert filterset.is_valid()
+    assert list(PublicationFilterSet(queryset=Publication.objects.none()).form.fields) == list(
+        PublicationFilterSet.base_filters
+    )
+
+
+def test_each_bad_filter_of_a_list_is_still_named(client):
+    response = client.get(PUBLICATIONS, {"type": "poem", "published_after": "yesterday", "topic": "a b"})
+
+    assert response.status_code == 400
+    named = [error["parameter"] for error in response.json()["errors"]]
+    assert sorted(named) == ["published_after", "topic", "type"]
