@@ -8,6 +8,7 @@ Like Wagtail's BaseAPIViewSet, it knows no app; concrete viewsets fill its overr
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -64,15 +65,15 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         meta.note_surrogate_keys(key for item in page for key in self.keys_of(item))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def collection_list_page(self, collection: QuerySet, queryset: Any) -> Response:
-        """list_page of what `collection` (an author, topic, ... by slug) has; a 404 when there is no such
-        collection.
+    def collection_list_page(self, collection: Callable[[], QuerySet], queryset: Any) -> Response:
+        """list_page of what the collection `collection()` finds (an author, topic, ... by slug) has; a 404
+        when there is no such collection.
 
         Optimization: the collection is looked up only when the page is empty, so a list costs no query for
-        it (its pieces are filtered by the collection's slug).
+        it (its pieces are filtered by the collection's slug), nor the building of its queryset.
         """
         response = self.list_page(queryset)
-        if not response.data["results"] and not collection.exists():
+        if not response.data["results"] and not collection().exists():
             raise Http404
         return response
 

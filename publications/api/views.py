@@ -280,8 +280,9 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     @action(detail=True)
     @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
-        collection = self.live_only(self.model.objects.filter(slug=slug))
-        return self.collection_list_page(collection, self.publications_of(slug))
+        return self.collection_list_page(
+            lambda: self.live_only(self.model.objects.filter(slug=slug)), self.publications_of(slug)
+        )
 
 
 class TopicViewSet(CollectionViewSet):

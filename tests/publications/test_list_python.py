@@ -7,11 +7,12 @@ import pytest
 from django.http import HttpRequest, QueryDict
 from rest_framework.pagination import CursorPagination
 
+from authors.querysets import AuthorQuerySet
 from publications.api.filters import PublicationFilterSet
 from publications.models import Publication
 from publications.querysets import ItemAddresses, _item_row_fields
 from tests.calls import recorded_calls
-from tests.factories import PublicationFactory
+from tests.factories import AuthorFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +146,19 @@ def test_each_bad_filter_of_a_list_is_still_named(client):
     assert response.status_code == 400
     named = [error["parameter"] for error in response.json()["errors"]]
     assert sorted(named) == ["published_after", "topic", "type"]
+
+
+def test_a_collections_list_with_pieces_builds_no_query_for_the_collection(client, five_days):
+    author = AuthorFactory(slug="amna")
+    PublicationFactory(published=True, authors=[author])
+    client.get("/api/v1/authors/amna/publications/")  # the served schema, built for the first response
+
+    with recorded_calls(AuthorQuerySet, "public") as looked_up:
+        found = client.get("/api/v1/authors/amna/publications/")
+    with recorded_calls(AuthorQuerySet, "public") as looked_up_for_none:
+        missing = client.get("/api/v1/authors/nobody/publications/")
+
+    assert (found.status_code, len(found.json()["results"])) == (200, 1)
+    assert looked_up == []
+    assert missing.status_code == 404
+    assert len(looked_up_for_none) == 1
