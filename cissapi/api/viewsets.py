@@ -59,11 +59,19 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         # Every list is paginated (DEFAULT_PAGINATION_CLASS), so there is always a page.
         page = cast(builtins.list[Any], self.paginate_queryset(self.filter_queryset(queryset)))
         meta = self.response_meta
-        meta.note_last_modified(moment for item in page for moment in self.change_times(item))
+        meta.note_last_modified(self.page_change_times(page))
         # The list as such (`publications`, `authors`, ...): what a new piece or author must purge.
         meta.note_surrogate_keys([str(queryset.model._meta.verbose_name_plural)])
-        meta.note_surrogate_keys(key for item in page for key in self.keys_of(item))
+        meta.note_surrogate_keys(self.page_keys(page))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def page_change_times(self, page: builtins.list[Any]) -> builtins.list[datetime | None]:
+        """change_times() of every item of a list's `page`; a viewset may say it for a whole page at once."""
+        return [moment for item in page for moment in self.change_times(item)]
+
+    def page_keys(self, page: builtins.list[Any]) -> builtins.list[str]:
+        """keys_of() every item of a list's `page`; a viewset may say it for a whole page at once."""
+        return [key for item in page for key in self.keys_of(item)]
 
     def collection_list_page(self, collection: Callable[[], QuerySet], queryset: Any) -> Response:
         """list_page of what the collection `collection()` finds (an author, topic, ... by slug) has; a 404

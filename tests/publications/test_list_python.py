@@ -162,3 +162,16 @@ def test_a_collections_list_with_pieces_builds_no_query_for_the_collection(clien
     assert looked_up == []
     assert missing.status_code == 404
     assert len(looked_up_for_none) == 1
+
+
+def test_a_lists_last_modified_is_its_pieces_newest_edit_or_going_live(client, five_days):
+    edited = five_days[0]
+    Publication.objects.filter(pk=edited.pk).update(updated_at=dt.datetime(2025, 6, 1, 8, tzinfo=dt.UTC))
+    Publication.objects.exclude(pk=edited.pk).update(updated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+
+    newest_edit = client.get(PUBLICATIONS)
+    newest_going_live = client.get(PUBLICATIONS, {"page_size": 2})
+
+    assert newest_edit["Last-Modified"] == "Sun, 01 Jun 2025 08:00:00 GMT"
+    # Days 5 and 4, unedited since January: the newest went live on 5 March.
+    assert newest_going_live["Last-Modified"] == "Wed, 05 Mar 2025 10:00:00 GMT"
