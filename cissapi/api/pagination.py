@@ -17,6 +17,7 @@ import re
 from functools import cached_property
 from math import ceil
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,7 +26,6 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from cissapi.api.parameters import Parameter
 
@@ -196,16 +196,26 @@ class ApiPagination(pagination.BasePagination):
         return Response({**envelope, "next": next_link, "previous": previous_link, "results": data})
 
     @cached_property
-    def request_url(self) -> str:
-        """The request's absolute URL, made once for a page's links (a paginator serves one request)."""
-        return self.request.build_absolute_uri()
+    def link_parts(self) -> tuple[tuple[str, str, str, str, str], str, str]:
+        """The request's absolute URL split around its page number: its parts (urlsplit's, the query left
+        out) and its other parameters encoded as DRF's replace_query_param encodes them (sorted by name),
+        those before the page's and those after it. Made once for a page's links (a paginator serves one
+        request): each link then costs no parsing nor encoding of the rest of the query."""
+        scheme, netloc, path, query, fragment = urlsplit(self.request.build_absolute_uri())
+        others = parse_qs(query, keep_blank_values=True)
+        others.pop(self.page_query_param, None)
+        ordered = sorted(others.items())
+        before = urlencode([item for item in ordered if item[0] < self.page_query_param], doseq=True)
+        after = urlencode([item for item in ordered if item[0] > self.page_query_param], doseq=True)
+        return (scheme, netloc, path, "", fragment), before, after
 
     def page_link(self, number: int) -> str:
-        """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
-        url = self.request_url
-        if number == 1:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, number)
+        """The absolute URL of page `number` of this list (page 1 without a `page` parameter): what DRF's
+        replace_query_param (remove_query_param for page 1) makes of the request's URL."""
+        (scheme, netloc, path, _, fragment), before, after = self.link_parts
+        page = urlencode({self.page_query_param: number}) if number != 1 else ""
+        query = "&".join(part for part in (before, page, after) if part)
+        return urlunsplit((scheme, netloc, path, query, fragment))
 
     def get_next_link(self) -> str | None:
         # Past a bounded count, a full page may have a next one.

@@ -6,8 +6,11 @@ import datetime as dt
 import pytest
 from django.http import HttpRequest, QueryDict
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from authors.querysets import AuthorQuerySet
+from cissapi.api.pagination import ApiPagination
 from publications.api.filters import PublicationFilterSet
 from publications.models import Publication
 from publications.querysets import ItemAddresses, _item_row_fields
@@ -175,3 +178,25 @@ def test_a_lists_last_modified_is_its_pieces_newest_edit_or_going_live(client, f
     assert newest_edit["Last-Modified"] == "Sun, 01 Jun 2025 08:00:00 GMT"
     # Days 5 and 4, unedited since January: the newest went live on 5 March.
     assert newest_going_live["Last-Modified"] == "Wed, 05 Mar 2025 10:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "topic=a&topic=b&page=3&q=caf%C3%A9+au+lait&z=&page_size=2",
+        "zz=1&aa=2&pagination=x&pag=y",
+        "q=%26%3D%2B&ordering=-title,published",
+    ],
+)
+def test_a_pages_links_are_drfs_query_replacements(rf, query):
+    paginator = ApiPagination()
+    paginator.request = Request(
+        rf.get(f"/api/v1/publications/?{query}" if query else "/api/v1/publications/")
+    )
+    url = paginator.request.build_absolute_uri()
+
+    assert paginator.page_link(1) == remove_query_param(url, "page")
+    for number in (2, 7, 10_000):
+        assert paginator.page_link(number) == replace_query_param(url, "page", number)
