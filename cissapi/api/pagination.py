@@ -14,9 +14,10 @@ ResponseMeta, so they are kept with a cached body and joined with the feed alter
 from __future__ import annotations
 
 import re
+from base64 import b64encode
 from functools import cached_property
 from math import ceil
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -47,6 +48,29 @@ def whole_number(request: Request, name: str, default: int, maximum: int | None 
     return value
 
 
+class ParameterLinks:
+    """A URL with one query parameter set to other values, or left out: what DRF's replace_query_param (and
+    remove_query_param) make of it, its other parameters parsed and encoded (sorted by name, as those do)
+    once for all of a page's links rather than for each."""
+
+    def __init__(self, url: str, name: str) -> None:
+        scheme, netloc, path, query, fragment = urlsplit(url)
+        others = parse_qs(query, keep_blank_values=True)
+        others.pop(name, None)
+        ordered = sorted(others.items())
+        self.name, self.parts = name, (scheme, netloc, path, fragment)
+        # The parameter's place among the others, sorted by name.
+        self.before = urlencode([item for item in ordered if item[0] < name], doseq=True)
+        self.after = urlencode([item for item in ordered if item[0] > name], doseq=True)
+
+    def url(self, value: object | None) -> str:
+        """The URL with the parameter set to `value`, or without it for None."""
+        own = urlencode({self.name: value}) if value is not None else ""
+        scheme, netloc, path, fragment = self.parts
+        query = "&".join(part for part in (self.before, own, self.after) if part)
+        return urlunsplit((scheme, netloc, path, query, fragment))
+
+
 def note_links(view: Any, targets: dict[str, str | None]) -> None:
     """Note `Link` targets by relation (None: no such page) on the view's response_meta, when it has one."""
     meta = getattr(view, "response_meta", None)
@@ -70,6 +94,26 @@ class ApiCursorPagination(pagination.CursorPagination):
                 {self.mode_query_param: "Cursor mode is not available for this ordering (e.g. with q)."}
             )
         return names
+
+    def encode_cursor(self, cursor: pagination.Cursor) -> str:
+        # DRF's, its link made by ParameterLinks: the request's other parameters parsed and encoded once for
+        # the next and previous links.
+        tokens = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            # Text (DRF's str() of the ordering field); the stubs type it as a number.
+            tokens["p"] = str(cursor.position)
+        encoded = b64encode(urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+        return self.cursor_links.url(encoded)
+
+    @cached_property
+    def cursor_links(self) -> ParameterLinks:
+        """The request's URL (DRF's base_url) with other cursors (a paginator serves one request)."""
+        # Set by paginate_queryset() before any link is made; the stubs allow None.
+        return ParameterLinks(cast(str, self.base_url), self.cursor_query_param)
 
     def decode_cursor(self, request: Request):
         cursor = super().decode_cursor(request)
@@ -196,26 +240,14 @@ class ApiPagination(pagination.BasePagination):
         return Response({**envelope, "next": next_link, "previous": previous_link, "results": data})
 
     @cached_property
-    def link_parts(self) -> tuple[tuple[str, str, str, str, str], str, str]:
-        """The request's absolute URL split around its page number: its parts (urlsplit's, the query left
-        out) and its other parameters encoded as DRF's replace_query_param encodes them (sorted by name),
-        those before the page's and those after it. Made once for a page's links (a paginator serves one
-        request): each link then costs no parsing nor encoding of the rest of the query."""
-        scheme, netloc, path, query, fragment = urlsplit(self.request.build_absolute_uri())
-        others = parse_qs(query, keep_blank_values=True)
-        others.pop(self.page_query_param, None)
-        ordered = sorted(others.items())
-        before = urlencode([item for item in ordered if item[0] < self.page_query_param], doseq=True)
-        after = urlencode([item for item in ordered if item[0] > self.page_query_param], doseq=True)
-        return (scheme, netloc, path, "", fragment), before, after
+    def page_links(self) -> ParameterLinks:
+        """The request's URL with other page numbers, made once for a page's links (a paginator serves one
+        request)."""
+        return ParameterLinks(self.request.build_absolute_uri(), self.page_query_param)
 
     def page_link(self, number: int) -> str:
-        """The absolute URL of page `number` of this list (page 1 without a `page` parameter): what DRF's
-        replace_query_param (remove_query_param for page 1) makes of the request's URL."""
-        (scheme, netloc, path, _, fragment), before, after = self.link_parts
-        page = urlencode({self.page_query_param: number}) if number != 1 else ""
-        query = "&".join(part for part in (before, page, after) if part)
-        return urlunsplit((scheme, netloc, path, query, fragment))
+        """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
+        return self.page_links.url(number if number != 1 else None)
 
     def get_next_link(self) -> str | None:
         # Past a bounded count, a full page may have a next one.

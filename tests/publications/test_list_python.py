@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 from django.http import HttpRequest, QueryDict
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from authors.querysets import AuthorQuerySet
-from cissapi.api.pagination import ApiPagination
+from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from publications.api.filters import PublicationFilterSet
 from publications.models import Publication
 from publications.querysets import ItemAddresses, _item_row_fields
@@ -94,7 +94,7 @@ def test_a_list_rows_instances_are_what_from_db_makes_of_them(five_days):
 def test_a_cursor_page_encodes_each_link_once(client, five_days):
     first = client.get(PUBLICATIONS, {"mode": "cursor", "page_size": 2}).json()
 
-    with recorded_calls(CursorPagination, "encode_cursor", lambda paginator, cursor: cursor) as encoded:
+    with recorded_calls(ApiCursorPagination, "encode_cursor", lambda paginator, cursor: cursor) as encoded:
         response = client.get(first["next"])
 
     body = response.json()
@@ -200,3 +200,19 @@ def test_a_pages_links_are_drfs_query_replacements(rf, query):
     assert paginator.page_link(1) == remove_query_param(url, "page")
     for number in (2, 7, 10_000):
         assert paginator.page_link(number) == replace_query_param(url, "page", number)
+
+
+@pytest.mark.parametrize(
+    "query", ["mode=cursor", "cursor=cD0yMDI1&mode=cursor&page_size=2", "a=%26&cursor=x&mode=cursor&z="]
+)
+def test_a_cursor_pages_links_are_drfs(rf, query):
+    ours, drfs = ApiCursorPagination(), CursorPagination()
+    ours.base_url = drfs.base_url = Request(rf.get(f"{PUBLICATIONS}?{query}")).build_absolute_uri()
+
+    for cursor in [
+        Cursor(offset=0, reverse=False, position="2025-03-04 10:00:00+00:00"),
+        Cursor(offset=3, reverse=True, position="2025-03-04 10:00:00.250000+00:00"),
+        Cursor(offset=2, reverse=False, position=None),
+        Cursor(offset=0, reverse=True, position="A title & more"),
+    ]:
+        assert ours.encode_cursor(cursor) == drfs.encode_cursor(cursor)
