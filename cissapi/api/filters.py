@@ -3,6 +3,7 @@ multi-valued filters every FilterSet shares, with their bounds."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -81,6 +82,12 @@ class BoundedOrderingFilter(filters.OrderingFilter):
 
 def filter_parameters(filterset_class: type[filters.FilterSet]) -> dict[str, Parameter]:
     """The query parameters of a FilterSet: slug lists may repeat, plain text filters take any text."""
+    # A copy of what is worked out once per FilterSet (every list request asks): a caller may add its own.
+    return dict(_filter_parameters(filterset_class))
+
+
+@functools.cache
+def _filter_parameters(filterset_class: type[filters.FilterSet]) -> dict[str, Parameter]:
     accepted = {}
     for name, filter_ in filterset_class.base_filters.items():
         widget = filter_.extra.get("widget")

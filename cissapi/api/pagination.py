@@ -14,8 +14,11 @@ ResponseMeta, so they are kept with a cached body and joined with the feed alter
 from __future__ import annotations
 
 import re
+from base64 import b64encode
+from functools import cached_property
 from math import ceil
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,7 +27,6 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from cissapi.api.parameters import Parameter
 
@@ -44,6 +46,29 @@ def whole_number(request: Request, name: str, default: int, maximum: int | None 
     if value < 1 or (maximum and value > maximum):
         raise ValidationError({name: f"Enter {expected}."})
     return value
+
+
+class ParameterLinks:
+    """A URL with one query parameter set to other values, or left out: what DRF's replace_query_param (and
+    remove_query_param) make of it, its other parameters parsed and encoded (sorted by name, as those do)
+    once for all of a page's links rather than for each."""
+
+    def __init__(self, url: str, name: str) -> None:
+        scheme, netloc, path, query, fragment = urlsplit(url)
+        others = parse_qs(query, keep_blank_values=True)
+        others.pop(name, None)
+        ordered = sorted(others.items())
+        self.name, self.parts = name, (scheme, netloc, path, fragment)
+        # The parameter's place among the others, sorted by name.
+        self.before = urlencode([item for item in ordered if item[0] < name], doseq=True)
+        self.after = urlencode([item for item in ordered if item[0] > name], doseq=True)
+
+    def url(self, value: object | None) -> str:
+        """The URL with the parameter set to `value`, or without it for None."""
+        own = urlencode({self.name: value}) if value is not None else ""
+        scheme, netloc, path, fragment = self.parts
+        query = "&".join(part for part in (self.before, own, self.after) if part)
+        return urlunsplit((scheme, netloc, path, query, fragment))
 
 
 def note_links(view: Any, targets: dict[str, str | None]) -> None:
@@ -70,6 +95,26 @@ class ApiCursorPagination(pagination.CursorPagination):
             )
         return names
 
+    def encode_cursor(self, cursor: pagination.Cursor) -> str:
+        # DRF's, its link made by ParameterLinks: the request's other parameters parsed and encoded once for
+        # the next and previous links.
+        tokens = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            # Text (DRF's str() of the ordering field); the stubs type it as a number.
+            tokens["p"] = str(cursor.position)
+        encoded = b64encode(urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+        return self.cursor_links.url(encoded)
+
+    @cached_property
+    def cursor_links(self) -> ParameterLinks:
+        """The request's URL (DRF's base_url) with other cursors (a paginator serves one request)."""
+        # Set by paginate_queryset() before any link is made; the stubs allow None.
+        return ParameterLinks(cast(str, self.base_url), self.cursor_query_param)
+
     def decode_cursor(self, request: Request):
         cursor = super().decode_cursor(request)
         # A cursor's position is the text it carries; the stubs type it as a number.
@@ -78,8 +123,11 @@ class ApiCursorPagination(pagination.CursorPagination):
         return cursor
 
     def get_paginated_response(self, data: list) -> Response:
-        note_links(self.view, {"next": self.get_next_link(), "prev": self.get_previous_link()})
-        return super().get_paginated_response(data)
+        # DRF's envelope, each link made once for it and the Link header both (each encodes a cursor and
+        # rewrites the URL's query).
+        next_link, previous_link = self.get_next_link(), self.get_previous_link()
+        note_links(self.view, {"next": next_link, "prev": previous_link})
+        return Response({"next": next_link, "previous": previous_link, "results": data})
 
     # Only querysets are paged here; the stubs' BasePagination also takes sequences.
     def paginate_queryset(  # type: ignore[override]
@@ -191,12 +239,15 @@ class ApiPagination(pagination.BasePagination):
             envelope["pages"] = self.page_count()
         return Response({**envelope, "next": next_link, "previous": previous_link, "results": data})
 
+    @cached_property
+    def page_links(self) -> ParameterLinks:
+        """The request's URL with other page numbers, made once for a page's links (a paginator serves one
+        request)."""
+        return ParameterLinks(self.request.build_absolute_uri(), self.page_query_param)
+
     def page_link(self, number: int) -> str:
         """The absolute URL of page `number` of this list (page 1 without a `page` parameter)."""
-        url = self.request.build_absolute_uri()
-        if number == 1:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, number)
+        return self.page_links.url(number if number != 1 else None)
 
     def get_next_link(self) -> str | None:
         # Past a bounded count, a full page may have a next one.

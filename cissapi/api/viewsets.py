@@ -8,6 +8,7 @@ Like Wagtail's BaseAPIViewSet, it knows no app; concrete viewsets fill its overr
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -58,21 +59,29 @@ class PublicReadOnlyViewSet(FeedLinksMixin, ConditionalGetMixin, viewsets.ReadOn
         # Every list is paginated (DEFAULT_PAGINATION_CLASS), so there is always a page.
         page = cast(builtins.list[Any], self.paginate_queryset(self.filter_queryset(queryset)))
         meta = self.response_meta
-        meta.note_last_modified(moment for item in page for moment in self.change_times(item))
+        meta.note_last_modified(self.page_change_times(page))
         # The list as such (`publications`, `authors`, ...): what a new piece or author must purge.
         meta.note_surrogate_keys([str(queryset.model._meta.verbose_name_plural)])
-        meta.note_surrogate_keys(key for item in page for key in self.keys_of(item))
+        meta.note_surrogate_keys(self.page_keys(page))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def collection_list_page(self, collection: QuerySet, queryset: Any) -> Response:
-        """list_page of what `collection` (an author, topic, ... by slug) has; a 404 when there is no such
-        collection.
+    def page_change_times(self, page: builtins.list[Any]) -> builtins.list[datetime | None]:
+        """change_times() of every item of a list's `page`; a viewset may say it for a whole page at once."""
+        return [moment for item in page for moment in self.change_times(item)]
+
+    def page_keys(self, page: builtins.list[Any]) -> builtins.list[str]:
+        """keys_of() every item of a list's `page`; a viewset may say it for a whole page at once."""
+        return [key for item in page for key in self.keys_of(item)]
+
+    def collection_list_page(self, collection: Callable[[], QuerySet], queryset: Any) -> Response:
+        """list_page of what the collection `collection()` finds (an author, topic, ... by slug) has; a 404
+        when there is no such collection.
 
         Optimization: the collection is looked up only when the page is empty, so a list costs no query for
-        it (its pieces are filtered by the collection's slug).
+        it (its pieces are filtered by the collection's slug), nor the building of its queryset.
         """
         response = self.list_page(queryset)
-        if not response.data["results"] and not collection.exists():
+        if not response.data["results"] and not collection().exists():
             raise Http404
         return response
 

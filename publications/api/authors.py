@@ -53,5 +53,7 @@ class AuthorViewSet(PublicationPagesMixin, author_views.AuthorViewSet):
     @action(detail=True)
     @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
-        authors = Author.objects.public().filter(slug=slug)
-        return self.collection_list_page(authors, self.listed_publications().by_author_slugs([slug]))
+        return self.collection_list_page(
+            lambda: Author.objects.public().filter(slug=slug),
+            self.listed_publications().by_author_slugs([slug]),
+        )

@@ -100,15 +100,21 @@ class PublicationFilterSet(filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         del self.base_filters
         model = Publication  # Meta.model: the stubs do not declare _meta
+        # Optimization (issue 16): only the filters a request gives are copied, and only their fields cleaned
+        # (a list's one or two of twelve); an absent filter leaves the queryset as it is, and its field,
+        # required by none, finds no error.
+        given = type(self).base_filters.keys() if data is None else data.keys()
         self.filters = OrderedDict(
-            (name, _bound_copy(f, model, self)) for name, f in type(self).base_filters.items()
+            (name, _bound_copy(f, model, self))
+            for name, f in type(self).base_filters.items()
+            if name in given
         )
 
     # builtins.type: `type` is a filter of this class.
     def get_form_class(self) -> builtins.type[forms.Form]:
         # Optimization: django-filter builds the form's class anew for every filtered list (a field and a
         # label per filter, a third of the FilterSet's cost); none of these fields depends on the request.
-        return _form_class(type(self))
+        return _form_class(type(self), tuple(self.filters))
 
     def filter_search(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         return queryset.search(value) if value.strip() else queryset
@@ -157,12 +163,14 @@ class _SharedFields(dict):
         return dict(self)
 
 
-@functools.cache
-def _form_class(filterset_class: type[PublicationFilterSet]) -> type[forms.Form]:
-    """The form class django-filter makes for `filterset_class`, made once, whose forms share its fields."""
-    form_class = super(
-        PublicationFilterSet, filterset_class(queryset=Publication.objects.none())
-    ).get_form_class()
+# Bounded: a request may give any of 2**12 sets of filters.
+@functools.lru_cache(maxsize=256)
+def _form_class(filterset_class: type[PublicationFilterSet], names: tuple[str, ...]) -> type[forms.Form]:
+    """The form class django-filter makes for `filterset_class` with the filters `names`, made once, whose
+    forms share its fields."""
+    filterset = filterset_class(queryset=Publication.objects.none())
+    filterset.filters = OrderedDict((name, filterset.filters[name]) for name in names)
+    form_class = super(PublicationFilterSet, filterset).get_form_class()
     # Optimization: a Django form deep-copies its class's fields (their widgets, choices, validators and
     # messages), a third of a filtered list's validation. These fields are only read while a form cleans or
     # renders them (no form sets their choices or attributes per request): each form takes them as they are.

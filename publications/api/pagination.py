@@ -34,6 +34,14 @@ class PublicationCursorPagination(ApiCursorPagination):
         with server_binding(queryset.db):
             return super().paginate_queryset(queryset, request, view)
 
+    # This paginator pages publications only; the base takes any queryset.
+    def get_ordering(  # type: ignore[override]
+        self, request: Request, queryset: PublicationQuerySet, view: Any
+    ) -> tuple[str, ...]:
+        # Optimization (issue 16): a lazy list tells its order without building its query, which the base's
+        # reading of `queryset.query` would (a tenth of a millisecond; the page's statement is compiled).
+        return queryset.known_ordering() or super().get_ordering(request, queryset, view)
+
 
 class PublicationPagination(ApiPagination):
     """Page numbers and cursors as every list has them, over a PublicationQuerySet.

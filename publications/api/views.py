@@ -7,6 +7,7 @@ the documents' schema.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -76,6 +77,19 @@ def fields_parameter(serializer_class: type) -> OpenApiParameter:
 LIST_FIELDS_PARAMETER = fields_parameter(PublicationListSerializer)
 
 
+def surrogate_keys_of(pieces: list[Publication]) -> list[str]:
+    """The surrogate keys of `pieces`: each one's `publication-12`, and its authors', topics' and series'
+    keys too (their pages count it); in one pass for a whole page."""
+    keys = []
+    for piece in pieces:
+        keys.append(f"publication-{piece.pk}")
+        keys += [f"author-{pk}" for pk in piece.author_ids]
+        keys += [f"topic-{pk}" for pk in piece.topic_ids]
+        if piece.series_id:
+            keys.append(f"series-{piece.series_id}")
+    return keys
+
+
 class PublicationPagesMixin(ProducedDocumentsMixin):
     """Publication lists shared by every resource that has some (publications, and the collections: authors,
     topics, series, outlets): their filters, paging, surrogate keys and feeds."""
@@ -132,14 +146,21 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
             self.response_meta.note_surrogate_keys([EDITS_KEY])
         return super().list_page(queryset)
 
+    def page_change_times(self, page: list[Any]) -> list[datetime | None]:
+        if self.action not in self.publication_actions:
+            return super().page_change_times(page)
+        # Optimization (issue 16): change_times() of each piece (its edit, its going live; a piece has no
+        # last_published_at), read in two passes rather than three lookups and a call per piece.
+        return [piece.updated_at for piece in page] + [piece.published_at for piece in page]
+
+    def page_keys(self, page: list[Any]) -> list[str]:
+        if self.action not in self.publication_actions:
+            return super().page_keys(page)
+        return surrogate_keys_of(page)
+
     def publication_keys(self, publication: Publication) -> list[str]:
         """`publication-12`, and its authors', topics' and series' keys too (their pages count it)."""
-        keys = [f"publication-{publication.pk}"]
-        keys += [f"author-{pk}" for pk in publication.author_ids]
-        keys += [f"topic-{pk}" for pk in publication.topic_ids]
-        if publication.series_id:
-            keys.append(f"series-{publication.series_id}")
-        return keys
+        return surrogate_keys_of([publication])
 
     def matching_feeds(self) -> dict[str, str]:
         if self.collection_feed and self.action in ("retrieve", "publications"):
@@ -280,8 +301,9 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
     @action(detail=True)
     @answer_from_cache
     def publications(self, request: Request, slug: str) -> Response:
-        collection = self.live_only(self.model.objects.filter(slug=slug))
-        return self.collection_list_page(collection, self.publications_of(slug))
+        return self.collection_list_page(
+            lambda: self.live_only(self.model.objects.filter(slug=slug)), self.publications_of(slug)
+        )
 
 
 class TopicViewSet(CollectionViewSet):
