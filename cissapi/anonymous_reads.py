@@ -53,6 +53,8 @@ IDLE = (
 LANE_PREFIX = "/api/"
 # Paths whose view was looked up, per process: a few per resource; beyond, the oldest go.
 MAX_PATHS = 4096
+# Longer paths (client input) are resolved every time, so what is kept stays within 4096 x 256 bytes.
+MAX_KEPT_PATH = 256
 
 
 def _below(middleware: list[str]) -> list[str]:
@@ -111,9 +113,10 @@ class AnonymousReadMiddleware:
             match = None  # the stack answers it: a redirect to the address with its slash, or a 404
         if match is not None and not takes_lane(match.func):
             match = None
-        if len(self.matches) >= MAX_PATHS:
-            self.matches.pop(next(iter(self.matches)), None)
-        self.matches[key] = match
+        if len(key[1]) <= MAX_KEPT_PATH:
+            if len(self.matches) >= MAX_PATHS:
+                self.matches.pop(next(iter(self.matches)), None)
+            self.matches[key] = match
         return match
 
     def call_view(self, request: HttpRequest) -> HttpResponseBase:

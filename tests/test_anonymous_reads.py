@@ -8,8 +8,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import Client, override_settings
+from django.urls.resolvers import URLResolver
 
 from cissapi.anonymous_reads import IDLE, KEPT, AnonymousReadMiddleware
+from tests.calls import recorded_calls
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +73,7 @@ def test_an_unknown_middleware_below_turns_the_lane_off():
         ("/api/v1/authors/ada/", {"HTTP_COOKIE": "sessionid=stale"}),
         ("/api/v1/authors/ada/", {"HTTP_COOKIE": "analytics=1"}),
         ("/api/v1/authors/ada/", {"method": "OPTIONS"}),
+        (f"/api/v1/authors/{'a' * 300}/", {}),  # a path too long to keep: resolved every time
     ],
 )
 def test_an_answer_is_the_same_through_the_lane_and_the_whole_stack(url, headers):
@@ -118,3 +121,12 @@ def test_other_requests_go_through_the_whole_stack(url, headers):
     response = answer(url, lane=True, **headers)
 
     assert hasattr(response.wsgi_request, "session")
+
+
+def test_a_paths_view_is_resolved_once_per_process(client):
+    with recorded_calls(URLResolver, "resolve", lambda resolver, path: path) as resolved:
+        first = client.get("/api/v1/authors/ada/")
+        again = client.get("/api/v1/authors/ada/")
+
+    assert first.content == again.content
+    assert resolved.count("/api/v1/authors/ada/") == 1  # the whole path: the URLconf's own resolver
