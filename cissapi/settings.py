@@ -108,6 +108,11 @@ MIDDLEWARE = [
     # current in the shared cache, is answered here, counted by the throttle (cissapi/early_hits.py).
     "cissapi.early_hits.EarlyHitMiddleware",
     # --- end of early cache hits ---
+    # --- Anonymous API reads (issue 16, h20-doc): a GET or HEAD of a v1 viewset without a body or a session,
+    # CSRF or messages cookie goes through only the three middleware below that act on it, then to its view
+    # (cissapi/anonymous_reads.py); every other request through them all. ---
+    "cissapi.anonymous_reads.AnonymousReadMiddleware",
+    # --- end of anonymous API reads ---
     # Django's sessions and messages, built only when used (issue 16, h18-frame; cissapi/request_state.py).
     "cissapi.request_state.LazySessionMiddleware",
     # Django's CommonMiddleware; its trailing-slash 301 is problem+json under /api/ and /feeds/ (issue 14).

@@ -46,6 +46,20 @@ def api_datetime(value: datetime | None) -> str | None:
 # first, as the origin is the client's Host header (within ALLOWED_HOSTS).
 _fixed_urls: dict[tuple[str, str], str] = {}
 MAX_FIXED_URLS = 1024
+# Where a request keeps what the ApiUrls of its response share (see ApiUrls.__init__).
+_SHARED_ATTRIBUTE = "api_urls"
+
+
+class _RequestUrls:
+    """What every ApiUrls of one request works out alike: the origin, the script prefix and URLconf, and
+    what comes before and after the slug in each URL name's absolute URLs."""
+
+    __slots__ = ("around_slug", "reversing", "root")
+
+    def __init__(self) -> None:
+        self.root: str | None = None
+        self.reversing: tuple[str, str | None] | None = None
+        self.around_slug: dict[str, tuple[str, str]] = {}
 
 
 class ApiUrls:
@@ -53,9 +67,17 @@ class ApiUrls:
 
     def __init__(self, request: Any) -> None:
         self.request = request
-        self._around_slug: dict[str, tuple[str, str]] = {}
-        self._root: str | None = None
-        self._reversing: tuple[str, str | None] | None = None
+        # Optimization (issue 16): a response makes several ApiUrls (its documents', a bio's addresses, its
+        # feed links), each needing the origin (~8 microseconds to build) and the script prefix and URLconf
+        # (context-local lookups); they are the request's, so its ApiUrls share them, worked out once per
+        # request (as Django keeps the scheme and host that build_absolute_uri() reads).
+        django_request = getattr(request, "_request", request)  # Django's, under a DRF request
+        shared = getattr(django_request, _SHARED_ATTRIBUTE, None) if request is not None else None
+        if shared is None:
+            shared = _RequestUrls()
+            if request is not None:
+                setattr(django_request, _SHARED_ATTRIBUTE, shared)
+        self._shared: _RequestUrls = shared
 
     def absolute(self, path: str) -> str:
         """`path` (a media file's, say) as an absolute URL."""
@@ -69,9 +91,10 @@ class ApiUrls:
         # build_absolute_uri("/") spells them), so the two name the answer.
         if not path.startswith("/"):
             return self.absolute(path)  # a relative path is resolved against the request's own path
-        if self._root is None:
-            self._root = self.absolute("/")
-        key = (self._root, path)
+        shared = self._shared
+        if shared.root is None:
+            shared.root = self.absolute("/")
+        key = (shared.root, path)
         url = _fixed_urls.get(key)
         if url is None:
             url = self.absolute(path)
@@ -90,14 +113,15 @@ class ApiUrls:
         # Optimization: reverse() and build_absolute_uri() once per URL name and response, not once per
         # item (a tenth of a list's producing time). The slug is the URL's last variable part, and slugs
         # need no quoting.
-        if url_name not in self._around_slug:
-            if self._reversing is None:
-                # Read once per response: each is a context-local lookup of a few microseconds.
-                self._reversing = (get_script_prefix(), get_urlconf())
-            url = self.fixed(_placeholder_path(url_name, *self._reversing))
+        shared = self._shared
+        if url_name not in shared.around_slug:
+            if shared.reversing is None:
+                # Read once per request: each is a context-local lookup of a few microseconds.
+                shared.reversing = (get_script_prefix(), get_urlconf())
+            url = self.fixed(_placeholder_path(url_name, *shared.reversing))
             before, _, after = url.rpartition(_SLUG_PLACEHOLDER)
-            self._around_slug[url_name] = (before, after)
-        return self._around_slug[url_name]
+            shared.around_slug[url_name] = (before, after)
+        return shared.around_slug[url_name]
 
 
 # Optimization (issue 16): reverse() costs 30 microseconds or more, and a list item or a bio needs three URL
