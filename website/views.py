@@ -20,6 +20,7 @@ from authors.api.documents import author_detail
 from authors.models import Author, AuthorLink
 from cissapi.api.documents import ApiUrls
 from publications.api.documents import item_addresses, publication_detail
+from publications.api.views import surrogate_keys_of
 from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.metadata import author_jsonld, author_meta
 from publications.models import Publication
@@ -64,15 +65,8 @@ def ld_json(document: dict[str, Any]) -> str:
 
 
 def publication_keys(publications: list[Publication]) -> list[str]:
-    """The surrogate keys of the pieces a page shows (the API's: publication-12, author-3, topic-4, ...)."""
-    keys = []
-    for publication in publications:
-        keys.append(f"publication-{publication.pk}")
-        keys += [f"author-{pk}" for pk in publication.author_ids]
-        keys += [f"topic-{pk}" for pk in publication.topic_ids]
-        if publication.series_id:
-            keys.append(f"series-{publication.series_id}")
-    return keys
+    """The surrogate keys of the pieces a page shows, by the API's rule (publication-12, author-3, ...)."""
+    return surrogate_keys_of(publications)
 
 
 def list_item(publication: Publication) -> dict[str, Any]:
