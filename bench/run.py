@@ -461,7 +461,11 @@ def table(report: dict) -> str:
             for title, mode in COLD_MODES:
                 p99 = (r.get(f"ours_{mode}") or {}).get("p99_ms")
                 met = "n/a" if p99 is None else verdict(p99, SEARCH_P99_GOAL_MS, at_most=True)
-                lines.append(f"{r['name'][:34]:34} {title:18} p99 {p99} ms  {met}")
+                # The floor's own p99 beside it: what this machine allows the same bytes at 16 clients.
+                floor_p99 = (r.get(f"floor_{mode}") or {}).get("p99_ms")
+                lines.append(
+                    f"{r['name'][:34]:34} {title:18} p99 {p99} ms  {met:13} (floor's p99 {floor_p99} ms)"
+                )
     mix = report["edit_mix"]
     lines += ["", f"Edit mix, cache on (goal: hit ratio >= {HIT_RATIO_GOAL:.0%})"]
     if "skipped" in mix:

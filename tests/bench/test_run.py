@@ -92,3 +92,26 @@ def test_scale_1m_runs_the_growth_servers_at_each_size_and_prints_the_sizes_side
     assert growth_rows[-1].split()[3:8] == ["100", "10", "1", "10.0", "10.0"]  # 10k 100k 1m, ours and floor
     assert "missed x5.00" in growth_rows[-1]
     assert "Growth" in capsys.readouterr().out
+
+
+def test_the_search_p99_table_shows_the_floors_p99_beside_ours():
+    def result(p99: float) -> dict:
+        return {"rps": 100, "p50_ms": 1, "p99_ms": p99, "errors": 0, "timeouts": 0}
+
+    search = {"name": "search rare (siachen)"}
+    for mode in ("counts_cached", "counts_every"):
+        search |= {f"ours_{mode}": result(120.5), f"floor_{mode}": result(61.25)}
+    report = {
+        "results": [search],
+        "edit_mix": {"skipped": "not asked for"},
+        "worker_rss_mb": {},
+        "corpus": {"publications": 10, "reused": True},
+        "load_generator": "wrk",
+        "load_before": "0",
+        "load_after": "0",
+    }
+
+    lines = [line for line in run.table(report).splitlines() if "p99 120.5 ms" in line]
+
+    assert len(lines) == 2
+    assert all("missed x2.41" in line and "floor's p99 61.25 ms" in line for line in lines)
