@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 import django_filters as filters
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
+from django_filters.utils import translate_validation
 
 from cissapi.api.filters import BoundedOrderingFilter, SlugsFilter
 from publications.models import Publication
@@ -117,6 +119,11 @@ class PublicationFilterSet(filters.FilterSet):
         return _form_class(type(self), tuple(self.filters))
 
     def filter_search(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        return self.search_in(queryset, value)
+
+    @staticmethod
+    def search_in(queryset: PublicationQuerySet, value: str) -> PublicationQuerySet:
+        """What `q` (cleaned) does to a list: a search for its text, when it has any."""
         return queryset.search(value) if value.strip() else queryset
 
     def filter_author(
@@ -178,6 +185,28 @@ def _form_class(filterset_class: type[PublicationFilterSet], names: tuple[str, .
     return form_class
 
 
+def lone_search(query: QueryDict) -> str | None:
+    """The text of `q`, cleaned as PublicationFilterSet cleans it, when it is the only filter `query` gives;
+    None otherwise. An invalid `q` raises the FilterSet's own error (DjangoFilterBackend's 400).
+
+    Optimization (issue 16): building a FilterSet and its form, validating and applying them for one text
+    parameter was a tenth of a search's Python; a search with no other filter is filtered by
+    PublicationFilterSet.search_in() alone.
+    """
+    if "q" not in query or not _OTHER_FILTERS.isdisjoint(query.keys()):
+        return None
+    # The field the FilterSet's form cleans `q` with (django-filter makes it once per filter), given what
+    # the form's text input reads: the last value.
+    field = PublicationFilterSet.base_filters["q"].field
+    try:
+        return field.clean(query.get("q"))
+    except forms.ValidationError as error:
+        # django-filter's stubs type translate_validation as dict to dict; it takes a form's ErrorDict and
+        # returns DRF's ValidationError, the one DjangoFilterBackend raises.
+        errors = ErrorDict({"q": ErrorList(error.error_list)})
+        raise translate_validation(errors) from error  # type: ignore[misc, arg-type]  # see above
+
+
 def edit_sensitive(query: QueryDict) -> bool:
     """Whether the rows or order of a list with `query` may change with any edit of a live piece, not only
     with one that moves it (publications.invalidation): a search (it matches the text), `updated_since` and
@@ -185,6 +214,8 @@ def edit_sensitive(query: QueryDict) -> bool:
     orderings = {name.strip().lstrip("-") for name in query.get("ordering", "").split(",")}
     return bool(query.get("q", "").strip() or query.get("updated_since") or orderings & {"updated", "title"})
 
+
+_OTHER_FILTERS = frozenset(PublicationFilterSet.base_filters) - {"q"}
 
 # What a feed may be filtered by: every filter of the list but `ordering`, as a feed is newest first.
 FEED_FILTERS = frozenset(PublicationFilterSet.base_filters) - {"ordering"}

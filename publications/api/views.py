@@ -37,7 +37,7 @@ from publications.api.documents import (
     series_document,
     topic_document,
 )
-from publications.api.filters import PublicationFilterSet, edit_sensitive, feed_filter_query
+from publications.api.filters import PublicationFilterSet, edit_sensitive, feed_filter_query, lone_search
 from publications.api.pagination import PublicationPagination
 from publications.api.serializers import (
     OutletSerializer,
@@ -107,9 +107,14 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
         return Publication.objects.published()
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
         if self.action not in self.publication_actions:
-            return queryset
+            return super().filter_queryset(queryset)
+        # A search with no other filter skips the FilterSet (lone_search); FilterBackend is the only backend.
+        text = lone_search(self.request.query_params)
+        if text is None:
+            queryset = super().filter_queryset(queryset)
+        else:
+            queryset = PublicationFilterSet.search_in(cast(PublicationQuerySet, queryset), text)
         # Last, so that the item carries a search's snippet: Postgres builds each item with only the
         # chosen fields, and produce() embeds it as it comes.
         fields = self.chosen_fields()

@@ -81,3 +81,47 @@ def test_search_combines_with_filters_and_explicit_ordering(api_get):
     assert [i["slug"] for i in search(api_get, "water", type="report")] == [a.slug, b.slug]
     assert [i["slug"] for i in search(api_get, "water", type="report", ordering="-title")] == [a.slug, b.slug]
     assert [i["slug"] for i in search(api_get, "water", type="report", ordering="title")] == [b.slug, a.slug]
+
+
+@pytest.fixture
+def filtersets(monkeypatch):
+    """How many PublicationFilterSets requests build."""
+    from publications.api.filters import PublicationFilterSet
+
+    built = []
+    original = PublicationFilterSet.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PublicationFilterSet, "__init__", counted)
+    return built
+
+
+def test_a_search_with_no_other_filter_builds_no_filterset_and_finds_what_one_finds(api_get, filtersets):
+    PublicationFactory(published=True, title="Drone doctrine", summary="Swarms.", body="<p>Drones.</p>")
+    PublicationFactory(published=True, title="Ports", summary="A drone boat.", body="<p>Ports.</p>")
+    PublicationFactory(published=True, title="Budgets", summary="Numbers.", body="<p>Provinces.</p>")
+
+    alone = api_get("v1:publication-list", q=" drones ", page_size=1, page=2)
+    assert filtersets == []
+    # An empty `type` is a filter that filters nothing: the FilterSet then cleans and applies `q`.
+    with_filterset = api_get("v1:publication-list", q=" drones ", page_size=1, page=2, type="")
+    assert len(filtersets) == 1
+
+    assert alone.status_code == with_filterset.status_code == 200
+    assert alone.json()["results"] == with_filterset.json()["results"]
+    assert alone.json()["count"] == with_filterset.json()["count"] == 2
+    blank = api_get("v1:publication-list", q="  ")
+    assert blank.json()["count"] == 3
+
+
+def test_an_invalid_lone_search_is_the_filtersets_400(api_get, filtersets):
+    alone = api_get("v1:publication-list", q="a\x00b")
+    with_filterset = api_get("v1:publication-list", q="a\x00b", type="")
+
+    assert alone.status_code == with_filterset.status_code == 400
+    assert len(filtersets) == 1
+    assert alone.json()["errors"] == with_filterset.json()["errors"]
+    assert alone.json()["errors"] == [{"parameter": "q", "detail": "Null characters are not allowed."}]
