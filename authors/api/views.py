@@ -29,6 +29,8 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
     """
 
     filter_backends = [FilterBackend]
+    # A bio's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
 
     @property
     def filterset_class(self) -> type | None:

@@ -196,6 +196,9 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
 class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
+    # A detail's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
+
     def get_queryset(self) -> QuerySet:
         if self.action == "retrieve":
             return Publication.objects.published().with_detail()
