@@ -69,7 +69,12 @@ REPLAYED_HEADERS = (
 API_REPLAYED_HEADERS = ("Content-Disposition",)  # a citation's file name (publications.api.cite)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # The preconditions Django's get_conditional_response() reads (RFC 9110, 13.1).
-CONDITIONAL_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+)
 SAFE_METHODS = ("GET", "HEAD")
 
 
