@@ -16,7 +16,7 @@ from cissapi.api.lean_dispatch import lean_action
 from publications.api.authors import AuthorViewSet
 from publications.services import publication_update, publication_withdraw
 from tests.calls import recorded_calls
-from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ LANE = "cissapi.anonymous_reads.AnonymousReadMiddleware"
 def catalogue(editor):
     author = AuthorFactory(slug="ada")
     topic = TopicFactory(slug="energy")
-    PublicationFactory(published=True, slug="piece", authors=[author], topics=[topic])
+    PublicationFactory(
+        published=True, slug="piece", authors=[author], topics=[topic], series=SeriesFactory(slug="papers")
+    )
     renamed = PublicationFactory(published=True, slug="renamed-away", authors=[author])
     renamed.slug = "renamed"
     publication_update(publication=renamed, by=editor)
@@ -99,6 +101,10 @@ def test_an_unknown_middleware_below_turns_the_lane_off():
         ("/api/v1/publications/nothing-here/", {}),
         ("/api/v1/publications/renamed-away/", {}),  # an old slug: a 301 without a body
         ("/api/v1/publications/withdrawn/", {}),  # a 410 with its notice
+        ("/api/v1/topics/energy/", {"method": "HEAD"}),
+        ("/api/v1/topics/nothing/", {}),
+        ("/api/v1/series/papers/", {}),
+        ("/api/v1/outlets/", {}),
     ],
 )
 @override_settings(CORS_ALLOWED_ORIGINS=["https://allowed.example"])
@@ -187,6 +193,7 @@ def test_throttled_reads_are_counted_and_refused_alike(url):
         ("/api/v1/publications/renamed-away/", {}, False),  # a 301 with a header of its own
         ("/api/v1/authors/ada/", {"HTTP_AUTHORIZATION": "Api-Key not-a-key"}, False),
         ("/api/v1/authors/", {}, False),  # a list: its viewset has not opted in
+        ("/api/v1/series/papers/", {}, True),
     ],
 )
 def test_a_plain_document_skips_drfs_finalizing(url, headers, lean):

@@ -268,6 +268,8 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     model: type[Topic] | type[Series] | type[Outlet] = Topic
     publication_actions = ("publications",)
+    # A collection's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
     # The producer of the collection's documents, as serializer_class is their schema.
     collection_document: Callable[..., dict[str, Any]] = staticmethod(topic_document)
 
