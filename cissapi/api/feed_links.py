@@ -16,7 +16,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseBase
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from rest_framework.request import Request
 
 from cissapi.api.documents import ApiUrls
@@ -43,10 +43,10 @@ def feed_urls(request: Request, name: str, *, query: str = "", **kwargs: str) ->
     filtered feed's canonical query string) when given."""
     arguments = tuple(sorted(kwargs.items()))
     urls = ApiUrls(request)
-    script_prefix = get_script_prefix()
+    root, script_prefix, _ = urls.scope()
     # Optimization (issue 16): a feed's addresses are few and never change while a process runs, so all three
     # are worked out once per origin (a bio's and a detail's Link header: a few percent of their time).
-    key = (urls.fixed("/"), script_prefix, name, query, arguments)
+    key = (root, script_prefix, name, query, arguments)
     found = _url_sets.get(key)
     if found is None:
         suffix = f"?{query}" if query else ""
