@@ -1,5 +1,5 @@
-"""A bio's addresses (its URLs on the client's host, the public site, the media prefix) are worked out once per
-process and what they depend on, and follow each of them."""
+"""A bio's addresses (its URLs on the client's host, the public site, the media prefix) are worked out once
+per process and what they depend on, and follow each of them."""
 
 import pytest
 from django.urls import reverse
