@@ -9,10 +9,14 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls.resolvers import URLResolver
+from rest_framework.views import APIView
 
 from cissapi.anonymous_reads import IDLE, KEPT, AnonymousReadMiddleware
+from cissapi.api.lean_dispatch import lean_action
+from publications.api.authors import AuthorViewSet
+from publications.services import publication_update, publication_withdraw
 from tests.calls import recorded_calls
-from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +24,18 @@ LANE = "cissapi.anonymous_reads.AnonymousReadMiddleware"
 
 
 @pytest.fixture(autouse=True)
-def catalogue():
+def catalogue(editor):
     author = AuthorFactory(slug="ada")
     topic = TopicFactory(slug="energy")
-    PublicationFactory(published=True, slug="piece", authors=[author], topics=[topic])
+    PublicationFactory(
+        published=True, slug="piece", authors=[author], topics=[topic], series=SeriesFactory(slug="papers")
+    )
+    renamed = PublicationFactory(published=True, slug="renamed-away", authors=[author])
+    renamed.slug = "renamed"
+    publication_update(publication=renamed, by=editor)
+    publication_withdraw(
+        publication=PublicationFactory(published=True, slug="withdrawn"), by=editor, notice="In error."
+    )
 
 
 def answer(url: str, *, lane: bool, **headers: str) -> HttpResponse:
@@ -74,8 +86,28 @@ def test_an_unknown_middleware_below_turns_the_lane_off():
         ("/api/v1/authors/ada/", {"HTTP_COOKIE": "analytics=1"}),
         ("/api/v1/authors/ada/", {"method": "OPTIONS"}),
         (f"/api/v1/authors/{'a' * 300}/", {}),  # a path too long to keep: resolved every time
+        # What the lean dispatch (cissapi.api.lean_dispatch) answers itself, and what it leaves to DRF.
+        ("/api/v1/authors/ada/", {"HTTP_ACCEPT": "application/json"}),
+        ("/api/v1/authors/ada/", {"HTTP_ACCEPT": "application/json; version=9"}),
+        ("/api/v1/authors/ada/", {"HTTP_ORIGIN": "https://allowed.example"}),
+        ("/api/v1/authors/ada/", {"HTTP_IF_MODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"}),
+        ("/api/v1/authors/ada/", {"HTTP_IF_NONE_MATCH": '"stale"'}),
+        ("/api/v1/authors/ada/?fields=slug", {}),
+        ("/api/v1/authors/ada/?format=json", {}),
+        ("/api/v1/authors/ada/", {"HTTP_HOST": "TESTSERVER:80"}),
+        ("/api/v1/publications/piece/", {"method": "HEAD"}),
+        ("/api/v1/publications/piece/?fields=slug&fields=title", {}),
+        ("/api/v1/publications/piece/?fields=nonsense", {}),
+        ("/api/v1/publications/nothing-here/", {}),
+        ("/api/v1/publications/renamed-away/", {}),  # an old slug: a 301 without a body
+        ("/api/v1/publications/withdrawn/", {}),  # a 410 with its notice
+        ("/api/v1/topics/energy/", {"method": "HEAD"}),
+        ("/api/v1/topics/nothing/", {}),
+        ("/api/v1/series/papers/", {}),
+        ("/api/v1/outlets/", {}),
     ],
 )
+@override_settings(CORS_ALLOWED_ORIGINS=["https://allowed.example"])
 def test_an_answer_is_the_same_through_the_lane_and_the_whole_stack(url, headers):
     through_lane = answer(url, lane=True, **headers)
     through_stack = answer(url, lane=False, **headers)
@@ -130,3 +162,54 @@ def test_a_paths_view_is_resolved_once_per_process(client):
 
     assert first.content == again.content
     assert resolved.count("/api/v1/authors/ada/") == 1  # the whole path: the URLconf's own resolver
+
+
+@pytest.mark.parametrize("url", ["/api/v1/authors/ada/", "/api/v1/publications/piece/"])
+def test_throttled_reads_are_counted_and_refused_alike(url):
+    rest_framework = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        answers = {}
+        for lane in (True, False):
+            middleware = (
+                settings.MIDDLEWARE if lane else [name for name in settings.MIDDLEWARE if name != LANE]
+            )
+            caches["throttle"].clear()
+            with override_settings(MIDDLEWARE=middleware):
+                client = Client(HTTP_HOST="testserver")
+                answers[lane] = [client.get(url) for _ in range(3)]
+
+    assert [response.status_code for response in answers[True]] == [200, 200, 429]
+    for through_lane, through_stack in zip(answers[True], answers[False], strict=True):
+        assert list(through_lane.headers.items()) == list(through_stack.headers.items())
+        assert through_lane.content == through_stack.content
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "lean"),
+    [
+        ("/api/v1/authors/ada/", {}, True),
+        ("/api/v1/publications/piece/", {"method": "HEAD"}, True),
+        ("/api/v1/authors/nobody/", {}, False),  # an error: DRF's own finalizing
+        ("/api/v1/publications/renamed-away/", {}, False),  # a 301 with a header of its own
+        ("/api/v1/authors/ada/", {"HTTP_AUTHORIZATION": "Api-Key not-a-key"}, False),
+        ("/api/v1/authors/", {}, False),  # a list: its viewset has not opted in
+        ("/api/v1/series/papers/", {}, True),
+    ],
+)
+def test_a_plain_document_skips_drfs_finalizing(url, headers, lean):
+    with recorded_calls(APIView, "finalize_response") as finalized:
+        response = answer(url, lane=True, **headers)
+
+    assert response.status_code < 500
+    assert (finalized == []) == lean
+
+
+def test_a_view_that_finalizes_otherwise_is_dispatched_by_drf():
+    class Other(AuthorViewSet):
+        def finalize_response(self, request, response, *args, **kwargs):
+            return super().finalize_response(request, response, *args, **kwargs)
+
+    assert lean_action(AuthorViewSet.as_view({"get": "retrieve"}), "GET") == "retrieve"
+    assert lean_action(AuthorViewSet.as_view({"get": "retrieve"}), "HEAD") == "retrieve"
+    assert lean_action(Other.as_view({"get": "retrieve"}), "GET") is None
+    assert lean_action(AuthorViewSet.as_view({"get": "list"}), "GET") is None

@@ -13,7 +13,7 @@ from authors.api.documents import author_item, bio_addresses
 from authors.api.filters import AuthorFilterSet
 from authors.api.serializers import AuthorDetailSerializer, AuthorListSerializer
 from authors.models import Author
-from authors.querysets import public_bio
+from authors.querysets import PublicBio, public_bio
 from cissapi.api.documents import ApiUrls, Document, ProducedDocumentsMixin
 from cissapi.api.filters import FilterBackend
 from cissapi.api.viewsets import PublicReadOnlyViewSet
@@ -29,6 +29,8 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
     """
 
     filter_backends = [FilterBackend]
+    # A bio's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
 
     @property
     def filterset_class(self) -> type | None:
@@ -39,7 +41,7 @@ class AuthorViewSet(ProducedDocumentsMixin, PublicReadOnlyViewSet):
         # The photo and its renditions (a JSON column) come with the author's row.
         return self.count_publications(Author.objects.public().select_related("photo"))
 
-    def get_object(self) -> Author:
+    def get_object(self) -> PublicBio:
         # A bio is the JSON Postgres builds (public_bio): no queryset to filter, nothing for Python to build.
         author = public_bio(
             self.kwargs[self.lookup_field],

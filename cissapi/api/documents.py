@@ -103,6 +103,17 @@ class ApiUrls:
             _fixed_urls[key] = url
         return url
 
+    def scope(self) -> tuple[str, str, str | None]:
+        """What every absolute URL of this response depends on besides its path: the origin (as
+        build_absolute_uri("/") spells it), the script prefix and the URLconf; a key for what is worked out
+        once per process from them."""
+        shared = self._shared
+        if shared.root is None:
+            shared.root = self.absolute("/")
+        if shared.reversing is None:
+            shared.reversing = (get_script_prefix(), get_urlconf())
+        return (shared.root, *shared.reversing)
+
     def resource(self, url_name: str, slug: str) -> str:
         """The absolute URL of v1's `url_name` (`publication-detail`, ...) for `slug`."""
         before, after = self.around_slug(url_name)

@@ -16,7 +16,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseBase
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from rest_framework.request import Request
 
 from cissapi.api.documents import ApiUrls
@@ -31,18 +31,35 @@ FEED_MEDIA_TYPES = {
 }
 
 
+# Each feed's URLs by format, per (origin, script prefix, name, query, arguments): bounded, the oldest going
+# first, as the origin, slugs and queries come from clients; keys longer than MAX_KEPT_KEY are not kept.
+_url_sets: dict[tuple[str, str, str, str, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+MAX_URL_SETS = 1024
+MAX_KEPT_KEY = 512
+
+
 def feed_urls(request: Request, name: str, *, query: str = "", **kwargs: str) -> dict[str, str]:
     """The absolute URLs of one feed (URL names `feeds:<name>-<format>`) by format, with `query` (a
     filtered feed's canonical query string) when given."""
-    suffix = f"?{query}" if query else ""
     arguments = tuple(sorted(kwargs.items()))
-    # A feed's address is one of the few a process serves: its absolute URL is worked out once per origin.
     urls = ApiUrls(request)
-    return {
-        format_name: urls.fixed(_feed_path(get_script_prefix(), f"feeds:{name}-{format_name}", arguments))
-        + suffix
-        for format_name in FEED_MEDIA_TYPES
-    }
+    root, script_prefix, _ = urls.scope()
+    # Optimization (issue 16): a feed's addresses are few and never change while a process runs, so all three
+    # are worked out once per origin (a bio's and a detail's Link header: a few percent of their time).
+    key = (root, script_prefix, name, query, arguments)
+    found = _url_sets.get(key)
+    if found is None:
+        suffix = f"?{query}" if query else ""
+        found = {
+            format_name: urls.fixed(_feed_path(script_prefix, f"feeds:{name}-{format_name}", arguments))
+            + suffix
+            for format_name in FEED_MEDIA_TYPES
+        }
+        if len(key[0]) + len(query) + sum(len(part) for pair in arguments for part in pair) <= MAX_KEPT_KEY:
+            if len(_url_sets) >= MAX_URL_SETS:
+                _url_sets.pop(next(iter(_url_sets), None), None)  # type: ignore[arg-type]  # None: emptied meanwhile, nothing to drop
+            _url_sets[key] = found
+    return dict(found)  # the caller's own: the kept one is never changed
 
 
 # Optimization: reverse() costs tens of microseconds to a millisecond under load, three times a response;

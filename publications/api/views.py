@@ -201,6 +201,9 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
 class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
+    # A detail's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
+
     def get_queryset(self) -> QuerySet:
         if self.action == "retrieve":
             return Publication.objects.published().with_detail()
@@ -270,6 +273,8 @@ class CollectionViewSet(PublicationPagesMixin, PublicReadOnlyViewSet):
 
     model: type[Topic] | type[Series] | type[Outlet] = Topic
     publication_actions = ("publications",)
+    # A collection's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
+    lean_actions = ("retrieve",)
     # The producer of the collection's documents, as serializer_class is their schema.
     collection_document: Callable[..., dict[str, Any]] = staticmethod(topic_document)
 

@@ -5,7 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils.http import parse_header_parameters
 
+from cissapi.api import feed_links as feed_links_module
 from publications.models import Publication
+from tests.calls import recorded_calls
 from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +157,32 @@ def test_the_index_lists_the_change_feed_the_feeds_and_the_sitemaps(client):
         "index": "http://testserver/sitemap.xml",
         "news": "http://testserver/sitemap-news.xml",
     }
+
+
+def test_a_feeds_links_are_worked_out_once_per_process_and_origin(client, catalogue, response_cache_off):
+    url = reverse("v1:author-detail", kwargs={"slug": "amna"})
+    first = client.get(url)
+    with recorded_calls(feed_links_module, "_feed_path") as reversed_paths:
+        again = client.get(url)
+        elsewhere = client.get(url, HTTP_HOST="localhost")
+
+    assert feed_links(again) == feed_links(first) == expected("authors/amna/")
+    assert feed_links(elsewhere) == {
+        media_type: link.replace("http://testserver/", "http://localhost/")
+        for media_type, link in feed_links(first).items()
+    }
+    # Another origin's links are made from the paths (a cache of their own) the first origin's needed.
+    assert len(reversed_paths) == 3
+
+
+def test_long_feed_queries_are_not_kept(client, catalogue):
+    topic = "nuclear"
+    query = f"q={'x' * 600}&topic={topic}"
+    url = f"{reverse('v1:publication-list')}?{query}"
+    kept = len(feed_links_module._url_sets)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert feed_links(response)  # linked all the same
+    assert len(feed_links_module._url_sets) == kept
