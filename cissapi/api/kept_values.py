@@ -2,8 +2,9 @@
 served without reading the shared cache while its change listener (cissapi.api.change_listener) vouches
 for them, as early hits (cissapi.early_hits) are: the listener healthy, nothing it heard since the value was
 last read from the shared cache naming one of the value's surrogate keys (nor the whole generation), and the
-generation's scheduled end (a scheduled piece going live, which sends no notice) not come. Otherwise the
-value is read from the shared cache as before, and kept again.
+generation's scheduled end (a scheduled piece going live, which sends no notice) not come, nor the shared
+entry's lifetime (API_CACHE_TIMEOUT). Otherwise the value is read from the shared cache as before, and kept
+again.
 
 Used for publication lists' counts (publications.api.pagination): reading one cost a list a round trip and
 ~0.25 ms of CPU on every request. The bound is the early hits' (README, "Early cache hits"): a value is
@@ -19,6 +20,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 from cissapi.api import change_listener
 from cissapi.api.change_listener import Heard
@@ -38,6 +41,9 @@ class Kept:
     # When the value's generation ends (a scheduled change is due; a POSIX time), or None.
     ends_at: float | None
     size: int
+    # Never served after this (a POSIX time): the shared entry's own lifetime, counted from the read, so a
+    # change no notice told of (a write that bypassed the services) is not kept longer than there.
+    expires: float
 
 
 class KeptValues:
@@ -69,6 +75,7 @@ class KeptValues:
             and heard is not None
             and untouched
             and kept.keys == keys
+            and time.time() < kept.expires
             and (kept.ends_at is None or time.time() < kept.ends_at)
         ):
             kept.heard = heard
@@ -78,7 +85,8 @@ class KeptValues:
         if heard is None:
             self.drop(key)
         else:
-            self.keep(key, Kept(value, keys, heard, generation.ends_at, size(value)))
+            expires = time.time() + settings.API_CACHE_TIMEOUT
+            self.keep(key, Kept(value, keys, heard, generation.ends_at, size(value), expires))
         return value
 
     def keep(self, key: str, kept: Kept) -> None:

@@ -126,6 +126,14 @@ def test_a_scheduled_piece_is_counted_from_its_time_without_any_notice(client, p
     assert change_listener.listener.change == heard
 
 
+def test_a_kept_count_is_read_again_after_the_shared_entrys_lifetime(client, pieces, settings):
+    url = reverse("v1:publication-list")
+    counted_on_the_listeners_word(client, url)
+
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=settings.API_CACHE_TIMEOUT + 1)):
+        assert queries_of(client, url)[1] == 2
+
+
 def test_without_listening_every_list_reads_its_count(client, pieces, settings):
     settings.API_CACHE_LISTEN = False
     url = reverse("v1:publication-list")
@@ -135,15 +143,18 @@ def test_without_listening_every_list_reads_its_count(client, pieces, settings):
     assert [queries_of(client, url)[1] for _ in range(3)] == [2, 2, 2]
 
 
+FOREVER = float("inf")
+
+
 def test_kept_values_are_emptied_when_their_budget_is_full():
     values = KeptValues(budget=1000)
     heard = Heard(connection=1, change=0)
-    values.keep("a", Kept(1, (), heard, None, 600))
-    values.keep("a", Kept(2, (), heard, None, 600))
+    values.keep("a", Kept(1, (), heard, None, 600, FOREVER))
+    values.keep("a", Kept(2, (), heard, None, 600, FOREVER))
     assert (list(values.values), values.size) == (["a"], 600)
 
-    values.keep("b", Kept(3, (), heard, None, 600))
+    values.keep("b", Kept(3, (), heard, None, 600, FOREVER))
     assert (list(values.values), values.size) == (["b"], 600)
 
-    values.keep("c", Kept(4, (), heard, None, 2000))
+    values.keep("c", Kept(4, (), heard, None, 2000, FOREVER))
     assert (list(values.values), values.size) == ([], 0)
