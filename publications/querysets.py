@@ -162,6 +162,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         self._lazy = query is None
         self._items: tuple[ItemAddresses, frozenset[str] | None] | None = None
         self._limits: tuple[int, int | None] | None = None
+        # Set by counted_page(): the list's count to read with the rows (in _read_items()'s statement), and
+        # what it read (None: not counted so, or no row came back).
+        self._count_with: CountStatement | None = None
+        self.counted: int | None = None
 
     # Django's own property, built first when lazy.
     @property
@@ -426,6 +430,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             extras = statement.extras
         else:
             statement, extras = None, self._extras()
+        count_with = self._count_with if statement is not None and self._lazy else None
         try:
             if statement is not None:
                 sql, params = statement.bind(self._shape_values, addresses, low, high)
@@ -433,22 +438,32 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                 sql, params = self._items_statement(extras)
         except EmptyResultSet:
             return []
+        if count_with is not None:
+            # The list's count as the first column (a subquery Postgres runs once): one round trip for both.
+            count_sql, count_params = count_with.bind(self._shape_values)
+            sql = sql.replace("SELECT ", f"SELECT ({count_sql}), ", 1)
+            params = [*count_params, *params]
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        first = 0
+        if count_with is not None:
+            first = 1
+            self.counted = rows[0][0] if rows else None
         names = _item_row_fields()
         count = len(names)
+        end = first + count
         load = _row_loader(self.model, self.db, names)
         # The stubs do not declare a connection's time zone (the one Django's own loader gives times).
         tz = cast(Any, connections[self.db]).timezone
         times = [position for position, name in enumerate(names) if name in _ROW_TIMES]
         items = []
         for row in rows:
-            values = list(row[:count])
+            values = list(row[first:end])
             for position in times:
                 values[position] = _row_time(values[position], tz)
             item = cast("Publication", load(values))
-            item.item, *annotations, item.author_ids, item.topic_ids = row[count:]
+            item.item, *annotations, item.author_ids, item.topic_ids = row[end:]
             for name, value in zip(extras, annotations, strict=True):
                 setattr(item, name, value)
             items.append(item)
@@ -631,10 +646,15 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         Optimization: `SELECT count(*) FROM (... LIMIT limit + 1)` stops reading at the bound, so a common
         search word costs the bound's rows, not every match's.
         """
-        # Only the ids: the listing's columns (bylines, topics) would be built for every row counted.
-        counted = self.order_by().values("pk")[: max(limit, SEARCH_RANK_WINDOW) + 1].count()
+        counted = self._counted(max(limit, SEARCH_RANK_WINDOW) + 1)
         window = None
-        if self._search_query is not None:
+        # A lazy list tells whether it searches by its shape, without building its query.
+        searches = (
+            any(step == "_search" for step, _ in cast(tuple, self._shape))
+            if self._lazy
+            else self._search_query is not None
+        )
+        if searches:
             # Ranked whatever the ordering asked: a kept summary is shared by every ordering of the search.
             window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
             if not keep_ranking and counted > SEARCH_RANK_WINDOW:
@@ -643,6 +663,22 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
                     cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1])), None
                 )
         return min(counted, limit), counted <= limit, window
+
+    def _counted(self, bound: int) -> int:
+        """How many rows this queryset has, counting up to `bound`."""
+        if self._lazy and self._limits is None and self._shape is not None:
+            # Optimization (issue 16): a lazy list's count by its shape's statement (_count_statement),
+            # without building the queryset nor compiling the count (~0.5 ms of a counted list's Python).
+            # The stubs type the features as the base class, which lacks PostgreSQL's flag.
+            binding = cast(Any, connections[self.db].features).uses_server_side_binding
+            statement = _count_statement(self.db, binding, self._shape, bound)
+            if statement is not None:
+                with connections[self.db].cursor() as cursor:
+                    cursor.execute(*statement.bind(self._shape_values))
+                    # A count's statement always returns its one row.
+                    return cast(tuple, cursor.fetchone())[0]
+        # Only the ids: the listing's columns (bylines, topics) would be built for every row counted.
+        return self.order_by().values("pk")[:bound].count()
 
     def _ranked_window(self) -> SearchWindow:
         """The newest SEARCH_RANK_WINDOW matches of this search, best first, and where they end if older
@@ -663,6 +699,25 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         # A live piece always has its time (a check constraint on Publication).
         end = cast("tuple[datetime, int]", min((published_at, pk) for pk, published_at in window))
         return SearchWindow(end, tuple(pk for pk, _ in window))
+
+    def counted_page(self, offset: int, limit: int, *, bound: int) -> tuple[list, int | None] | None:
+        """page() of this as_items() list and its number of rows up to `bound`, counted in the page's own
+        statement (the count None when no row came back, or the list's statement could not take it); None
+        when the list cannot be counted so (a search, whose count comes with its ranked window)."""
+        if not (self._lazy and self._reads_items and self._limits is None):
+            return None
+        shape = cast(tuple, self._shape)
+        if any(step == "_search" for step, _ in shape):
+            return None
+        # The stubs type the features as the base class, which lacks PostgreSQL's flag.
+        binding = cast(Any, connections[self.db].features).uses_server_side_binding
+        count_with = _count_statement(self.db, binding, shape, bound)
+        if count_with is None:
+            return None
+        page = self[offset : offset + limit]
+        page._count_with = count_with
+        rows = list(page)
+        return rows, page.counted
 
     def page(self, offset: int, limit: int, *, window: SearchWindow | None = None) -> list:
         """The rows at [offset, offset + limit) of this ordering, as model instances.
@@ -1417,9 +1472,7 @@ def _list_statement(
 
     if any(step not in _LIST_STEPS for step, _ in shape):
         return None
-    samples: list[Any] = []
-    for step, count in shape:
-        samples += [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
+    samples = _shape_samples(shape)
     # Built, not lazy: its statement is compiled here.
     bare = PublicationQuerySet(Publication, query=Query(Publication), using=alias)
     items = _replayed(bare, shape, samples, (_ADDRESS_SAMPLES, fields), _SAMPLE_SLICE)
@@ -1433,25 +1486,87 @@ def _list_statement(
     limits = f" {connections[alias].ops.limit_offset_sql(*_SAMPLE_SLICE)}"
     if sql.count(limits) != 1:
         return None
-    sample_index = {(type(value), value): index for index, value in enumerate(samples)}
     address_names = {value: name for name, value in _address_values(_ADDRESS_SAMPLES).items()}
-    value_slots, address_slots = [], []
-    for position, param in enumerate(params):
-        if isinstance(param, str) and param in address_names:
-            address_slots.append((position, address_names[param]))
-        elif isinstance(param, dt.datetime | str | int) and (type(param), param) in sample_index:
-            value_slots.append((position, sample_index[(type(param), param)]))
-    # Every value must be bound somewhere (else Django wrote one into the text, or changed it).
-    if {index for _, index in value_slots} != set(range(len(samples))):
+    address_slots = [
+        (position, address_names[param])
+        for position, param in enumerate(params)
+        if isinstance(param, str) and param in address_names
+    ]
+    value_slots = _value_slots(samples, params)
+    if value_slots is None:
         return None
     return ListStatement(
         alias,
         sql.replace(limits, _LIMITS_SLOT),
         tuple(params),
         extras,
-        tuple(value_slots),
+        value_slots,
         tuple(address_slots),
     )
+
+
+def _shape_samples(shape: tuple[tuple[str, int], ...]) -> list[Any]:
+    """The sample values a statement of `shape` is compiled with, one per value its steps take."""
+    samples: list[Any] = []
+    for step, count in shape:
+        samples += [_sample(_LIST_STEPS[step], len(samples) + index) for index in range(count)]
+    return samples
+
+
+def _value_slots(samples: Sequence[Any], params: Sequence[Any]) -> tuple[tuple[int, int], ...] | None:
+    """Where each of `samples` went in a statement's `params` (parameter position, index of the sample);
+    None when one went nowhere (Django wrote it into the text, or changed it)."""
+    sample_index = {(type(value), value): index for index, value in enumerate(samples)}
+    slots = tuple(
+        (position, sample_index[(type(param), param)])
+        for position, param in enumerate(params)
+        if isinstance(param, dt.datetime | str | int) and (type(param), param) in sample_index
+    )
+    if {index for _, index in slots} != set(range(len(samples))):
+        return None
+    return slots
+
+
+class CountStatement(NamedTuple):
+    """A list shape's bounded count (PublicationQuerySet._counted) with its samples' parameters and where
+    each of the shape's values goes (parameter position, index of the value)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    values: tuple[tuple[int, int], ...]
+
+    def bind(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """The statement and parameters counting the list of `values`: what the ORM would compile."""
+        params = list(self.params)
+        for position, index in self.values:
+            params[position] = values[index]
+        return self.sql, params
+
+
+@functools.lru_cache(maxsize=512)
+def _count_statement(
+    alias: str, server_side_binding: bool, shape: tuple[tuple[str, int], ...], bound: int
+) -> CountStatement | None:
+    """The statement counting the lists of `shape` up to `bound` on the database `alias` (as Django writes
+    it with or without server-side binding, and as QuerySet.count() of the ids sliced to `bound` does),
+    compiled from a queryset built by the same steps with samples; None when it cannot be."""
+    from publications.models import Publication
+
+    if any(step not in _LIST_STEPS for step, _ in shape):
+        return None
+    samples = _shape_samples(shape)
+    bare = PublicationQuerySet(Publication, query=Query(Publication), using=alias)
+    lists = _replayed(bare, shape, samples, None, None)
+    if lists._shape != shape:
+        return None
+    try:
+        ids_sql, params = lists.order_by().values("pk")[:bound].query.get_compiler(alias).as_sql()
+    except EmptyResultSet:
+        return None
+    value_slots = _value_slots(samples, params)
+    if value_slots is None:
+        return None
+    return CountStatement(f"SELECT COUNT(*) FROM ({ids_sql}) subquery", tuple(params), value_slots)
 
 
 def _replayed(

@@ -1,14 +1,14 @@
 """Changes heard without asking: Postgres LISTEN/NOTIFY tells each server process which surrogate keys
-changed, so a response it keeps (cissapi.early_hits) is served without reading the shared cache while
-nothing it shows has changed.
+changed, so a response it keeps (cissapi.early_hits) or a list's count (cissapi.api.kept_values) is served
+without reading the shared cache while nothing it shows has changed.
 
 Every mark of changed keys and every end of the generation (cissapi.api.generation) also sends a NOTIFY on
 the primary, in the writer's transaction when there is one: Postgres delivers it only if and when that
 transaction commits, and after the rows it changed are visible. Each process keeps one connection of its
-own that LISTENs (opened on its first early hit, so after gunicorn forks) and drains what arrived, without
-blocking, on each hit. Heard changes are numbered; a kept response remembers the number it was last found
-current under, and is current still while the listener is healthy and nothing heard since names one of its
-keys (or the whole generation).
+own that LISTENs (opened on its first early hit or kept count, so after gunicorn forks) and drains what
+arrived, without blocking, on each hit. Heard changes are numbered; a kept response remembers the number it
+was last found current under, and is current still while the listener is healthy and nothing heard since
+names one of its keys (or the whole generation).
 
 Healthy: connected, and its own heartbeat came back recently. Every HEARTBEAT / 2 seconds a hit sends a
 NOTIFY to this listener's own channel through Django's connection to the primary, the way writers' notices

@@ -16,12 +16,19 @@ from urllib.parse import urlencode
 from django.conf import settings
 from rest_framework.request import Request
 
-from cissapi.api.generation import entry_key
+from cissapi.api.generation import Generation, entry_key
+from cissapi.api.kept_values import kept_values
 from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from cissapi.prepared import server_binding
 from publications.api.filters import edit_sensitive
 from publications.invalidation import EDITS_KEY
 from publications.querysets import PublicationQuerySet, SearchWindow
+
+
+def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
+    """About how many bytes a kept summary takes: a search's ranked ids are most of it."""
+    window = summary[2]
+    return 200 + 40 * len(window.ranked_ids or ()) if window is not None else 200
 
 
 class PublicationCursorPagination(ApiCursorPagination):
@@ -77,8 +84,32 @@ class PublicationPagination(ApiPagination):
             key = entry_key("summary", f"{limit}:{self.filter_key()}")
             # A count changes as pieces enter or leave lists (and a search's with any edit).
             keys = ["publications", *([EDITS_KEY] if edit_sensitive(self.request.query_params) else [])]
-            summary = self.view.cached_value(key, lambda: self.summary(queryset, limit), surrogate_keys=keys)
+
+            def shared() -> tuple[Generation, tuple[int, bool, SearchWindow | None]]:
+                value = self.view.cached_value(
+                    key, lambda: self.summary(queryset, limit), surrogate_keys=keys
+                )
+                return self.view.response_meta.generation, value
+
+            # Optimization (issue 16): kept in this process too, read from the shared cache only when the
+            # change listener heard a change of what it counts (cissapi.api.kept_values).
+            summary = kept_values.get(key, shared, surrogate_keys=keys, size=summary_size)
         else:
+            # Optimization (issue 16): counted in the page's own statement, one round trip for both (a search
+            # counts first: its page needs the ranked window found with its count).
+            with server_binding(queryset.db):
+                counted_page = queryset.counted_page(offset, self.page_size, bound=limit + 1)
+            if counted_page is not None:
+                rows, counted = counted_page
+                if counted is not None:
+                    self.count, self.count_is_exact = min(counted, limit), counted <= limit
+                elif not rows:
+                    # No row from the first is an empty list (and past the end, a 404).
+                    self.count, self.count_is_exact = 0, True
+                else:
+                    # Rows read without their count (the list's statement could not take it): counted now.
+                    self.count, self.count_is_exact, _ = self.summary(queryset, limit, keep_ranking=False)
+                return rows
             summary = self.summary(queryset, limit, keep_ranking=False)
         self.count, self.count_is_exact, window = summary
         if self.count_is_exact and offset >= self.count:

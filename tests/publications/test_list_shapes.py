@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from publications.models import Publication
-from publications.querysets import ItemAddresses, _list_statement
+from publications.querysets import ItemAddresses, _count_statement, _list_statement
 from tests.compiles import compiled_models
 from tests.factories import AuthorFactory, PublicationFactory, SeriesFactory, TopicFactory
 
@@ -84,6 +85,69 @@ def test_a_shapes_statement_is_the_one_the_orm_writes_for_the_same_list(build):
         queryset._shape_values, column.addresses, queryset.query.low_mark, queryset.query.high_mark
     )
     assert (sql, params) == queryset._items_statement(statement.extras)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda live: live,
+        lambda live: live.in_topics(["water", "ice", "water"]),
+        lambda live: live.by_author_slugs(["amna", "bilal"]).in_series(["insight"]),
+        lambda live: live.search("glacier melt").cross_posted_at(["dawn"]),
+    ],
+    ids=["list", "topics", "authors-series", "search-outlet"],
+)
+def test_a_shapes_count_is_the_one_the_orm_writes_for_the_same_list(build):
+    queryset = build(Publication.objects.published())
+
+    statement = _count_statement(
+        queryset.db, connection.features.uses_server_side_binding, queryset._shape, 10_001
+    )
+
+    assert statement is not None
+    expected = queryset.order_by().values("pk")[:10_001]
+    sql, params = expected.query.get_compiler(queryset.db).as_sql()
+    assert statement.bind(queryset._shape_values) == (f"SELECT COUNT(*) FROM ({sql}) subquery", list(params))
+
+
+def test_a_counted_list_of_a_known_shape_builds_no_query():
+    PublicationFactory(published=True, title="Rivers", topics=[TopicFactory(slug="ice")])
+    PublicationFactory(published=True, title="Glaciers", topics=[TopicFactory(slug="water")])
+    live = Publication.objects.published
+    assert live().in_topics(["water"]).as_items(ADDRESSES).page_summary(limit=10) == (1, True, None)
+
+    counted = live().in_topics(["ice"]).as_items(ADDRESSES)
+    with compiled_models() as compiled:
+        assert counted.page_summary(limit=10) == (1, True, None)
+    assert live().page_summary(limit=1) == (1, False, None)
+
+    assert compiled == []
+    assert counted._lazy
+    assert counted._query.where.children == []
+
+
+def test_a_page_counted_in_its_own_statement_reads_its_rows_and_the_bounded_count():
+    water = TopicFactory(slug="water")
+    for day in range(1, 4):
+        PublicationFactory(
+            published=True,
+            title=f"Day {day}",
+            topics=[water],
+            published_at=dt.datetime(2025, 3, day, tzinfo=dt.UTC),
+        )
+    live = Publication.objects.published
+    assert live().in_topics(["water"]).as_items(ADDRESSES).counted_page(0, 2, bound=11)  # compiled once
+
+    with compiled_models() as compiled, CaptureQueriesContext(connection) as queries:
+        rows, counted = live().in_topics(["water"]).as_items(ADDRESSES).counted_page(1, 2, bound=11)
+        assert live().in_topics(["ice"]).as_items(ADDRESSES).counted_page(0, 2, bound=11) == ([], None)
+
+    assert (titles(rows), counted) == (["Day 2", "Day 1"], 3)
+    assert (compiled, len(queries)) == ([], 2)
+    # Counted up to the bound: one past the API's limit tells the count is not exact.
+    assert live().as_items(ADDRESSES).counted_page(0, 1, bound=3)[1] == 3
+    assert live().as_items(ADDRESSES).counted_page(0, 1, bound=2)[1] == 2
+    assert live().search("day").as_items(ADDRESSES).counted_page(0, 2, bound=11) is None
 
 
 def test_any_other_filter_leaves_the_shape_and_is_obeyed():
