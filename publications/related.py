@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 
@@ -50,6 +51,8 @@ REBUILD_BATCH_SECONDS = 0.2
 # From this many pieces on, a rebuild reads every link once and ranks in memory (~0.5 ms a piece at 100k,
 # against ~20 ms for the query of one piece on a busy topic), without holding the lock (_rebuild_in_memory).
 IN_MEMORY_FROM = 2000
+# Pieces a forked ranking process takes at a time (see _rank_in_memory).
+RANK_PART = 5000
 # A piece's own subset list filtered from this many candidates or more is kept for the other pieces.
 KEEP_FROM = 256
 
@@ -71,15 +74,15 @@ def _candidate_condition() -> tuple[str, list]:
     return sql, list(params)
 
 
-def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
+def related_candidates_rebuild(*, publication_ids: Iterable[int], processes: int = 1) -> int:
     """Work out and store the candidates of the given publications (those existing); how many were stored.
 
-    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass;
-    a few, one query each.
+    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass (in
+    `processes` forked processes: see _rank_in_memory); a few, one query each.
     """
     ids = sorted(set(publication_ids))
     if len(ids) >= IN_MEMORY_FROM:
-        return _rebuild_in_memory(ids)
+        return _rebuild_in_memory(ids, processes)
     return _rebuild_in_batches(ids)
 
 
@@ -93,10 +96,11 @@ def _rebuild_in_batches(ids: list[int]) -> int:
     return stored
 
 
-def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
+def related_candidates_rebuild_missing(*, limit: int | None = None, processes: int = 1) -> int:
     """Rebuild the rows of publications that have none (new, or staled by a write); how many were stored.
 
-    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all).
+    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all);
+    `processes` as for related_candidates_rebuild.
     """
     stored = 0
     if limit is None:
@@ -104,7 +108,7 @@ def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
             Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
         )
         if len(unbuilt) >= IN_MEMORY_FROM:
-            stored = _rebuild_in_memory(unbuilt)
+            stored = _rebuild_in_memory(unbuilt, processes)
     while limit is None or stored < limit:
         batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
         missing = list(
@@ -211,7 +215,7 @@ def _rebuild_batch(ids: list[int]) -> tuple[int, list[int]]:
     return len(rows), [publication_id for publication_id in ids if publication_id not in reached]
 
 
-def _rebuild_in_memory(ids: list[int]) -> int:
+def _rebuild_in_memory(ids: list[int], processes: int = 1) -> int:
     """_rebuild_batch() for many pieces: the same ranking over every link, read once.
 
     The ranking (seconds on a large catalogue) runs without the advisory lock, so editors' saves never wait
@@ -220,19 +224,35 @@ def _rebuild_in_memory(ids: list[int]) -> int:
     the ranking may have read it half-way: it is dropped and the pieces are done in short locked batches.
     """
     writes = _settled_writes()
-    rows = _rank_in_memory(ids)
+    rows = _rank_in_memory(ids, processes)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
         if _writes_counted(cursor) == writes:
-            RelatedCandidates.objects.bulk_create(
-                rows,
-                batch_size=5000,
-                update_conflicts=True,
-                unique_fields=["publication"],
-                update_fields=["candidate_ids", "complete"],
-            )
+            _store(cursor, rows)
             return len(rows)
     return _rebuild_in_batches(ids)
+
+
+def _store(cursor: CursorWrapper, rows: list[tuple[int, list[int], bool]]) -> None:
+    """Store (publication id, candidate ids, complete) rows, replacing any the pieces have: by COPY, as a
+    million rows through INSERT statements took minutes."""
+    table = RelatedCandidates._meta.db_table
+    cursor.execute(
+        f"CREATE TEMP TABLE related_stage (LIKE {table}) ON COMMIT DROP; "
+        f"ALTER TABLE related_stage SET (autovacuum_enabled = off)"
+    )
+    with cursor.cursor.copy(
+        "COPY related_stage (publication_id, candidate_ids, complete) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table} (publication_id, candidate_ids, complete) "
+        "SELECT publication_id, candidate_ids, complete FROM related_stage ORDER BY publication_id "
+        "ON CONFLICT (publication_id) DO UPDATE "
+        "SET candidate_ids = EXCLUDED.candidate_ids, complete = EXCLUDED.complete"
+    )
+    cursor.execute("DROP TABLE related_stage")
 
 
 def _writes_counted(cursor: CursorWrapper) -> tuple[int, bool]:
@@ -249,8 +269,10 @@ def _settled_writes() -> tuple[int, bool]:
         return _writes_counted(cursor)
 
 
-def _rank_in_memory(ids: list[int]) -> list[RelatedCandidates]:
-    """The candidates of `ids` (those existing), ranked in memory from every link, unsaved."""
+def _rank_in_memory(ids: list[int], processes: int = 1) -> list[tuple[int, list[int], bool]]:
+    """The candidates of `ids` (those existing), ranked in memory from every link: (publication id,
+    candidate ids, complete) rows, unsaved. With `processes` > 1, the pieces are ranked in that many
+    forked processes (only from a single-threaded command: forking a threaded server is not safe)."""
     with connection.cursor() as cursor:
         condition, condition_params = _candidate_condition()
         # Candidates numbered in the ranking's tie order (published_at, then id): a larger number ranks first.
@@ -282,16 +304,55 @@ def _rank_in_memory(ids: list[int]) -> list[RelatedCandidates]:
         cursor.execute("SELECT id FROM publications_publication WHERE id = ANY(%s)", [ids])
         existing = [row[0] for row in cursor.fetchall()]
     ranking.ready()
-    rows = []
-    for publication_id in existing:
-        ranked = ranking.ranked(links.get(publication_id, ()), place.get(publication_id, -1))
-        best, complete = _stored_prefix((number, number < boundary) for number in ranked)
-        rows.append(
-            RelatedCandidates(
-                publication_id=publication_id, candidate_ids=[candidates[n] for n in best], complete=complete
+    ranked = _Ranked(ranking, links, place, candidates, boundary)
+    if processes < 2 or len(existing) < processes * RANK_PART:
+        return ranked.rows(existing)
+    # Each process keeps its own lists of subsets, so pieces go in runs: neighbours share more of them.
+    parts = [existing[at : at + RANK_PART] for at in range(0, len(existing), RANK_PART)]
+    global _FORKED
+    _FORKED = ranked
+    try:
+        # fork: the children read the ranking as it is in this process (copied on write), with no pickling;
+        # they never touch this process's database connection.
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return [row for part in pool.imap(_rank_forked, parts) for row in part]
+    finally:
+        _FORKED = None
+
+
+class _Ranked:
+    """What ranking a piece needs: the links read, and the candidates' numbers (see _rank_in_memory)."""
+
+    def __init__(
+        self,
+        ranking: _Ranking,
+        links: dict[int, list[tuple[str, int]]],
+        place: dict[int, int],
+        candidates: list[int],
+        boundary: int,
+    ) -> None:
+        self.ranking, self.links, self.place = ranking, links, place
+        self.candidates, self.boundary = candidates, boundary
+
+    def rows(self, ids: list[int]) -> list[tuple[int, list[int], bool]]:
+        rows = []
+        candidates, boundary = self.candidates, self.boundary
+        for publication_id in ids:
+            ranked = self.ranking.ranked(
+                self.links.get(publication_id, ()), self.place.get(publication_id, -1)
             )
-        )
-    return rows
+            best, complete = _stored_prefix((number, number < boundary) for number in ranked)
+            rows.append((publication_id, [candidates[n] for n in best], complete))
+        return rows
+
+
+# The ranking forked processes work from (set only while their pool runs).
+_FORKED: _Ranked | None = None
+
+
+def _rank_forked(ids: list[int]) -> list[tuple[int, list[int], bool]]:
+    assert _FORKED is not None
+    return _FORKED.rows(ids)
 
 
 def _stored_prefix(ranked: Iterable[tuple[int, bool]]) -> tuple[list[int], bool]:
