@@ -31,6 +31,7 @@ import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -55,6 +56,9 @@ IN_MEMORY_FROM = 2000
 RANK_PART = 5000
 # A piece's own subset list filtered from this many candidates or more is kept for the other pieces.
 KEEP_FROM = 256
+# A link held by at least one candidate in this many gets a flag per candidate (see _Ranking._within): at most
+# this many times the links per piece such arrays, a byte per candidate each.
+DENSE_FROM = 64
 
 _LINKS_SQL = """
 SELECT publications_publication.id,
@@ -379,32 +383,46 @@ class _Ranking:
     topics thousands; scoring all of them for each piece (as the query does) is quadratic. Instead each tier
     of sharing is walked newest first, and only as far as the stored prefix reads (_stored_prefix): the
     candidates sharing exactly k of a piece's links are on the lists of candidates having every link of one
-    k-subset of them (each newest first, kept across pieces when likely asked again or costly: _having),
-    and a walk skips those sharing more. Everything skipped ranks in an earlier tier and was yielded
-    already (a tier is walked only once the earlier ones are used up), so no walk goes further than the
-    prefix it serves.
+    k-subset of them (kept across pieces when likely asked again or costly: _having), and a walk skips those
+    sharing more. Everything skipped ranks in an earlier tier and was yielded already (a tier is walked only
+    once the earlier ones are used up), so no walk goes further than the prefix it serves.
+
+    The lists are numpy arrays, oldest first: a subset's list is the intersection of its parent's with one
+    link's (_both), in C; filtering them element by element in Python was nearly all of a million pieces'
+    ranking. Walks turn them into Python numbers a few at a time, newest first (_newest_first).
     """
 
     def __init__(self, size: int) -> None:
-        self.members: dict[tuple[str, int], list[int]] = {}
+        self.links: dict[tuple[str, int], list[int]] = {}
+        self.members: dict[tuple[str, int], np.ndarray] = {}
         # Per candidate number: its topics as bits (of self.bits), and its authors.
         self.topics = [0] * size
         self.authors: list[tuple[int, ...]] = [()] * size
         self.bits: dict[int, int] = {}
-        # Candidates having every link of a subset (shortest lists first), newest first, kept across pieces
-        # (see _having).
-        self.kept: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        # Candidates having every link of a subset (shortest lists first), kept across pieces (see _having).
+        self.kept: dict[tuple[tuple[str, int], ...], np.ndarray] = {}
+        # Whether each candidate has the link, for the links of many (see _within): a lookup per number
+        # instead of a binary search.
+        self.flags: dict[tuple[str, int], np.ndarray] = {}
+        self.size = size
 
     def link(self, number: int, kind: str, key: int) -> None:
-        self.members.setdefault((kind, key), []).append(number)
+        self.links.setdefault((kind, key), []).append(number)
         if kind == "topic":
             self.topics[number] |= self.bits.setdefault(key, 1 << len(self.bits))
         else:
             self.authors[number] += (key,)
 
     def ready(self) -> None:
-        for numbers in self.members.values():
-            numbers.sort(reverse=True)  # newest first
+        self.members = {
+            link: np.unique(np.array(numbers, dtype=np.int64)) for link, numbers in self.links.items()
+        }
+        self.links = {}
+        # Before any fork, so forked processes share them.
+        for link, members in self.members.items():
+            if len(members) * DENSE_FROM >= self.size:
+                flags = self.flags[link] = np.zeros(self.size, dtype=bool)
+                flags[members] = True
 
     def ranked(self, links: Iterable[tuple[str, int]], own: int) -> Iterator[int]:
         # Shortest lists first: a subset's list is filtered down from its first links' list.
@@ -413,9 +431,11 @@ class _Ranking:
         )
         mask = sum(self.bits[key] for kind, key in keys if kind == "topic")
         authors = {key for kind, key in keys if kind == "author"}
-        found: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        found: dict[tuple[tuple[str, int], ...], np.ndarray] = {}
         for tier in range(len(keys), 0, -1):
-            walks = [self._having(subset, found) for subset in itertools.combinations(keys, tier)]
+            walks = [
+                _newest_first(self._having(subset, found)) for subset in itertools.combinations(keys, tier)
+            ]
             for number in heapq.merge(*walks, reverse=True):
                 shared = (self.topics[number] & mask).bit_count()
                 if authors:
@@ -424,9 +444,9 @@ class _Ranking:
                     yield number
 
     def _having(
-        self, subset: tuple[tuple[str, int], ...], found: dict[tuple[tuple[str, int], ...], list[int]]
-    ) -> list[int]:
-        """The candidates having every link of `subset`, newest first: kept across pieces, or in `found` (this
+        self, subset: tuple[tuple[str, int], ...], found: dict[tuple[tuple[str, int], ...], np.ndarray]
+    ) -> np.ndarray:
+        """The candidates having every link of `subset`, oldest first: kept across pieces, or in `found` (this
         piece's own) when unlikely to be asked again and cheap to work out."""
         if len(subset) == 1:
             return self.members[subset[0]]
@@ -439,11 +459,33 @@ class _Ranking:
             # busy author's pieces on a topic pair, asked by each of the author's pieces on that pair).
             shared = len(subset) == 2 or all(kind == "topic" for kind, _key in subset)
             store = self.kept if shared or len(parent) >= KEEP_FROM else found
-            kind, key = subset[-1]
-            if kind == "topic":
-                bit = self.bits[key]
-                having = [number for number in parent if self.topics[number] & bit]
-            else:
-                having = [number for number in parent if key in self.authors[number]]
-            store[subset] = having
+            having = store[subset] = self._within(parent, subset[-1])
         return having
+
+    def _within(self, numbers: np.ndarray, link: tuple[str, int]) -> np.ndarray:
+        """Those of the sorted `numbers` having `link`, sorted."""
+        flags = self.flags.get(link)
+        if flags is None:
+            return _both(numbers, self.members[link])
+        return numbers[flags[numbers]]
+
+
+def _both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The numbers in both sorted arrays, sorted: each of the shorter looked up in the longer."""
+    if len(first) > len(second):
+        first, second = second, first
+    if not len(first):
+        return first
+    at = np.searchsorted(second, first)
+    np.minimum(at, len(second) - 1, out=at)
+    return first[second[at] == first]
+
+
+def _newest_first(numbers: np.ndarray) -> Iterator[int]:
+    """The numbers of a sorted array as Python ints, largest first, converted a few at a time: walks mostly
+    stop after a few dozen."""
+    end, step = len(numbers), 32
+    while end > 0:
+        start = max(0, end - step)
+        yield from reversed(numbers[start:end].tolist())
+        end, step = start, step * 2
