@@ -311,13 +311,22 @@ def test_rebuild_related_command_stores_every_piece_and_drops_deleted_ones():
 
 
 # 3: the stored prefix ends inside a tier, so the in-memory ranking's lazy walks stop part-way; 2 processes:
-# the pieces are ranked in forked processes, a few at a time.
+# the pieces are ranked in forked processes, a few at a time; dense from 1: no link has a flag per candidate
+# (a small catalogue's links all would), so every list is intersected by binary search.
 @pytest.mark.parametrize(
-    "stored, processes", [(related.RELATED_STORED, 1), (3, 1), (3, 2), (related.RELATED_STORED, 2)]
+    "stored, processes, dense_from",
+    [
+        (related.RELATED_STORED, 1, related.DENSE_FROM),
+        (3, 1, related.DENSE_FROM),
+        (3, 1, 1),
+        (3, 2, related.DENSE_FROM),
+        (related.RELATED_STORED, 2, 1),
+    ],
 )
 def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(
-    catalogue, monkeypatch, tmp_path, stored, processes
+    catalogue, monkeypatch, tmp_path, stored, processes, dense_from
 ):
+    monkeypatch.setattr(related, "DENSE_FROM", dense_from)
     monkeypatch.setattr(related, "RELATED_STORED", stored)
     related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
     by_query = {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()}
