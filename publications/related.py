@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -50,8 +52,13 @@ REBUILD_BATCH_SECONDS = 0.2
 # From this many pieces on, a rebuild reads every link once and ranks in memory (~0.5 ms a piece at 100k,
 # against ~20 ms for the query of one piece on a busy topic), without holding the lock (_rebuild_in_memory).
 IN_MEMORY_FROM = 2000
+# Pieces a forked ranking process takes at a time (see _rank_in_memory).
+RANK_PART = 5000
 # A piece's own subset list filtered from this many candidates or more is kept for the other pieces.
 KEEP_FROM = 256
+# A link held by at least one candidate in this many gets a flag per candidate (see _Ranking._within): at most
+# this many times the links per piece such arrays, a byte per candidate each.
+DENSE_FROM = 64
 
 _LINKS_SQL = """
 SELECT publications_publication.id,
@@ -71,15 +78,15 @@ def _candidate_condition() -> tuple[str, list]:
     return sql, list(params)
 
 
-def related_candidates_rebuild(*, publication_ids: Iterable[int]) -> int:
+def related_candidates_rebuild(*, publication_ids: Iterable[int], processes: int = 1) -> int:
     """Work out and store the candidates of the given publications (those existing); how many were stored.
 
-    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass;
-    a few, one query each.
+    Many pieces at once (a bulk import, a busy topic's new piece) are worked out in memory in one pass (in
+    `processes` forked processes: see _rank_in_memory); a few, one query each.
     """
     ids = sorted(set(publication_ids))
     if len(ids) >= IN_MEMORY_FROM:
-        return _rebuild_in_memory(ids)
+        return _rebuild_in_memory(ids, processes)
     return _rebuild_in_batches(ids)
 
 
@@ -93,10 +100,11 @@ def _rebuild_in_batches(ids: list[int]) -> int:
     return stored
 
 
-def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
+def related_candidates_rebuild_missing(*, limit: int | None = None, processes: int = 1) -> int:
     """Rebuild the rows of publications that have none (new, or staled by a write); how many were stored.
 
-    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all).
+    Also drops the rows of deleted publications. `limit` bounds the work of one call (None: all);
+    `processes` as for related_candidates_rebuild.
     """
     stored = 0
     if limit is None:
@@ -104,7 +112,7 @@ def related_candidates_rebuild_missing(*, limit: int | None = None) -> int:
             Publication.objects.exclude(related_candidates__isnull=False).values_list("pk", flat=True)
         )
         if len(unbuilt) >= IN_MEMORY_FROM:
-            stored = _rebuild_in_memory(unbuilt)
+            stored = _rebuild_in_memory(unbuilt, processes)
     while limit is None or stored < limit:
         batch = REBUILD_BATCH if limit is None else min(REBUILD_BATCH, limit - stored)
         missing = list(
@@ -211,7 +219,7 @@ def _rebuild_batch(ids: list[int]) -> tuple[int, list[int]]:
     return len(rows), [publication_id for publication_id in ids if publication_id not in reached]
 
 
-def _rebuild_in_memory(ids: list[int]) -> int:
+def _rebuild_in_memory(ids: list[int], processes: int = 1) -> int:
     """_rebuild_batch() for many pieces: the same ranking over every link, read once.
 
     The ranking (seconds on a large catalogue) runs without the advisory lock, so editors' saves never wait
@@ -220,19 +228,35 @@ def _rebuild_in_memory(ids: list[int]) -> int:
     the ranking may have read it half-way: it is dropped and the pieces are done in short locked batches.
     """
     writes = _settled_writes()
-    rows = _rank_in_memory(ids)
+    rows = _rank_in_memory(ids, processes)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
         if _writes_counted(cursor) == writes:
-            RelatedCandidates.objects.bulk_create(
-                rows,
-                batch_size=5000,
-                update_conflicts=True,
-                unique_fields=["publication"],
-                update_fields=["candidate_ids", "complete"],
-            )
+            _store(cursor, rows)
             return len(rows)
     return _rebuild_in_batches(ids)
+
+
+def _store(cursor: CursorWrapper, rows: list[tuple[int, list[int], bool]]) -> None:
+    """Store (publication id, candidate ids, complete) rows, replacing any the pieces have: by COPY, as a
+    million rows through INSERT statements took minutes."""
+    table = RelatedCandidates._meta.db_table
+    cursor.execute(
+        f"CREATE TEMP TABLE related_stage (LIKE {table}) ON COMMIT DROP; "
+        f"ALTER TABLE related_stage SET (autovacuum_enabled = off)"
+    )
+    with cursor.cursor.copy(
+        "COPY related_stage (publication_id, candidate_ids, complete) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table} (publication_id, candidate_ids, complete) "
+        "SELECT publication_id, candidate_ids, complete FROM related_stage ORDER BY publication_id "
+        "ON CONFLICT (publication_id) DO UPDATE "
+        "SET candidate_ids = EXCLUDED.candidate_ids, complete = EXCLUDED.complete"
+    )
+    cursor.execute("DROP TABLE related_stage")
 
 
 def _writes_counted(cursor: CursorWrapper) -> tuple[int, bool]:
@@ -249,8 +273,10 @@ def _settled_writes() -> tuple[int, bool]:
         return _writes_counted(cursor)
 
 
-def _rank_in_memory(ids: list[int]) -> list[RelatedCandidates]:
-    """The candidates of `ids` (those existing), ranked in memory from every link, unsaved."""
+def _rank_in_memory(ids: list[int], processes: int = 1) -> list[tuple[int, list[int], bool]]:
+    """The candidates of `ids` (those existing), ranked in memory from every link: (publication id,
+    candidate ids, complete) rows, unsaved. With `processes` > 1, the pieces are ranked in that many
+    forked processes (only from a single-threaded command: forking a threaded server is not safe)."""
     with connection.cursor() as cursor:
         condition, condition_params = _candidate_condition()
         # Candidates numbered in the ranking's tie order (published_at, then id): a larger number ranks first.
@@ -282,16 +308,55 @@ def _rank_in_memory(ids: list[int]) -> list[RelatedCandidates]:
         cursor.execute("SELECT id FROM publications_publication WHERE id = ANY(%s)", [ids])
         existing = [row[0] for row in cursor.fetchall()]
     ranking.ready()
-    rows = []
-    for publication_id in existing:
-        ranked = ranking.ranked(links.get(publication_id, ()), place.get(publication_id, -1))
-        best, complete = _stored_prefix((number, number < boundary) for number in ranked)
-        rows.append(
-            RelatedCandidates(
-                publication_id=publication_id, candidate_ids=[candidates[n] for n in best], complete=complete
+    ranked = _Ranked(ranking, links, place, candidates, boundary)
+    if processes < 2 or len(existing) < processes * RANK_PART:
+        return ranked.rows(existing)
+    # Each process keeps its own lists of subsets, so pieces go in runs: neighbours share more of them.
+    parts = [existing[at : at + RANK_PART] for at in range(0, len(existing), RANK_PART)]
+    global _FORKED
+    _FORKED = ranked
+    try:
+        # fork: the children read the ranking as it is in this process (copied on write), with no pickling;
+        # they never touch this process's database connection.
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return [row for part in pool.imap(_rank_forked, parts) for row in part]
+    finally:
+        _FORKED = None
+
+
+class _Ranked:
+    """What ranking a piece needs: the links read, and the candidates' numbers (see _rank_in_memory)."""
+
+    def __init__(
+        self,
+        ranking: _Ranking,
+        links: dict[int, list[tuple[str, int]]],
+        place: dict[int, int],
+        candidates: list[int],
+        boundary: int,
+    ) -> None:
+        self.ranking, self.links, self.place = ranking, links, place
+        self.candidates, self.boundary = candidates, boundary
+
+    def rows(self, ids: list[int]) -> list[tuple[int, list[int], bool]]:
+        rows = []
+        candidates, boundary = self.candidates, self.boundary
+        for publication_id in ids:
+            ranked = self.ranking.ranked(
+                self.links.get(publication_id, ()), self.place.get(publication_id, -1)
             )
-        )
-    return rows
+            best, complete = _stored_prefix((number, number < boundary) for number in ranked)
+            rows.append((publication_id, [candidates[n] for n in best], complete))
+        return rows
+
+
+# The ranking forked processes work from (set only while their pool runs).
+_FORKED: _Ranked | None = None
+
+
+def _rank_forked(ids: list[int]) -> list[tuple[int, list[int], bool]]:
+    assert _FORKED is not None
+    return _FORKED.rows(ids)
 
 
 def _stored_prefix(ranked: Iterable[tuple[int, bool]]) -> tuple[list[int], bool]:
@@ -318,32 +383,46 @@ class _Ranking:
     topics thousands; scoring all of them for each piece (as the query does) is quadratic. Instead each tier
     of sharing is walked newest first, and only as far as the stored prefix reads (_stored_prefix): the
     candidates sharing exactly k of a piece's links are on the lists of candidates having every link of one
-    k-subset of them (each newest first, kept across pieces when likely asked again or costly: _having),
-    and a walk skips those sharing more. Everything skipped ranks in an earlier tier and was yielded
-    already (a tier is walked only once the earlier ones are used up), so no walk goes further than the
-    prefix it serves.
+    k-subset of them (kept across pieces when likely asked again or costly: _having), and a walk skips those
+    sharing more. Everything skipped ranks in an earlier tier and was yielded already (a tier is walked only
+    once the earlier ones are used up), so no walk goes further than the prefix it serves.
+
+    The lists are numpy arrays, oldest first: a subset's list is the intersection of its parent's with one
+    link's (_both), in C; filtering them element by element in Python was nearly all of a million pieces'
+    ranking. Walks turn them into Python numbers a few at a time, newest first (_newest_first).
     """
 
     def __init__(self, size: int) -> None:
-        self.members: dict[tuple[str, int], list[int]] = {}
+        self.links: dict[tuple[str, int], list[int]] = {}
+        self.members: dict[tuple[str, int], np.ndarray] = {}
         # Per candidate number: its topics as bits (of self.bits), and its authors.
         self.topics = [0] * size
         self.authors: list[tuple[int, ...]] = [()] * size
         self.bits: dict[int, int] = {}
-        # Candidates having every link of a subset (shortest lists first), newest first, kept across pieces
-        # (see _having).
-        self.kept: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        # Candidates having every link of a subset (shortest lists first), kept across pieces (see _having).
+        self.kept: dict[tuple[tuple[str, int], ...], np.ndarray] = {}
+        # Whether each candidate has the link, for the links of many (see _within): a lookup per number
+        # instead of a binary search.
+        self.flags: dict[tuple[str, int], np.ndarray] = {}
+        self.size = size
 
     def link(self, number: int, kind: str, key: int) -> None:
-        self.members.setdefault((kind, key), []).append(number)
+        self.links.setdefault((kind, key), []).append(number)
         if kind == "topic":
             self.topics[number] |= self.bits.setdefault(key, 1 << len(self.bits))
         else:
             self.authors[number] += (key,)
 
     def ready(self) -> None:
-        for numbers in self.members.values():
-            numbers.sort(reverse=True)  # newest first
+        self.members = {
+            link: np.unique(np.array(numbers, dtype=np.int64)) for link, numbers in self.links.items()
+        }
+        self.links = {}
+        # Before any fork, so forked processes share them.
+        for link, members in self.members.items():
+            if len(members) * DENSE_FROM >= self.size:
+                flags = self.flags[link] = np.zeros(self.size, dtype=bool)
+                flags[members] = True
 
     def ranked(self, links: Iterable[tuple[str, int]], own: int) -> Iterator[int]:
         # Shortest lists first: a subset's list is filtered down from its first links' list.
@@ -352,9 +431,11 @@ class _Ranking:
         )
         mask = sum(self.bits[key] for kind, key in keys if kind == "topic")
         authors = {key for kind, key in keys if kind == "author"}
-        found: dict[tuple[tuple[str, int], ...], list[int]] = {}
+        found: dict[tuple[tuple[str, int], ...], np.ndarray] = {}
         for tier in range(len(keys), 0, -1):
-            walks = [self._having(subset, found) for subset in itertools.combinations(keys, tier)]
+            walks = [
+                _newest_first(self._having(subset, found)) for subset in itertools.combinations(keys, tier)
+            ]
             for number in heapq.merge(*walks, reverse=True):
                 shared = (self.topics[number] & mask).bit_count()
                 if authors:
@@ -363,9 +444,9 @@ class _Ranking:
                     yield number
 
     def _having(
-        self, subset: tuple[tuple[str, int], ...], found: dict[tuple[tuple[str, int], ...], list[int]]
-    ) -> list[int]:
-        """The candidates having every link of `subset`, newest first: kept across pieces, or in `found` (this
+        self, subset: tuple[tuple[str, int], ...], found: dict[tuple[tuple[str, int], ...], np.ndarray]
+    ) -> np.ndarray:
+        """The candidates having every link of `subset`, oldest first: kept across pieces, or in `found` (this
         piece's own) when unlikely to be asked again and cheap to work out."""
         if len(subset) == 1:
             return self.members[subset[0]]
@@ -378,11 +459,33 @@ class _Ranking:
             # busy author's pieces on a topic pair, asked by each of the author's pieces on that pair).
             shared = len(subset) == 2 or all(kind == "topic" for kind, _key in subset)
             store = self.kept if shared or len(parent) >= KEEP_FROM else found
-            kind, key = subset[-1]
-            if kind == "topic":
-                bit = self.bits[key]
-                having = [number for number in parent if self.topics[number] & bit]
-            else:
-                having = [number for number in parent if key in self.authors[number]]
-            store[subset] = having
+            having = store[subset] = self._within(parent, subset[-1])
         return having
+
+    def _within(self, numbers: np.ndarray, link: tuple[str, int]) -> np.ndarray:
+        """Those of the sorted `numbers` having `link`, sorted."""
+        flags = self.flags.get(link)
+        if flags is None:
+            return _both(numbers, self.members[link])
+        return numbers[flags[numbers]]
+
+
+def _both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The numbers in both sorted arrays, sorted: each of the shorter looked up in the longer."""
+    if len(first) > len(second):
+        first, second = second, first
+    if not len(first):
+        return first
+    at = np.searchsorted(second, first)
+    np.minimum(at, len(second) - 1, out=at)
+    return first[second[at] == first]
+
+
+def _newest_first(numbers: np.ndarray) -> Iterator[int]:
+    """The numbers of a sorted array as Python ints, largest first, converted a few at a time: walks mostly
+    stop after a few dozen."""
+    end, step = len(numbers), 32
+    while end > 0:
+        start = max(0, end - step)
+        yield from reversed(numbers[start:end].tolist())
+        end, step = start, step * 2

@@ -115,3 +115,23 @@ def test_the_search_p99_table_shows_the_floors_p99_beside_ours():
 
     assert len(lines) == 2
     assert all("missed x2.41" in line and "floor's p99 61.25 ms" in line for line in lines)
+
+
+def test_servers_are_named_as_gunicorn_runs_them_gthread_workers_with_the_bench_threads(monkeypatch):
+    # gunicorn.conf.py's threads turn a "sync" worker into a gthread one: the command must say which it runs.
+    commands = []
+
+    class Started(Exception):
+        pass
+
+    def start(command, env, log):
+        commands.append(command)
+        raise Started
+
+    monkeypatch.setattr(run, "start", start)
+
+    with pytest.raises(Started):
+        run.measure_server("floor", "bench.floor:application", {}, {}, [], "wrk")
+
+    assert "--worker-class=gthread" in commands[0] and f"--threads={run.THREADS}" in commands[0]
+    assert not any("sync" in part for part in commands[0])

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import os
 import random
 
 import pytest
@@ -309,13 +310,55 @@ def test_rebuild_related_command_stores_every_piece_and_drops_deleted_ones():
     assert set(RelatedCandidates.objects.values_list("publication_id", flat=True)) == {p.pk for p in pieces}
 
 
-# 3: the stored prefix ends inside a tier, so the in-memory ranking's lazy walks stop part-way.
-@pytest.mark.parametrize("stored", [related.RELATED_STORED, 3])
-def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(catalogue, monkeypatch, stored):
+# 3: the stored prefix ends inside a tier, so the in-memory ranking's lazy walks stop part-way; 2 processes:
+# the pieces are ranked in forked processes, a few at a time; dense from 1: no link has a flag per candidate
+# (a small catalogue's links all would), so every list is intersected by binary search.
+@pytest.mark.parametrize(
+    "stored, processes, dense_from",
+    [
+        (related.RELATED_STORED, 1, related.DENSE_FROM),
+        (3, 1, related.DENSE_FROM),
+        (3, 1, 1),
+        (3, 2, related.DENSE_FROM),
+        (related.RELATED_STORED, 2, 1),
+    ],
+)
+def test_the_in_memory_rebuild_stores_what_the_query_of_each_piece_stores(
+    catalogue, monkeypatch, tmp_path, stored, processes, dense_from
+):
+    monkeypatch.setattr(related, "DENSE_FROM", dense_from)
     monkeypatch.setattr(related, "RELATED_STORED", stored)
     related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
     by_query = {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()}
     RelatedCandidates.objects.all().delete()
+    monkeypatch.setattr(related, "IN_MEMORY_FROM", 1)
+    monkeypatch.setattr(related, "RANK_PART", 3)
+    rankers = tmp_path / "rankers"
+    rows = related._Ranked.rows
+
+    def rows_noting_the_process(self, ids):
+        with rankers.open("a") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return rows(self, ids)
+
+    monkeypatch.setattr(related._Ranked, "rows", rows_noting_the_process)
+
+    related_candidates_rebuild(publication_ids=[p.pk for p in catalogue], processes=processes)
+
+    assert {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()} == by_query
+    pids = set(rankers.read_text().split())
+    # Forked: no part is ranked here (how the parts spread over the pool's processes is the pool's choice).
+    assert (str(os.getpid()) not in pids) == (processes > 1)
+    assert len(pids) <= processes
+    with connection.cursor() as cursor:  # the children left this process's connection alone
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_the_in_memory_rebuild_replaces_the_rows_pieces_already_have(catalogue, monkeypatch):
+    related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
+    by_query = {row.pk: (row.candidate_ids, row.complete) for row in RelatedCandidates.objects.all()}
+    RelatedCandidates.objects.update(candidate_ids=[], complete=False)
     monkeypatch.setattr(related, "IN_MEMORY_FROM", 1)
 
     related_candidates_rebuild(publication_ids=[p.pk for p in catalogue])
@@ -333,8 +376,8 @@ def test_a_large_rebuild_ranks_without_the_lock_and_drops_its_ranking_when_a_wri
     # Ranking reads the links while a save moves a candidate's date (it stales the topic's rows).
     rank = related._rank_in_memory
 
-    def rank_then_write(ids):
-        rows = rank(ids)
+    def rank_then_write(*args):
+        rows = rank(*args)
         Publication.objects.filter(pk=gone.pk).update(published_at=timezone.now() - dt.timedelta(days=9000))
         return rows
 

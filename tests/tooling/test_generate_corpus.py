@@ -121,7 +121,7 @@ def test_append_adds_to_an_existing_catalogue_with_unique_slugs(corpus):
     assert Author.objects.count() == 2 * AUTHORS
 
 
-def test_a_large_load_builds_the_secondary_indexes_once_after_it(monkeypatch):
+def test_a_large_load_builds_the_secondary_indexes_and_foreign_keys_once_after_it(monkeypatch):
     from django.db import connection
 
     from tooling import corpus as corpus_module
@@ -131,12 +131,21 @@ def test_a_large_load_builds_the_secondary_indexes_once_after_it(monkeypatch):
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'publications_publication'")
             return {row[0] for row in cursor.fetchall()}
 
-    before = indexes()
+    def foreign_keys() -> set[tuple[str, str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+                [corpus_module.BULK_TABLES],
+            )
+            return set(cursor.fetchall())
+
+    before, keys_before = indexes(), foreign_keys()
     during = []
     load = corpus_module.CorpusGenerator.create_publications
 
     def watched(self, count, progress=None):
-        during.append(indexes())
+        during.append((indexes(), foreign_keys()))
         load(self, count, progress)
 
     monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
@@ -144,30 +153,60 @@ def test_a_large_load_builds_the_secondary_indexes_once_after_it(monkeypatch):
 
     generate_corpus(publications=60, authors=5)
 
-    assert "publication_search_idx" in before and "publication_search_idx" not in during[0]
-    assert "publications_publication_pkey" in during[0]  # constraints stay: the load is checked as ever
+    assert "publication_search_idx" in before and "publication_search_idx" not in during[0][0]
+    assert "publications_publication_pkey" in during[0][0]  # unique constraints stay
     assert indexes() == before
+    # Every table's foreign keys (bylines to authors, ...), dropped and put back as they were.
+    assert len(keys_before) >= 6 and not during[0][1]
+    assert foreign_keys() == keys_before
 
 
-def test_rows_are_drawn_on_a_thread_of_their_own_while_the_loader_waits_on_the_server(monkeypatch):
-    import threading
+def test_a_large_load_that_breaks_a_foreign_key_fails_and_leaves_nothing(monkeypatch):
+    from django.db import IntegrityError
 
     from tooling import corpus as corpus_module
 
-    drawn_on = set()
+    monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
+    batches = corpus_module.CorpusGenerator._batches
+
+    def with_a_byline_of_nobody(self, *args):
+        for batch in batches(self, *args):
+            pk, _author, role, position = batch.authorships[0]
+            batch.authorships.append((pk, 987654321, role, position + 10))
+            yield batch
+
+    monkeypatch.setattr(corpus_module.CorpusGenerator, "_batches", with_a_byline_of_nobody)
+
+    with pytest.raises(IntegrityError, match="author"):
+        generate_corpus(publications=60, authors=5)
+
+    assert not Publication.objects.exists() and not PublicationAuthor.objects.exists()
+
+
+def test_rows_are_drawn_in_a_process_of_their_own_while_this_one_loads_them(monkeypatch, tmp_path):
+    import os
+
+    from tooling import corpus as corpus_module
+
+    drawn_by = tmp_path / "drawn_by"
     draw = corpus_module.CorpusGenerator.publication_rows
 
     def watched(self, *args):
         for row in draw(self, *args):
-            drawn_on.add(threading.current_thread().name)
+            with drawn_by.open("a") as noted:
+                noted.write(f"{os.getpid()}\n")
             yield row
 
     monkeypatch.setattr(corpus_module.CorpusGenerator, "publication_rows", watched)
 
-    generate_corpus(publications=30, authors=5)
+    stats = generate_corpus(publications=30, authors=5)
 
-    assert drawn_on == {"corpus-rows"}
-    assert Publication.objects.count() == 30
+    drawn = drawn_by.read_text().split()
+    assert len(drawn) == 30 and str(os.getpid()) not in drawn
+    assert Publication.objects.count() == stats.publications == 30
+    # What the process drew is counted here.
+    assert sum(stats.states.values()) == 30
+    assert PublicationAuthor.objects.count() == stats.authorships
 
 
 def test_a_failure_while_drawing_rows_fails_the_generation(monkeypatch):

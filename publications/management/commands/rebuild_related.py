@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from publications.models import Publication
 from publications.related import related_candidates_rebuild, related_candidates_rebuild_missing
@@ -19,14 +20,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Only publications with none stored (what the worker does).",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes ranking a large rebuild (default: one per CPU).",
+        )
 
-    def handle(self, *args, missing: bool, **options) -> None:
+    def handle(self, *args, missing: bool, processes: int, **options) -> None:
+        if processes < 1:
+            raise CommandError("--processes must be at least 1.")
         started = time.monotonic()
         if missing:
-            stored = related_candidates_rebuild_missing()
+            stored = related_candidates_rebuild_missing(processes=processes)
         else:
             stored = related_candidates_rebuild(
-                publication_ids=Publication.objects.values_list("pk", flat=True)
+                publication_ids=Publication.objects.values_list("pk", flat=True), processes=processes
             )
         self.stdout.write(
             self.style.SUCCESS(

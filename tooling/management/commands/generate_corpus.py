@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         stats = generate_corpus(publications=publications, authors=authors, seed=seed, progress=progress)
         # What the worker would do after an import: every piece's related candidates (publications.related).
         related_started = time.monotonic()
-        related = related_candidates_rebuild_missing()
+        related = related_candidates_rebuild_missing(processes=os.cpu_count() or 1)
         self.stdout.write(
             f"  related candidates of {related:,} publications ({time.monotonic() - related_started:.0f} s)"
         )
