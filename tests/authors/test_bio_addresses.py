@@ -4,6 +4,7 @@ per process and what they depend on, and follow each of them."""
 import pytest
 from django.urls import reverse
 
+from authors.api import documents as bio_documents
 from cissapi.api.documents import ApiUrls
 from tests.calls import recorded_calls
 from tests.factories import AuthorFactory, TopicFactory, stored_image
@@ -18,7 +19,9 @@ def url():
     return reverse("v1:author-detail", kwargs={"slug": "ada"})
 
 
-def test_a_bios_addresses_are_worked_out_once_per_origin(client, url, response_cache_off):
+def test_a_bios_addresses_are_worked_out_once_per_origin(client, url, response_cache_off, monkeypatch):
+    # None kept yet: another test of this process may have asked for a bio on the same origins.
+    monkeypatch.setattr(bio_documents, "_addresses", {})
     first = client.get(url)
     with recorded_calls(ApiUrls, "around_slug", lambda urls, name: name) as worked_out:
         again = client.get(url)
