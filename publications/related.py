@@ -241,10 +241,8 @@ def _store(cursor: CursorWrapper, rows: list[tuple[int, list[int], bool]]) -> No
     """Store (publication id, candidate ids, complete) rows, replacing any the pieces have: by COPY, as a
     million rows through INSERT statements took minutes."""
     table = RelatedCandidates._meta.db_table
-    cursor.execute(
-        f"CREATE TEMP TABLE related_stage (LIKE {table}) ON COMMIT DROP; "
-        f"ALTER TABLE related_stage SET (autovacuum_enabled = off)"
-    )
+    # Dropped at the end (a failure rolls its creation back): autovacuum never reads a temporary table.
+    cursor.execute(f"CREATE TEMP TABLE related_stage (LIKE {table})")
     with cursor.cursor.copy(
         "COPY related_stage (publication_id, candidate_ids, complete) FROM STDIN"
     ) as copy:
