@@ -20,14 +20,15 @@ from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from cissapi.api.errorpages import API_PREFIX
+from cissapi.api.errorpages import MACHINE_PREFIXES
 from cissapi.api.exceptions import problem_response
 
 READ_CHUNK_BYTES = 64 * 1024
 
 
 class RequestSizeMiddleware:
-    """Answer 413 to a request body over its bound (problem+json under /api/, plain text elsewhere)."""
+    """Answer 413 to a request body over its bound: problem+json under /api/ and /feeds/, plain text
+    elsewhere."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -80,6 +81,6 @@ class RequestSizeMiddleware:
         return self.refuse(request, 413, "The request body is larger than this server accepts here.")
 
     def refuse(self, request: HttpRequest, status: int, detail: str) -> HttpResponse:
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith(MACHINE_PREFIXES):
             return problem_response(request, status, detail)
         return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")

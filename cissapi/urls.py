@@ -34,6 +34,7 @@ urlpatterns = [
 ]
 
 # Unknown addresses and crashes under /api/ answer in problem+json, never an HTML page.
+handler400 = "cissapi.api.errorpages.bad_request"
 handler404 = "cissapi.api.errorpages.not_found"
 handler500 = "cissapi.api.errorpages.server_error"
 

@@ -39,6 +39,8 @@ class LegacyRedirectMiddleware:
             and request.method in {"GET", "HEAD"}
             and not request.path.startswith(_OWN_PATHS)
             and len(request.path) <= _MAX_PATH
+            # No stored path holds a NUL (Postgres text cannot), and the lookup would fail on it.
+            and "\x00" not in request.path
         ):
             path = request.path.rstrip("/")
             return _redirect(legacy_paths__path=path) or response

@@ -43,9 +43,10 @@ def test_a_declared_length_over_the_bound_is_refused_without_reading_the_body(cl
     assert response.status_code == 413
 
 
-def test_api_paths_answer_413_as_a_problem_document(client, settings):
+@pytest.mark.parametrize("path", ["/api/v1/publications/", "/feeds/rss/"])
+def test_machine_paths_answer_413_as_a_problem_document(client, settings, path):
     response = client.generic(
-        "POST", "/api/v1/publications/", b"{}", content_type="application/json", CONTENT_LENGTH=str(5 * MB)
+        "POST", path, b"{}", content_type="application/json", CONTENT_LENGTH=str(5 * MB)
     )
 
     assert response.status_code == 413

@@ -1,4 +1,4 @@
-"""Django's handler404/handler500, the trailing-slash redirect, and the 503 of a database that cannot answer.
+"""Django's handler400/404/500, the trailing-slash redirect, and the 503 of a database that cannot answer.
 
 problem+json under /api/ and /feeds/ (and, for the 503, everywhere public: sitemaps too); Django's usual
 pages elsewhere, and a plain page for the admin.
@@ -17,6 +17,7 @@ from cissapi.api.exceptions import (
     DATABASE_RETRY_AFTER,
     database_unavailable_detail,
     is_database_unavailable,
+    malformed_request_detail,
     problem_response,
 )
 
@@ -25,6 +26,14 @@ API_PREFIX = "/api/"
 MACHINE_PREFIXES = (API_PREFIX, "/feeds/")
 
 logger = logging.getLogger(__name__)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # A Host header outside ALLOWED_HOSTS, too many query parameters, a malformed cookie: Django refuses
+    # the request before any view (or DRF) sees it.
+    if request.path.startswith(MACHINE_PREFIXES):
+        return problem_response(request, 400, malformed_request_detail(exception))
+    return defaults.bad_request(request, exception)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -14,7 +14,14 @@ from http import HTTPStatus
 from typing import Any
 
 import orjson
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    PermissionDenied,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
@@ -75,6 +82,15 @@ def database_unavailable_detail(exc: BaseException) -> str:
     return "The database is unavailable; try again shortly."
 
 
+def malformed_request_detail(exc: BaseException) -> str:
+    """The problem detail for a request Django refuses to read (SuspiciousOperation, BadRequest)."""
+    if isinstance(exc, DisallowedHost):
+        return "The Host header names a host this server does not serve."
+    if isinstance(exc, TooManyFieldsSent):
+        return f"Too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are read."
+    return "The request is malformed and cannot be read."
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes a problem+json response."""
     request = context.get("request")
@@ -96,6 +112,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             # DRF turns a 403 into a 401 only when the authenticator names its scheme here.
             headers["WWW-Authenticate"] = auth_header
         body = problem(request, exc.status_code, str(exc.detail))
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        body = problem(request, 400, malformed_request_detail(exc))
+        # As Django's handler logs what it answers with a 400: a line under django.security, not a crash.
+        if isinstance(exc, SuspiciousOperation):
+            logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
     elif is_database_unavailable(exc):
         logger.warning("Database unavailable: %s", exc)
         headers["Retry-After"] = str(DATABASE_RETRY_AFTER)

@@ -272,7 +272,26 @@ def _validate(request: HttpRequest, response: HttpResponse, meta: ResponseMeta) 
         response=response,
     )
     # Given a response, Django answers with it or a 304/412; the stubs allow None.
+    if conditional is not None and conditional.status_code == 412:
+        return precondition_failed(request, response)
     return cast(HttpResponse, conditional)
+
+
+def precondition_failed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The 412 for a request whose If-Match or If-Unmodified-Since `response` fails: problem+json naming the
+    header, as every other API error (Django's own 412 is an empty text/html page), with the Vary of the
+    answer it stands for."""
+    # Imported here: cissapi.api.exceptions loads DRF's views, whose settings import models, and this module
+    # loads while the apps do.
+    from cissapi.api.exceptions import problem_response
+
+    failed = "If-Match" if "HTTP_IF_MATCH" in request.META else "If-Unmodified-Since"
+    answer = problem_response(
+        request, 412, f"The resource has changed: its current version does not satisfy {failed}."
+    )
+    if "Vary" in response.headers:
+        answer.headers["Vary"] = response.headers["Vary"]
+    return answer
 
 
 # --- API views ------------------------------------------------------------------------------------------

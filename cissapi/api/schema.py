@@ -74,12 +74,15 @@ ERROR_HEADERS = {
 }
 
 ERROR_RESPONSES = {
-    "400": "A query parameter is unknown, given twice or has an invalid value; `errors` names it.",
+    "400": "A query parameter is unknown, given twice or has an invalid value; `errors` names it. Also "
+    "a query of more parameters than the server reads (DATA_UPLOAD_MAX_NUMBER_FIELDS), or a Host header "
+    "naming a host it does not serve.",
     "401": "The Authorization header is not `Api-Key <key>` (another scheme, a bare key), or names a "
     "malformed, unknown, revoked or expired partner key.",
     "404": "No such resource (or page, or cursor).",
     "405": "The API is read-only: only GET, HEAD and OPTIONS are allowed (see Allow).",
     "406": "The Accept header asks for a format the API does not produce.",
+    "412": "If-Match or If-Unmodified-Since names a version of the resource it no longer has.",
     "413": "The request carries a body larger than the server accepts (MAX_ANONYMOUS_REQUEST_BODY_BYTES).",
     "429": "Too many requests (or bad partner keys) from this address; retry after Retry-After seconds.",
     "500": "An unexpected error; the problem details carry no trace.",

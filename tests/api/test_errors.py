@@ -212,3 +212,60 @@ def test_unexpected_error_is_a_500_problem_without_a_trace(client, monkeypatch):
 
     assert body["detail"] == "The server could not answer this request."
     assert "fire" not in str(body)
+
+
+@pytest.mark.parametrize("path", [PUBLICATIONS, "/api/v1/authors/", "/feeds/rss/"])
+def test_too_many_query_parameters_is_a_400_problem(client, settings, path):
+    # Django refuses to parse more than DATA_UPLOAD_MAX_NUMBER_FIELDS: under DRF that once became a 500.
+    query = "&".join(f"p{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+    body = problem(client.get(f"{path}?{query}"), 400)
+
+    assert (
+        body["detail"]
+        == f"Too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} are read."
+    )
+
+
+@pytest.mark.parametrize("path", [PUBLICATIONS, "/api/v1/no-such-thing/", "/feeds/rss/"])
+def test_a_host_outside_allowed_hosts_is_a_400_problem_logged_in_one_line(client, caplog, path):
+    with caplog.at_level("WARNING", logger="django.security"):
+        body = problem(client.get(path, HTTP_HOST="evil.example"), 400)
+
+    assert body["detail"] == "The Host header names a host this server does not serve."
+    assert "evil.example" not in str(body)
+    records = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert len(records) == 1
+    # The handler's filter drops Django's traceback: a refused Host is not a crash.
+    from cissapi.log_filters import SecurityWithoutTraceback
+
+    assert SecurityWithoutTraceback().filter(records[0]) and records[0].exc_info is None
+
+
+def test_a_host_outside_allowed_hosts_on_the_site_is_django_s_html_page(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "named"),
+    [
+        ("HTTP_IF_MATCH", '"not-this-one"', "If-Match"),
+        ("HTTP_IF_UNMODIFIED_SINCE", "Mon, 01 Jan 2001 00:00:00 GMT", "If-Unmodified-Since"),
+    ],
+)
+@pytest.mark.parametrize("path", [PUBLICATIONS, "/feeds/rss/"])
+def test_a_failed_precondition_is_a_412_problem_naming_the_header(client, header, value, named, path):
+    PublicationFactory(published=True)
+
+    response = client.get(path, **{header: value})
+    body = problem(response, 412)
+
+    assert body["title"] == "Precondition Failed"
+    assert named in body["detail"]
+    assert "Accept" in response["Vary"]
+    # The current version still answers a matching precondition.
+    etag = client.get(path)["ETag"]
+    assert client.get(path, HTTP_IF_MATCH=etag).status_code == 200

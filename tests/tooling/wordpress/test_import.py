@@ -437,6 +437,12 @@ def test_a_trashed_piece_no_longer_redirects(client, imported):
     assert client.get("/?p=101").status_code != 301
 
 
+@pytest.mark.parametrize("address", ["/2021/03/04/deterrence-ocean%00/", "/%00", "/static/%00"])
+def test_an_address_holding_a_nul_is_a_404_not_a_failed_lookup(client, imported, address):
+    # A NUL reaches the path decoded; Postgres text cannot hold one, so the old-address lookup would fail.
+    assert client.get(address).status_code == 404
+
+
 def test_the_api_answers_its_own_paths(client, imported):
     LegacyPath.objects.create(publication=piece(101), path="/api/v1/old-thing")
 
