@@ -201,8 +201,9 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
 class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
-    # A detail's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
-    lean_actions = ("retrieve",)
+    # A detail's and a list page's anonymous reads skip DRF's steps for other answers
+    # (cissapi.api.lean_dispatch; tests/test_anonymous_reads.py holds both ways to the same bytes).
+    lean_actions = ("retrieve", "list")
 
     def get_queryset(self) -> QuerySet:
         if self.action == "retrieve":
