@@ -105,6 +105,23 @@ def test_an_unknown_middleware_below_turns_the_lane_off():
         ("/api/v1/topics/nothing/", {}),
         ("/api/v1/series/papers/", {}),
         ("/api/v1/outlets/", {}),
+        # Publication lists, dispatched leanly too: pages, cursors, filters, searches, fields, errors.
+        ("/api/v1/publications/", {}),
+        ("/api/v1/publications/", {"method": "HEAD"}),
+        ("/api/v1/publications/?page_size=1", {}),
+        ("/api/v1/publications/?page_size=1&page=2", {}),
+        ("/api/v1/publications/?mode=cursor&page_size=1", {}),
+        ("/api/v1/publications/?topic=energy&fields=title,slug", {}),
+        ("/api/v1/publications/?topic=energy&author=ada&series=papers", {}),
+        ("/api/v1/publications/?topic=nothing", {}),
+        ("/api/v1/publications/?q=piece", {}),
+        ("/api/v1/publications/?q=piece&mode=cursor", {}),
+        ("/api/v1/publications/?ordering=title", {}),
+        ("/api/v1/publications/?fields=nonsense", {}),
+        ("/api/v1/publications/?cursor=broken", {}),
+        ("/api/v1/publications/?format=json", {}),
+        ("/api/v1/publications/", {"HTTP_IF_NONE_MATCH": '"stale"'}),
+        ("/api/v1/publications/", {"HTTP_ORIGIN": "https://allowed.example"}),
     ],
 )
 @override_settings(CORS_ALLOWED_ORIGINS=["https://allowed.example"])
@@ -193,6 +210,11 @@ def test_throttled_reads_are_counted_and_refused_alike(url):
         ("/api/v1/publications/renamed-away/", {}, False),  # a 301 with a header of its own
         ("/api/v1/authors/ada/", {"HTTP_AUTHORIZATION": "Api-Key not-a-key"}, False),
         ("/api/v1/authors/", {}, False),  # a list: its viewset has not opted in
+        ("/api/v1/publications/", {}, True),
+        ("/api/v1/publications/?topic=energy", {}, True),
+        ("/api/v1/publications/?mode=cursor", {}, True),
+        ("/api/v1/publications/?q=piece", {}, True),
+        ("/api/v1/publications/?page=9", {}, False),  # past the last page: a 404, DRF's own finalizing
         ("/api/v1/series/papers/", {}, True),
     ],
 )

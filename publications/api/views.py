@@ -37,7 +37,13 @@ from publications.api.documents import (
     series_document,
     topic_document,
 )
-from publications.api.filters import PublicationFilterSet, edit_sensitive, feed_filter_query, lone_search
+from publications.api.filters import (
+    PublicationFilterSet,
+    edit_sensitive,
+    feed_filter_query,
+    lone_search,
+    lone_topics,
+)
 from publications.api.pagination import PublicationPagination
 from publications.api.serializers import (
     OutletSerializer,
@@ -109,12 +115,18 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action not in self.publication_actions:
             return super().filter_queryset(queryset)
-        # A search with no other filter skips the FilterSet (lone_search); FilterBackend is the only backend.
-        text = lone_search(self.request.query_params)
-        if text is None:
-            queryset = super().filter_queryset(queryset)
-        else:
+        # A search or topics with no other filter skip the FilterSet (lone_search, lone_topics); FilterBackend
+        # is the only backend.
+        params = self.request.query_params
+        text = lone_search(params)
+        slugs = lone_topics(params) if text is None else None
+        if text is not None:
             queryset = PublicationFilterSet.search_in(cast(PublicationQuerySet, queryset), text)
+        elif slugs is not None:
+            # No slug (`?topic=`) filters nothing, as in the FilterSet.
+            queryset = cast(PublicationQuerySet, queryset).in_topics(slugs) if slugs else queryset
+        else:
+            queryset = super().filter_queryset(queryset)
         # Last, so that the item carries a search's snippet: Postgres builds each item with only the
         # chosen fields, and produce() embeds it as it comes.
         fields = self.chosen_fields()
@@ -201,8 +213,9 @@ class PublicationPagesMixin(ProducedDocumentsMixin):
 class PublicationViewSet(CiteMixin, PublicationPagesMixin, PublicReadOnlyViewSet):
     """Published publications: lean list items, whole details."""
 
-    # A detail's anonymous reads skip DRF's steps for other answers (cissapi.api.lean_dispatch).
-    lean_actions = ("retrieve",)
+    # A detail's and a list page's anonymous reads skip DRF's steps for other answers
+    # (cissapi.api.lean_dispatch; tests/test_anonymous_reads.py holds both ways to the same bytes).
+    lean_actions = ("retrieve", "list")
 
     def get_queryset(self) -> QuerySet:
         if self.action == "retrieve":

@@ -196,3 +196,65 @@ def test_matching_all_topics_counts_a_repeated_slug_once(api_get):
     )
 
     assert slugs(response) == [both.slug]
+
+
+@pytest.fixture
+def filtersets(monkeypatch):
+    """The PublicationFilterSets requests build."""
+    from publications.api.filters import PublicationFilterSet
+
+    built = []
+    original = PublicationFilterSet.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PublicationFilterSet, "__init__", counted)
+    return built
+
+
+def problem(response) -> dict:
+    """A problem+json answer but its `instance` (the request's own URL)."""
+    return {name: value for name, value in response.json().items() if name != "instance"}
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [["space,china"], ["space", "china"], ["space,space"], [""], ["nothing"], ["space,", "china"], ["a b"]],
+    ids=["commas", "repeated", "twice", "empty", "unknown", "an empty one", "not a slug"],
+)
+def test_topics_with_no_other_filter_build_no_filterset_and_answer_what_one_answers(
+    client, filtersets, topic, settings
+):
+    space, china = TopicFactory(slug="space"), TopicFactory(slug="china")
+    PublicationFactory(published=True, topics=[space, china], published_at=days_ago(1))
+    PublicationFactory(published=True, topics=[space], published_at=days_ago(2))
+    PublicationFactory(published=True, topics=[china], published_at=days_ago(3))
+    PublicationFactory(published=True, published_at=days_ago(4))
+    settings.API_MAX_FILTER_VALUES = 3
+
+    alone = client.get("/api/v1/publications/", {"topic": topic, "page_size": 2})
+    assert filtersets == []
+    # An empty `type` is a filter that filters nothing: the FilterSet then cleans and applies `topic`.
+    with_filterset = client.get("/api/v1/publications/", {"topic": topic, "page_size": 2, "type": ""})
+    assert filtersets
+
+    assert alone.status_code == with_filterset.status_code
+    assert alone["Content-Type"] == with_filterset["Content-Type"]
+    if alone.status_code != 200:
+        assert problem(alone) == problem(with_filterset)
+        return
+    assert alone.json()["results"] == with_filterset.json()["results"]
+    assert alone.json()["count"] == with_filterset.json()["count"]
+
+
+def test_too_many_lone_topics_are_the_filtersets_400(client, filtersets, settings):
+    settings.API_MAX_FILTER_VALUES = 2
+    alone = client.get("/api/v1/publications/", {"topic": "a,b,c"})
+    with_filterset = client.get("/api/v1/publications/", {"topic": "a,b,c", "type": ""})
+
+    assert alone.status_code == with_filterset.status_code == 400
+    assert filtersets
+    assert problem(alone) == problem(with_filterset)
+    assert alone.json()["errors"] == [{"parameter": "topic", "detail": "Give at most 2 values."}]
