@@ -51,7 +51,7 @@ def test_a_byline_takes_its_piece_s_date_whatever_writes_it():
     # A draft has no date, nor do its bylines.
     PublicationAuthor.objects.create(publication=draft, author=first)
     assert byline_dates(draft) == {None}
-    # A byline saved again by the ORM (its instance holding no date, or a stale one), or moved to another piece.
+    # A byline saved again by the ORM (its instance holding no date), or moved to another piece.
     byline = PublicationAuthor.objects.get(publication=piece, author=first)
     byline.position = 5
     byline.save()
