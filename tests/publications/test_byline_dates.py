@@ -153,3 +153,20 @@ def test_one_author_s_list_shows_only_their_live_pieces_newest_first(client, pro
 
     with time_machine.travel(scheduled.published_at + dt.timedelta(minutes=1)):
         assert slugs(client, url, params) == [scheduled.slug, *expected]
+
+
+def test_one_author_s_list_and_cursor_walk_their_bylines_by_date(client, prolific):
+    """The statements of an author's page and of a cursor past it read the bylines' dates, so Postgres can
+    walk publicationauthor_date_idx from the newest (or from the cursor's date) and stop at the page."""
+    from django.test.utils import CaptureQueriesContext
+
+    author, live, _scheduled = prolific
+    url = reverse("v1:author-publications", kwargs={"slug": author.slug})
+    with CaptureQueriesContext(connection) as first:
+        next_url = client.get(url, {"mode": "cursor", "page_size": 1}).json()["next"]
+    with CaptureQueriesContext(connection) as second:
+        client.get(next_url)
+
+    date = '"publications_publicationauthor"."published_at"'
+    assert any(f"{date} = " in query["sql"] for query in first.captured_queries)
+    assert any(f"{date} < " in query["sql"] for query in second.captured_queries)
