@@ -160,7 +160,7 @@ def test_one_author_s_list_and_cursor_walk_their_bylines_by_date(client, prolifi
     walk publicationauthor_date_idx from the newest (or from the cursor's date) and stop at the page."""
     from django.test.utils import CaptureQueriesContext
 
-    author, live, _scheduled = prolific
+    author, _live, _scheduled = prolific
     url = reverse("v1:author-publications", kwargs={"slug": author.slug})
     with CaptureQueriesContext(connection) as first:
         next_url = client.get(url, {"mode": "cursor", "page_size": 1}).json()["next"]
