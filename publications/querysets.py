@@ -574,16 +574,18 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         slugs = _distinct(slugs)
         if self._records():
             return self._recorded("by_author_slugs", *slugs)
-        if len(slugs) == 1:
-            found = self._by_one_author(slugs[0])
+        at = self._published_at()
+        if len(slugs) == 1 and at is not None:
+            found = self._by_one_author(slugs[0], at)
         else:
             found = self.filter(
                 Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
             )
         return self._shaped(found, "by_author_slugs", *slugs)
 
-    def _by_one_author(self, slug: str) -> PublicationQuerySet:
-        """by_author_slugs() of one author, joined to their bylines by date (the `byline_date` alias).
+    def _by_one_author(self, slug: str, at: datetime) -> PublicationQuerySet:
+        """by_author_slugs() of one author among the pieces published at `at`, joined to their bylines by
+        date (the `byline_date` alias): only pieces with a date are found so.
 
         Optimization (issue 16): the EXISTS over a prolific author's bylines (62,000 at 1M pieces) probed
         every one's piece for its date, then sorted them all: half a second. Joined on the byline's copy of
@@ -596,16 +598,19 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         from authors.models import Author
 
         author = Author._default_manager.filter(slug=slug).order_by().values("pk")
-        # The published rule's time, said on the byline too: the walk skips the pieces with no date (drafts)
-        # and those still to come (scheduled) in the index, without reading them.
-        at = self._published_at()
-        on_time = Q(byline_date__lte=at) if at is not None else Q(byline_date__isnull=False)
         return self.alias(
             byline_author=F("authorships__author_id"), byline_date=F("authorships__published_at")
-        ).filter(on_time, byline_author=Subquery(author), byline_date=F("published_at"))
+        ).filter(
+            # The published rule's time, said on the byline too: the walk skips the pieces with no date
+            # (drafts) and those still to come (scheduled) in the index, without reading them.
+            byline_date__lte=at,
+            byline_author=Subquery(author),
+            byline_date=F("published_at"),
+        )
 
     def _published_at(self) -> datetime | None:
-        """The time of the published() step this queryset was built by (its shape says), if any."""
+        """The time of the published() step this queryset was built by (its shape says), if any: a list of
+        published pieces, which all have a date."""
         position = 0
         for step, count in self._shape or ():
             if step == "published":

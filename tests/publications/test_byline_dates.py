@@ -170,3 +170,12 @@ def test_one_author_s_list_and_cursor_walk_their_bylines_by_date(client, prolifi
     date = '"publications_publicationauthor"."published_at"'
     assert any(f"{date} = " in query["sql"] for query in first.captured_queries)
     assert any(f"{date} < " in query["sql"] for query in second.captured_queries)
+
+
+def test_one_author_s_pieces_in_any_state_are_still_found_outside_published_lists(prolific):
+    # Only a list of published pieces (which all have a date) is read by the bylines' dates.
+    author, live, scheduled = prolific
+
+    found = set(Publication.objects.by_author_slugs([author.slug]).values_list("slug", flat=True))
+
+    assert found == {*(piece.slug for piece in live), "draft", "trashed", scheduled.slug}
