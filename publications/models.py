@@ -270,6 +270,11 @@ class PublicationAuthor(models.Model):
     author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="authorships")
     role = models.CharField(max_length=20, choices=Role, default=Role.AUTHOR)
     position = models.PositiveSmallIntegerField(default=0)
+    # The piece's `published_at`, kept by the database (triggers of migration 0016) on every write of either
+    # table, whatever writes it (the ORM, queryset.update(), raw SQL, COPY): an author's newest pieces are
+    # then read from one index in date order, stopping at the page, however many they have. What the ORM
+    # writes here is overwritten, and an instance's value may be stale: visibility is read from the piece.
+    published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["position"]
@@ -287,7 +292,11 @@ class PublicationAuthor(models.Model):
                 violation_error_message="This author is already on the publication.",
             ),
         ]
-        indexes = [models.Index(fields=["author", "publication"], name="publicationauthor_author_idx")]
+        indexes = [
+            # An author's pieces newest first (PublicationQuerySet.by_author_slugs): walked backwards, from a
+            # cursor's date on, as far as the page. Also every lookup of an author's pieces by id.
+            models.Index(fields=["author", "published_at", "publication"], name="publicationauthor_date_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.author} ({self.get_role_display()}) on {self.publication}"

@@ -302,6 +302,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # the lookup prepares it (a malformed one fails here as it would there).
             field = cast(models.Field, self.model._meta.get_field(lookup.partition("__")[0]))
             return self._recorded(lookup, field.get_prep_value(kwargs[lookup]))
+        if lookup in _BYLINE_POSITIONS and "byline_date" in self.query.annotations:
+            # An author's list (_by_one_author): the cursor's position said on the byline's copy of the date
+            # too, so the walk of the author's date index starts there instead of at their newest piece.
+            kwargs = {**kwargs, _BYLINE_POSITIONS[lookup]: kwargs[lookup]}
         found = cast(PublicationQuerySet, super().filter(*args, **kwargs))
         if (
             lookup in _POSITION_STEPS
@@ -576,10 +580,49 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         slugs = _distinct(slugs)
         if self._records():
             return self._recorded("by_author_slugs", *slugs)
-        found = self.filter(
-            Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
-        )
+        at = self._published_at()
+        if len(slugs) == 1 and at is not None:
+            found = self._by_one_author(slugs[0], at)
+        else:
+            found = self.filter(
+                Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
+            )
         return self._shaped(found, "by_author_slugs", *slugs)
+
+    def _by_one_author(self, slug: str, at: datetime) -> PublicationQuerySet:
+        """by_author_slugs() of one author among the pieces published at `at`, joined to their bylines by
+        date (the `byline_date` alias): only pieces with a date are found so.
+
+        Optimization (issue 16): the EXISTS over a prolific author's bylines (62,000 at 1M pieces) probed
+        every one's piece for its date, then sorted them all: half a second. Joined on the byline's copy of
+        the date, the list's order (published_at, id) is the order of publicationauthor_date_idx, which
+        Postgres walks backwards from the newest, checking each piece's visibility, and stops at the page
+        (a deep page reads what it skips; a cursor starts at its date: filter()). The author's id is a
+        subquery, not a join: a value the index is searched by. One author's byline row per piece (unique),
+        so the join repeats no piece.
+        """
+        from authors.models import Author
+
+        author = Author._default_manager.filter(slug=slug).order_by().values("pk")
+        return self.alias(
+            byline_author=F("authorships__author_id"), byline_date=F("authorships__published_at")
+        ).filter(
+            # The published rule's time, said on the byline too: the walk skips the pieces with no date
+            # (drafts) and those still to come (scheduled) in the index, without reading them.
+            byline_date__lte=at,
+            byline_author=Subquery(author),
+            byline_date=F("published_at"),
+        )
+
+    def _published_at(self) -> datetime | None:
+        """The time of the published() step this queryset was built by (its shape says), if any: a list of
+        published pieces, which all have a date."""
+        position = 0
+        for step, count in self._shape or ():
+            if step == "published":
+                return cast("datetime", self._shape_values[position])
+            position += count
+        return None
 
     def in_topics(self, slugs: list[str], *, match_all: bool = False) -> PublicationQuerySet:
         """Publications in any (or, with `match_all`, every one) of the topics."""
@@ -1419,6 +1462,8 @@ _POSITION_STEPS = frozenset(step for step in _LIST_STEPS if "__" in step)
 _TIME_UNPLANNED_STEPS = frozenset(
     {"published", "in_topics", "in_series", "cross_posted_at", *_POSITION_STEPS}
 )
+# A position on the date, and the same on an author's byline (PublicationQuerySet._by_one_author).
+_BYLINE_POSITIONS = {"published_at__lt": "byline_date__lt", "published_at__gt": "byline_date__gt"}
 # The steps that take their values as one list.
 _LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at"})
 # A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay

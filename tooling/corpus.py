@@ -423,11 +423,12 @@ class CorpusGenerator:
                 "fold_title text, fold_summary text, fold_authors text, body_vector tsvector)"
             )
             done = 0
-            for batch in batches:
-                self._load_batch(cursor, batch)
-                done += batch.publications
-                if progress:
-                    progress(done)
+            with _byline_date_triggers_off(cursor):
+                for batch in batches:
+                    self._load_batch(cursor, batch)
+                    done += batch.publications
+                    if progress:
+                        progress(done)
             cursor.execute("DROP TABLE corpus_stage")
         self.stats.publications = count
 
@@ -449,7 +450,8 @@ class CorpusGenerator:
             for row, folded, byline, topics, posts in itertools.islice(rows, size):
                 batch.stage.append(row + folded)
                 pk = row[0]
-                batch.authorships += [(pk, *authorship) for authorship in byline]
+                # The piece's date on each byline (row[10], published_at), as the byline triggers keep it.
+                batch.authorships += [(pk, *authorship, row[10]) for authorship in byline]
                 batch.topic_links += [(pk, topic_id) for topic_id in topics]
                 batch.cross_posts += [(pk, *post, row[12], row[12]) for post in posts]
             batch.states = {state: n - states_before.get(state, 0) for state, n in self.stats.states.items()}
@@ -488,7 +490,7 @@ class CorpusGenerator:
         for table, table_columns, rows in (
             (
                 PublicationAuthor._meta.db_table,
-                ["publication_id", "author_id", "role", "position"],
+                ["publication_id", "author_id", "role", "position", "published_at"],
                 batch.authorships,
             ),
             (Publication.topics.through._meta.db_table, ["publication_id", "topic_id"], batch.topic_links),
@@ -512,6 +514,32 @@ class _Batch:
     authorships: list[tuple[Any, ...]]
     topic_links: list[tuple[Any, ...]]
     cross_posts: list[tuple[Any, ...]]
+
+
+# The triggers keeping each byline's copy of its piece's date (publications migration 0016): the load writes
+# the date into the bylines it copies, where they would look it up (or update the bylines) row by row.
+BYLINE_DATE_TRIGGERS = [
+    (PublicationAuthor._meta.db_table, "publications_byline_date"),
+    (Publication._meta.db_table, "publications_byline_date_inserted"),
+]
+
+
+@contextmanager
+def _byline_date_triggers_off(cursor) -> Iterator[None]:
+    """The byline date triggers off for the load (inside the caller's transaction: nobody else writes
+    meanwhile, as ALTER TABLE locks the tables, and a failed load leaves them on)."""
+    _alter_triggers(cursor, "DISABLE")
+    yield
+    _alter_triggers(cursor, "ENABLE")
+
+
+def _alter_triggers(cursor, action: str) -> None:
+    # Postgres alters no table with foreign-key checks pending (rows loaded before): run them now, and defer
+    # them again afterwards, as Django's constraints are (as _secondary_indexes_rebuilt does).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, trigger in BYLINE_DATE_TRIGGERS:
+        cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _copy(cursor, table: str, columns: str, rows: list[tuple]) -> None:

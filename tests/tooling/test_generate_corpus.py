@@ -171,8 +171,8 @@ def test_a_large_load_that_breaks_a_foreign_key_fails_and_leaves_nothing(monkeyp
 
     def with_a_byline_of_nobody(self, *args):
         for batch in batches(self, *args):
-            pk, _author, role, position = batch.authorships[0]
-            batch.authorships.append((pk, 987654321, role, position + 10))
+            pk, _author, role, position, published_at = batch.authorships[0]
+            batch.authorships.append((pk, 987654321, role, position + 10, published_at))
             yield batch
 
     monkeypatch.setattr(corpus_module.CorpusGenerator, "_batches", with_a_byline_of_nobody)
@@ -256,3 +256,45 @@ def test_the_command_stores_every_piece_s_related_candidates():
     call_command("generate_corpus", publications=40, authors=5, stdout=io.StringIO())
 
     assert RelatedCandidates.objects.count() == Publication.objects.count() == 40
+
+
+def byline_dates_out_of_step() -> int:
+    """Bylines whose copy of the piece's date differs from the piece's."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM publications_publicationauthor pa JOIN publications_publication p"
+            " ON p.id = pa.publication_id WHERE pa.published_at IS DISTINCT FROM p.published_at"
+        )
+        return cursor.fetchone()[0]
+
+
+def enabled_byline_date_triggers() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'publications_byline_date%%' AND tgenabled = 'O'"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["small load", "bulk load"])
+def test_the_load_writes_each_byline_s_date_and_leaves_the_triggers_on(monkeypatch, bulk):
+    from tooling import corpus as corpus_module
+
+    triggers = enabled_byline_date_triggers()
+    assert len(triggers) == 3
+    if bulk:
+        monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
+
+    generate_corpus(publications=60, authors=5)
+
+    assert PublicationAuthor.objects.filter(published_at__isnull=False).exists()
+    assert byline_dates_out_of_step() == 0
+    assert enabled_byline_date_triggers() == triggers
+    # On again for what writes next: a piece's date moving moves its bylines'.
+    piece = Publication.objects.filter(authorships__isnull=False, published_at__isnull=False).first()
+    Publication.objects.filter(pk=piece.pk).update(published_at=piece.published_at.replace(year=2001))
+    assert byline_dates_out_of_step() == 0
