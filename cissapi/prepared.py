@@ -163,10 +163,11 @@ def fetch_one(alias: str, sql: str, params: dict[str, Any]) -> tuple[Any, ...] |
     its connection and wrapped anew each time. A cursor is only reused on the thread of its connection.
     """
     connection = connections[alias]
+    # As Django's connection.cursor(), with the kept cursor in place of a new one. The health check first: a
+    # session it replaces is bound on the server as well (server_binding sets up the connection it finds).
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
     with server_binding(alias):
-        # As Django's connection.cursor(), with the kept cursor in place of a new one.
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
         raw = connection.connection
         kept = getattr(connection, _KEPT_CURSOR_ATTRIBUTE, None)
         with connection.wrap_database_errors:

@@ -9,7 +9,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connection
 from django.test.utils import CaptureQueriesContext
 
-from cissapi.prepared import fetch_one
+from cissapi.prepared import FixedStatementCursor, fetch_one
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +69,13 @@ def test_the_statement_goes_through_the_execute_wrappers():
 def test_errors_are_djangos():
     with pytest.raises(ProgrammingError):
         fetch_one(DEFAULT_DB_ALIAS, "SELECT no_such_column FROM authors_author", {})
+
+
+@pytest.mark.django_db(transaction=True)  # the connection is closed: no test transaction around it
+def test_a_session_the_health_check_replaces_is_bound_on_the_server():
+    fetch_one(DEFAULT_DB_ALIAS, SQL, {"a": 1, "b": "x"})
+    # The server ended the session while it sat idle; the next request's health check replaces it.
+    connection.connection.close()
+    connection.health_check_done = False
+    assert fetch_one(DEFAULT_DB_ALIAS, SQL, {"a": 1, "b": "x"}) == (2, "x")
+    assert isinstance(kept_cursor(), FixedStatementCursor)
