@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connections, models
+from django.db import models
 from django.db.models import (
     OuterRef,
     Q,
@@ -15,7 +15,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from cissapi.json_arrays import json_array
-from cissapi.prepared import server_binding
+from cissapi.prepared import fetch_one
 from cissapi.text import fold_accents
 from media.image_json import image_json_sql
 
@@ -183,10 +183,7 @@ def public_bio(
         "site": a.site_url,
         "media": a.media_url,
     }
-    database = Author.objects.db
-    with server_binding(database), connections[database].cursor() as cursor:
-        cursor.execute(_bio_sql(stats), params)
-        row = cursor.fetchone()
+    row = fetch_one(Author.objects.db, _bio_sql(stats), params)
     if row is None:
         return None
     pk, updated_at, last_published_at, document = row

@@ -101,7 +101,8 @@ MIDDLEWARE = [
     "cissapi.compression.PublicGZipMiddleware",
     "cissapi.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    # CORS: django-cors-headers', cheaper for requests without an Origin (issue 16, h22-doc; cissapi/cors.py).
+    "cissapi.cors.OriginCorsMiddleware",
     # The client's allowance as RateLimit-Policy / RateLimit, on cached answers too (api/rate_limits.py).
     "cissapi.api.rate_limits.RateLimitHeadersMiddleware",
     # --- Early cache hits (issue #16, h16-warm): an anonymous read this process answered before, still

@@ -90,6 +90,10 @@ def test_an_unknown_middleware_below_turns_the_lane_off():
         ("/api/v1/authors/ada/", {"HTTP_ACCEPT": "application/json"}),
         ("/api/v1/authors/ada/", {"HTTP_ACCEPT": "application/json; version=9"}),
         ("/api/v1/authors/ada/", {"HTTP_ORIGIN": "https://allowed.example"}),
+        # CORS without an Origin worth reading (cissapi.cors): an empty one, one not allowed.
+        ("/api/v1/authors/ada/", {"HTTP_ORIGIN": ""}),
+        ("/api/v1/authors/ada/", {"HTTP_ORIGIN": "https://elsewhere.example"}),
+        ("/api/v1/authors/ada/", {"HTTP_ORIGIN": "https://allowed.example", "method": "HEAD"}),
         ("/api/v1/authors/ada/", {"HTTP_IF_MODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"}),
         ("/api/v1/authors/ada/", {"HTTP_IF_NONE_MATCH": '"stale"'}),
         ("/api/v1/authors/ada/?fields=slug", {}),

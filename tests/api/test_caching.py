@@ -8,9 +8,10 @@ import time_machine
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers, set_response_etag
 from django.utils.http import http_date, parse_http_date
 
-from cissapi.api.http_caching import VARY, ResponseMeta, finalize
+from cissapi.api.http_caching import VARY, ResponseMeta, finalize, patch_vary
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,41 @@ def test_head_answers_like_get(client, publication):
     assert head.status_code == 200
     assert head["ETag"] == get["ETag"]
     assert client.head(url, HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize(
+    "current",
+    [
+        None,
+        "Accept",
+        "Accept, Accept-Encoding, Origin, Authorization",
+        "accept-encoding,origin",
+        "Cookie ,  Accept",
+        "*",
+        "",
+    ],
+)
+@pytest.mark.parametrize("vary", [("origin",), ("Accept-Encoding",), ("Accept", "Cookie"), ("*",)])
+def test_patch_vary_writes_what_djangos_patch_vary_headers_writes(current, vary):
+    # Twice each: the second is worked out once per process.
+    for _ in range(2):
+        ours, djangos = HttpResponse(), HttpResponse()
+        if current is not None:
+            ours.headers["Vary"] = djangos.headers["Vary"] = current
+        patch_vary(ours, vary)
+        patch_vary_headers(djangos, vary)
+        assert ours.headers["Vary"] == djangos.headers["Vary"]
+
+
+def test_an_etag_and_last_modified_are_djangos():
+    request = RequestFactory().get("/")
+    modified = dt.datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=dt.UTC)
+    for _ in range(2):
+        response = finalize(
+            request, HttpResponse(b'{"a":1}'), ResponseMeta(last_modified=modified), vary=VARY
+        )
+        expected = set_response_etag(HttpResponse(b'{"a":1}'))
+        assert response.headers["ETag"] == expected.headers["ETag"]
+        assert response.headers["Last-Modified"] == http_date(modified.timestamp())
+    empty = finalize(request, HttpResponse(b""), ResponseMeta(), vary=VARY)
+    assert "ETag" not in empty.headers
