@@ -121,3 +121,33 @@ def test_on_a_generated_catalogue_the_floor_answers_the_apis_json(settings, clie
             api = client.get(target.url)
             assert api.status_code == 200, target
             assert normalise(floor.get(target.url).json()) == normalise(api.json()), target.name
+
+
+def test_the_floor_reads_the_published_time_as_its_statements_run_where_the_api_does(
+    settings, client, corpus
+):
+    """The API's lists without a search or an author read the published rule's time as the statement runs,
+    so Postgres keeps their generic plan rather than planning them on every request (~1 ms at 100k): the
+    floor must not pay that planning where the API does not."""
+    settings.API_CACHE = False
+    floor = make_app(lambda: connection.connection)
+    sent: list[str] = []
+    execute = floor.execute
+
+    def recording(sql: str, params: dict) -> tuple | None:
+        sent.append(sql)
+        return execute(sql, params)
+
+    floor.execute = recording  # type: ignore[method-assign]  # records what the floor sends, unchanged
+    floor_client = WSGIClient(floor)
+    differ = []
+    for target in corpus:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(target.url).status_code == 200, target
+        sent.clear()
+        assert floor_client.get(target.url).status_code == 200, target
+        api = any("<= (SELECT" in q["sql"] and "::timestamptz)" in q["sql"] for q in queries.captured_queries)
+        ours = any("<= (SELECT %(now)s::timestamptz)" in sql for sql in sent)
+        if api != ours:
+            differ.append(f"{target.name}: API {api}, floor {ours}")
+    assert not differ, "\n".join(differ)
