@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gc
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -897,6 +898,8 @@ class _LazyApplication:
 
             django.setup()  # the metadata producers use the models
             self.app = make_app()
+            # As cissapi.wsgi does for the API: full collections skip what the process loaded.
+            gc.freeze()
         return self.app(environ, start_response)
 
 
