@@ -320,10 +320,15 @@ def author_json(tz: str) -> str:
             'domain', o.domain, 'homepage', {opt("o.homepage")}) ORDER BY o.name)
             FROM authors_author_outlets ao JOIN publications_outlet o ON o.id = ao.outlet_id
             WHERE ao.author_id = a.id), '[]'),
-        -- Counted on write (publications.related) and exact now; else counted here.
-        'publication_count', COALESCE((SELECT s.count FROM publications_authorpublicationstats s
-            WHERE s.author_id = a.id AND s.as_of <= %(now)s
-              AND (s.valid_until IS NULL OR s.valid_until > %(now)s)),
+        -- Counted on write (publications.related) as of as_of, plus the pieces gone live since (read from
+        -- the bylines by date, as the API does); else counted here.
+        'publication_count', COALESCE((SELECT s.count + (SELECT count(*)
+                FROM publications_publicationauthor pa
+                JOIN publications_publication p ON p.id = pa.publication_id
+                WHERE pa.author_id = a.id AND pa.published_at > s.as_of AND pa.published_at <= %(now)s
+                  AND {PUBLISHED})
+            FROM publications_authorpublicationstats s
+            WHERE s.author_id = a.id AND s.as_of <= %(now)s),
             (SELECT count(*) FROM publications_publicationauthor pa
             JOIN publications_publication p ON p.id = pa.publication_id
             WHERE pa.author_id = a.id AND {PUBLISHED}))

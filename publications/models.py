@@ -510,8 +510,9 @@ class RelatedCandidates(models.Model):
 class AuthorPublicationStats(models.Model):
     """An author's count of published pieces and the newest one's date, worked out when content changes.
 
-    Exact from `as_of` until `valid_until`, the time the first of their scheduled pieces goes live (never,
-    when null): readers outside that window count live (querysets.author_publication_stats_sql).
+    Exact as of `as_of`; `valid_until` is when the first of their scheduled pieces goes live (never, when
+    null). Readers add the pieces gone live since `as_of` (querysets.author_publication_stats_sql), so the
+    row stays usable past `valid_until` until the worker counts again; without a row they count live.
     The triggers of migration 0014 delete the row when a byline or a byline's piece changes what is counted;
     the worker builds it again (publications.related).
     """
