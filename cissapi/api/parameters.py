@@ -40,6 +40,10 @@ def check_query_parameters(query: QueryDict, accepted: dict[str, Parameter]) -> 
             errors[name] = "Give this parameter once."
         elif not parameter.free_text and not all(value.isascii() for value in values):
             errors[name] = "Use ASCII characters only (digits 0-9)."
+        elif any("\x00" in value for value in values):
+            # Refused on every parameter, whether or not this request reads it (a cursor in page mode), as
+            # the schema says: no value holds one, and Postgres text cannot.
+            errors[name] = "A NUL character is not allowed."
     if errors:
         raise ValidationError(errors)
 
