@@ -43,7 +43,7 @@ def check_query_parameters(query: QueryDict, accepted: dict[str, Parameter]) -> 
         elif any("\x00" in value for value in values):
             # Refused on every parameter, whether or not this request reads it (a cursor in page mode), as
             # the schema says: no value holds one, and Postgres text cannot.
-            errors[name] = "A NUL character is not allowed."
+            errors[name] = "Null characters are not allowed."  # Django's own wording (forms)
     if errors:
         raise ValidationError(errors)
 

@@ -280,4 +280,4 @@ def test_a_nul_in_any_parameter_is_a_400_even_where_the_request_ignores_it(clien
     # the series list answering 200).
     body = problem(client.get(path), 400)
 
-    assert body["errors"][0]["detail"] == "A NUL character is not allowed."
+    assert body["errors"][0]["detail"] == "Null characters are not allowed."

@@ -59,6 +59,11 @@ def catalogue(db, settings, wsgi_requests_keep_the_test_transaction):
 @schema.include(method="GET").parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
+    # The same examples on every run: random ones now and then "break" the schema only as schemathesis
+    # sends them (a boolean `false` for a slug list goes out as the string "false", a valid slug, and is
+    # reported as invalid data accepted), which would make CI fail by chance. Real finds (a NUL in an
+    # unread parameter answered 200) are kept as tests of their own (tests/api/test_errors.py).
+    derandomize=True,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
