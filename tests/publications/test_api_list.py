@@ -198,22 +198,6 @@ def test_matching_all_topics_counts_a_repeated_slug_once(api_get):
     assert slugs(response) == [both.slug]
 
 
-@pytest.fixture
-def filtersets(monkeypatch):
-    """The PublicationFilterSets requests build."""
-    from publications.api.filters import PublicationFilterSet
-
-    built = []
-    original = PublicationFilterSet.__init__
-
-    def counted(self, *args, **kwargs):
-        built.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PublicationFilterSet, "__init__", counted)
-    return built
-
-
 def problem(response) -> dict:
     """A problem+json answer but its `instance` (the request's own URL)."""
     return {name: value for name, value in response.json().items() if name != "instance"}
