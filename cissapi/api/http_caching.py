@@ -182,20 +182,14 @@ def _fresh_cache_control(directives: tuple[tuple[str, Any], ...]) -> str:
     return response.headers["Cache-Control"]
 
 
-@functools.lru_cache(maxsize=64)
-def _fresh_vary(vary: tuple[str, ...]) -> str:
-    """Vary of an empty response after patch_vary_headers(response, vary)."""
-    response = HttpResponse()
-    patch_vary_headers(response, vary)
-    return response.headers["Vary"]
-
-
 # Bounded: a response's Vary is the application's and its middleware's (a few values), never a client's.
 @functools.lru_cache(maxsize=256)
-def _patched_vary(current: str, vary: tuple[str, ...]) -> str:
-    """Vary of a response whose Vary is `current` after patch_vary_headers(response, vary)."""
+def _patched_vary(current: str | None, vary: tuple[str, ...]) -> str:
+    """Vary of a response whose Vary is `current` (None: it has none) after patch_vary_headers(response,
+    vary)."""
     response = HttpResponse()
-    response.headers["Vary"] = current
+    if current is not None:
+        response.headers["Vary"] = current
     patch_vary_headers(response, vary)
     return response.headers["Vary"]
 
@@ -213,11 +207,7 @@ def patch_vary(response: HttpResponseBase, vary: Iterable[str]) -> None:
 
     Optimization (issue 16): patching parses the header and writes it anew (~5 microseconds), two or three
     times a response (this finalizing, CORS's Origin); the outcome depends only on the header's value."""
-    current = response.headers.get("Vary")
-    if current is None:
-        response.headers["Vary"] = _fresh_vary(tuple(vary))
-    else:
-        response.headers["Vary"] = _patched_vary(current, tuple(vary))
+    response.headers["Vary"] = _patched_vary(response.headers.get("Vary"), tuple(vary))
 
 
 # Optimization (issue 16): formatting a date costs a few microseconds a response; the pieces a process

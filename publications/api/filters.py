@@ -195,16 +195,8 @@ def lone_search(query: QueryDict) -> str | None:
     """
     if "q" not in query or not _OTHER_FILTERS.isdisjoint(query.keys()):
         return None
-    # The field the FilterSet's form cleans `q` with (django-filter makes it once per filter), given what
-    # the form's text input reads: the last value.
-    field = PublicationFilterSet.base_filters["q"].field
-    try:
-        return field.clean(query.get("q"))
-    except forms.ValidationError as error:
-        # django-filter's stubs type translate_validation as dict to dict; it takes a form's ErrorDict and
-        # returns DRF's ValidationError, the one DjangoFilterBackend raises.
-        errors = ErrorDict({"q": ErrorList(error.error_list)})
-        raise translate_validation(errors) from error  # type: ignore[misc, arg-type]  # see above
+    # What the form's text input reads: the last value.
+    return _cleaned_alone("q", query.get("q"))
 
 
 def lone_topics(query: QueryDict) -> list[str] | None:
@@ -217,13 +209,20 @@ def lone_topics(query: QueryDict) -> list[str] | None:
     """
     if "topic" not in query or not _BESIDE_TOPICS.isdisjoint(query.keys()):
         return None
-    field = PublicationFilterSet.base_filters["topic"].field
+    widget = PublicationFilterSet.base_filters["topic"].field.widget
+    return _cleaned_alone("topic", widget.value_from_datadict(query, {}, "topic")) or []
+
+
+def _cleaned_alone(name: str, value: Any) -> Any:
+    """`value` of the filter `name` cleaned by the field the FilterSet's form cleans it with (django-filter
+    makes it once per filter); an invalid one raises the FilterSet's own error (DjangoFilterBackend's 400)."""
     try:
-        return field.clean(field.widget.value_from_datadict(query, {}, "topic")) or []
+        return PublicationFilterSet.base_filters[name].field.clean(value)
     except forms.ValidationError as error:
-        # As lone_search().
-        errors = ErrorDict({"topic": ErrorList(error.error_list)})
-        raise translate_validation(errors) from error  # type: ignore[misc, arg-type]  # see lone_search
+        # django-filter's stubs type translate_validation as dict to dict; it takes a form's ErrorDict and
+        # returns DRF's ValidationError, the one DjangoFilterBackend raises.
+        errors = ErrorDict({name: ErrorList(error.error_list)})
+        raise translate_validation(errors) from error  # type: ignore[misc, arg-type]  # see above
 
 
 def edit_sensitive(query: QueryDict) -> bool:
