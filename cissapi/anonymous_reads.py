@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string
 from cissapi.api.lean_dispatch import lean_action, lean_dispatch
 from cissapi.api.viewsets import PublicReadOnlyViewSet
 from cissapi.availability import DatabaseAvailabilityMiddleware
+from cissapi.bounded import keep_bounded
 from cissapi.early_hits import personal_cookies
 
 # The middleware below this one whose work an anonymous read needs, in MIDDLEWARE's order.
@@ -115,9 +116,7 @@ class AnonymousReadMiddleware:
         if match is not None and not takes_lane(match.func):
             match = None
         if len(key[1]) <= MAX_KEPT_PATH:
-            if len(self.matches) >= MAX_PATHS:
-                self.matches.pop(next(iter(self.matches)), None)
-            self.matches[key] = match
+            keep_bounded(self.matches, key, match, MAX_PATHS)
         return match
 
     def call_view(self, request: HttpRequest) -> HttpResponseBase:

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from authors.models import Author
 from authors.querysets import BioAddresses
 from cissapi.api.documents import ApiUrls
+from cissapi.bounded import keep_bounded
 from media.api.documents import image_document
 from taxonomy.api.documents import topic_summary
 
@@ -43,9 +44,7 @@ def bio_addresses(urls: ApiUrls) -> BioAddresses:
             site_url=settings.SITE_URL,
             media_url=urls.fixed(media),
         )
-        if len(_addresses) >= MAX_ADDRESSES:
-            _addresses.pop(next(iter(_addresses), None), None)  # type: ignore[arg-type]  # None: emptied meanwhile, nothing to drop
-        _addresses[key] = addresses
+        keep_bounded(_addresses, key, addresses, MAX_ADDRESSES)
     return addresses
 
 

@@ -22,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cissapi.api.serializers import FIELDS_PARAM, absolute_url
+from cissapi.bounded import keep_bounded
 
 if TYPE_CHECKING:
     from cissapi.api.viewsets import PublicReadOnlyViewSet
@@ -98,9 +99,7 @@ class ApiUrls:
         url = _fixed_urls.get(key)
         if url is None:
             url = self.absolute(path)
-            if len(_fixed_urls) >= MAX_FIXED_URLS:
-                _fixed_urls.pop(next(iter(_fixed_urls), None), None)  # type: ignore[arg-type]  # None: emptied meanwhile, nothing to drop
-            _fixed_urls[key] = url
+            keep_bounded(_fixed_urls, key, url, MAX_FIXED_URLS)
         return url
 
     def scope(self) -> tuple[str, str, str | None]:

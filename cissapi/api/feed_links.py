@@ -20,6 +20,7 @@ from django.urls import reverse
 from rest_framework.request import Request
 
 from cissapi.api.documents import ApiUrls
+from cissapi.bounded import keep_bounded
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -56,9 +57,7 @@ def feed_urls(request: Request, name: str, *, query: str = "", **kwargs: str) ->
             for format_name in FEED_MEDIA_TYPES
         }
         if len(key[0]) + len(query) + sum(len(part) for pair in arguments for part in pair) <= MAX_KEPT_KEY:
-            if len(_url_sets) >= MAX_URL_SETS:
-                _url_sets.pop(next(iter(_url_sets), None), None)  # type: ignore[arg-type]  # None: emptied meanwhile, nothing to drop
-            _url_sets[key] = found
+            keep_bounded(_url_sets, key, found, MAX_URL_SETS)
     return dict(found)  # the caller's own: the kept one is never changed
 
 
