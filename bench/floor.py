@@ -153,15 +153,27 @@ PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s AND p.trashed_
 PUBLISHED_AS_RUN = (
     "p.status = 'published' AND p.published_at <= (SELECT %(now)s::timestamptz) AND p.trashed_at IS NULL"
 )
-# One author's pieces (no search): their bylines by date (publicationauthor_date_idx), joined to the pieces on
-# the date as well, so the pieces' order (published_at, id) is the index's.
+# One author's pieces (no search): their bylines by date (publicationauthor_date_idx), joined to the pieces,
+# ordered by the byline's copy of the date (the pieces' order: the database keeps it equal), so the walk of
+# the index is the pieces' order and stops at the page. The API says it so too (_walked_by_date in
+# publications.querysets): an equality of the two dates made Postgres expect one row and sort them all.
 ONE_AUTHOR_TABLE = (
-    "publications_publicationauthor pa JOIN publications_publication p"
-    " ON p.id = pa.publication_id AND p.published_at = pa.published_at"
+    "publications_publicationauthor pa JOIN publications_publication p ON p.id = pa.publication_id"
 )
 ONE_AUTHOR = (
     "pa.author_id = (SELECT id FROM authors_author WHERE slug = %(author)s) AND pa.published_at <= %(now)s"
 )
+# One topic's pieces (no search, no author): their filings by date (publication_topics_date_idx), as above.
+ONE_TOPIC_TABLE = (
+    "publications_publication_topics pt JOIN publications_publication p ON p.id = pt.publication_id"
+)
+ONE_TOPIC = (
+    "pt.topic_id = (SELECT id FROM publications_topic WHERE slug = %(topic)s)"
+    " AND pt.published_at <= (SELECT %(now)s::timestamptz)"
+)
+# The alias of the link whose date copy a one-author or one-topic list walks: its date orders the list, and a
+# cursor's position goes on it.
+WALKED_LINK = {ONE_AUTHOR_TABLE: "pa", ONE_TOPIC_TABLE: "pt"}
 # Search results carry the matching passage of summary and body text, matches in <mark>: the API's own SQL
 # expression (publications.search.snippet_sql), as plain SQL has no cheaper way to the same bytes.
 SNIPPET = ", 'snippet', " + snippet_sql(table="p", query=f"websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
@@ -456,15 +468,21 @@ class Floor:
     ) -> bytes:
         filters = [PUBLISHED]
         topics = [t for t in query.get("topic", []) if t]
-        if topics:
+        authors = [a for a in query.get("author", []) if a] + ([author_route] if author_route else [])
+        text = fold_accents(query.get("q", [""])[-1]).strip()
+        table = "publications_publication p"
+        if len(set(topics)) == 1 and not text and not authors:
+            # One topic: its filings walked newest first, each carrying its piece's date (as the API reads
+            # them), the piece's own row checked for the rest of the rule.
+            params["topic"] = topics[0]
+            table = ONE_TOPIC_TABLE
+            filters.append(ONE_TOPIC)
+        elif topics:
             params["topics"] = topics
             filters.append(
                 "EXISTS (SELECT 1 FROM publications_publication_topics pt JOIN publications_topic t"
                 " ON t.id = pt.topic_id WHERE pt.publication_id = p.id AND t.slug = ANY(%(topics)s))"
             )
-        authors = [a for a in query.get("author", []) if a] + ([author_route] if author_route else [])
-        text = fold_accents(query.get("q", [""])[-1]).strip()
-        table = "publications_publication p"
         if len(set(authors)) == 1 and not text:
             # One author: their bylines walked newest first, each carrying its piece's date (as the API reads
             # them: README, "Benchmarks"), the piece's own row checked for the rest of the rule.
@@ -510,7 +528,8 @@ class Floor:
             params.update(limit=size, offset=offset)
             count_sql = self.bounded_count(where, self.count_limit, table) if summary is None else "0"
             ids = f"""SELECT p.id FROM {table} WHERE {where}
-                ORDER BY p.published_at DESC, p.id DESC LIMIT %(limit)s OFFSET %(offset)s"""
+                ORDER BY {WALKED_LINK.get(table, "p")}.published_at DESC, p.id DESC
+                LIMIT %(limit)s OFFSET %(offset)s"""
             row = self.aggregate_row(self.items_by_id(ids, f"{author_check}, {count_sql}", self.item), params)
             if summary is None:
                 summary = (min(row[1], self.count_limit), row[1] <= self.count_limit, None, None)
@@ -655,10 +674,14 @@ class Floor:
             except ValueError as error:
                 raise BadRequest("cursor", "Invalid cursor.") from error
             where += " AND p.published_at " + ("> %(position)s" if reverse else "< %(position)s")
-            if table == ONE_AUTHOR_TABLE:
-                # The position on the byline's date too: the walk starts there.
-                where += " AND pa.published_at " + ("> %(position)s" if reverse else "< %(position)s")
-        order = "p.published_at ASC, p.id ASC" if reverse else "p.published_at DESC, p.id DESC"
+            if table in WALKED_LINK:
+                # The position on the link's date too: the walk starts there.
+                link_alias = WALKED_LINK[table]
+                where += f" AND {link_alias}.published_at " + (
+                    "> %(position)s" if reverse else "< %(position)s"
+                )
+        date = f"{WALKED_LINK.get(table, 'p')}.published_at"
+        order = f"{date} ASC, p.id ASC" if reverse else f"{date} DESC, p.id DESC"
         # One row more than the page tells whether another page follows, as in DRF.
         params.update(limit=size + 1, offset=offset, size=size)
         row = self.aggregate_row(

@@ -34,7 +34,7 @@ from django.utils.text import slugify
 
 from authors.models import Author, AuthorLink, Education, Position, Work
 from cissapi.text import fold_accents
-from publications.models import CrossPost, Publication, PublicationAuthor
+from publications.models import CrossPost, OutletPiece, Publication, PublicationAuthor
 from publications.search import SEARCH_CONFIG, weighted_vector_sql
 from taxonomy.models import Outlet, Series, Topic
 from tooling import corpus_words as words
@@ -446,14 +446,17 @@ class CorpusGenerator:
                 authorships=[],
                 topic_links=[],
                 cross_posts=[],
+                outlet_pieces=[],
             )
             for row, folded, byline, topics, posts in itertools.islice(rows, size):
                 batch.stage.append(row + folded)
                 pk = row[0]
                 # The piece's date on each byline (row[10], published_at), as the byline triggers keep it.
                 batch.authorships += [(pk, *authorship, row[10]) for authorship in byline]
-                batch.topic_links += [(pk, topic_id) for topic_id in topics]
+                batch.topic_links += [(pk, topic_id, row[10]) for topic_id in topics]
                 batch.cross_posts += [(pk, *post, row[12], row[12]) for post in posts]
+                # Each outlet once a piece (drawn without repeats), with its date, as the trigger writes it.
+                batch.outlet_pieces += [(pk, post[0], row[10]) for post in posts]
             batch.states = {state: n - states_before.get(state, 0) for state, n in self.stats.states.items()}
             left -= size
             yield batch
@@ -493,8 +496,17 @@ class CorpusGenerator:
                 ["publication_id", "author_id", "role", "position", "published_at"],
                 batch.authorships,
             ),
-            (Publication.topics.through._meta.db_table, ["publication_id", "topic_id"], batch.topic_links),
+            (
+                Publication.topics.through._meta.db_table,
+                ["publication_id", "topic_id", "published_at"],
+                batch.topic_links,
+            ),
             (CrossPost._meta.db_table, cross_post_columns, batch.cross_posts),
+            (
+                OutletPiece._meta.db_table,
+                ["publication_id", "outlet_id", "published_at"],
+                batch.outlet_pieces,
+            ),
         ):
             _copy(cursor, table, ", ".join(table_columns), rows)
         for state, n in batch.states.items():
@@ -514,13 +526,18 @@ class _Batch:
     authorships: list[tuple[Any, ...]]
     topic_links: list[tuple[Any, ...]]
     cross_posts: list[tuple[Any, ...]]
+    outlet_pieces: list[tuple[Any, ...]]
 
 
-# The triggers keeping each byline's copy of its piece's date (publications migration 0016): the load writes
-# the date into the bylines it copies, where they would look it up (or update the bylines) row by row.
+# The triggers keeping each byline's, topic filing's and outlet's piece's copy of its piece's date
+# (publications migrations 0016, 0018 and 0019): the load writes the date into the rows it copies (and the
+# outlets' pieces themselves), where they would look it up (or update the links) row by row.
 BYLINE_DATE_TRIGGERS = [
     (PublicationAuthor._meta.db_table, "publications_byline_date"),
     (Publication._meta.db_table, "publications_byline_date_inserted"),
+    (Publication.topics.through._meta.db_table, "publications_filing_date"),
+    (Publication._meta.db_table, "publications_filing_date_inserted"),
+    (CrossPost._meta.db_table, "publications_outlet_pieces"),
 ]
 
 
@@ -606,7 +623,14 @@ def generate_corpus(
         return generator.stats  # inside a test's transaction, where VACUUM cannot run
     # Fresh statistics and a visibility map, so the first queries plan (and index-only scan) as they will.
     with connection.cursor() as cursor:
-        for model in (Publication, PublicationAuthor, Publication.topics.through, CrossPost, Author):
+        for model in (
+            Publication,
+            PublicationAuthor,
+            Publication.topics.through,
+            CrossPost,
+            OutletPiece,
+            Author,
+        ):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     return generator.stats
 
@@ -616,6 +640,7 @@ BULK_TABLES = [
     PublicationAuthor._meta.db_table,
     Publication.topics.through._meta.db_table,
     CrossPost._meta.db_table,
+    OutletPiece._meta.db_table,
 ]
 
 

@@ -22,7 +22,7 @@ from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from cissapi.prepared import server_binding
 from publications.api.filters import edit_sensitive
 from publications.invalidation import EDITS_KEY
-from publications.querysets import PublicationQuerySet, SearchWindow
+from publications.querysets import PublicationQuerySet, SearchWindow, public_ordering
 
 
 def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
@@ -47,7 +47,9 @@ class PublicationCursorPagination(ApiCursorPagination):
     ) -> tuple[str, ...]:
         # Optimization (issue 16): a lazy list tells its order without building its query, which the base's
         # reading of `queryset.query` would (a tenth of a millisecond; the page's statement is compiled).
-        return queryset.known_ordering() or super().get_ordering(request, queryset, view)
+        # A list walked by a link's copy of the date is ordered by it (PublicationQuerySet.order_by()); the
+        # cursor's position is the piece's date all the same.
+        return queryset.known_ordering() or public_ordering(super().get_ordering(request, queryset, view))
 
 
 class PublicationPagination(ApiPagination):

@@ -6,7 +6,14 @@ from django.db.models import Count, Q
 
 from authors.models import Author
 from cissapi.text import html_to_text, sanitize_html, word_count
-from publications.models import CrossPost, Publication, PublicationAuthor, RelatedCandidates
+from publications.models import (
+    CrossPost,
+    OutletPiece,
+    Publication,
+    PublicationAuthor,
+    RelatedCandidates,
+    TopicFiling,
+)
 from publications.search import refresh_search_vectors
 from taxonomy.models import Topic
 from tests.factories import PublicationFactory
@@ -258,43 +265,59 @@ def test_the_command_stores_every_piece_s_related_candidates():
     assert RelatedCandidates.objects.count() == Publication.objects.count() == 40
 
 
-def byline_dates_out_of_step() -> int:
-    """Bylines whose copy of the piece's date differs from the piece's."""
+def link_dates_out_of_step() -> int:
+    """Bylines, topic filings and outlets' pieces whose copy of the piece's date differs from the piece's,
+    and pieces at an outlet missing or left over."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM publications_publicationauthor pa JOIN publications_publication p"
-            " ON p.id = pa.publication_id WHERE pa.published_at IS DISTINCT FROM p.published_at"
+            "SELECT (SELECT count(*) FROM publications_publicationauthor pa JOIN publications_publication p"
+            " ON p.id = pa.publication_id WHERE pa.published_at IS DISTINCT FROM p.published_at)"
+            " + (SELECT count(*) FROM publications_publication_topics f JOIN publications_publication p"
+            " ON p.id = f.publication_id WHERE f.published_at IS DISTINCT FROM p.published_at)"
+            " + (SELECT count(*) FROM publications_outletpiece o JOIN publications_publication p"
+            " ON p.id = o.publication_id WHERE o.published_at IS DISTINCT FROM p.published_at)"
+            # An outlet's piece for each piece and outlet cross-posted at, and no other.
+            " + (SELECT count(*) FROM ((SELECT outlet_id, publication_id FROM publications_crosspost"
+            " EXCEPT SELECT outlet_id, publication_id FROM publications_outletpiece) UNION ALL"
+            " (SELECT outlet_id, publication_id FROM publications_outletpiece"
+            " EXCEPT SELECT outlet_id, publication_id FROM publications_crosspost)) differing)"
         )
         return cursor.fetchone()[0]
 
 
-def enabled_byline_date_triggers() -> set[str]:
+def enabled_link_date_triggers() -> set[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'publications_byline_date%%' AND tgenabled = 'O'"
+            "SELECT tgname FROM pg_trigger WHERE tgenabled = 'O'"
+            " AND (tgname LIKE 'publications_byline_date%%' OR tgname LIKE 'publications_filing_date%%'"
+            " OR tgname = 'publications_outlet_pieces')"
         )
         return {row[0] for row in cursor.fetchall()}
 
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["small load", "bulk load"])
-def test_the_load_writes_each_byline_s_date_and_leaves_the_triggers_on(monkeypatch, bulk):
+def test_the_load_writes_each_link_s_date_and_leaves_the_triggers_on(monkeypatch, bulk):
     from tooling import corpus as corpus_module
 
-    triggers = enabled_byline_date_triggers()
-    assert len(triggers) == 3
+    triggers = enabled_link_date_triggers()
+    assert len(triggers) == 7
     if bulk:
         monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
 
     generate_corpus(publications=60, authors=5)
 
     assert PublicationAuthor.objects.filter(published_at__isnull=False).exists()
-    assert byline_dates_out_of_step() == 0
-    assert enabled_byline_date_triggers() == triggers
+    assert TopicFiling.objects.filter(published_at__isnull=False).exists()
+    assert OutletPiece.objects.filter(published_at__isnull=False).exists()
+    assert link_dates_out_of_step() == 0
+    assert enabled_link_date_triggers() == triggers
     # On again for what writes next: a piece's date moving moves its bylines'.
-    piece = Publication.objects.filter(authorships__isnull=False, published_at__isnull=False).first()
+    piece = Publication.objects.filter(
+        authorships__isnull=False, topic_filings__isnull=False, published_at__isnull=False
+    ).first()
     Publication.objects.filter(pk=piece.pk).update(published_at=piece.published_at.replace(year=2001))
-    assert byline_dates_out_of_step() == 0
+    assert link_dates_out_of_step() == 0
