@@ -276,8 +276,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # Restating the order it has (as a cursor page does) leaves the list's statement as it was.
             return self._recorded()
         if field_names in _DATE_ORDERS:
-            # An author's or a topic's list (_walked_by_date): its date order said on the link's copy of the
-            # date, the order of the index the list is walked by.
+            # One author's, topic's or outlet's list (_walked_by_date): its date order said on the link's
+            # copy of the date, the order of the index the list is walked by.
             walked = next((alias for alias in _DATE_COPIES if alias in self.query.annotations), None)
             if walked is not None:
                 sign = _DATE_ORDERS[field_names]
@@ -310,8 +310,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             field = cast(models.Field, self.model._meta.get_field(lookup.partition("__")[0]))
             return self._recorded(lookup, field.get_prep_value(kwargs[lookup]))
         if lookup in _DATE_COPY_POSITIONS:
-            # An author's or a topic's list (_walked_by_date): the cursor's position said on the link's copy
-            # of the date too, so the walk of the link's date index starts there instead of at the newest.
+            # One author's, topic's or outlet's list (_walked_by_date): the cursor's position said on the
+            # link's copy of the date too, so the walk of its date index starts there, not at the newest.
             for alias in _DATE_COPIES:
                 if alias in self.query.annotations:
                     kwargs = {**kwargs, f"{alias}__{_DATE_COPY_POSITIONS[lookup]}": kwargs[lookup]}
@@ -619,8 +619,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
         Optimization (issue 16): the EXISTS over the topic's filings was checked piece by piece down the
         live index, newest first: cheap for a topic on a third of the pieces, a walk of every live piece for
-        a topic with a few old ones (1.4 s at 100,000 pieces). The walk of publication_topics_date_idx costs
-        the page whatever the topic's size.
+        a topic with a few old ones (a second at 100,000 pieces). The walk of publication_topics_date_idx
+        costs the page whatever the topic's size.
         """
         from taxonomy.models import Topic
 
