@@ -148,7 +148,7 @@ def item_json(tz: str, extra: str = "", *, authors: str = BYLINE, topics: str = 
 # publications.querysets.published_q: trashed pieces are gone to the public.
 PUBLISHED = "p.status = 'published' AND p.published_at <= %(now)s AND p.trashed_at IS NULL"
 # The same rule with the time read as the statement runs (an InitPlan), not while Postgres plans it, as the
-# API's lists without a search or an author read it: their prepared statements then keep one generic plan
+# API's lists without a search read it: their prepared statements then keep one generic plan
 # (the same plan) instead of being planned on every request (publications.querysets, _TIME_UNPLANNED_STEPS).
 PUBLISHED_AS_RUN = (
     "p.status = 'published' AND p.published_at <= (SELECT %(now)s::timestamptz) AND p.trashed_at IS NULL"
@@ -161,7 +161,8 @@ ONE_AUTHOR_TABLE = (
     "publications_publicationauthor pa JOIN publications_publication p ON p.id = pa.publication_id"
 )
 ONE_AUTHOR = (
-    "pa.author_id = (SELECT id FROM authors_author WHERE slug = %(author)s) AND pa.published_at <= %(now)s"
+    "pa.author_id = (SELECT id FROM authors_author WHERE slug = %(author)s)"
+    " AND pa.published_at <= (SELECT %(now)s::timestamptz)"
 )
 # One topic's pieces (no search, no author): their filings by date (publication_topics_date_idx), as above.
 ONE_TOPIC_TABLE = (
@@ -498,7 +499,7 @@ class Floor:
         if text:
             params["q"] = text
             filters.append(f"p.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
-        if not text and not authors:
+        if not text:
             filters[0] = PUBLISHED_AS_RUN
         where = " AND ".join(filters)
         # An unknown author on /authors/<slug>/publications/ is a 404, answered by the same statement.

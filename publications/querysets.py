@@ -611,7 +611,9 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         from authors.models import Author
 
         author = Author._default_manager.filter(slug=slug).order_by().values("pk")
-        return self._walked_by_date("byline", "authorships", "author_id", author, at)
+        # Its time read as the statement runs, as the published rule's is in an author's list (see
+        # _TIME_UNPLANNED_STEPS): the same generic plan, kept.
+        return self._walked_by_date("byline", "authorships", "author_id", author, _RunTimeValue(Value(at)))
 
     def _in_one_topic(self, slug: str, at: datetime) -> PublicationQuerySet:
         """in_topics() of one topic among the pieces published at `at`, joined to their filings by date (the
@@ -625,12 +627,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         from taxonomy.models import Topic
 
         topic = Topic._default_manager.filter(slug=slug).order_by().values("pk")
-        # Its time read as the statement runs, as the published rule's is in a topic's list (see
-        # _TIME_UNPLANNED_STEPS): the same generic plan, kept.
+        # Its time read as the statement runs, as in _by_one_author().
         return self._walked_by_date("filing", "topic_filings", "topic_id", topic, _RunTimeValue(Value(at)))
 
     def _walked_by_date(
-        self, name: str, links: str, key: str, keys: models.QuerySet, at: datetime | Func
+        self, name: str, links: str, key: str, keys: models.QuerySet, at: Func
     ) -> PublicationQuerySet:
         """The pieces published at `at` whose `links` (a reverse relation to rows holding a copy of their
         piece's `published_at`, indexed on (`key`, published_at, publication)) have `key` in `keys` (one
@@ -1521,10 +1522,12 @@ _POSITION_STEPS = frozenset(step for step in _LIST_STEPS if "__" in step)
 # and that generic plan looked costlier than the others, so it was never kept. A topic filter's statement and
 # a deep page's cost ~0.9 ms of planning a request at 100k pieces, as long as running them. A time the
 # planner never sees is a third of the rows in both plans: the generic plan is kept, the plan the same. A
-# search (its plan depends on its words) and an author's pieces (h22-byline reads them otherwise) keep the
-# time a parameter.
+# search (its plan depends on its words) keeps the time a parameter. An author's, a topic's or an outlet's
+# list walked by the link's date (_walked_by_date) reads it on the link the same way: planned for a given
+# time, its walk stops at the page (a small cost), which its generic plan never matched, so an author's page
+# was planned anew on every request too (about 1.5 ms of the floor's 4 at 100k pieces).
 _TIME_UNPLANNED_STEPS = frozenset(
-    {"published", "in_topics", "in_series", "cross_posted_at", *_POSITION_STEPS}
+    {"published", "by_author_slugs", "in_topics", "in_series", "cross_posted_at", *_POSITION_STEPS}
 )
 # A position on the date, said on a link's copy of it too (PublicationQuerySet._walked_by_date): the aliases
 # of the copies on bylines, topic filings and outlets' pieces.

@@ -296,6 +296,8 @@ def test_one_author_s_topic_s_or_outlet_s_list_and_cursor_walk_their_links_by_da
 
     date = f'"{table}"."published_at"'
     assert any(f"ORDER BY {date} DESC" in query["sql"] for query in first.captured_queries)
+    # The time read as the statement runs, so Postgres keeps one generic plan (_TIME_UNPLANNED_STEPS).
+    assert any(f"{date} <= (SELECT " in query["sql"] for query in first.captured_queries)
     assert any(f"{date} < " in query["sql"] for query in second.captured_queries)
 
 
