@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from publications.models import Publication, PublicationChange
@@ -101,6 +103,22 @@ def test_list_sets_names_topics_series_and_types_with_live_pieces(oai_get, paper
 
     specs = [element.text for element in document.iterfind(".//oai:setSpec", NS)]
     assert specs == ["topic:nuclear-policy", "series:policy-papers", "type:policy_paper"]
+
+
+def test_list_sets_reads_one_row_per_type_not_every_live_piece(oai_get, paper):
+    PublicationFactory.create_batch(7, published=True, type=Publication.Type.POLICY_PAPER)
+    PublicationFactory(type=Publication.Type.REPORT)  # a draft: no set
+
+    with CaptureQueriesContext(connection) as statements:
+        document = oai_get(verb="ListSets").xml
+
+    assert [element.text for element in document.iterfind(".//oai:setSpec", NS)][-1] == "type:policy_paper"
+    # The statement that finds the types: at most one row for each type, however many pieces are live
+    # (the DISTINCT over the published list read and sent all eight).
+    [types_sql] = [q["sql"] for q in statements.captured_queries if '"type" AS "type"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(types_sql)
+        assert sorted(row[0] for row in cursor.fetchall()) == ["policy_paper"]
 
 
 def test_get_record_is_oai_dc_from_the_citation(oai_get, paper):
