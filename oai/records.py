@@ -73,7 +73,7 @@ def records_page(request: ListRequest, *, limit: int) -> RecordsPage:
         if request.end:
             states = states.filter(effective_at__lt=request.end)
         if request.set_spec:
-            states = states.filter(publication_id__in=set_members(request.set_spec).values("pk"))
+            states = states.filter(publication_id__in=_members_filter(request.set_spec))
         states = states.after(*request.after) if request.after else states.order_by("effective_at", "pk")
         changes = list(states[: limit + 1])
         records = _records(changes[:limit], now)
@@ -114,6 +114,23 @@ def set_members(set_spec: str) -> QuerySet[Publication]:
     if kind == TYPE and value in Publication.Type.values:
         return Publication.objects.filter(type=value)
     return Publication.objects.none()
+
+
+# A set of at most this many publications is listed from its members' changes, not by walking the log.
+SMALL_SET = 1000
+
+
+def _members_filter(set_spec: str) -> QuerySet[Publication, int] | list[int]:
+    """What a list of the set `set_spec` filters the change log's publication ids by: the members' ids for
+    a small set, else the members' subquery.
+
+    Optimization: with the subquery Postgres walks the whole log in order, probing each change's membership,
+    and stops at the page: quick for a large set, the whole log (1.8 s at 100,000 pieces) for a set of three
+    pieces or none. Given the ids of a small set, it reads their changes from publicationchange_item_idx.
+    """
+    members = set_members(set_spec).values_list("pk", flat=True)
+    ids = list(members[: SMALL_SET + 1])
+    return ids if len(ids) <= SMALL_SET else members
 
 
 def sets() -> list[tuple[str, str]]:
