@@ -10,7 +10,6 @@ from typing import Any
 
 from django.urls import path, reverse
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from cissapi.api.feed_links import FEED_MEDIA_TYPES, feed_urls
 from cissapi.api.http_caching import ConditionalGetMixin, answer_from_cache
+from cissapi.api.schema import ApiSchemaView
 from publications.api.authors import AuthorViewSet
 from publications.api.changes import ChangeFeedView
 from publications.api.export import ExportView
@@ -114,7 +114,7 @@ class ApiIndexView(ConditionalGetMixin, APIView):
 
 urlpatterns = [
     path("", ApiIndexView.as_view(), name="index"),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("schema/", ApiSchemaView.as_view(api_version="v1"), name="schema"),
     path("changes/", ChangeFeedView.as_view(), name="change-list"),
     path("export/", ExportView.as_view(), name="export"),
     path("preview/<str:token>/", PreviewView.as_view(), name="preview"),

@@ -73,7 +73,7 @@ def records_page(request: ListRequest, *, limit: int) -> RecordsPage:
         if request.end:
             states = states.filter(effective_at__lt=request.end)
         if request.set_spec:
-            states = states.filter(publication_id__in=set_members(request.set_spec).values("pk"))
+            states = states.filter(publication_id__in=_members_filter(request.set_spec))
         states = states.after(*request.after) if request.after else states.order_by("effective_at", "pk")
         changes = list(states[: limit + 1])
         records = _records(changes[:limit], now)
@@ -116,11 +116,28 @@ def set_members(set_spec: str) -> QuerySet[Publication]:
     return Publication.objects.none()
 
 
+# A set of at most this many publications is listed from its members' changes, not by walking the log.
+SMALL_SET = 1000
+
+
+def _members_filter(set_spec: str) -> QuerySet[Publication, int] | list[int]:
+    """What a list of the set `set_spec` filters the change log's publication ids by: the members' ids for
+    a small set, else the members' subquery.
+
+    Optimization: with the subquery Postgres walks the whole log in order, probing each change's membership,
+    and stops at the page: quick for a large set, the whole log (1.8 s at 100,000 pieces) for a set of three
+    pieces or none. Given the ids of a small set, it reads their changes from publicationchange_item_idx.
+    """
+    members = set_members(set_spec).values_list("pk", flat=True)
+    ids = list(members[: SMALL_SET + 1])
+    return ids if len(ids) <= SMALL_SET else members
+
+
 def sets() -> list[tuple[str, str]]:
     """(setSpec, setName) of every topic, series and type with a live piece."""
     topics = with_live_publications(Topic.objects.all()).order_by("name").values_list("slug", "name")
     series = with_live_publications(Series.objects.all()).order_by("name").values_list("slug", "name")
-    types = set(Publication.objects.published().values_list("type", flat=True).distinct())
+    types = live_types()
     return [
         *((f"{TOPIC}:{slug}", f"Topic: {name}") for slug, name in topics),
         *((f"{SERIES}:{slug}", f"Series: {name}") for slug, name in series),
@@ -130,6 +147,20 @@ def sets() -> list[tuple[str, str]]:
             if value in types
         ),
     ]
+
+
+def live_types() -> set[str]:
+    """The publication types with a live piece.
+
+    Optimization: one probe of publication_type_idx per type, in one statement, each stopping at its first
+    live piece. `.distinct()` on the published list kept Meta.ordering's columns in the DISTINCT, so it
+    read and sent every live piece (92,000 rows, 3 s of ListSets at 100,000 pieces).
+    """
+    published = Publication.objects.published().order_by()
+    firsts = [
+        published.filter(type=value).values_list("type", flat=True)[:1] for value in Publication.Type.values
+    ]
+    return set(firsts[0].union(*firsts[1:], all=True))
 
 
 def _records(changes: list[PublicationChange], now: dt.datetime) -> list[Record]:

@@ -222,7 +222,13 @@ class Publication(PlainTextFields, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"/publications/{self.slug}/"
+        return self.path_of(self.slug)
+
+    @staticmethod
+    def path_of(slug: str) -> str:
+        """The path of the piece with this slug on the public site, for rows that are not Publications
+        (the sitemap's 50,000 a page)."""
+        return f"/publications/{slug}/"
 
     @property
     def public_url(self) -> str:

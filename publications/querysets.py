@@ -1982,18 +1982,28 @@ def outlets_with_publication_counts(outlets: QuerySet[Outlet]) -> QuerySet[Outle
 
 def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Author]:
     """Authors with `publication_count` and `last_published_at` over their published pieces only."""
-    live = published_q_via("authorships__publication")
-    # Django leaves Meta.ordering out of GROUP BY queries, so the alphabetical order is restated.
+    # Optimization: each author's numbers by the bio's statement (author_publication_stats_sql: the stored
+    # count and the pieces gone live since), as subqueries that Postgres runs for the rows a page returns
+    # only. Grouping every byline of every author (190,000 at 100,000 pieces) cost ~0.7 s for any page of
+    # the list, any `?q=` or `?page_size=`, and the authors' sitemap.
+    author_id = f"{authors.model._meta.db_table}.id"
+    stats = author_publication_stats_sql(author_id=author_id).replace("%(now)s", "%s")
+    params = [timezone.now()] * author_publication_stats_sql().count("%(now)s")
     # The models declare both attributes for their readers; the plugin takes these as a second definition.
     return authors.annotate(  # type: ignore[no-redef]
-        publication_count=Count("authorships", filter=live),
-        last_published_at=Max("authorships__publication__published_at", filter=live),
+        publication_count=RawSQL(
+            f"(SELECT stats.count FROM ({stats}) AS stats)", params, output_field=models.IntegerField()
+        ),
+        last_published_at=RawSQL(
+            f"(SELECT stats.latest FROM ({stats}) AS stats)", params, output_field=models.DateTimeField()
+        ),
     ).order_by("sort_name", "name", "id")
 
 
-def author_publication_stats_sql() -> str:
-    """SQL of one row (`count`, `latest`) of the published pieces of the author aliased `a` at %(now)s,
-    for authors.querysets.public_bio: the same numbers as authors_with_publication_counts()."""
+def author_publication_stats_sql(author_id: str = "a.id") -> str:
+    """SQL of one row (`count`, `latest`) of the published pieces of the author whose id is `author_id`
+    (the author aliased `a`) at %(now)s, for authors.querysets.public_bio and
+    authors_with_publication_counts()."""
     from publications.models import AuthorPublicationStats, Publication, PublicationAuthor
 
     # Optimization: worked out on write (publications.related) as of `as_of`, exact from then on once the
@@ -2007,9 +2017,9 @@ def author_publication_stats_sql() -> str:
         "SELECT COALESCE(s.count, 0) + count(p.id) AS count,"
         " GREATEST(s.last_published_at, max(p.published_at)) AS latest"
         f" FROM (SELECT 1) one LEFT JOIN {AuthorPublicationStats._meta.db_table} s"
-        " ON s.author_id = a.id AND s.as_of <= %(now)s"
+        f" ON s.author_id = {author_id} AND s.as_of <= %(now)s"
         f" LEFT JOIN {PublicationAuthor._meta.db_table} pa"
-        " ON pa.author_id = a.id AND pa.published_at > COALESCE(s.as_of, '-infinity')"
+        f" ON pa.author_id = {author_id} AND pa.published_at > COALESCE(s.as_of, '-infinity')"
         " AND pa.published_at <= %(now)s"
         f" LEFT JOIN {Publication._meta.db_table} p ON p.id = pa.publication_id AND {published_sql('p')}"
         " GROUP BY s.author_id"  # its primary key: its row's other columns come with it

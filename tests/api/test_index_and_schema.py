@@ -122,3 +122,32 @@ def test_docs_page_uses_self_hosted_assets(client):
     assert "swagger-ui" in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_the_schema_is_generated_once_per_process_and_language(client, monkeypatch, settings):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from cissapi.api import schema
+
+    schema._generated.clear()
+    generated = []
+    real = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        generated.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    first = client.get("/api/v1/schema/")
+    # Any other query parameter, the JSON rendering, a language Django has no catalogue for: the same
+    # document, generated once (each request generated it anew, 0.5-1 s, cached by nothing).
+    again = [client.get("/api/v1/schema/", query) for query in ({}, {"x": "1"}, {"lang": "zzz"})]
+    as_json = client.get("/api/v1/schema/", {"format": "json"})
+
+    assert len(generated) == 1
+    assert {response.content for response in again} == {first.content}
+    assert yaml.safe_load(first.content) == as_json.json()
+
+    settings.API_MAX_PAGE_SIZE = 50  # a changed setting may change the document: generated again
+    client.get("/api/v1/schema/")
+    assert len(generated) == 2

@@ -1,5 +1,7 @@
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authors.models import Author, AuthorLink, Education, Work
@@ -205,3 +207,30 @@ def test_author_publications_accept_publication_filters(api_get):
     response = api_get(reverse("v1:author-publications", kwargs={"slug": author.slug}) + "?type=report")
 
     assert [item["slug"] for item in response.json()["results"]] == [report.slug]
+
+
+def _plan_nodes(node: dict) -> list[dict]:
+    return [node, *(found for child in node.get("Plans", []) for found in _plan_nodes(child))]
+
+
+def test_the_author_list_counts_the_pieces_of_the_page_s_authors_only(api_get, response_cache_off, settings):
+    settings.API_CACHE_COUNTS = False
+    authors = AuthorFactory.create_batch(6)
+    for author in authors:
+        PublicationFactory(published=True, authors=[author])
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api_get("/api/v1/authors/", page_size=2)
+    assert [item["publication_count"] for item in response.json()["results"]] == [1, 1]
+
+    # Each author's numbers are subqueries run for the two authors shown, not an aggregate of every byline
+    # of every author (0.7 s for any page at 100,000 pieces).
+    [statement] = [q["sql"] for q in captured.captured_queries if '"authors_author"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    subplans = [node for node in _plan_nodes(plan) if node.get("Parent Relationship") == "SubPlan"]
+    assert subplans and all(node["Actual Loops"] <= 2 for node in subplans)
+    assert not any(
+        node["Node Type"] == "Aggregate" and node.get("Strategy") == "Hashed" for node in _plan_nodes(plan)
+    )

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "../shared/schemas/oai"
+from tests.shared_schemas import SHARED_SCHEMAS
+
+SCHEMAS = SHARED_SCHEMAS / "oai"
 # Each published schemaLocation the XSDs import, mapped to the local copy (nothing outside is reachable).
 LOCAL_COPIES = {
     "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd": "OAI-PMH.xsd",

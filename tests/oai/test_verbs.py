@@ -8,8 +8,12 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from lxml import etree
 
+from oai import records
 from publications.models import Publication, PublicationChange
 from publications.services import (
     publication_delete,
@@ -101,6 +105,22 @@ def test_list_sets_names_topics_series_and_types_with_live_pieces(oai_get, paper
 
     specs = [element.text for element in document.iterfind(".//oai:setSpec", NS)]
     assert specs == ["topic:nuclear-policy", "series:policy-papers", "type:policy_paper"]
+
+
+def test_list_sets_reads_one_row_per_type_not_every_live_piece(oai_get, paper):
+    PublicationFactory.create_batch(7, published=True, type=Publication.Type.POLICY_PAPER)
+    PublicationFactory(type=Publication.Type.REPORT)  # a draft: no set
+
+    with CaptureQueriesContext(connection) as statements:
+        document = oai_get(verb="ListSets").xml
+
+    assert [element.text for element in document.iterfind(".//oai:setSpec", NS)][-1] == "type:policy_paper"
+    # The statement that finds the types: at most one row for each type, however many pieces are live
+    # (the DISTINCT over the published list read and sent all eight).
+    [types_sql] = [q["sql"] for q in statements.captured_queries if '"type" AS "type"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(types_sql)
+        assert sorted(row[0] for row in cursor.fetchall()) == ["policy_paper"]
 
 
 def test_get_record_is_oai_dc_from_the_citation(oai_get, paper):
@@ -201,6 +221,51 @@ def test_lists_page_with_resumption_tokens_and_from_until(oai_get):
     assert [identifier for identifier, _, _ in headers(document)] == [identifier(p) for p in pieces[:2]]
     document = oai_get(verb="ListIdentifiers", metadataPrefix="oai_dc", set="type:commentary").xml
     assert len(headers(document)) == 2
+
+
+@pytest.mark.parametrize("set_spec", ["topic:nuclear-policy", "series:policy-papers", "type:policy_paper"])
+def test_a_small_set_is_read_by_its_members_ids_with_the_same_records(
+    oai_get, paper, response_cache_off, monkeypatch, set_spec
+):
+    topic, series = paper.topics.get(), paper.series
+    for _ in range(4):
+        PublicationFactory(published=True, type=paper.type, topics=[topic], series=series)
+    PublicationFactory(published=True)  # in none of the sets
+    arguments = {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": set_spec}
+
+    def harvest() -> tuple[list[bytes], list[str]]:
+        pages, statements, token = [], [], None
+        while True:
+            with CaptureQueriesContext(connection) as captured:
+                response = oai_get(
+                    **({"verb": "ListRecords", "resumptionToken": token} if token else arguments)
+                )
+            statements += [q["sql"] for q in captured.captured_queries if "publicationchange" in q["sql"]]
+            pages.append(response.content)
+            element = response.xml.find(".//oai:resumptionToken", NS)
+            token = element.text if element is not None else None
+            if not token:
+                return pages, statements
+
+    by_ids, small_statements = harvest()
+    # The members' ids, not a subquery walked with the log (the whole log for a set of three pieces).
+    assert small_statements and all("IN (SELECT" not in sql for sql in small_statements)
+
+    monkeypatch.setattr(records, "SMALL_SET", 2)
+    by_subquery, large_statements = harvest()
+    assert any("IN (SELECT" in sql for sql in large_statements)
+    assert len(by_ids) == 3
+    assert [_without_tokens(page) for page in by_ids] == [_without_tokens(page) for page in by_subquery]
+
+
+def _without_tokens(content: bytes) -> bytes:
+    """An answer without its resumption token and response date, which differ between two harvests."""
+    document = etree.fromstring(content)
+    for element in [*document.iter(f"{{{NS['oai']}}}resumptionToken"), document.find("oai:responseDate", NS)]:
+        element.text = None
+        element.attrib.pop("expirationDate", None)
+    document.find("oai:request", NS).attrib.pop("resumptionToken", None)
+    return etree.tostring(document)
 
 
 def test_an_edit_during_a_walk_neither_repeats_nor_loses_a_record(oai_get, editor):

@@ -8,13 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import feedparser
 import jsonschema
 import pytest
 
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.shared_schemas import SHARED_SCHEMAS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,7 @@ RFC_3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}
 URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 HOSTILE = "R&D <script>alert(1)</script> & ]]> \x0bvertical\x1f"
 HOSTILE_SHOWN = "R&D <script>alert(1)</script> & ]]> vertical"
-JSONFEED_SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "../shared/schemas/jsonfeed/schema-v1.1.json").read_text()
-)
+JSONFEED_SCHEMA = json.loads((SHARED_SCHEMAS / "jsonfeed/schema-v1.1.json").read_text())
 
 
 @pytest.fixture

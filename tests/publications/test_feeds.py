@@ -1,6 +1,5 @@
 import datetime as dt
 import json
-from pathlib import Path
 
 import feedparser
 import jsonschema
@@ -20,12 +19,11 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
 )
+from tests.shared_schemas import SHARED_SCHEMAS
 
 pytestmark = pytest.mark.django_db
 
-JSONFEED_SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[2] / "../shared/schemas/jsonfeed/schema-v1.1.json").read_text()
-)
+JSONFEED_SCHEMA = json.loads((SHARED_SCHEMAS / "jsonfeed/schema-v1.1.json").read_text())
 HOSTILE_TITLE = "Guns & <Butter> ]]> in South Asia"
 
 

@@ -4,9 +4,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.contrib.sitemaps import views as sitemap_views
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from authors.models import Author
+from publications.sitemaps import SECTIONS, urlset_xml
 from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +180,44 @@ def test_robots_txt_names_the_sitemaps_absolutely_and_keeps_crawlers_out_of_admi
         if line.startswith("Sitemap:"):
             url = urlsplit(line.removeprefix("Sitemap: "))
             assert client.get(url.path, HTTP_HOST=url.netloc).status_code == 200
+
+
+@pytest.mark.parametrize("section", ["publications", "authors", "topics"])
+def test_a_section_is_the_bytes_djangos_template_renders(client, catalogue, settings, rf, section):
+    # A host with characters the template escapes, and a piece whose edit is already tomorrow in TIME_ZONE.
+    settings.SITE_URL = "https://ciss.example/a&b'c"
+    late = dt.datetime(2026, 3, 1, 21, 30, tzinfo=dt.UTC)
+    with time_machine.travel(late, tick=False):
+        PublicationFactory(published=True, slug="late", topics=[TopicFactory(slug="late-topic")])
+
+        served = client.get(f"/sitemap-{section}.xml")
+        rendered = sitemap_views.sitemap(
+            rf.get(f"/sitemap-{section}.xml"), sitemaps=SECTIONS, section=section
+        )
+
+    assert served.status_code == 200
+    assert served.content == rendered.render().content
+    assert b"&amp;b&#x27;c" in served.content
+
+
+def test_urlset_xml_leaves_entries_it_does_not_write_to_the_template():
+    entry = {"location": "https://ciss.example/", "lastmod": None, "alternates": []}
+
+    assert urlset_xml([{**entry, "changefreq": None, "priority": ""}]) is not None
+    assert urlset_xml([{**entry, "changefreq": "daily", "priority": ""}]) is None
+    assert urlset_xml([{**entry, "changefreq": None, "priority": "0.5"}]) is None
+
+
+@pytest.mark.parametrize("url", ["/sitemap.xml", "/sitemap-publications.xml", "/sitemap-news.xml"])
+@pytest.mark.parametrize("page", ["01", "+1", "१", " 1", "1.0"])
+def test_a_page_number_spelt_otherwise_than_plain_digits_is_a_404_problem(client, catalogue, url, page):
+    # Each spelling was a whole page served afresh and never cached, for anyone who varied it.
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"p": page})
+
+    # Refused before the sitemap counts its pages (a WordPress `?p=` lookup of the legacy middleware aside).
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert "plain digits" in response.json()["detail"]
+    assert client.get(url, {"p": "1"}).status_code == 200
