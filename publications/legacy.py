@@ -17,6 +17,9 @@ from publications.models import Publication
 # Where an old address is never looked up: these answer their own 404s, in their own format.
 _OWN_PATHS = ("/api/", "/admin/", "/feeds/")
 _ID_PARAMETERS = ("p", "page_id")
+# Where `?p=` is not WordPress's: the sitemaps' pages (django.contrib.sitemaps), whose page 2 would otherwise
+# be a 301 to the piece imported as post 2.
+_OWN_PAGE_PATHS = (*_OWN_PATHS, "/sitemap")
 _MAX_PATH = 500
 
 
@@ -27,7 +30,7 @@ class LegacyRedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in {"GET", "HEAD"} and not request.path.startswith(_OWN_PATHS):
+        if request.method in {"GET", "HEAD"} and not request.path.startswith(_OWN_PAGE_PATHS):
             wp_id = next((request.GET[name] for name in _ID_PARAMETERS if name in request.GET), None)
             if wp_id is not None and wp_id.isdigit() and len(wp_id) < 19:
                 redirect = _redirect(legacy_paths__wp_id=int(wp_id))

@@ -430,6 +430,12 @@ def test_old_addresses_of_drafts_scheduled_and_unknown_pieces_do_not_redirect(cl
     assert piece(103).slug not in response.get("Location", "")
 
 
+@pytest.mark.parametrize("address", ["/sitemap.xml?p=101", "/sitemap-publications.xml?p=101"])
+def test_a_sitemap_page_is_not_taken_for_a_wordpress_post(client, imported, address):
+    # The sitemaps number their pages `?p=`, as WordPress numbered its posts.
+    assert client.get(address).status_code != 301
+
+
 def test_a_trashed_piece_no_longer_redirects(client, imported):
     publication_trash(publication=piece(101))
 
