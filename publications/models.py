@@ -322,7 +322,7 @@ class TopicFiling(models.Model):
     The database keeps `published_at` on each filing as it does on bylines (migration 0018): a topic's
     newest pieces are read from one index (topic, published_at, publication) in date order, stopping at the
     page. Filtered on the piece's table, a topic holding a few old pieces walked every live piece's date
-    to find them (1.4 s at 100,000 pieces). Unmanaged, so Django neither creates nor deletes its table (the
+    to find them (a second at 100,000 pieces). Unmanaged, so Django neither creates nor deletes its table (the
     many-to-many field does), and nothing cascades through it (DO_NOTHING).
     """
 

@@ -589,14 +589,24 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         slugs = _distinct(slugs)
         if self._records():
             return self._recorded("by_author_slugs", *slugs)
+        bylines = PublicationAuthor.objects.filter(author__slug__in=slugs)
+        return self._linked_to("by_author_slugs", slugs, self._by_one_author, bylines)
+
+    def _linked_to(
+        self,
+        step: str,
+        slugs: list[str],
+        walk_one: Callable[[str, datetime], PublicationQuerySet],
+        links: models.QuerySet,
+    ) -> PublicationQuerySet:
+        """The `step` of `slugs`: in a list of published pieces, one slug's pieces walked by date
+        (`walk_one`, _walked_by_date); else the pieces with a row of `links` (rows with a `publication`)."""
         at = self._published_at()
         if len(slugs) == 1 and at is not None:
-            found = self._by_one_author(slugs[0], at)
+            found = walk_one(slugs[0], at)
         else:
-            found = self.filter(
-                Exists(PublicationAuthor.objects.filter(publication=OuterRef("pk"), author__slug__in=slugs))
-            )
-        return self._shaped(found, "by_author_slugs", *slugs)
+            found = self.filter(Exists(links.filter(publication=OuterRef("pk"))))
+        return self._shaped(found, step, *slugs)
 
     def _by_one_author(self, slug: str, at: datetime) -> PublicationQuerySet:
         """by_author_slugs() of one author among the pieces published at `at`, joined to their bylines by
@@ -681,14 +691,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         slugs = _distinct(slugs)
         if self._records():
             return self._recorded("in_topics", *slugs)
-        at = self._published_at()
-        if len(slugs) == 1 and at is not None:
-            found = self._in_one_topic(slugs[0], at)
-        else:
-            found = self.filter(
-                Exists(through.objects.filter(publication=OuterRef("pk"), topic__slug__in=slugs))
-            )
-        return self._shaped(found, "in_topics", *slugs)
+        filings = through.objects.filter(topic__slug__in=slugs)
+        return self._linked_to("in_topics", slugs, self._in_one_topic, filings)
 
     def in_series(self, slugs: list[str]) -> PublicationQuerySet:
         """Publications in any of the series."""
@@ -712,14 +716,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         outlet_slugs = _distinct(outlet_slugs)
         if self._records():
             return self._recorded("cross_posted_at", *outlet_slugs)
-        at = self._published_at()
-        if len(outlet_slugs) == 1 and at is not None:
-            found = self._at_one_outlet(outlet_slugs[0], at)
-        else:
-            found = self.filter(
-                Exists(CrossPost.objects.filter(publication=OuterRef("pk"), outlet__slug__in=outlet_slugs))
-            )
-        return self._shaped(found, "cross_posted_at", *outlet_slugs)
+        cross_posts = CrossPost.objects.filter(outlet__slug__in=outlet_slugs)
+        return self._linked_to("cross_posted_at", outlet_slugs, self._at_one_outlet, cross_posts)
 
     def _at_one_outlet(self, slug: str, at: datetime) -> PublicationQuerySet:
         """cross_posted_at() of one outlet among the pieces published at `at`, joined to the outlet's pieces
@@ -1986,9 +1984,9 @@ def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Autho
     # count and the pieces gone live since), as subqueries that Postgres runs for the rows a page returns
     # only. Grouping every byline of every author (190,000 at 100,000 pieces) cost ~0.7 s for any page of
     # the list, any `?q=` or `?page_size=`, and the authors' sitemap.
-    author_id = f"{authors.model._meta.db_table}.id"
-    stats = author_publication_stats_sql(author_id=author_id).replace("%(now)s", "%s")
-    params = [timezone.now()] * author_publication_stats_sql().count("%(now)s")
+    stats_sql = author_publication_stats_sql(author_id=f"{authors.model._meta.db_table}.id")
+    stats = stats_sql.replace("%(now)s", "%s")
+    params = [timezone.now()] * stats_sql.count("%(now)s")
     # The models declare both attributes for their readers; the plugin takes these as a second definition.
     return authors.annotate(  # type: ignore[no-redef]
         publication_count=RawSQL(
