@@ -868,6 +868,88 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         ids = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
         return list(ranked.filter(_pk_in(ids)))
 
+    def orders_by_relevance(self) -> bool:
+        """Whether this is a search in its own order, best first (page()'s ranked window, then older
+        matches): a cursor walks it with relevance_walk()."""
+        return self._ranks_a_window()
+
+    def search_window_end(self) -> tuple[datetime, int] | None:
+        """Where this search's ranked window ends when older matches follow it: the (published_at, id) of
+        its oldest ranked match (SearchWindow.end); None when every match is ranked."""
+        if self._counted(SEARCH_RANK_WINDOW + 1) <= SEARCH_RANK_WINDOW:
+            return None
+        by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
+        # A live piece always has its time (a check constraint on Publication).
+        return cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1]))
+
+    def relevance_walk(
+        self,
+        *,
+        end: tuple[datetime, int] | None,
+        after: tuple[float, datetime, int] | None,
+        reverse: bool,
+        limit: int,
+    ) -> list:
+        """Up to `limit` rows of this search in page()'s order (the window ranked, then the matches older
+        than `end` newest first) that follow the row at `after`, or precede it with `reverse`, nearest
+        first. `after` is a row's (rank, published_at, id); each row carries its `rank` in the walk, -1 past
+        the window.
+
+        Optimization (issue 16): a cursor over relevance used to rank every match on every page (a common
+        word: 92,000 stored vectors, 1.2 s at 100,000 pieces). The window's end travels with the cursor, so
+        each page ranks the window's matches at most and reads the older ones from the date index; and the
+        position is the whole row's order (rank, date, id), so no offset is ever skipped over.
+        """
+        # A lazy queryset knows its search query once built.
+        self.query  # noqa: B018
+        rank = SearchRank(F("search_vector"), cast(SearchQuery, self._search_query))
+        if end is None:
+            in_window = Q()
+            ranked = self.annotate(rank=rank)
+        else:
+            at, pk = end
+            in_window = Q(published_at__gt=at) | Q(published_at=at, pk__gte=pk)
+            ranked = self.annotate(rank=Case(When(in_window, then=rank), default=Value(-1.0)))
+        window = ranked.filter(in_window).order_by(
+            *(("rank", "published_at", "id") if reverse else SEARCH_ORDERING)
+        )
+        # Past the window's end, newest first (from the end on in the date index); none when every match is
+        # ranked.
+        older = (
+            ranked.filter(Q(published_at__lt=end[0]) | Q(published_at=end[0], pk__lt=end[1])).order_by(
+                *(("published_at", "id") if reverse else ("-published_at", "-id"))
+            )
+            if end is not None
+            else None
+        )
+        parts = []
+        if after is None:
+            parts = [window, older]
+        else:
+            score, at_time, at_pk = after
+            beyond = "gt" if reverse else "lt"
+            dated = Q(**{f"published_at__{beyond}": at_time}) | Q(
+                published_at=at_time, **{f"pk__{beyond}": at_pk}
+            )
+            if score >= 0:
+                # Inside the window: past the row by rank, then date and id. Walking on, the older follow.
+                # The rank is a `real`; read back as text, its shortest spelling is that real again only once
+                # cast to it (as a double it is another number, and the row would follow itself).
+                at_score = RawSQL("%s::real", (score,), output_field=models.FloatField())
+                parts = [window.filter(Q(**{f"rank__{beyond}": at_score}) | (Q(rank=at_score) & dated))]
+                if not reverse:
+                    parts.append(older)
+            elif older is not None:
+                # Past the window: by date and id. Walking back, the whole window comes before.
+                parts = [older.filter(dated), *([window] if reverse else [])]
+        ids = [part.values("pk")[:limit] for part in parts if part is not None]
+        if not ids:
+            return []
+        union = ids[0] if len(ids) == 1 else ids[0].union(*ids[1:], all=True)
+        # Best first: the walk's rows are the first `limit` of them, or the last when walking back.
+        rows = list(ranked.filter(_pk_in(union)).order_by(*SEARCH_ORDERING))
+        return rows[:limit] if not reverse else rows[::-1][:limit]
+
     def _ranked_slice(self, ids: Sequence[int]) -> list | None:
         """The rows of `ids` in that order, the search's filters and the published rule applied again (a kept
         id is never shown unless it still matches); None when any of them no longer does."""

@@ -10,10 +10,14 @@ search word, which cannot be kept; a bound costs at most its rows, cached or not
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
 from cissapi.api.generation import Generation, entry_key
@@ -31,15 +35,119 @@ def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
     return 200 + 40 * len(window.ranked_ids or ()) if window is not None else 200
 
 
+class RelevancePosition(NamedTuple):
+    """Where a cursor over a search's relevance order stands: the end of the ranked window its walk began
+    with (SearchWindow.end; None when every match was ranked) and the (rank, published_at, id) of the row
+    it follows (None on the first page). As text: `end~rank~microseconds~id`, the end as `microseconds.id`
+    or empty."""
+
+    end: tuple[datetime, int] | None
+    row: tuple[float, datetime, int] | None
+
+    @classmethod
+    def parse(cls, text: str, invalid: str) -> RelevancePosition:
+        """The position a cursor's text says; NotFound(`invalid`) for anything this API did not write."""
+        try:
+            end, score, moment, pk = text.split("~")
+            window_end = None
+            if end:
+                end_moment, end_pk = end.split(".")
+                window_end = (_moment(end_moment), _whole(end_pk))
+            rank = float(score)
+            if not math.isfinite(rank):
+                raise ValueError(score)
+            return cls(window_end, (rank, _moment(moment), _whole(pk)))
+        except (ValueError, OverflowError) as error:
+            raise NotFound(invalid) from error
+
+    def of(self, row: Any) -> str:
+        """The text of the position at `row` (a walked row, with its rank) in this walk, or of this one."""
+        end = f"{_microseconds(self.end[0])}.{self.end[1]}" if self.end is not None else ""
+        # Without a row (an empty page walking back), the position the cursor read.
+        at = (row.rank, row.published_at, row.pk) if row is not None else cast(tuple, self.row)
+        return f"{end}~{at[0]!r}~{_microseconds(at[1])}~{at[2]}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(text: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=_whole(text, signed=True))
+
+
+def _whole(text: str, *, signed: bool = False) -> int:
+    """A whole number written as this API writes one (no sign, spaces or underscores int() would take)."""
+    digits = text[1:] if signed and text.startswith("-") else text
+    if not digits.isascii() or not digits.isdigit():
+        raise ValueError(text)
+    return int(text)
+
+
 class PublicationCursorPagination(ApiCursorPagination):
     """Cursor mode over a PublicationQuerySet, its page's statement prepared (see PublicationPagination)."""
+
+    # Set when walking a search by relevance: the window's end and the position of the cursor read.
+    relevance: RelevancePosition | None = None
 
     # Only querysets are paged here; the stubs' BasePagination also takes sequences.
     def paginate_queryset(  # type: ignore[override]
         self, queryset: PublicationQuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
         with server_binding(queryset.db):
+            if queryset.orders_by_relevance():
+                return self.walk_by_relevance(queryset, request, view)
             return super().paginate_queryset(queryset, request, view)
+
+    def walk_by_relevance(self, queryset: PublicationQuerySet, request: Request, view: Any) -> list[Any]:
+        """A page of a search in its relevance order (PublicationQuerySet.relevance_walk): the cursor's
+        position is the whole row's place in that order and where the ranked window ends, so every page
+        ranks at most the window, and pieces published during the walk neither repeat nor skip others."""
+        self.view, self.request = view, request
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        current = self.cursor.position if self.cursor is not None else None
+        reverse = self.cursor is not None and self.cursor.reverse
+        if current is None:
+            if reverse:
+                raise NotFound(self.invalid_cursor_message)
+            position = RelevancePosition(queryset.search_window_end(), None)
+        else:
+            # A cursor's position is the text it carries; the stubs type it as a number.
+            position = RelevancePosition.parse(cast(str, current), self.invalid_cursor_message)
+        self.relevance = position
+        # Set by ApiPagination before it hands the request over; the stubs allow None.
+        size = cast(int, self.page_size)
+        rows = queryset.relevance_walk(end=position.end, after=position.row, reverse=reverse, limit=size + 1)
+        self.page = rows[:size]
+        more = len(rows) > len(self.page)
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.has_previous = True, more
+        else:
+            self.has_next, self.has_previous = more, position.row is not None
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if self.relevance is None:
+            return super().get_next_link()
+        if not self.has_next:
+            return None
+        position = self.relevance.of(self.page[-1] if self.page else None)
+        # The position is text (DRF's str() of an ordering field's value); the stubs type it as a number.
+        return self.encode_cursor(Cursor(0, False, cast(Any, position)))
+
+    def get_previous_link(self) -> str | None:
+        if self.relevance is None:
+            return super().get_previous_link()
+        if not self.has_previous:
+            return None
+        position = self.relevance.of(self.page[0] if self.page else None)
+        # As in get_next_link().
+        return self.encode_cursor(Cursor(0, True, cast(Any, position)))
 
     # This paginator pages publications only; the base takes any queryset.
     def get_ordering(  # type: ignore[override]

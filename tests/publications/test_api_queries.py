@@ -86,6 +86,13 @@ ENDPOINTS = [
     (
         "v1:publication-list",
         None,
+        {"q": "publication", "mode": "cursor"},
+        2,
+        "where the ranked window ends (matches counted up to it); the window's ranked page rows",
+    ),
+    (
+        "v1:publication-list",
+        None,
         {"author": "lead", "topic": "t", "ordering": "title"},
         2,
         "the count; filtered page rows",
