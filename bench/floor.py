@@ -515,6 +515,9 @@ class Floor:
 
         page = page_number(query)
         offset = (page - 1) * size
+        if text and offset >= self.count_limit:
+            # As the API: a search's pages reach as far as its count does.
+            raise BadRequest("page", "Past the pages of a search.")
         # The API's count semantics: one count (and search window) per filter, kept for the catalogue's
         # life when API_CACHE_COUNTS is on; taken on every request when it is off.
         key = (path, tuple(topics), tuple(authors), text)
@@ -544,7 +547,9 @@ class Floor:
             raise NotFound
         url = f"{params['base']}{path}"
         # As the API: past a bounded count, a full page may have a next one.
-        more = page * size < count or (not exact and shown == size)
+        more = (page * size < count or (not exact and shown == size)) and not (
+            text and page * size >= self.count_limit
+        )
         next_url = link(url, query, page=page + 1) if more else None
         previous_url = None
         if page > 1:

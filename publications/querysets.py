@@ -760,13 +760,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         """
         counted = self._counted(max(limit, SEARCH_RANK_WINDOW) + 1)
         window = None
-        # A lazy list tells whether it searches by its shape, without building its query.
-        searches = (
-            any(step == "_search" for step, _ in cast(tuple, self._shape))
-            if self._lazy
-            else self._search_query is not None
-        )
-        if searches:
+        if self.searches():
             # Ranked whatever the ordering asked: a kept summary is shared by every ordering of the search.
             window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
             if not keep_ranking and counted > SEARCH_RANK_WINDOW:
@@ -867,6 +861,13 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             parts.append(older[max(0, offset - SEARCH_RANK_WINDOW) : offset + limit - SEARCH_RANK_WINDOW])
         ids = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
         return list(ranked.filter(_pk_in(ids)))
+
+    def searches(self) -> bool:
+        """Whether this list is a search's matches (search()), in whatever order."""
+        # A lazy list tells it by its shape, without building its query.
+        if self._lazy:
+            return any(step == "_search" for step, _ in cast(tuple, self._shape))
+        return self._search_query is not None
 
     def orders_by_relevance(self) -> bool:
         """Whether this is a search in its own order, best first (page()'s ranked window, then older

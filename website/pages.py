@@ -69,6 +69,8 @@ class Paging:
     size: int
     # False past settings.API_EXACT_COUNT_LIMIT, as in the API: `count` is then the bound.
     exact: bool = True
+    # A search's: how many of its matches page numbers reach (as in the API), else None.
+    bound: int | None = None
 
     @property
     def pages(self) -> int:
@@ -80,6 +82,8 @@ class Paging:
 
     @property
     def has_next(self) -> bool:
+        if self.bound is not None and self.number * self.size >= self.bound:
+            return False
         if not self.exact:
             return len(self.rows) == self.size
         return self.number < self.pages
@@ -89,14 +93,18 @@ def paged(publications: Any, number: int) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
     None when there is no such page (past the last; page 1 of an empty list exists)."""
     size = settings.API_PAGE_SIZE
-    count, exact, window = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
     offset = (number - 1) * size
+    # A search's pages reach as far as its count does (as the API's: PublicationPagination.page_rows).
+    bound = settings.API_EXACT_COUNT_LIMIT if publications.searches() else None
+    if bound is not None and offset >= bound:
+        return None
+    count, exact, window = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
     if exact and number > 1 and offset >= count:
         return None
     rows = publications.page(offset, size, window=window) if count else []
     if not rows and number > 1:
         return None
-    return Paging(rows=rows, number=number, count=count, size=size, exact=exact)
+    return Paging(rows=rows, number=number, count=count, size=size, exact=exact, bound=bound)
 
 
 def site_context() -> dict[str, Any]:

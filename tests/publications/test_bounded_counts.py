@@ -1,5 +1,6 @@
 """Counts that cannot explode: publication lists count exactly up to API_EXACT_COUNT_LIMIT and say
-`count_is_exact: false` beyond it, with no `pages` and no `last` link; pages past the bound still work."""
+`count_is_exact: false` beyond it, with no `pages` and no `last` link; pages past the bound still work, but
+for a search, whose pages reach as far as its count does."""
 
 import re
 
@@ -18,7 +19,7 @@ LIST = reverse("v1:publication-list")
 @pytest.fixture(params=[True, False], ids=["counts-cached", "counts-not-cached"])
 def five_pieces(request, settings):
     settings.API_CACHE_COUNTS = request.param
-    PublicationFactory.create_batch(5, published=True)
+    PublicationFactory.create_batch(5, published=True, title="Maritime doctrine")
 
 
 def links(response) -> str:
@@ -74,3 +75,48 @@ def test_the_count_stops_reading_at_the_bound(client, settings):
     )
     assert count is not None
     assert "JSON" not in count[1]
+
+
+def test_a_searchs_pages_reach_as_far_as_its_count(client, settings, five_pieces):
+    settings.API_EXACT_COUNT_LIMIT = 3
+
+    second = client.get(LIST, {"q": "maritime", "page_size": 2, "page": 2})
+    third = client.get(LIST, {"q": "maritime", "page_size": 2, "page": 3})
+
+    # The second page holds the third match: the last one page numbers reach, with no next page.
+    assert second.status_code == 200
+    assert (second.json()["count"], second.json()["count_is_exact"]) == (3, False)
+    assert len(second.json()["results"]) == 2
+    assert second.json()["next"] is None
+    assert 'rel="next"' not in links(second)
+    # Past it: a 400 naming the page, which says how to go on.
+    assert third.status_code == 400
+    assert third["Content-Type"].startswith("application/problem+json")
+    problem = third.json()
+    assert "page" in str(problem)
+    assert "mode=cursor" in str(problem)
+    # The list without a search still pages on until its rows end.
+    assert client.get(LIST, {"page_size": 2, "page": 3}).status_code == 200
+
+
+def test_a_cursor_walks_a_search_past_the_bound(client, settings, five_pieces):
+    settings.API_EXACT_COUNT_LIMIT = 3
+    seen, url = [], f"{LIST}?q=maritime&mode=cursor&page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [item["slug"] for item in body["results"]]
+        url = body["next"]
+
+    assert len(seen) == len(set(seen)) == 5
+
+
+def test_the_sites_search_pages_reach_as_far_as_its_count(client, settings, five_pieces):
+    settings.API_EXACT_COUNT_LIMIT = 3
+    settings.API_PAGE_SIZE = 2
+    search = reverse("website:search")
+
+    second = client.get(search, {"q": "maritime", "page": 2})
+
+    assert second.status_code == 200
+    assert "page=3" not in second.content.decode()
+    assert client.get(search, {"q": "maritime", "page": 3}).status_code == 404
