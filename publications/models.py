@@ -206,6 +206,13 @@ class Publication(PlainTextFields, models.Model):
                 name="publication_series_live_idx",
             ),
             models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
+            # `?ordering=title` walks it and stops at the page, where it sorted every live piece (0.15 s at
+            # 100,000; a search ordered by title, 0.8 s); `-title` walks it backwards.
+            models.Index(
+                fields=["title", "id"],
+                condition=Q(status=PublicationStatus.PUBLISHED),
+                name="publication_title_idx",
+            ),
             models.Index(fields=["type", "-published_at"], name="publication_type_idx"),
             GinIndex(fields=["search_vector"], name="publication_search_idx"),
         ]

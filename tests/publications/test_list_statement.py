@@ -73,6 +73,19 @@ def test_a_list_pages_prepared_statement_walks_the_live_index_on_its_generic_pla
     assert "Seq Scan on publications_publication " not in plan, plan
 
 
+@pytest.mark.parametrize("ordering", ["title", "-title"])
+def test_a_list_by_title_walks_the_title_index_on_its_generic_plan(client, catalogue, ordering):
+    for _ in range(RUNS):
+        assert client.get(LIST, {"ordering": ordering}).status_code == 200
+
+    [statement] = prepared("WITH ORDINALITY AS page(id, place)")
+    plan = generic_plan(statement)
+
+    # Walked to the page (backwards for -title), not every live piece sorted by title.
+    assert "publication_title_idx" in plan, plan
+    assert "Seq Scan on publications_publication " not in plan, plan
+
+
 def test_lists_of_one_shape_share_one_prepared_statement_whatever_their_values(client, catalogue):
     first, second = TopicFactory(slug="first"), TopicFactory(slug="second")
     for topic in (first, second):
