@@ -408,6 +408,9 @@ API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
 API_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("API_CACHE_STALE_WHILE_REVALIDATE", "300"))
 # Requests per client address, e.g. "300/minute"; "off" disables throttling (behind a CDN that limits).
 API_THROTTLE_ANON_RATE = os.environ.get("API_THROTTLE_ANON_RATE", "300/minute")
+# Whole-catalogue exports (/api/v1/export/) per client address without a partner key, on top of the rate
+# above: one costs the server minutes and hundreds of megabytes at a million pieces. "off" disables it.
+API_EXPORT_ANON_RATE = os.environ.get("API_EXPORT_ANON_RATE", "6/hour")
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["cissapi.api.renderers.ORJSONRenderer"],
@@ -422,7 +425,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "cissapi.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": None if API_THROTTLE_ANON_RATE.lower() in {"", "off", "none"} else API_THROTTLE_ANON_RATE
+        "anon": None if API_THROTTLE_ANON_RATE.lower() in {"", "off", "none"} else API_THROTTLE_ANON_RATE,
+        "anon_export": None if API_EXPORT_ANON_RATE.lower() in {"", "off", "none"} else API_EXPORT_ANON_RATE,
     },
     "DEFAULT_PAGINATION_CLASS": "cissapi.api.pagination.ApiPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

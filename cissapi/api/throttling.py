@@ -42,6 +42,9 @@ def parse_rate(rate: str) -> tuple[int, int]:
 class AnonymousRateThrottle(AnonRateThrottle):
     """Per client address, counted in the "throttle" cache (Redis in production, see settings)."""
 
+    # The quota policy's name in the RateLimit header fields.
+    policy = "anonymous"
+
     def __init__(self) -> None:
         # Optimization: a separate cache, so counting requests costs no SQL when the shared cache is the
         # database table.
@@ -77,7 +80,7 @@ class AnonymousRateThrottle(AnonRateThrottle):
             note_rate_limit(
                 request,
                 RateLimit(
-                    policy="anonymous",
+                    policy=self.policy,
                     quota=self.num_requests,
                     window=self.duration,
                     remaining=self.num_requests - len(self.history),
@@ -85,6 +88,15 @@ class AnonymousRateThrottle(AnonRateThrottle):
                 ),
             )
         return allowed
+
+
+class AnonymousExportThrottle(AnonymousRateThrottle):
+    """The whole-catalogue export's own allowance per client address (API_EXPORT_ANON_RATE), besides the
+    anonymous rate: the throttles count requests, and one export costs what thousands of pages do. Partners
+    download it under their own rate (partners.throttles)."""
+
+    scope = "anon_export"
+    policy = "anonymous-export"
 
 
 def note_counted_anonymously(request: HttpRequest | Request) -> None:

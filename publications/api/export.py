@@ -18,11 +18,13 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from cissapi.api.documents import ApiUrls
 from cissapi.api.parameters import check_query_parameters
 from cissapi.api.renderers import ORJSONRenderer
+from cissapi.api.throttling import AnonymousExportThrottle
 from publications.api.documents import publication_detail
 from publications.api.serializers import PublicationDetailSerializer
 from publications.changelog import changelog_position
@@ -60,6 +62,11 @@ class ExportView(APIView):
     http_method_names = ["get", "head", "options"]
     # The answer is JSON Lines whatever the client accepts; errors are problem documents regardless.
     content_negotiation_class = IgnoreAcceptNegotiation
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # An anonymous client's exports are counted apart as well (the API's rate counts requests, not
+        # their cost); last, so the tighter allowance is the one the RateLimit fields tell.
+        return [*super().get_throttles(), AnonymousExportThrottle()]
 
     @extend_schema(
         operation_id="export_retrieve",

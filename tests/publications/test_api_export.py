@@ -110,6 +110,41 @@ def test_anonymous_clients_are_throttled(client, settings):
     assert client.get(EXPORT).status_code == 429
 
 
+def test_anonymous_clients_have_an_export_allowance_of_their_own(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100/minute", "anon_export": "2/hour"},
+    }
+    PublicationFactory(published=True)
+
+    first, second, third = (client.get(EXPORT) for _ in range(3))
+
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
+    assert third["Content-Type"] == "application/problem+json"
+    assert 0 < int(third["Retry-After"]) <= 3600
+    # The allowance told is the export's, the tighter one.
+    assert second["RateLimit-Policy"] == '"anonymous-export";q=2;w=3600'
+    assert second["RateLimit"].startswith('"anonymous-export";r=0;')
+    # Other requests from the same address go on under the API's rate.
+    assert client.get("/api/v1/publications/").status_code == 200
+    # Another address has its own allowance.
+    assert client.get(EXPORT, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_partners_are_not_held_to_the_anonymous_export_allowance(client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100/minute", "anon_export": "1/hour"},
+    }
+    _, key = api_key_issue(partner=PartnerFactory(throttle_rate="100/hour"), name="sync")
+    assert client.get(EXPORT).status_code == 200
+
+    downloads = [client.get(EXPORT, HTTP_AUTHORIZATION=f"Api-Key {key}") for _ in range(3)]
+
+    assert [response.status_code for response in downloads] == [200, 200, 200]
+    assert client.get(EXPORT).status_code == 429
+
+
 def test_unknown_parameters_are_a_400_problem_and_any_accept_gets_the_lines(client):
     refused = client.get(EXPORT, {"since": "x"})
     accepted = client.get(EXPORT, HTTP_ACCEPT="application/x-ndjson")
