@@ -28,31 +28,10 @@ def fresh(settings, monkeypatch):
     monkeypatch.setattr(querysets, "SEARCH_RANK_WINDOW", WINDOW)
 
 
-@pytest.fixture
-def matches():
-    """Seven matches of "drone", newest first by day, ranked apart by where the word is, so that rank
-    order and date order differ; and a piece that does not match."""
-    now = timezone.now()
-    where = [
-        ("Regional notes", "Notes.", "A drone."),
-        ("Drone doctrine", "Doctrine.", "Doctrine."),
-        ("Airspace", "Drone incursions.", "Airspace."),
-        ("Drone drone drone swarms", "Swarms.", "Swarms."),
-        ("Ports", "Ports.", "Drone boats."),
-        ("Drone exports", "Exports.", "Exports."),
-        ("Borders", "Drone patrols.", "Borders."),
-    ]
+@pytest.fixture(autouse=True)
+def unmatched():
+    """A piece that does not match "drone" (the `matches` fixture's seven do)."""
     PublicationFactory(published=True, title="Ports and harbours", summary="Ships.", body="<p>Ships.</p>")
-    return [
-        PublicationFactory(
-            published=True,
-            published_at=now - dt.timedelta(days=day + 1),
-            title=title,
-            summary=summary,
-            body=f"<p>{body}</p>",
-        )
-        for day, (title, summary, body) in enumerate(where)
-    ]
 
 
 def numbered_pages(client, size: int, q: str = "drone") -> list[str]:

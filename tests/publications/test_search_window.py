@@ -8,7 +8,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from publications import querysets
 from publications.models import Publication
@@ -23,32 +22,6 @@ WINDOW = 4
 def small_window(monkeypatch):
     """A ranked window of WINDOW matches, so a handful of pieces has matches past it."""
     monkeypatch.setattr(querysets, "SEARCH_RANK_WINDOW", WINDOW)
-
-
-@pytest.fixture
-def matches():
-    """Seven matches of "drone", newest first by day, ranked apart by where the word is (title, summary, body)
-    so that rank order and date order differ."""
-    now = timezone.now()
-    where = [
-        ("Regional notes", "Notes.", "A drone."),
-        ("Drone doctrine", "Doctrine.", "Doctrine."),
-        ("Airspace", "Drone incursions.", "Airspace."),
-        ("Drone drone drone swarms", "Swarms.", "Swarms."),
-        ("Ports", "Ports.", "Drone boats."),
-        ("Drone exports", "Exports.", "Exports."),
-        ("Borders", "Drone patrols.", "Borders."),
-    ]
-    return [
-        PublicationFactory(
-            published=True,
-            published_at=now - dt.timedelta(days=day + 1),
-            title=title,
-            summary=summary,
-            body=f"<p>{body}</p>",
-        )
-        for day, (title, summary, body) in enumerate(where)
-    ]
 
 
 def every_page(client, size: int) -> list[list[str]]:
