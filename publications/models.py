@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from publications.services import StoredPublication
 
 
+# The rows the published rule can find, whatever the time: the partial indexes' condition (Publication.Meta).
+_PUBLISHED_KEPT = Q(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
+
+
 class Publication(PlainTextFields, models.Model):
     Type = PublicationType
     Status = PublicationStatus
@@ -183,11 +187,14 @@ class Publication(PlainTextFields, models.Model):
                 violation_error_message="Another publication already has this DOI.",
             ),
         ]
+        # The partial indexes hold the rows the published rule can find (published, not in the trash), so
+        # a count of live pieces is read from the index alone, its time checked there (a heap visit per row
+        # for the trash cost 127 ms to count 100,000 pieces, 26 ms without).
         indexes = [
             # Public lists: newest first among published rows.
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=Q(status=PublicationStatus.PUBLISHED),
+                condition=_PUBLISHED_KEPT,
                 name="publication_live_idx",
             ),
             # Is piece N live, and when did it go live? Answered from the index alone, for the thousands of
@@ -195,14 +202,14 @@ class Publication(PlainTextFields, models.Model):
             models.Index(
                 fields=["id"],
                 include=["published_at"],
-                condition=Q(status=PublicationStatus.PUBLISHED),
+                condition=_PUBLISHED_KEPT,
                 name="publication_live_id_idx",
             ),
             # A series' pieces newest first (in_series): a small series is found without walking the
             # live index above past every other piece (migration 0018).
             models.Index(
                 fields=["series", "-published_at", "-id"],
-                condition=Q(status=PublicationStatus.PUBLISHED),
+                condition=_PUBLISHED_KEPT,
                 name="publication_series_live_idx",
             ),
             models.Index(fields=["updated_at", "id"], name="publication_updated_idx"),
@@ -210,7 +217,7 @@ class Publication(PlainTextFields, models.Model):
             # 100,000; a search ordered by title, 0.8 s); `-title` walks it backwards.
             models.Index(
                 fields=["title", "id"],
-                condition=Q(status=PublicationStatus.PUBLISHED),
+                condition=_PUBLISHED_KEPT,
                 name="publication_title_idx",
             ),
             models.Index(fields=["type", "-published_at"], name="publication_type_idx"),

@@ -378,8 +378,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         return self.filter(status=PublicationStatus.WITHDRAWN)
 
     def scheduled(self, at: datetime | None = None) -> PublicationQuerySet:
-        """Publications set to go live at a future time."""
-        return self.filter(status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now())
+        """Publications set to go live at a future time (not in the trash, where their time changes nothing);
+        found in the live pieces' index."""
+        return self.filter(
+            status=PublicationStatus.PUBLISHED, published_at__gt=at or timezone.now(), trashed_at__isnull=True
+        )
 
     def kept(self) -> PublicationQuerySet:
         """Publications not in the trash (whatever their state)."""
