@@ -181,6 +181,17 @@ def publication_stats_rebuild_missing() -> int:
             # The owner its key points to (authors, topics, series, outlets).
             owners = cast(type[Model], stats._meta.pk.related_model)._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE valid_until <= %s", [moment])
+            # Optimization (issue 16): the owners without a row first, then only theirs counted. Asked in one
+            # statement, Postgres did not foresee that few were missing and joined every filing to every
+            # candidate: 250 ms under the lock editors' saves wait for, to count the one busy topic a
+            # publish staled (20 ms so).
+            cursor.execute(
+                f"SELECT id FROM {owners} owner"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {table} stats WHERE stats.{key} = owner.id)"
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+            if not missing:
+                continue
             # The published rule with the clock read once: counted up to `moment`, valid until the next
             # go-live.
             cursor.execute(
@@ -195,9 +206,9 @@ def publication_stats_rebuild_missing() -> int:
                         FILTER (WHERE publications_publication.published_at > %s)
                 FROM {owners} owner
                 {pieces} AND ({condition})
-                WHERE NOT EXISTS (SELECT 1 FROM {table} stats WHERE stats.{key} = owner.id)
+                WHERE owner.id = ANY(%s)
                 GROUP BY owner.id""",
-                [moment, moment, moment, moment, *condition_params],
+                [moment, moment, moment, moment, *condition_params, missing],
             )
             stored += cursor.rowcount
     return stored
