@@ -34,11 +34,7 @@ from cissapi.api.http_caching import cache_public_response
 from cissapi.api.throttling import AnonymousRateThrottle
 from cissapi.text import xml_text
 from publications.models import Publication
-from publications.querysets import (
-    authors_with_publication_counts,
-    with_live_publications,
-    with_publication_counts,
-)
+from publications.querysets import authors_with_publication_counts, with_last_published_at
 from taxonomy.models import Topic
 
 SITEMAP_MAX_AGE = 3600
@@ -108,13 +104,7 @@ class AuthorSitemap(PublicSiteSitemap):
 
 class TopicSitemap(PublicSiteSitemap):
     def items(self) -> QuerySet[Topic]:
-        return (
-            # Those with a published piece by one probe each, rather than by filtering on the count's
-            # subquery: a topic whose stored count the worker has not rebuilt yet is counted once, not twice.
-            with_publication_counts(with_live_publications(Topic.objects.all()))
-            .only("slug", "updated_at")
-            .order_by("slug")
-        )
+        return with_last_published_at(Topic.objects.all()).only("slug", "updated_at").order_by("slug")
 
     def location(self, topic: Topic) -> str:
         return f"/topics/{topic.slug}/"

@@ -22,6 +22,7 @@ from publications.models import (
 from publications.querysets import (
     outlets_with_live_publications,
     outlets_with_publication_counts,
+    with_last_published_at,
     with_live_publications,
     with_publication_counts,
 )
@@ -354,3 +355,10 @@ def test_only_those_with_a_published_piece_are_public(catalogue):
     for kind, model in (("topic", Topic), ("series", Series), ("outlet", Outlet)):
         expected = {pk for (k, pk), (count, _latest) in numbers.items() if k == kind and count}
         assert live_only(model.objects.all()) == expected
+
+
+def test_the_newest_piece_s_date_read_alone_is_the_live_one(catalogue):
+    numbers = live_numbers()
+    for kind, model in (("topic", Topic), ("series", Series)):
+        found = {owner.pk: owner.last_published_at for owner in with_last_published_at(model.objects.all())}
+        assert found == {pk: latest for (k, pk), (count, latest) in numbers.items() if k == kind and count}
