@@ -583,27 +583,89 @@ class RelatedCandidates(models.Model):
         return f"Related candidates of {self.publication_id}"
 
 
-class AuthorPublicationStats(models.Model):
-    """An author's count of published pieces and the newest one's date, worked out when content changes.
+class PublicationStats(models.Model):
+    """A count of published pieces and the newest one's date, worked out when content changes: what
+    authors, topics, series and outlets store alike (one table each, keyed by its owner's id).
 
-    Exact as of `as_of`; `valid_until` is when the first of their scheduled pieces goes live (never, when
-    null). Readers add the pieces gone live since `as_of` (querysets.author_publication_stats_sql), so the
-    row stays usable past `valid_until` until the worker counts again; without a row they count live.
-    The triggers of migration 0014 delete the row when a byline or a byline's piece changes what is counted;
-    the worker builds it again (publications.related).
+    Exact as of `as_of`; `valid_until` is when the first of the owner's scheduled pieces goes live (never,
+    when null). Readers add the pieces gone live since `as_of` (querysets.publication_stats_sql), so a row
+    stays usable past `valid_until` until the worker counts again; without a row they count live. Database
+    triggers delete a row when a write changes what it counted; the worker builds it again
+    (publications.related).
     """
 
-    # No constraint: see RelatedCandidates.publication.
-    author = models.OneToOneField(
-        "authors.Author", on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
-    )
     count = models.PositiveIntegerField()
     last_published_at = models.DateTimeField(null=True)
     as_of = models.DateTimeField()
     valid_until = models.DateTimeField(null=True)
 
     class Meta:
+        abstract = True
+
+
+class AuthorPublicationStats(PublicationStats):
+    """An author's PublicationStats: deleted by the triggers of migration 0014 when a byline or a byline's
+    piece changes what is counted."""
+
+    # No constraint: see RelatedCandidates.publication.
+    author = models.OneToOneField(
+        "authors.Author", on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+    class Meta:
         verbose_name_plural = "author publication stats"
 
     def __str__(self) -> str:
         return f"Publication stats of author {self.author_id}"
+
+
+# Three tables rather than one with a kind column: each row is found by its owner's id alone (its primary
+# key, as the author's), each trigger deletes by that id, and the readers' statement is the author's with
+# another table's name (querysets.publication_stats_sql).
+class TopicPublicationStats(PublicationStats):
+    """A topic's PublicationStats: deleted by the triggers of migration 0021 when a filing or a filed
+    piece changes what is counted."""
+
+    # No constraint: see RelatedCandidates.publication.
+    topic = models.OneToOneField(
+        Topic, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "topic publication stats"
+
+    def __str__(self) -> str:
+        return f"Publication stats of topic {self.topic_id}"
+
+
+class SeriesPublicationStats(PublicationStats):
+    """A series' PublicationStats: deleted by the triggers of migration 0021 when a piece joins or leaves
+    the series, or one of its pieces changes what is counted."""
+
+    # No constraint: see RelatedCandidates.publication.
+    series = models.OneToOneField(
+        Series, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "series publication stats"
+
+    def __str__(self) -> str:
+        return f"Publication stats of series {self.series_id}"
+
+
+class OutletPublicationStats(PublicationStats):
+    """An outlet's PublicationStats, over its OutletPiece rows (a piece once however many cross-posts it
+    has there): deleted by the triggers of migration 0021 when such a row or its piece changes what is
+    counted."""
+
+    # No constraint: see RelatedCandidates.publication.
+    outlet = models.OneToOneField(
+        Outlet, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "outlet publication stats"
+
+    def __str__(self) -> str:
+        return f"Publication stats of outlet {self.outlet_id}"

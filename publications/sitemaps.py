@@ -34,7 +34,7 @@ from cissapi.api.http_caching import cache_public_response
 from cissapi.api.throttling import AnonymousRateThrottle
 from cissapi.text import xml_text
 from publications.models import Publication
-from publications.querysets import authors_with_publication_counts, with_publication_counts
+from publications.querysets import authors_with_publication_counts, with_last_published_at
 from taxonomy.models import Topic
 
 SITEMAP_MAX_AGE = 3600
@@ -104,12 +104,7 @@ class AuthorSitemap(PublicSiteSitemap):
 
 class TopicSitemap(PublicSiteSitemap):
     def items(self) -> QuerySet[Topic]:
-        return (
-            with_publication_counts(Topic.objects.all())
-            .filter(last_published_at__isnull=False)
-            .only("slug", "updated_at")
-            .order_by("slug")
-        )
+        return with_last_published_at(Topic.objects.all()).only("slug", "updated_at").order_by("slug")
 
     def location(self, topic: Topic) -> str:
         return f"/topics/{topic.slug}/"

@@ -89,16 +89,22 @@ class Paging:
         return self.number < self.pages
 
 
-def paged(publications: Any, number: int) -> Paging | None:
+def paged(publications: Any, number: int, *, count: int | None = None) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
-    None when there is no such page (past the last; page 1 of an empty list exists)."""
+    None when there is no such page (past the last; page 1 of an empty list exists). `count`: the list's
+    number of rows when known already (a topic's or series' stored count), for one query instead of two."""
     size = settings.API_PAGE_SIZE
+    limit = settings.API_EXACT_COUNT_LIMIT
     offset = (number - 1) * size
     # A search's pages reach as far as its count does (as the API's: PublicationPagination.page_rows).
-    bound = settings.API_EXACT_COUNT_LIMIT if publications.searches() else None
+    bound = limit if publications.searches() else None
     if bound is not None and offset >= bound:
         return None
-    count, exact, window = publications.page_summary(limit=settings.API_EXACT_COUNT_LIMIT)
+    if count is None:
+        count, exact, window = publications.page_summary(limit=limit)
+    else:
+        # As page_summary() would say it: the bound past the bound (a topic or series is never a search).
+        count, exact, window = min(count, limit), count <= limit, None
     if exact and number > 1 and offset >= count:
         return None
     rows = publications.page(offset, size, window=window) if count else []

@@ -24,7 +24,7 @@ from publications.api.views import surrogate_keys_of
 from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.metadata import author_jsonld, author_meta
 from publications.models import Publication
-from publications.querysets import PublicationQuerySet, with_live_publications
+from publications.querysets import PublicationQuerySet, with_live_publications, with_publication_counts
 from taxonomy.models import Series, Topic
 from website.pages import (
     MAX_QUERY_LENGTH,
@@ -87,8 +87,10 @@ def _list_page(
     number: int,
     context: dict[str, Any],
     keys: list[str],
+    *,
+    count: int | None = None,
 ) -> HttpResponse:
-    paging = paged(publications.as_items(item_addresses(ApiUrls(request))), number)
+    paging = paged(publications.as_items(item_addresses(ApiUrls(request))), number, count=count)
     if paging is None:
         raise Http404("No such page.")
     return _render_list(request, template, paging, context, keys)
@@ -312,14 +314,22 @@ def _collection_page(
         raise Http404(f"No such {kind}.")
     context = {"collection": found, "kind": kind, "page_query": ""}
     return _list_page(
-        request, "website/collection.html", publications, number, context, [f"{kind}-{found.pk}"]
+        request,
+        "website/collection.html",
+        publications,
+        number,
+        context,
+        [f"{kind}-{found.pk}"],
+        count=found.publication_count,
     )
 
 
 @public_page(_page_only)
 def topic(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpResponse:
     """A topic with a published piece, and its published pieces."""
-    found = with_live_publications(Topic.objects.filter(slug=slug)).first()
+    # Optimization (issue 16): its stored count (with_publication_counts) rather than a count of its pieces
+    # on every request (36 ms for the largest topic at 100,000 pieces).
+    found = with_publication_counts(with_live_publications(Topic.objects.filter(slug=slug))).first()
     publications = Publication.objects.published().in_topics([slug])
     return _collection_page(request, found, publications, params["page"], "topic")
 
@@ -327,7 +337,7 @@ def topic(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpRes
 @public_page(_page_only)
 def series(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpResponse:
     """A journal, series or newsletter with a published piece, and its published pieces."""
-    found = with_live_publications(Series.objects.filter(slug=slug)).first()
+    found = with_publication_counts(with_live_publications(Series.objects.filter(slug=slug))).first()
     publications = Publication.objects.published().in_series([slug])
     return _collection_page(request, found, publications, params["page"], "series")
 

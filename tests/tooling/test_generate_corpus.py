@@ -13,10 +13,12 @@ from publications.models import (
     PublicationAuthor,
     RelatedCandidates,
     TopicFiling,
+    TopicPublicationStats,
 )
 from publications.search import refresh_search_vectors
 from taxonomy.models import Topic
 from tests.factories import PublicationFactory
+from tests.publications.collection_counts import live_numbers, read_numbers
 from tooling.corpus import generate_corpus
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +265,22 @@ def test_the_command_stores_every_piece_s_related_candidates():
     call_command("generate_corpus", publications=40, authors=5, stdout=io.StringIO())
 
     assert RelatedCandidates.objects.count() == Publication.objects.count() == 40
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["small load", "bulk load"])
+def test_counts_read_after_a_load_are_the_live_ones(monkeypatch, bulk):
+    from tooling import corpus as corpus_module
+
+    # The command stores the counts, as the worker would (the load writes none itself).
+    call_command("generate_corpus", publications=40, authors=5, stdout=io.StringIO())
+    assert TopicPublicationStats.objects.count() == Topic.objects.count()
+    if bulk:
+        monkeypatch.setattr(corpus_module, "REBUILD_INDEXES_FROM", 50)
+
+    # Appended with the triggers that drop stored counts on: those the load changes are counted live.
+    generate_corpus(publications=60, authors=5)
+
+    assert read_numbers() == live_numbers()
 
 
 def link_dates_out_of_step() -> int:

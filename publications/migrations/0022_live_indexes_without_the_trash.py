@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("authors", "0007_history_follows_media"),
         ("media", "0001_initial"),
-        ("publications", "0020_link_dates_vacuumed"),
+        ("publications", "0021_collection_publication_stats"),
         ("taxonomy", "0003_topic_parent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
