@@ -170,6 +170,19 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     throttle_rate = "1000/hour"
 
 
+def random_visibility(rng: Any, now: dt.datetime, weights: tuple[int, int, int, int]) -> dict[str, Any]:
+    """PublicationFactory's arguments for a piece drawn by `rng` as published (in the last 40 days),
+    scheduled (in the next 72 hours), a draft or trashed, with those `weights`."""
+    state = rng.choices(["published", "scheduled", "draft", "trashed"], weights)[0]
+    if state == "published":
+        return {"published": True, "published_at": now - dt.timedelta(days=rng.randint(1, 40))}
+    if state == "scheduled":
+        return {"scheduled": True, "published_at": now + dt.timedelta(hours=rng.randint(1, 72))}
+    if state == "trashed":
+        return {"published": True, "trashed_at": now}
+    return {}
+
+
 def image_bytes(width: int = 2000, height: int = 1000, image_format: str = "JPEG") -> bytes:
     """A real image of that size and format, made by Pillow."""
     from io import BytesIO

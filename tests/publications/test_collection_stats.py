@@ -42,6 +42,7 @@ from tests.factories import (
     PublicationFactory,
     SeriesFactory,
     TopicFactory,
+    random_visibility,
 )
 from tests.publications.collection_counts import live_numbers, read_numbers
 
@@ -64,14 +65,7 @@ def catalogue():
     now = timezone.now()
     pieces = []
     for _ in range(40):
-        state = rng.choices(["published", "scheduled", "draft", "trashed"], [70, 10, 12, 8])[0]
-        extra = {}
-        if state == "published":
-            extra = {"published": True, "published_at": now - dt.timedelta(days=rng.randint(1, 40))}
-        elif state == "scheduled":
-            extra = {"scheduled": True, "published_at": now + dt.timedelta(hours=rng.randint(1, 72))}
-        elif state == "trashed":
-            extra = {"published": True, "trashed_at": now}
+        extra = random_visibility(rng, now, (70, 10, 12, 8))
         piece = PublicationFactory(
             topics=rng.sample(topics, rng.randint(0, 2)), series=rng.choice([None, *series]), **extra
         )

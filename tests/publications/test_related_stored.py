@@ -22,7 +22,7 @@ from publications.related import (
 )
 from publications.services import publication_trash, publication_unpublish
 from publications.tasks import _defer_rebuild, rebuild_related
-from tests.factories import AuthorFactory, PublicationFactory, TopicFactory
+from tests.factories import AuthorFactory, PublicationFactory, TopicFactory, random_visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -72,14 +72,7 @@ def catalogue():
     now = timezone.now()
     pieces = []
     for _ in range(60):
-        state = rng.choices(["published", "scheduled", "draft", "trashed"], [70, 15, 10, 5])[0]
-        extra = {}
-        if state == "published":
-            extra = {"published": True, "published_at": now - dt.timedelta(days=rng.randint(1, 40))}
-        elif state == "scheduled":
-            extra = {"scheduled": True, "published_at": now + dt.timedelta(hours=rng.randint(1, 72))}
-        elif state == "trashed":
-            extra = {"published": True, "trashed_at": now}
+        extra = random_visibility(rng, now, (70, 15, 10, 5))
         pieces.append(
             PublicationFactory(
                 topics=rng.sample(topics, rng.randint(1, 3)),
