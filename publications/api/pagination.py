@@ -11,6 +11,7 @@ search word, which cannot be kept; a bound costs at most its rows, cached or not
 from __future__ import annotations
 
 import math
+import struct
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
@@ -54,7 +55,10 @@ class RelevancePosition(NamedTuple):
                 end_moment, end_pk = end.split(".")
                 window_end = (_moment(end_moment), _whole(end_pk))
             rank = float(score)
-            if not math.isfinite(rank):
+            # A rank is a Postgres `real`: one it cannot hold (overflow, or underflow to zero) is no rank
+            # this API wrote, and would fail the statement that compares it.
+            as_real = struct.unpack("f", struct.pack("f", rank))[0]
+            if not math.isfinite(as_real) or (as_real == 0 and rank != 0):
                 raise ValueError(score)
             return cls(window_end, (rank, _moment(moment), _whole(pk)))
         except (ValueError, OverflowError) as error:

@@ -165,6 +165,8 @@ def _cursor(position: str, reverse: bool = False) -> str:
         "1.2.3~0.5~1~1",
         f"~0.5~{10**30}~1",
         "~0.5~1~1~1",
+        "~1e308~1~1",
+        "~1e-50~1~1",
     ],
 )
 def test_a_cursor_this_api_did_not_write_is_a_404(client, matches, position):
