@@ -20,6 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CISSAPI_VAR_DIR", BASE_DIR / "var"))
 
 
+def unless_off(value: str) -> str | None:
+    """A setting's value from the environment, or None when it says "off" (or "none", or nothing)."""
+    return None if value.lower() in {"", "off", "none"} else value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -186,7 +191,7 @@ DATABASES["default"]["ENGINE"] = "cissapi.postgresql"
 # them, as a transaction-mode pgbouncer before version 1.21 needs.
 DB_PREPARE_THRESHOLD = os.environ.get("DB_PREPARE_THRESHOLD", "5")
 DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-    None if DB_PREPARE_THRESHOLD.lower() in {"", "off", "none"} else int(DB_PREPARE_THRESHOLD)
+    None if unless_off(DB_PREPARE_THRESHOLD) is None else int(DB_PREPARE_THRESHOLD)
 )
 
 # --- Cache -------------------------------------------------------------------------------------------
@@ -425,8 +430,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "cissapi.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": None if API_THROTTLE_ANON_RATE.lower() in {"", "off", "none"} else API_THROTTLE_ANON_RATE,
-        "anon_export": None if API_EXPORT_ANON_RATE.lower() in {"", "off", "none"} else API_EXPORT_ANON_RATE,
+        "anon": unless_off(API_THROTTLE_ANON_RATE),
+        "anon_export": unless_off(API_EXPORT_ANON_RATE),
     },
     "DEFAULT_PAGINATION_CLASS": "cissapi.api.pagination.ApiPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -483,7 +488,7 @@ REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 # Requests with a bad `Api-Key` allowed per client address (each costs a key lookup), e.g. "20/minute";
 # past it every Api-Key request from the address is a 429 until the window ends. "off" disables it.
 _auth_failure_rate = os.environ.get("API_AUTH_FAILURE_RATE", "20/minute")
-API_AUTH_FAILURE_RATE = None if _auth_failure_rate.lower() in {"", "off", "none"} else _auth_failure_rate
+API_AUTH_FAILURE_RATE = unless_off(_auth_failure_rate)
 
 # --- Syndication: change feed, partner keys, webhooks ----------------------------------------------------
 # A new partner's rate until an editor sets its own (all its keys together).

@@ -669,3 +669,12 @@ class OutletPublicationStats(PublicationStats):
 
     def __str__(self) -> str:
         return f"Publication stats of outlet {self.outlet_id}"
+
+
+# Every kind of PublicationStats, one for each model publications are counted for.
+PUBLICATION_STATS: tuple[type[PublicationStats], ...] = (
+    AuthorPublicationStats,
+    TopicPublicationStats,
+    SeriesPublicationStats,
+    OutletPublicationStats,
+)

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     # PublicationChange is named as a string in PublicationChangeQuerySet's base.
     from publications.models import Publication, PublicationChange, PublicationStats  # noqa: F401
-    from taxonomy.models import Outlet, Series, Topic
+    from taxonomy.models import Series, Topic
 
 
 # Optimization: ranking every match of a common word (nine pieces in ten) reads and scores ~90,000 stored
@@ -782,10 +782,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             # Ranked whatever the ordering asked: a kept summary is shared by every ordering of the search.
             window = self._ranked_window() if keep_ranking else SearchWindow(None, None)
             if not keep_ranking and counted > SEARCH_RANK_WINDOW:
-                by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
-                window = SearchWindow(
-                    cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1])), None
-                )
+                window = SearchWindow(self._window_end(), None)
         return min(counted, limit), counted <= limit, window
 
     def _counted(self, bound: int) -> int:
@@ -897,6 +894,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         its oldest ranked match (SearchWindow.end); None when every match is ranked."""
         if self._counted(SEARCH_RANK_WINDOW + 1) <= SEARCH_RANK_WINDOW:
             return None
+        return self._window_end()
+
+    def _window_end(self) -> tuple[datetime, int]:
+        """The (published_at, id) of this search's SEARCH_RANK_WINDOW-th newest match, which it has."""
         by_date = self.order_by("-published_at", "-id").values_list("published_at", "id")
         # A live piece always has its time (a check constraint on Publication).
         return cast("tuple[datetime, int]", tuple(by_date[SEARCH_RANK_WINDOW - 1]))
@@ -2004,17 +2005,6 @@ def published_q(at: datetime | None = None) -> Q:
 _PUBLISHED_LITERAL = RawSQL(f"'{PublicationStatus.PUBLISHED}'", (), output_field=models.CharField())
 
 
-def published_q_via(prefix: str, at: datetime | None = None) -> Q:
-    """The published rule seen through a relation, e.g. `published_q_via("publications")`."""
-    return Q(
-        **{
-            f"{prefix}__status": PublicationStatus.PUBLISHED,
-            f"{prefix}__published_at__lte": at or timezone.now(),
-            f"{prefix}__trashed_at__isnull": True,
-        }
-    )
-
-
 def published_sql(table: str) -> str:
     """The published rule as SQL for the publication row aliased `table`, at the %(now)s parameter: for
     statements Postgres runs as written (authors.querysets.public_bio's count)."""
@@ -2041,23 +2031,21 @@ def is_live_at(
 # author's or a topic's published pieces lives here, with the published rule.
 
 
-def with_publication_counts(collections: QuerySet[Topic] | QuerySet[Series]) -> QuerySet:
-    """Topics or series with `publication_count` and `last_published_at` of their published pieces."""
+def with_publication_counts(collections: QuerySet) -> QuerySet:
+    """Topics, series or outlets with `publication_count` and `last_published_at` of their published pieces
+    (an outlet's: those cross-posted there)."""
     # Optimization (issue 16): each one's numbers by publication_stats_sql (the stored count and the pieces
     # gone live since), as subqueries Postgres runs for the rows a page returns only. Counting every filing of
     # every topic and grouping them cost 1.9 s at 100,000 pieces (219,337 filings) for a page of 20 topics,
-    # and the topics' sitemap as much; the series' list 0.3 s.
-    return _with_publication_stats(collections, _stats_of(collections)).order_by("name", "id")
+    # and the topics' sitemap as much; the series' list 0.3 s, the outlets' (every cross-post grouped by its
+    # piece) 0.7 s.
+    return _with_publication_stats(collections).order_by("name", "id")
 
 
-def with_live_publications(collections: QuerySet[Topic] | QuerySet[Series]) -> QuerySet:
-    """Only topics or series with a published piece: one with nothing live is not public at all."""
+def with_live_publications(collections: QuerySet) -> QuerySet:
+    """Only topics, series or outlets with a published piece (an outlet's: cross-posted there): one with
+    nothing live is not public at all."""
     return _with_live_publications(collections)
-
-
-def outlets_with_live_publications(outlets: QuerySet[Outlet]) -> QuerySet[Outlet]:
-    """Only outlets a published piece was cross-posted to: one with nothing live is not public at all."""
-    return _with_live_publications(outlets)
 
 
 def with_last_published_at(collections: QuerySet[Topic] | QuerySet[Series]) -> QuerySet:
@@ -2086,26 +2074,19 @@ def _newest_publication(owners: QuerySet) -> RawSQL:
     return RawSQL(f"({newest_sql.replace('%(now)s', '%s')})", params, output_field=models.DateTimeField())
 
 
-def outlets_with_publication_counts(outlets: QuerySet[Outlet]) -> QuerySet[Outlet]:
-    """Outlets with `publication_count` and `last_published_at` of published pieces cross-posted there."""
-    # Optimization (issue 16): as with_publication_counts(); grouping every cross-post of every outlet by
-    # its piece cost 0.7 s at 100,000 pieces for any page of the list.
-    return _with_publication_stats(outlets, _stats_of(outlets)).order_by("name", "id")
-
-
 def authors_with_publication_counts(authors: QuerySet[Author]) -> QuerySet[Author]:
     """Authors with `publication_count` and `last_published_at` over their published pieces only."""
     # Optimization: each author's numbers by the bio's statement (publication_stats_sql: the stored count and
     # the pieces gone live since), as subqueries that Postgres runs for the rows a page returns only. Grouping
     # every byline of every author (190,000 at 100,000 pieces) cost ~0.7 s for any page of the list, any
     # `?q=` or `?page_size=`, and the authors' sitemap.
-    return _with_publication_stats(authors, _stats_of(authors)).order_by("sort_name", "name", "id")
+    return _with_publication_stats(authors).order_by("sort_name", "name", "id")
 
 
-def _with_publication_stats(owners: QuerySet, stats: type[PublicationStats]) -> QuerySet:
+def _with_publication_stats(owners: QuerySet) -> QuerySet:
     """`owners` (authors, topics, series or outlets) annotated with `publication_count` and
-    `last_published_at` read by publication_stats_sql from their `stats` model."""
-    stats_sql = publication_stats_sql(stats, owner_id=f"{owners.model._meta.db_table}.id")
+    `last_published_at` read by publication_stats_sql from their stats model."""
+    stats_sql = publication_stats_sql(_stats_of(owners), owner_id=f"{owners.model._meta.db_table}.id")
     one_row = stats_sql.replace("%(now)s", "%s")
     params = [timezone.now()] * stats_sql.count("%(now)s")
     return owners.annotate(
@@ -2144,7 +2125,7 @@ def publication_stats_sql(stats: type[PublicationStats], *, owner_id: str) -> st
     key = stats._meta.pk.column
     since = "> COALESCE(s.as_of, '-infinity')"
     pieces = Publication._meta.db_table
-    links = _dated_links_of(stats)
+    links = dated_links_of(stats)
     if links is None:  # a series: a column of the piece
         counted = (
             f" LEFT JOIN {pieces} p ON p.series_id = {owner_id} AND p.published_at {since}"
@@ -2173,7 +2154,7 @@ def newest_publication_sql(stats: type[PublicationStats], *, owner_id: str) -> s
     from publications.models import Publication
 
     pieces = Publication._meta.db_table
-    links = _dated_links_of(stats)
+    links = dated_links_of(stats)
     if links is None:  # a series: a column of the piece
         return (
             f"SELECT p.published_at FROM {pieces} p WHERE p.series_id = {owner_id} AND {published_sql('p')}"
@@ -2189,25 +2170,15 @@ def newest_publication_sql(stats: type[PublicationStats], *, owner_id: str) -> s
 
 def _stats_of(owners: QuerySet) -> type[PublicationStats]:
     """The PublicationStats model of a queryset of authors, topics, series or outlets."""
-    from publications.models import (
-        AuthorPublicationStats,
-        OutletPublicationStats,
-        SeriesPublicationStats,
-        TopicPublicationStats,
-    )
+    from publications.models import PUBLICATION_STATS
 
-    for stats in (
-        AuthorPublicationStats,
-        TopicPublicationStats,
-        SeriesPublicationStats,
-        OutletPublicationStats,
-    ):
+    for stats in PUBLICATION_STATS:
         if stats._meta.pk.related_model is owners.model:
             return stats
     raise TypeError(f"No publication stats for {owners.model.__name__}")
 
 
-def _dated_links_of(stats: type[PublicationStats]) -> str | None:
+def dated_links_of(stats: type[PublicationStats]) -> str | None:
     """The table linking the owner of `stats` to its pieces with each piece's date, keyed by the same
     column as `stats` (an author's bylines, a topic's filings, an outlet's pieces); None for a series, whose
     pieces name it themselves."""

@@ -39,15 +39,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from publications.choices import PublicationStatus
-from publications.models import (
-    AuthorPublicationStats,
-    OutletPublicationStats,
-    Publication,
-    RelatedCandidates,
-    SeriesPublicationStats,
-    TopicPublicationStats,
-)
-from publications.querysets import RELATED_CANDIDATES, RELATED_SQL
+from publications.models import PUBLICATION_STATS, Publication, PublicationStats, RelatedCandidates
+from publications.querysets import RELATED_CANDIDATES, RELATED_SQL, dated_links_of
 
 # Enough for the detail's five live pieces with room for candidates that are scheduled, or that leave.
 RELATED_STORED = 20
@@ -141,29 +134,17 @@ def related_candidates_rebuild_missing(*, limit: int | None = None, processes: i
     return stored
 
 
-# What each kind of stats counts, and how its owner (aliased `owner`) reaches its pieces (the piece is
-# publications_publication, as the candidate condition names it).
-_STATS_SOURCES = (
-    (
-        AuthorPublicationStats,
-        "LEFT JOIN publications_publicationauthor link ON link.author_id = owner.id"
-        " LEFT JOIN publications_publication ON publications_publication.id = link.publication_id",
-    ),
-    (
-        TopicPublicationStats,
-        "LEFT JOIN publications_publication_topics link ON link.topic_id = owner.id"
-        " LEFT JOIN publications_publication ON publications_publication.id = link.publication_id",
-    ),
-    (
-        SeriesPublicationStats,
-        "LEFT JOIN publications_publication ON publications_publication.series_id = owner.id",
-    ),
-    (
-        OutletPublicationStats,
-        "LEFT JOIN publications_outletpiece link ON link.outlet_id = owner.id"
-        " LEFT JOIN publications_publication ON publications_publication.id = link.publication_id",
-    ),
-)
+def _pieces_of(stats: type[PublicationStats]) -> str:
+    """The joins from the owner of `stats` (aliased `owner`) to its pieces (publications_publication, as the
+    candidate condition names it): through its dated links, or a series' own column."""
+    key = stats._meta.pk.column
+    links = dated_links_of(stats)
+    if links is None:
+        return f"LEFT JOIN publications_publication ON publications_publication.{key} = owner.id"
+    return (
+        f"LEFT JOIN {links} link ON link.{key} = owner.id"
+        " LEFT JOIN publications_publication ON publications_publication.id = link.publication_id"
+    )
 
 
 @transaction.atomic
@@ -175,7 +156,7 @@ def publication_stats_rebuild_missing() -> int:
     stored = 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [RELATED_LOCK])
-        for stats, pieces in _STATS_SOURCES:
+        for stats in PUBLICATION_STATS:
             table = stats._meta.db_table
             key = stats._meta.pk.column
             # The owner its key points to (authors, topics, series, outlets).
@@ -205,7 +186,7 @@ def publication_stats_rebuild_missing() -> int:
                     min(publications_publication.published_at)
                         FILTER (WHERE publications_publication.published_at > %s)
                 FROM {owners} owner
-                {pieces} AND ({condition})
+                {_pieces_of(stats)} AND ({condition})
                 WHERE owner.id = ANY(%s)
                 GROUP BY owner.id""",
                 [moment, moment, moment, moment, *condition_params, missing],

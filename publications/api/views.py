@@ -57,8 +57,6 @@ from publications.invalidation import EDITS_KEY
 from publications.models import Publication
 from publications.querysets import (
     PublicationQuerySet,
-    outlets_with_live_publications,
-    outlets_with_publication_counts,
     public_detail,
     public_related,
     with_live_publications,
@@ -363,12 +361,6 @@ class OutletViewSet(CollectionViewSet):
     model = Outlet
     serializer_class = OutletSerializer
     collection_document = staticmethod(outlet_document)
-
-    def live_only(self, collections: QuerySet) -> QuerySet:
-        return outlets_with_live_publications(collections)
-
-    def count_publications(self, collections: QuerySet) -> QuerySet:
-        return outlets_with_publication_counts(collections)
 
     def publications_of(self, slug: str) -> PublicationQuerySet:
         return self.listed_publications().cross_posted_at([slug])

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Max
 
 from publications.models import Publication
-from publications.querysets import outlets_with_publication_counts, with_publication_counts
+from publications.querysets import with_publication_counts
 from taxonomy.models import Outlet, Series, Topic
 
 
@@ -31,7 +31,7 @@ def read_numbers() -> dict[tuple[str, int], tuple[int, dt.datetime | None]]:
     for kind, owners in (
         ("topic", with_publication_counts(Topic.objects.all())),
         ("series", with_publication_counts(Series.objects.all())),
-        ("outlet", outlets_with_publication_counts(Outlet.objects.all())),
+        ("outlet", with_publication_counts(Outlet.objects.all())),
     ):
         for owner in owners:
             numbers[kind, owner.pk] = (owner.publication_count, owner.last_published_at)
