@@ -61,10 +61,10 @@ if TYPE_CHECKING:
 # follow them, newest first (see page()). Fewer matches than this are all ranked.
 SEARCH_RANK_WINDOW = 1000
 SEARCH_ORDERING = ("-rank", "-published_at", "-id")
-# Several authors', topics' or outlets' lists with at most this many dated links among them are read from
-# their links and sorted, else walked newest first (PublicationQuerySet._few_linked): sorting a few thousand
-# costs a few milliseconds, and past them the walk is short (at 1M pieces, keys holding 3,000 pieces are
-# met about every 330 pieces, 7,000 walked for a page of 20).
+# Several authors', topics', series' or outlets' lists with at most this many dated links among them are read
+# from their links and sorted, else walked newest first (PublicationQuerySet._few_linked): sorting a few
+# thousand costs a few milliseconds, and past them the walk is short (at 1M pieces, keys holding 3,000 pieces
+# are met about every 330 pieces, 7,000 walked for a page of 20).
 FEW_LINKED = 3_000
 # Related pieces are looked up among the candidates sharing the most; see related_to().
 RELATED_CANDIDATES = 50
@@ -727,9 +727,13 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         filings = through.objects.filter(topic__slug__in=slugs)
         return self._linked_to("in_topics", slugs, self._in_one_topic, filings)
 
-    def in_series(self, slugs: list[str]) -> PublicationQuerySet:
-        """Publications in any of the series."""
+    def in_series(self, slugs: list[str], *, planned: bool = False) -> PublicationQuerySet:
+        """Publications in any of the series. `planned`: as for by_author_slugs()."""
+        from publications.models import SeriesPublicationStats
+
         slugs = _distinct(slugs)
+        if not planned and self._few_linked(SeriesPublicationStats, slugs):
+            return self.in_few_series(slugs)
         if self._records():
             return self._recorded("in_series", *slugs)
         if len(slugs) == 1:
@@ -783,10 +787,16 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
         return self._linked_few("at_few_outlets", OutletPublicationStats, _distinct(slugs))
 
+    def in_few_series(self, slugs: list[str]) -> PublicationQuerySet:
+        """in_series() of a published list, its few pieces read by the series' ids (_linked_few)."""
+        from publications.models import SeriesPublicationStats
+
+        return self._linked_few("in_few_series", SeriesPublicationStats, _distinct(slugs))
+
     def _few_linked(self, stats: type[PublicationStats], slugs: list[str]) -> bool:
-        """Whether a published list filtered by several `slugs` of the owners of `stats` (authors, topics or
-        outlets) is best read from their dated links (_linked_few): at most FEW_LINKED links among them, by
-        their stored counts (a key without one counted on its links, up to the bound).
+        """Whether a published list filtered by several `slugs` of the owners of `stats` (authors, topics,
+        series or outlets) is best read from their dated links (_linked_few): at most FEW_LINKED links among
+        them, by their stored counts (a key without one counted on its links, up to the bound).
 
         Optimization (issue 16): one key's list walks its link's date index (_walked_by_date), but several
         keys' lists walked the live pieces newest first, probing each, planned for keys of an average size:
@@ -799,9 +809,10 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             return False
         owners = cast(type[models.Model], stats._meta.pk.related_model)._meta.db_table
         key = stats._meta.pk.column
+        links = dated_links_of(stats) or self.model._meta.db_table
         sql = (
             "SELECT COALESCE(SUM(COALESCE(s.count, (SELECT count(*) FROM (SELECT FROM"
-            f" {dated_links_of(stats)} l WHERE l.{key} = o.id LIMIT %s) bounded))), 0) <= %s"
+            f" {links} l WHERE l.{key} = o.id LIMIT %s) bounded))), 0) <= %s"
             f" FROM {owners} o LEFT JOIN {stats._meta.db_table} s ON s.{key} = o.id WHERE o.slug = ANY(%s)"
         )
         with connections[self.db].cursor() as cursor:
@@ -809,20 +820,29 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             return bool(cursor.fetchone()[0])
 
     def _linked_few(self, step: str, stats: type[PublicationStats], slugs: list[str]) -> PublicationQuerySet:
-        """The `step` of a published list: its pieces with a dated link (dated_links_of `stats`) to any of
-        `slugs`, read from those links by id (_pk_in), then sorted, rather than the live pieces walked."""
+        """The `step` of a published list: its pieces with a dated link (dated_links_of `stats`; a series'
+        pieces name it themselves) to any of `slugs`, read from those links by id (_pk_in), then sorted,
+        rather than the live pieces walked."""
         if self._records():
             return self._recorded(step, *slugs)
         at = self._published_at()
         if at is None:
             raise ValueError(f"{step}() reads a published list's links: published() comes first.")
         owner = cast(type[models.Model], stats._meta.pk.related_model)
-        links = cast(type[models.Model], _dated_link_model(stats))
-        linked = links._default_manager.filter(
-            # Its time read as the statement runs, as the walk's is (_walked_by_date).
-            published_at__lte=_RunTimeValue(Value(at)),
-            **{f"{stats._meta.pk.attname}__in": owner._default_manager.filter(slug__in=slugs).values("pk")},
-        ).values("publication_id")
+        links = _dated_link_model(stats)
+        linked = (
+            (links or self.model)
+            ._default_manager.filter(
+                # Its time read as the statement runs, as the walk's is (_walked_by_date).
+                published_at__lte=_RunTimeValue(Value(at)),
+                **{
+                    f"{stats._meta.pk.attname}__in": owner._default_manager.filter(slug__in=slugs).values(
+                        "pk"
+                    )
+                },
+            )
+            .values("pk" if links is None else "publication_id")
+        )
         return self._shaped(self.filter(_pk_in(linked)), step, *slugs)
 
     def search(self, text: str) -> PublicationQuerySet:
@@ -1687,6 +1707,7 @@ _LIST_STEPS = {
     "cross_posted_at": "text",
     "by_few_authors": "text",
     "in_few_topics": "text",
+    "in_few_series": "text",
     "at_few_outlets": "text",
     "_search": "text",
     "_among": "id",
@@ -1697,8 +1718,9 @@ _LIST_STEPS = {
     "updated_at__gt": "time",
 }
 _POSITION_STEPS = frozenset(step for step in _LIST_STEPS if "__" in step)
-# Several authors', topics' or outlets' few pieces, read from their links (PublicationQuerySet._linked_few).
-_FEW_STEPS = frozenset({"by_few_authors", "in_few_topics", "at_few_outlets"})
+# Several authors', topics', series' or outlets' few pieces, read from their links
+# (PublicationQuerySet._linked_few).
+_FEW_STEPS = frozenset({"by_few_authors", "in_few_topics", "in_few_series", "at_few_outlets"})
 # Optimization (issue 16, h22-list): the steps of the shapes whose statements read the published rule's time
 # as they run (PublicationQuerySet._published_read_at_run_time). Their plan walks the live index newest first
 # whatever the time (nearly every live piece is in the past), but Postgres planned their prepared statements
@@ -1741,7 +1763,7 @@ def public_ordering(ordering: tuple[str, ...]) -> tuple[str, ...]:
 # The steps that take their values as one list.
 _LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at", *_FEW_STEPS})
 # The steps that choose their plan by the keys they are given (_few_linked): replayed as recorded.
-_PLANNED_STEPS = frozenset({"by_author_slugs", "in_topics", "cross_posted_at"})
+_PLANNED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at"})
 # A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay
 # literals), found in the sample's statement by this and written in for each list.
 _SAMPLE_SLICE = (7_654_321, 8_888_888)
