@@ -93,9 +93,16 @@ ENDPOINTS = [
     (
         "v1:publication-list",
         None,
+        {"topic": "t,nobody", "outlet": "o,nobody"},
+        3,
+        "whether the topics hold few pieces; whether the outlets do; filtered page rows and their count",
+    ),
+    (
+        "v1:publication-list",
+        None,
         {"author": "lead", "topic": "t", "ordering": "title"},
-        2,
-        "the count; filtered page rows",
+        3,
+        "whether the author and the topic hold few pieces (one statement); the count; filtered page rows",
     ),
     (
         "v1:publication-detail",

@@ -191,3 +191,38 @@ def test_several_keys_pieces_in_any_state_are_still_found_outside_published_list
     found = set(getattr(Publication.objects, step)(["first", "second"]).values_list("slug", flat=True))
 
     assert {*(piece.slug for piece in live), "draft", "trashed", "withdrawn"} <= found
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("ordering", ["title", "-updated"])
+def test_one_key_ordered_otherwise_than_by_date_lists_the_same_pieces_either_way(
+    client, pair, plan, kind, ordering
+):
+    live, _scheduled = pair
+    mine = [piece for piece in live if piece.slug in ("only-first", "shared-a", "shared-b")]
+    if kind == "series":  # a series' pieces are its own: shared-b is the second's
+        mine = mine[:2]
+    key = {"title": lambda p: (p.title, p.pk), "updated": lambda p: (p.updated_at, p.pk)}[
+        ordering.lstrip("-")
+    ]
+    expected = [p.slug for p in sorted(mine, key=key, reverse=ordering.startswith("-"))]
+
+    assert slugs(client, LIST, {kind: "first", "ordering": ordering}) == expected
+    forward, back = walked(client, f"{LIST}?{kind}=first&ordering={ordering}&mode=cursor&page_size=1")
+    assert forward == expected
+    assert back == expected[:-1]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_key_with_few_pieces_is_read_from_its_links_only_when_not_ordered_by_date(client, pair, kind):
+    def statements(**params: str) -> str:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(LIST, {kind: "first", **params}).status_code == 200
+        return "\n".join(query["sql"] for query in captured.captured_queries)
+
+    few = '"publications_publication"."id" = ANY(ARRAY(SELECT'
+    assert few in statements(ordering="title")
+    assert few in statements(ordering="-updated")
+    # By date, one key's list walks its links' date index (test_link_dates), whatever it holds.
+    assert few not in statements()
+    assert few not in statements(ordering="published")
