@@ -11,7 +11,9 @@ every change did before (everything_changed()).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.apps import AppConfig
@@ -34,6 +36,34 @@ KeysOf = Callable[[Any], Iterable[str] | None]
 # More keys than this in one change are cheaper to drop all at once (and a bulk change is rare).
 MAX_KEYS = 1000
 
+# The keys gathered by the changes_collected() block the code runs in, if any.
+_collected: ContextVar[set[str] | None] = ContextVar("collected_changes", default=None)
+
+
+@contextmanager
+def changes_collected() -> Iterator[None]:
+    """Within it, keys_changed() and everything_changed() only gather what changed; at its end (whether it
+    ends well or not), one change of all of it, unless the transaction it ends in is to roll back (a dry
+    run, a failed statement), which commits none of it. For a writer of many rows in one transaction (an
+    import): its readers see none of them before the commit, so one mark inside the transaction and one
+    after commit are what a mark per row would have been, without a few cache writes per row.
+
+    Optimization (issue 16): a WordPress import of 2,000 posts marked changes 296 times (each mark a few
+    statements on the database cache), 1.8 s of 17. A block within a block adds to the outer one.
+    """
+    if _collected.get() is not None:
+        yield
+        return
+    gathered: set[str] = set()
+    token = _collected.set(gathered)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+        connection = transaction.get_connection()
+        if not (connection.in_atomic_block and connection.needs_rollback):
+            keys_changed(gathered)
+
 
 def keys_changed(keys: Iterable[str]) -> None:
     """Drop every cached response showing one of `keys`: now (inside the writer's transaction, which with
@@ -43,6 +73,10 @@ def keys_changed(keys: Iterable[str]) -> None:
     """
     changed = frozenset(keys)
     if not changed:
+        return
+    gathered = _collected.get()
+    if gathered is not None:
+        gathered.update(changed)
         return
     if CATALOGUE_KEY in changed or len(changed) > MAX_KEYS:
         everything_changed()
@@ -59,6 +93,10 @@ def keys_changed(keys: Iterable[str]) -> None:
 def everything_changed() -> None:
     """Drop every cached response and count (the catalogue generation ends) and purge the caches in front
     (the `catalogue` key every response carries)."""
+    gathered = _collected.get()
+    if gathered is not None:
+        gathered.add(CATALOGUE_KEY)
+        return
     end_generation()
     transaction.on_commit(lambda: surrogate_keys_changed.send(sender=None, keys=frozenset({CATALOGUE_KEY})))
 

@@ -247,3 +247,60 @@ def test_with_no_change_yet_an_entry_reads_its_marks_once():
     time.sleep(0.001)
     mark_changed({"publications"})
     assert read("api:test:count")[1] is None
+
+
+def test_changes_collected_mark_once_at_the_end_of_the_block_and_again_after_commit(
+    client, catalogue, django_capture_on_commit_callbacks
+):
+    from cissapi.api.invalidation import changes_collected
+
+    a, b = catalogue["a"], catalogue["b"]
+    bobs_list = reverse("v1:author-publications", kwargs={"slug": "bob"})
+    warm(client, [detail(a), detail(b), bobs_list])
+    # Not run here: the callbacks of two changes run in one test transaction (a job deferred twice under
+    # one queueing lock fails the second time, which aborts a test's transaction but not a real commit).
+    with django_capture_on_commit_callbacks() as callbacks:
+        with changes_collected():
+            a.title = "Piece A, revised"
+            publication_update(publication=a)
+            with changes_collected():  # a block within a block adds to the outer one
+                bob = b.authors.get()
+                bob.name = "Bob Renamed"
+                bob.save()
+            # Nothing marked yet: what the block changed is told at its end.
+            assert is_hit(client, detail(a))
+            assert is_hit(client, detail(b))
+        assert not is_hit(client, detail(a))
+        assert not is_hit(client, detail(b))
+
+    assert "Bob Renamed" in client.get(bobs_list).content.decode()
+    # One mark again after commit, for the whole block (and the caches in front told then).
+    marks_after_commit = [c for c in callbacks if c.__qualname__.startswith("keys_changed.")]
+    assert len(marks_after_commit) == 1
+
+
+def test_changes_collected_ends_the_generation_once_when_something_cannot_be_attributed(
+    catalogue, sent, django_capture_on_commit_callbacks
+):
+    from cissapi.api.invalidation import changes_collected
+
+    before = current_generation().token
+    with django_capture_on_commit_callbacks(execute=True):
+        with changes_collected():
+            ImageFactory()
+            publication_update(publication=catalogue["a"])
+            assert current_generation().token == before
+        assert current_generation().token != before
+
+    assert sent == [frozenset({"catalogue"})]
+
+
+def test_changes_collected_tells_what_changed_even_when_the_block_fails(catalogue):
+    from cissapi.api.invalidation import changes_collected
+
+    before = current_generation().token
+    with pytest.raises(RuntimeError), changes_collected():
+        ImageFactory()
+        raise RuntimeError("the writer failed after a write")
+
+    assert current_generation().token != before

@@ -34,7 +34,7 @@ from PIL import Image as PILImage
 
 from authors.models import Author, AuthorLink
 from authors.services import author_create, author_update
-from cissapi.api.generation import end_generation
+from cissapi.api.invalidation import changes_collected, everything_changed
 from cissapi.revisions import new_revision
 from cissapi.text import html_to_text, sanitize_html, word_count
 from media.models import Image
@@ -156,7 +156,8 @@ def import_wordpress(
     """Import the export at `path` in one transaction (rolled back for a dry run or any error)."""
     try:
         site = _first_pass(path, options)
-        with transaction.atomic():
+        # One change of everything the import wrote, told as it commits (changes_collected).
+        with transaction.atomic(), changes_collected():
             importer = _Importer(site, options, dry_run=dry_run)
             importer.import_terms()
             done = 0
@@ -583,8 +584,9 @@ class _Importer:
         )
         # A path another piece holds already stays with it: the first to claim an address keeps it.
         LegacyPath.objects.bulk_create(paths, ignore_conflicts=True)
-        # Bulk writes send no post_save: the cached API answers end here, as a service's save ends them.
-        end_generation()
+        # Bulk writes send no post_save: the cached API answers end here, as a service's save ends them, and
+        # the caches in front (Varnish, a CDN) are purged of everything as the import commits.
+        everything_changed()
 
     def _new_publication(self, new: _NewPiece) -> Publication:
         values = dict(new.values)

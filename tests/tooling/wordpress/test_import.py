@@ -516,3 +516,31 @@ def test_an_import_has_the_worker_rebuild_related_candidates_after_commit(
     assert not RelatedCandidates.objects.exists()
     related_candidates_rebuild_missing()
     assert RelatedCandidates.objects.count() == Publication.objects.count()
+
+
+def test_an_import_is_one_change_told_as_it_commits_and_a_dry_run_none(
+    site_xml, write_export, uploads, django_capture_on_commit_callbacks
+):
+    """The cached API answers end once for the whole import, and the caches in front (Varnish, a CDN) are
+    told to purge everything after commit; a dry run, which commits nothing, tells nothing."""
+    from cissapi.api.generation import current_generation
+    from cissapi.api.invalidation import surrogate_keys_changed
+
+    sent: list[frozenset[str]] = []
+    surrogate_keys_changed.connect(lambda sender, keys, **kw: sent.append(keys), weak=False, dispatch_uid="t")
+    try:
+        export = write_export(site_xml)
+        before = current_generation().token
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            run(export, "--dry-run", "--media-dir", str(uploads))
+        assert current_generation().token == before
+        assert sent == [] and callbacks == []
+
+        with django_capture_on_commit_callbacks(execute=True):
+            run(export, "--media-dir", str(uploads))
+    finally:
+        surrogate_keys_changed.disconnect(dispatch_uid="t")
+
+    assert Publication.objects.exists()
+    assert current_generation().token != before
+    assert sent == [frozenset({"catalogue"})]
