@@ -612,11 +612,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
     def by_author_slugs(self, slugs: list[str], *, planned: bool = False) -> PublicationQuerySet:
         """Publications by any of the authors, in any byline role. `planned`: the step as a shape recorded it
         (_replayed), its plan not chosen again (_few_linked)."""
-        from publications.models import AuthorPublicationStats, PublicationAuthor
+        from publications.models import PublicationAuthor
 
         slugs = _distinct(slugs)
-        if not planned and self._few_linked(AuthorPublicationStats, slugs):
-            return self.by_few_authors(slugs)
+        if not planned and (few := self._read_if_few("by_author_slugs", slugs)) is not None:
+            return few
         if self._records():
             return self._recorded("by_author_slugs", *slugs)
         bylines = PublicationAuthor.objects.filter(author__slug__in=slugs)
@@ -707,8 +707,6 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
     ) -> PublicationQuerySet:
         """Publications in any (or, with `match_all`, every one) of the topics. `planned`: as for
         by_author_slugs()."""
-        from publications.models import TopicPublicationStats
-
         through = self.model.topics.through
         if match_all:
             if not slugs:
@@ -724,8 +722,8 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             )
             return self.filter(pk__in=in_every_topic)
         slugs = _distinct(slugs)
-        if not planned and self._few_linked(TopicPublicationStats, slugs):
-            return self.in_few_topics(slugs)
+        if not planned and (few := self._read_if_few("in_topics", slugs)) is not None:
+            return few
         if self._records():
             return self._recorded("in_topics", *slugs)
         filings = through.objects.filter(topic__slug__in=slugs)
@@ -733,11 +731,9 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def in_series(self, slugs: list[str], *, planned: bool = False) -> PublicationQuerySet:
         """Publications in any of the series. `planned`: as for by_author_slugs()."""
-        from publications.models import SeriesPublicationStats
-
         slugs = _distinct(slugs)
-        if not planned and self._few_linked(SeriesPublicationStats, slugs):
-            return self.in_few_series(slugs)
+        if not planned and (few := self._read_if_few("in_series", slugs)) is not None:
+            return few
         if self._records():
             return self._recorded("in_series", *slugs)
         if len(slugs) == 1:
@@ -752,11 +748,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
 
     def cross_posted_at(self, outlet_slugs: list[str], *, planned: bool = False) -> PublicationQuerySet:
         """Publications that also appeared at any of the outlets. `planned`: as for by_author_slugs()."""
-        from publications.models import CrossPost, OutletPublicationStats
+        from publications.models import CrossPost
 
         outlet_slugs = _distinct(outlet_slugs)
-        if not planned and self._few_linked(OutletPublicationStats, outlet_slugs):
-            return self.at_few_outlets(outlet_slugs)
+        if not planned and (few := self._read_if_few("cross_posted_at", outlet_slugs)) is not None:
+            return few
         if self._records():
             return self._recorded("cross_posted_at", *outlet_slugs)
         cross_posts = CrossPost.objects.filter(outlet__slug__in=outlet_slugs)
@@ -771,31 +767,11 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         outlet = Outlet._default_manager.filter(slug=slug).order_by().values("pk")
         return self._walked_by_date("posting", "outlet_pieces", "outlet_id", outlet, _RunTimeValue(Value(at)))
 
-    def by_few_authors(self, slugs: list[str]) -> PublicationQuerySet:
-        """by_author_slugs() of a published list, its pieces read from the authors' few bylines
-        (_linked_few)."""
-        from publications.models import AuthorPublicationStats
-
-        return self._linked_few("by_few_authors", AuthorPublicationStats, _distinct(slugs))
-
-    def in_few_topics(self, slugs: list[str]) -> PublicationQuerySet:
-        """in_topics() of a published list, its pieces read from the topics' few filings (_linked_few)."""
-        from publications.models import TopicPublicationStats
-
-        return self._linked_few("in_few_topics", TopicPublicationStats, _distinct(slugs))
-
-    def at_few_outlets(self, slugs: list[str]) -> PublicationQuerySet:
-        """cross_posted_at() of a published list, its pieces read from the outlets' few pieces
-        (_linked_few)."""
-        from publications.models import OutletPublicationStats
-
-        return self._linked_few("at_few_outlets", OutletPublicationStats, _distinct(slugs))
-
-    def in_few_series(self, slugs: list[str]) -> PublicationQuerySet:
-        """in_series() of a published list, its few pieces read by the series' ids (_linked_few)."""
-        from publications.models import SeriesPublicationStats
-
-        return self._linked_few("in_few_series", SeriesPublicationStats, _distinct(slugs))
+    def _read_if_few(self, step: str, slugs: list[str]) -> PublicationQuerySet | None:
+        """The authors', topics', series' or outlets' `step` (a key of _FEW_OF) of several `slugs`, read from
+        their links (_linked_few) when they hold few pieces (_few_linked); None when they do not."""
+        few, stats = _FEW_OF[step]
+        return self._linked_few(few, slugs) if self._few_linked(_stats_named(stats), slugs) else None
 
     def _few_when_not_walked(self) -> PublicationQuerySet:
         """This lazy list, about to be ordered otherwise than by date, with each one author's, topic's,
@@ -863,15 +839,17 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             cursor.execute(f"SELECT {', '.join(columns)}", params)
             return [bool(few) for few in cursor.fetchone()]
 
-    def _linked_few(self, step: str, stats: type[PublicationStats], slugs: list[str]) -> PublicationQuerySet:
-        """The `step` of a published list: its pieces with a dated link (dated_links_of `stats`; a series'
-        pieces name it themselves) to any of `slugs`, read from those links by id (_pk_in), then sorted,
-        rather than the live pieces walked."""
+    def _linked_few(self, step: str, slugs: list[str]) -> PublicationQuerySet:
+        """The few-pieces `step` (one of _FEW_STEPS) of a published list: its pieces with a dated link
+        (dated_links_of its stats model; a series' pieces name it themselves) to any of `slugs`, read from
+        those links by id (_pk_in), then sorted, rather than the live pieces walked."""
+        slugs = _distinct(slugs)
         if self._records():
             return self._recorded(step, *slugs)
         at = self._published_at()
         if at is None:
             raise ValueError(f"{step}() reads a published list's links: published() comes first.")
+        stats = _stats_named(_FEW_STATS[step])
         owner = cast(type[models.Model], stats._meta.pk.related_model)
         links = _dated_link_model(stats)
         linked = (
@@ -1770,7 +1748,9 @@ _FEW_OF = {
     "in_series": ("in_few_series", "SeriesPublicationStats"),
     "cross_posted_at": ("at_few_outlets", "OutletPublicationStats"),
 }
-_FEW_STEPS = frozenset(few for few, _stats in _FEW_OF.values())
+# Each few-pieces step with its stats model's name.
+_FEW_STATS = dict(_FEW_OF.values())
+_FEW_STEPS = frozenset(_FEW_STATS)
 # Optimization (issue 16, h22-list): the steps of the shapes whose statements read the published rule's time
 # as they run (PublicationQuerySet._published_read_at_run_time). Their plan walks the live index newest first
 # whatever the time (nearly every live piece is in the past), but Postgres planned their prepared statements
@@ -1810,10 +1790,6 @@ def public_ordering(ordering: tuple[str, ...]) -> tuple[str, ...]:
     return ordering
 
 
-# The steps that take their values as one list.
-_LIST_VALUED_STEPS = frozenset({"by_author_slugs", "in_topics", "in_series", "cross_posted_at", *_FEW_STEPS})
-# The steps that choose their plan by the keys they are given (_few_linked): replayed as recorded.
-_PLANNED_STEPS = frozenset(_FEW_OF)
 # A slice no list asks for: Django writes LIMIT and OFFSET as literals (the plan depends on them, so they stay
 # literals), found in the sample's statement by this and written in for each list.
 _SAMPLE_SLICE = (7_654_321, 8_888_888)
@@ -2022,11 +1998,13 @@ def _replayed(
         if step == "published" and time_at_run_time:
             queryset = queryset._published_read_at_run_time(*taken)
             continue
-        method = getattr(queryset, step)
-        if step in _PLANNED_STEPS:
-            queryset = method(list(taken), planned=True)
+        if step in _FEW_STEPS:
+            queryset = queryset._linked_few(step, list(taken))
+        elif step in _FEW_OF:
+            # The steps taking their values as one list choose their plan by them: replayed as recorded.
+            queryset = getattr(queryset, step)(list(taken), planned=True)
         else:
-            queryset = method(list(taken)) if step in _LIST_VALUED_STEPS else method(*taken)
+            queryset = getattr(queryset, step)(*taken)
     if items is not None:
         queryset = queryset.as_items(items[0], fields=items[1])
     if limits is not None:
