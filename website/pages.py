@@ -21,6 +21,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from cissapi.api.http_caching import ResponseMeta, cache_public_response, finalize, surrogate_headers
+from publications.querysets import SearchWindow
 
 # Pages are the same for every client: no cookies are read, no credentials honoured.
 PAGE_VARY = ("Accept-Encoding",)
@@ -89,10 +90,18 @@ class Paging:
         return self.number < self.pages
 
 
-def paged(publications: Any, number: int, *, count: int | None = None) -> Paging | None:
+def paged(
+    publications: Any,
+    number: int,
+    *,
+    count: int | None = None,
+    summarize: Callable[[], tuple[int, bool, SearchWindow | None]] | None = None,
+) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
     None when there is no such page (past the last; page 1 of an empty list exists). `count`: the list's
-    number of rows when known already (a topic's or series' stored count), for one query instead of two."""
+    number of rows when known already (a topic's or series' stored count), for one query instead of two;
+    `summarize()`: its page_summary() when kept elsewhere (a search's, kept_summary), asked only for a page
+    its count may reach."""
     size = settings.API_PAGE_SIZE
     limit = settings.API_EXACT_COUNT_LIMIT
     offset = (number - 1) * size
@@ -100,7 +109,9 @@ def paged(publications: Any, number: int, *, count: int | None = None) -> Paging
     bound = limit if publications.searches() else None
     if bound is not None and offset >= bound:
         return None
-    if count is None:
+    if summarize is not None:
+        count, exact, window = summarize()
+    elif count is None:
         count, exact, window = publications.page_summary(limit=limit)
     else:
         # As page_summary() would say it: the bound past the bound (a topic or series is never a search).

@@ -379,11 +379,9 @@ class ConditionalGetMixin(_ViewBase):
         """`compute()` (such as a page count), kept under `key` in the shared cache for the generation this
         response belongs to, until a change of what `surrogate_keys` name."""
         meta = self.response_meta
-        meta.generation, value = generation.read(key, known=meta.generation)
-        if value is None:
-            born = time.time()
-            value = compute()
-            generation.keep(meta.generation, key, value, born=born, surrogate_keys=surrogate_keys)
+        meta.generation, value = cached_value(
+            key, compute, surrogate_keys=surrogate_keys, known=meta.generation
+        )
         return value
 
     # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
@@ -393,6 +391,23 @@ class ConditionalGetMixin(_ViewBase):
     ) -> HttpResponseBase:
         finalized = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]  # as above
         return finalize(request, finalized, self.response_meta, vary=VARY)
+
+
+def cached_value(
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    surrogate_keys: Iterable[str],
+    known: Generation | None = None,
+) -> tuple[Generation, Any]:
+    """The catalogue's generation (`known`, when read already) and `compute()` (such as a page count), kept
+    under `key` in the shared cache for that generation until a change of what `surrogate_keys` name."""
+    current, value = generation.read(key, known=known)
+    if value is None:
+        born = time.time()
+        value = compute()
+        generation.keep(current, key, value, born=born, surrogate_keys=surrogate_keys)
+    return current, value
 
 
 def answer_from_cache(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -22,6 +22,7 @@ from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
 from cissapi.api.generation import Generation, entry_key
+from cissapi.api.http_caching import cached_value
 from cissapi.api.kept_values import kept_values
 from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from cissapi.prepared import server_binding
@@ -34,6 +35,26 @@ def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
     """About how many bytes a kept summary takes: a search's ranked ids are most of it."""
     window = summary[2]
     return 200 + 40 * len(window.ranked_ids or ()) if window is not None else 200
+
+
+def kept_summary(
+    queryset: PublicationQuerySet, name: str, *, surrogate_keys: list[str]
+) -> tuple[int, bool, SearchWindow | None]:
+    """The page_summary() of `queryset`, a list outside the API's viewsets (the site's search) that `name`
+    tells apart, kept as the API's lists keep theirs: in the shared cache for the catalogue generation until
+    a change of what `surrogate_keys` name, and in this process while the change listener vouches for it."""
+    limit = settings.API_EXACT_COUNT_LIMIT
+    if not settings.API_CACHE_COUNTS:
+        return PublicationPagination.summary(queryset, limit, keep_ranking=False)
+    key = entry_key("summary", f"{limit}:{name}")
+    return kept_values.get(
+        key,
+        lambda: cached_value(
+            key, lambda: PublicationPagination.summary(queryset, limit), surrogate_keys=surrogate_keys
+        ),
+        surrogate_keys=surrogate_keys,
+        size=summary_size,
+    )
 
 
 class RelevancePosition(NamedTuple):

@@ -7,6 +7,9 @@ import gzip
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from publications.models import Correction, CrossPost, PublicationAuthor
@@ -14,6 +17,7 @@ from publications.related import related_candidates_rebuild_missing
 from publications.services import (
     publication_publish,
     publication_trash,
+    publication_unpublish,
     publication_update,
     publication_withdraw,
 )
@@ -431,6 +435,105 @@ def test_a_cached_page_is_served_without_the_view(client, world, django_assert_n
     with django_assert_num_queries(1):  # the catalogue generation with the cached page
         response = client.get("/publications/deterrence-stability/")
     assert response.status_code == 200
+
+
+# --- A search's kept count ---------------------------------------------------------------------------------
+@pytest.fixture
+def counts_kept(settings):
+    """The count of a search kept as the API keeps its lists' (the response cache off, to reach the view)."""
+    settings.API_CACHE = False
+    settings.API_CACHE_COUNTS = True
+    settings.API_PAGE_SIZE = 4
+
+
+def page_titles(response) -> list[str]:
+    return [
+        text
+        for href, text in links_of(response)
+        if href.startswith("/publications/") and href.count("/") == 3
+    ]
+
+
+def walk_search(client, words: str) -> tuple[list[str], str]:
+    """The titles a site search lists, page after page, and the sentence its first page gives the count in."""
+    titles, number, said = [], 1, None
+    while (response := client.get("/search/", {"q": words, "page": number})).status_code == 200:
+        said = said or text_of(response).split("publications match")[0].rsplit(" ", 2)[-2]
+        titles += page_titles(response)
+        number += 1
+    assert response.status_code == 404
+    return titles, said
+
+
+def matching(count: int, word: str = "uranium") -> list:
+    """`count` live pieces matching `word`, the word more often in some (they rank apart)."""
+    return [
+        PublicationFactory(
+            published=True,
+            title=f"Piece {index:02} on {word if index % 3 else 'fuel'}",
+            body="<p>" + " ".join([word] * (1 + index % 4)) + " and other matters.</p>",
+        )
+        for index in range(count)
+    ]
+
+
+@pytest.mark.usefixtures("counts_kept")
+def test_a_search_is_counted_once_for_all_its_pages(client):
+    matching(10)
+
+    assert client.get("/search/", {"q": "uranium"}).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        response = client.get("/search/", {"q": "uranium", "page": 2})
+
+    assert response.status_code == 200
+    assert not [query for query in second.captured_queries if "count(" in query["sql"].lower()]
+    assert "10 publications match" in text_of(response)
+
+
+def test_a_kept_count_lists_what_a_fresh_count_does(client, settings):
+    matching(11)
+    settings.API_CACHE, settings.API_PAGE_SIZE = False, 4
+    settings.API_CACHE_COUNTS = False
+    fresh = walk_search(client, "uranium")
+    settings.API_CACHE_COUNTS = True
+    kept = walk_search(client, "uranium")
+    again = walk_search(client, "uranium")
+
+    assert fresh == kept == again
+    assert len(fresh[0]) == 11 and fresh[1] == "11"
+
+
+@pytest.mark.usefixtures("counts_kept")
+def test_a_kept_search_count_follows_publishing_and_unpublishing(client):
+    pieces = matching(5)
+    assert walk_search(client, "uranium")[1] == "5"
+    newcomer = PublicationFactory(
+        title="A Newcomer on uranium", body="<p>uranium</p>", authors=[AuthorFactory()]
+    )
+    assert walk_search(client, "uranium")[1] == "5"  # a draft: not counted, not listed
+
+    publication_publish(publication=newcomer)
+    titles, said = walk_search(client, "uranium")
+    assert said == "6" and "A Newcomer on uranium" in titles
+
+    publication_unpublish(publication=pieces[0])
+    titles, said = walk_search(client, "uranium")
+    assert said == "5" and pieces[0].title not in titles
+
+
+@pytest.mark.usefixtures("counts_kept")
+def test_a_kept_search_count_takes_in_a_scheduled_piece_at_its_time(client):
+    matching(3)
+    later = timezone.now() + dt.timedelta(hours=1)
+    scheduled = PublicationFactory(
+        title="Scheduled on uranium", body="<p>uranium</p>", authors=[AuthorFactory()]
+    )
+    publication_publish(publication=scheduled, at=later)
+    assert walk_search(client, "uranium")[1] == "3"
+
+    with time_machine.travel(later + dt.timedelta(seconds=1)):
+        titles, said = walk_search(client, "uranium")
+    assert said == "4" and "Scheduled on uranium" in titles
 
 
 # --- What a page costs --------------------------------------------------------------------------------------
