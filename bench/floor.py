@@ -516,8 +516,8 @@ class Floor:
         page = page_number(query)
         offset = (page - 1) * size
         if text and offset >= self.count_limit:
-            # As the API: a search's pages reach as far as its count does.
-            raise BadRequest("page", "Past the pages of a search.")
+            # As the API: a search's pages reach as far as its count does; past them, as past the last page.
+            raise NotFound
         # The API's count semantics: one count (and search window) per filter, kept for the catalogue's
         # life when API_CACHE_COUNTS is on; taken on every request when it is off.
         key = (path, tuple(topics), tuple(authors), text)

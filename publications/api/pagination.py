@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
@@ -219,15 +219,14 @@ class PublicationPagination(ApiPagination):
             # A search's numbered pages reach as far as its count does, as search engines' do: past the
             # ranked window, each page checks every match before it against the words (a common word's page
             # 4,000 read 80,000 stored vectors: 0.8 s at 100,000 pieces, past the statement timeout at 1M).
-            # Cursor mode walks on from any depth at the cost of a page.
+            # Cursor mode walks on from any depth at the cost of a page. A page past them is a 404, as a page
+            # past a list's last is (the schema lets `page` be any number: a 400 would refuse what it allows).
             self.search_bound = limit
             if offset >= limit:
                 last = -(-limit // self.page_size)
-                raise ValidationError(
-                    {
-                        self.page_query_param: f"A search's pages reach its first {limit:,} matches "
-                        f"(page {last:,} at page_size {self.page_size}); walk further with mode=cursor."
-                    }
+                raise NotFound(
+                    f"Invalid page: a search's pages reach its first {limit:,} matches (page {last:,} at "
+                    f"page_size {self.page_size}); walk further with mode=cursor."
                 )
         if settings.API_CACHE_COUNTS:
             # "summary": the count and, for a search, its ranked window's ids (a search's page is then a slice
@@ -275,7 +274,7 @@ class PublicationPagination(ApiPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["description"] = (
                     "Page number (page-number mode). With `q`, pages reach the first "
-                    f"{settings.API_EXACT_COUNT_LIMIT:,} matches (a 400 past them); cursor mode walks on."
+                    f"{settings.API_EXACT_COUNT_LIMIT:,} matches (a 404 past them); cursor mode walks on."
                 )
         return parameters
 

@@ -89,12 +89,14 @@ def test_a_searchs_pages_reach_as_far_as_its_count(client, settings, five_pieces
     assert len(second.json()["results"]) == 2
     assert second.json()["next"] is None
     assert 'rel="next"' not in links(second)
-    # Past it: a 400 naming the page, which says how to go on.
-    assert third.status_code == 400
+    # Past it: a 404, as past a list's last page, naming the page and saying how to go on.
+    assert third.status_code == 404
     assert third["Content-Type"].startswith("application/problem+json")
     problem = third.json()
-    assert "page" in str(problem)
-    assert "mode=cursor" in str(problem)
+    assert "page" in problem["detail"]
+    assert "mode=cursor" in problem["detail"]
+    # Whatever else the request names: an author who does not exist is no different.
+    assert client.get("/api/v1/authors/nobody/publications/?q=maritime&page=99999999").status_code == 404
     # The list without a search still pages on until its rows end.
     assert client.get(LIST, {"page_size": 2, "page": 3}).status_code == 200
 
