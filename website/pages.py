@@ -23,6 +23,9 @@ from django.views.decorators.http import require_safe
 from cissapi.api.http_caching import ResponseMeta, cache_public_response, finalize, surrogate_headers
 from publications.querysets import SearchWindow
 
+# What a list's page_summary() says: its count (up to the bound), whether that is exact, a search's window.
+Summary = tuple[int, bool, SearchWindow | None]
+
 # Pages are the same for every client: no cookies are read, no credentials honoured.
 PAGE_VARY = ("Accept-Encoding",)
 # A page number past this is refused before any query: nobody reads 20,000 pieces by paging.
@@ -95,13 +98,13 @@ def paged(
     number: int,
     *,
     count: int | None = None,
-    summarize: Callable[[], tuple[int, bool, SearchWindow | None]] | None = None,
+    summarize: Callable[[Any], Summary] | None = None,
 ) -> Paging | None:
     """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
     None when there is no such page (past the last; page 1 of an empty list exists). `count`: the list's
     number of rows when known already (a topic's or series' stored count), for one query instead of two;
-    `summarize()`: its page_summary() when kept elsewhere (a search's, kept_summary), asked only for a page
-    its count may reach."""
+    `summarize(publications)`: their page_summary() when kept elsewhere (a search's, kept_summary), asked
+    only for a page its count may reach."""
     size = settings.API_PAGE_SIZE
     limit = settings.API_EXACT_COUNT_LIMIT
     offset = (number - 1) * size
@@ -110,7 +113,7 @@ def paged(
     if bound is not None and offset >= bound:
         return None
     if summarize is not None:
-        count, exact, window = summarize()
+        count, exact, window = summarize(publications)
     elif count is None:
         count, exact, window = publications.page_summary(limit=limit)
     else:

@@ -8,6 +8,7 @@ page can show nothing the API would not.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ from website.pages import (
     MAX_QUERY_LENGTH,
     BadParameter,
     Paging,
+    Summary,
     page_number,
     page_response,
     paged,
@@ -90,8 +92,11 @@ def _list_page(
     keys: list[str],
     *,
     count: int | None = None,
+    summarize: Callable[[PublicationQuerySet], Summary] | None = None,
 ) -> HttpResponse:
-    paging = paged(publications.as_items(item_addresses(ApiUrls(request))), number, count=count)
+    paging = paged(
+        publications.as_items(item_addresses(ApiUrls(request))), number, count=count, summarize=summarize
+    )
     if paging is None:
         raise Http404("No such page.")
     return _render_list(request, template, paging, context, keys)
@@ -360,16 +365,18 @@ def search(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
         return page_response(
             request, "website/search.html", {**context, "paging": None}, keys=[], modified=[]
         )
-    publications = Publication.objects.published().search(text).as_items(item_addresses(ApiUrls(request)))
-    # Optimization (issue 16): the count of a search, and its ranked window, are kept as the API's are
-    # (shared by its pages: a common word's count cost each page 100 ms at 100,000 pieces). Any edit can
-    # change which pieces match and how they rank.
-    keys = [EDITS_KEY]
-    paging = paged(
+    publications = Publication.objects.published().search(text)
+    # Any edit can change which pieces match and how they rank. Optimization (issue 16): the count of a
+    # search, and its ranked window, are kept as the API's are (shared by its pages: a common word's count
+    # cost each page 100 ms at 100,000 pieces).
+    return _list_page(
+        request,
+        "website/search.html",
         publications,
         params["page"],
-        summarize=lambda: kept_summary(publications, f"site-search:{text}", surrogate_keys=[LIST_KEY, *keys]),
+        context,
+        [EDITS_KEY],
+        summarize=lambda items: kept_summary(
+            items, f"site-search:{text}", surrogate_keys=[LIST_KEY, EDITS_KEY]
+        ),
     )
-    if paging is None:
-        raise Http404("No such page.")
-    return _render_list(request, "website/search.html", paging, context, keys)

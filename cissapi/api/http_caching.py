@@ -375,15 +375,6 @@ class ConditionalGetMixin(_ViewBase):
         empty when the URL alone does."""
         return ""
 
-    def cached_value(self, key: str, compute: Callable[[], Any], *, surrogate_keys: Iterable[str]) -> Any:
-        """`compute()` (such as a page count), kept under `key` in the shared cache for the generation this
-        response belongs to, until a change of what `surrogate_keys` name."""
-        meta = self.response_meta
-        meta.generation, value = cached_value(
-            key, compute, surrogate_keys=surrogate_keys, known=meta.generation
-        )
-        return value
-
     # DRF's finalize_response takes and returns any HttpResponseBase (a cached answer is a plain
     # HttpResponse); the stubs say Response.
     def finalize_response(  # type: ignore[override]

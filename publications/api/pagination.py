@@ -22,12 +22,12 @@ from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 
 from cissapi.api.generation import Generation, entry_key
-from cissapi.api.http_caching import cached_value
+from cissapi.api.http_caching import ResponseMeta, cached_value
 from cissapi.api.kept_values import kept_values
 from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from cissapi.prepared import server_binding
 from publications.api.filters import edit_sensitive
-from publications.invalidation import EDITS_KEY
+from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.querysets import PublicationQuerySet, SearchWindow, public_ordering
 
 
@@ -38,23 +38,39 @@ def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
 
 
 def kept_summary(
-    queryset: PublicationQuerySet, name: str, *, surrogate_keys: list[str]
+    queryset: PublicationQuerySet,
+    name: str,
+    *,
+    surrogate_keys: list[str],
+    meta: ResponseMeta | None = None,
 ) -> tuple[int, bool, SearchWindow | None]:
-    """The page_summary() of `queryset`, a list outside the API's viewsets (the site's search) that `name`
-    tells apart, kept as the API's lists keep theirs: in the shared cache for the catalogue generation until
-    a change of what `surrogate_keys` name, and in this process while the change listener vouches for it."""
+    """The page_summary() of `queryset`, the list `name` tells apart (an API list's filter_key(), the site's
+    search), kept until a change of what `surrogate_keys` name (or, with API_CACHE_COUNTS off, taken now).
+    `meta`: the response's, whose catalogue generation is read with it (and noted there).
+
+    "summary": the count and, for a search, its ranked window's ids (a search's page is then a slice of
+    them, like a list page's; kept and dropped with the count, as the count depends on the same rows). Named
+    apart from the entries that held a count only. Optimization (issue 16): kept in the shared cache for the
+    generation, and in this process too, read from the shared cache only when the change listener heard a
+    change of what it counts (cissapi.api.kept_values).
+    """
     limit = settings.API_EXACT_COUNT_LIMIT
     if not settings.API_CACHE_COUNTS:
         return PublicationPagination.summary(queryset, limit, keep_ranking=False)
     key = entry_key("summary", f"{limit}:{name}")
-    return kept_values.get(
-        key,
-        lambda: cached_value(
-            key, lambda: PublicationPagination.summary(queryset, limit), surrogate_keys=surrogate_keys
-        ),
-        surrogate_keys=surrogate_keys,
-        size=summary_size,
-    )
+
+    def shared() -> tuple[Generation, tuple[int, bool, SearchWindow | None]]:
+        generation, value = cached_value(
+            key,
+            lambda: PublicationPagination.summary(queryset, limit),
+            surrogate_keys=surrogate_keys,
+            known=meta.generation if meta is not None else None,
+        )
+        if meta is not None:
+            meta.generation = generation
+        return generation, value
+
+    return kept_values.get(key, shared, surrogate_keys=surrogate_keys, size=summary_size)
 
 
 class RelevancePosition(NamedTuple):
@@ -229,22 +245,11 @@ class PublicationPagination(ApiPagination):
                     f"page_size {self.page_size}); walk further with mode=cursor."
                 )
         if settings.API_CACHE_COUNTS:
-            # "summary": the count and, for a search, its ranked window's ids (a search's page is then a slice
-            # of them, like a list page's; kept and dropped with the count, as the count depends on the same
-            # rows). Named apart from the entries that held a count only.
-            key = entry_key("summary", f"{limit}:{self.filter_key()}")
             # A count changes as pieces enter or leave lists (and a search's with any edit).
-            keys = ["publications", *([EDITS_KEY] if edit_sensitive(self.request.query_params) else [])]
-
-            def shared() -> tuple[Generation, tuple[int, bool, SearchWindow | None]]:
-                value = self.view.cached_value(
-                    key, lambda: self.summary(queryset, limit), surrogate_keys=keys
-                )
-                return self.view.response_meta.generation, value
-
-            # Optimization (issue 16): kept in this process too, read from the shared cache only when the
-            # change listener heard a change of what it counts (cissapi.api.kept_values).
-            summary = kept_values.get(key, shared, surrogate_keys=keys, size=summary_size)
+            keys = [LIST_KEY, *([EDITS_KEY] if edit_sensitive(self.request.query_params) else [])]
+            summary = kept_summary(
+                queryset, self.filter_key(), surrogate_keys=keys, meta=self.view.response_meta
+            )
         else:
             # Optimization (issue 16): counted in the page's own statement, one round trip for both (a search
             # counts first: its page needs the ranked window found with its count).
