@@ -420,7 +420,7 @@ class TypeFeed(BasePublicationFeed[str]):
         return publication_type
 
     def publications(self, scope: FeedScope[str]) -> PublicationQuerySet:
-        return Publication.objects.published(scope.at).filter(type=scope.collection)
+        return Publication.objects.published(scope.at).of_type(scope.collection)
 
     def title(self, scope: FeedScope[str]) -> str:
         return f"{Publication.Type(scope.collection).label}s — CISS publications"

@@ -758,6 +758,16 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         cross_posts = CrossPost.objects.filter(outlet__slug__in=outlet_slugs)
         return self._linked_to("cross_posted_at", outlet_slugs, self._at_one_outlet, cross_posts)
 
+    def of_type(self, publication_type: str) -> PublicationQuerySet:
+        """Publications of one type (a Publication.Type value).
+
+        A step of a list's shape (issue 16): `?type=`, the home page's sections and the site's type pages
+        share their prepared statements, and a list of published pieces walks publication_type_live_idx
+        whatever the type's size (its plan kept, _TIME_UNPLANNED_STEPS)."""
+        if self._records():
+            return self._recorded("of_type", publication_type)
+        return self._shaped(self.filter(type=publication_type), "of_type", publication_type)
+
     def _at_one_outlet(self, slug: str, at: datetime) -> PublicationQuerySet:
         """cross_posted_at() of one outlet among the pieces published at `at`, joined to the outlet's pieces
         (OutletPiece: one row a piece, with its date) by date (the `posting_date` alias), as
@@ -1731,6 +1741,7 @@ _LIST_STEPS = {
     "in_few_topics": "text",
     "in_few_series": "text",
     "at_few_outlets": "text",
+    "of_type": "text",
     "_search": "text",
     "_among": "id",
     # A cursor page's position past which it starts (PublicationQuerySet.filter).
@@ -1769,6 +1780,7 @@ _TIME_UNPLANNED_STEPS = frozenset(
         "in_topics",
         "in_series",
         "cross_posted_at",
+        "of_type",
         *_FEW_STEPS,
         *_POSITION_STEPS,
     }

@@ -21,6 +21,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from cissapi.api.http_caching import ResponseMeta, cache_public_response, finalize, surrogate_headers
+from cissapi.prepared import server_binding
 from publications.querysets import SearchWindow
 
 # What a list's page_summary() says: its count (up to the bound), whether that is exact, a search's window.
@@ -112,16 +113,19 @@ def paged(
     bound = limit if publications.searches() else None
     if bound is not None and offset >= bound:
         return None
-    if summarize is not None:
-        count, exact, window = summarize(publications)
-    elif count is None:
-        count, exact, window = publications.page_summary(limit=limit)
-    else:
-        # As page_summary() would say it: the bound past the bound (a topic or series is never a search).
-        count, exact, window = min(count, limit), count <= limit, None
-    if exact and number > 1 and offset >= count:
-        return None
-    rows = publications.page(offset, size, window=window) if count else []
+    # As the API's lists: their statements bound on the server, prepared and planned once per connection
+    # (cissapi.prepared; planning a list's statement cost more than running it).
+    with server_binding(publications.db):
+        if summarize is not None:
+            count, exact, window = summarize(publications)
+        elif count is None:
+            count, exact, window = publications.page_summary(limit=limit)
+        else:
+            # As page_summary() would say it: the bound past the bound (a topic or series is never a search).
+            count, exact, window = min(count, limit), count <= limit, None
+        if exact and number > 1 and offset >= count:
+            return None
+        rows = publications.page(offset, size, window=window) if count else []
     if not rows and number > 1:
         return None
     return Paging(rows=rows, number=number, count=count, size=size, exact=exact, bound=bound)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from authors.api.documents import author_detail
 from authors.models import Author, AuthorLink
 from cissapi.api.documents import ApiUrls
+from cissapi.prepared import server_binding
 from publications.api.documents import item_addresses, publication_detail
 from publications.api.pagination import kept_summary
 from publications.api.views import surrogate_keys_of
@@ -123,11 +124,12 @@ def home(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
     addresses = item_addresses(ApiUrls(request))
     groups = []
     shown: list[Publication] = []
-    # One small query per type (six), each an index walk of publication_type_idx.
+    # One small query per type (six), each a walk of publication_type_live_idx by one statement, bound on the
+    # server: prepared and planned once per connection (planning it cost ten times running it).
     for publication_type in Publication.Type:
-        latest = list(
-            Publication.objects.published().filter(type=publication_type).as_items(addresses)[:HOME_PER_TYPE]
-        )
+        newest = Publication.objects.published().of_type(publication_type).as_items(addresses)
+        with server_binding(newest.db):
+            latest = list(newest[:HOME_PER_TYPE])
         shown += latest
         if latest:
             groups.append(
@@ -160,14 +162,24 @@ def publication_list(request: HttpRequest, *, params: dict[str, Any]) -> HttpRes
     publications = Publication.objects.published()
     chosen = params["type"]
     if chosen:
-        publications = publications.filter(type=chosen)
+        publications = publications.of_type(chosen)
     context = {
         "publication_type": chosen,
         "heading": TYPE_PLURALS[Publication.Type(chosen)] if chosen else "Publications",
         "types": [(value, TYPE_PLURALS[Publication.Type(value)]) for value in Publication.Type.values],
         "page_query": f"type={chosen}&" if chosen else "",
     }
-    return _list_page(request, "website/publication_list.html", publications, params["page"], context, [])
+    # Optimization (issue 16): its count kept as the API's lists keep theirs, until a piece enters or leaves
+    # a list (a type's count cost each page 22 ms at 100,000 pieces).
+    return _list_page(
+        request,
+        "website/publication_list.html",
+        publications,
+        params["page"],
+        context,
+        [],
+        summarize=lambda items: kept_summary(items, f"site-list:{chosen}", surrogate_keys=[LIST_KEY]),
+    )
 
 
 @public_page()
@@ -291,7 +303,12 @@ def author(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpRe
         raise Http404("No such author.")
     urls = ApiUrls(request)
     publications = Publication.objects.published().by_author_slugs([slug]).as_items(item_addresses(urls))
-    paging = paged(publications, params["page"])
+    # Its count kept, as above (a prolific author's cost each page 17 ms at 100,000 pieces).
+    paging = paged(
+        publications,
+        params["page"],
+        summarize=lambda items: kept_summary(items, f"site-author:{slug}", surrogate_keys=[LIST_KEY]),
+    )
     if paging is None:
         raise Http404("No such page.")
     # The count the list just took, rather than a second count for the bio's document.

@@ -69,7 +69,7 @@ class PublicationFilterSet(filters.FilterSet):
     topic_match = filters.ChoiceFilter(
         choices=TOPIC_MATCHES, method="filter_nothing", help_text="any (default) or all of the topics."
     )
-    type = filters.ChoiceFilter(choices=Publication.Type.choices)
+    type = filters.ChoiceFilter(choices=Publication.Type.choices, method="filter_type")
     series = SlugsFilter(method="filter_series", help_text="Series slug(s).")
     outlet = SlugsFilter(method="filter_outlet", help_text="Outlet slug(s) the piece was cross-posted at.")
     language = filters.CharFilter(help_text="Language code, e.g. en or ur.")
@@ -144,6 +144,9 @@ class PublicationFilterSet(filters.FilterSet):
         self, queryset: PublicationQuerySet, name: str, value: list[str]
     ) -> PublicationQuerySet:
         return queryset.cross_posted_at(value)
+
+    def filter_type(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        return queryset.of_type(value)
 
     def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         # topic_match only changes how `topic` filters.

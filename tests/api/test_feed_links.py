@@ -132,8 +132,9 @@ def test_an_options_answer_has_no_feed_links(client, catalogue, url):
 
 
 def test_links_cost_no_query(client, catalogue, response_cache_off, django_assert_num_queries):
-    # 1 the count, 2 the page rows with bylines and topics; the links come from the URL alone
-    with django_assert_num_queries(2):
+    # The page rows with their count, bylines and topics (a type is a step of the list's statement); the
+    # links come from the URL alone.
+    with django_assert_num_queries(1):
         response = client.get("/api/v1/publications/", {"type": Publication.Type.COMMENTARY})
 
     assert feed_links(response) == expected("types/commentary/")

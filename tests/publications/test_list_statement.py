@@ -73,6 +73,21 @@ def test_a_list_pages_prepared_statement_walks_the_live_index_on_its_generic_pla
     assert "Seq Scan on publications_publication " not in plan, plan
 
 
+@pytest.mark.parametrize("publication_type", ["commentary", "book"])
+def test_a_type_list_walks_its_types_live_index_on_its_generic_plan(client, catalogue, publication_type):
+    """Whatever the type's share of the catalogue: the live index walked past every other type's pieces
+    (deep pages of a rare type read most of the catalogue), and the plan is kept for every type."""
+    for _ in range(RUNS):
+        assert client.get(LIST, {"type": publication_type}).status_code == 200
+
+    [statement] = prepared("WITH ORDINALITY AS page(id, place)")
+    plan = generic_plan(statement)
+
+    assert "publication_type_live_idx" in plan, plan
+    assert "Seq Scan on publications_publication " not in plan, plan
+    assert "Sort" not in plan.split("Function Scan on unnest page")[0], plan  # walked in order, not sorted
+
+
 @pytest.mark.parametrize("ordering", ["title", "-title"])
 def test_a_list_by_title_walks_the_title_index_on_its_generic_plan(client, catalogue, ordering):
     for _ in range(RUNS):
@@ -187,8 +202,8 @@ def plans_taken(marker: str) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize(
     "query",
-    [{"topic": "busiest"}, {"page": "20"}],
-    ids=["topic filter", "deep page"],
+    [{"topic": "busiest"}, {"page": "20"}, {"type": "commentary"}],
+    ids=["topic filter", "deep page", "type filter"],
 )
 def test_a_filtered_or_deep_lists_statement_keeps_its_generic_plan_and_is_not_planned_per_request(
     client, catalogue, query

@@ -536,6 +536,100 @@ def test_a_kept_search_count_takes_in_a_scheduled_piece_at_its_time(client):
     assert said == "4" and "Scheduled on uranium" in titles
 
 
+# --- The site's lists' kept counts --------------------------------------------------------------------------
+# Every piece, one type's and one author's: their counts kept as a search's is.
+KEPT_LISTS = [("/publications/", {}), ("/publications/", {"type": "book"}), ("/authors/writer/", {})]
+
+
+def walk_list(client, path: str, query: dict[str, str]) -> tuple[list[str], str]:
+    """The titles a site list shows, page after page, and how many pages its first page says it has."""
+    titles, number, said = [], 1, None
+    while (response := client.get(path, {**query, "page": number})).status_code == 200:
+        # One page has no page links, nor says how many.
+        said = said or (text_of(response).split("Page 1 of ")[1:] or ["1"])[0].split()[0]
+        titles += page_titles(response)
+        number += 1
+    assert response.status_code == 404
+    return titles, said
+
+
+def listed(count: int, writer) -> list:
+    """`count` live books by `writer`."""
+    return [
+        PublicationFactory(published=True, type="book", title=f"Book {index:02}", authors=[writer])
+        for index in range(count)
+    ]
+
+
+@pytest.mark.usefixtures("counts_kept")
+@pytest.mark.parametrize(("path", "query"), KEPT_LISTS)
+def test_a_site_list_is_counted_once_for_all_its_pages(client, path, query):
+    listed(10, AuthorFactory(slug="writer"))
+
+    assert client.get(path, query).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(path, {**query, "page": 2})
+
+    assert response.status_code == 200
+    assert not [query for query in second.captured_queries if "count(" in query["sql"].lower()]
+    assert "Page 2 of 3" in text_of(response)
+
+
+@pytest.mark.usefixtures("counts_kept")
+@pytest.mark.parametrize(("path", "query"), KEPT_LISTS)
+def test_a_kept_list_count_follows_publishing_unpublishing_and_a_scheduled_piece(client, path, query):
+    writer = AuthorFactory(slug="writer")
+    books = listed(8, writer)
+    assert walk_list(client, path, query) == ([book.title for book in reversed(books)], "2")
+    newcomer = PublicationFactory(type="book", title="Book newcomer", authors=[writer])
+    assert walk_list(client, path, query)[1] == "2"  # a draft: not counted, not listed
+
+    publication_publish(publication=newcomer)
+    titles, said = walk_list(client, path, query)
+    assert said == "3" and titles[0] == "Book newcomer" and len(titles) == 9
+
+    publication_unpublish(publication=books[0])
+    titles, said = walk_list(client, path, query)
+    assert said == "2" and books[0].title not in titles and len(titles) == 8
+
+    later = timezone.now() + dt.timedelta(hours=1)
+    scheduled = PublicationFactory(type="book", title="Book scheduled", authors=[writer])
+    publication_publish(publication=scheduled, at=later)
+    assert walk_list(client, path, query)[1] == "2"
+    with time_machine.travel(later + dt.timedelta(seconds=1)):
+        titles, said = walk_list(client, path, query)
+    assert said == "3" and titles[0] == "Book scheduled"
+
+
+@pytest.mark.usefixtures("counts_kept")
+def test_a_kept_type_count_follows_a_piece_changing_type(client, editor):
+    books = listed(5, AuthorFactory(slug="writer"))
+    assert walk_list(client, "/publications/", {"type": "book"})[1] == "2"
+
+    books[0].type = "report"
+    publication_update(publication=books[0], by=editor)
+
+    titles, said = walk_list(client, "/publications/", {"type": "book"})
+    assert said == "1" and len(titles) == 4 and books[0].title not in titles
+    assert walk_list(client, "/publications/", {"type": "report"}) == ([books[0].title], "1")
+
+
+def test_the_home_pages_sections_share_one_prepared_statement(client, settings):
+    """Six types, one statement text with the type a parameter: prepared, so planned once per connection."""
+    settings.API_CACHE = False
+    for publication_type in ("commentary", "book", "report"):
+        PublicationFactory(published=True, type=publication_type)
+    for _ in range(2):
+        assert client.get("/").status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s AND statement LIKE %s",
+            ["%WITH ORDINALITY AS page(id, place)%", '%"type" = $%'],
+        )
+        assert cursor.fetchone()[0] == 1
+
+
 # --- What a page costs --------------------------------------------------------------------------------------
 @pytest.mark.usefixtures("response_cache_off")
 @pytest.mark.parametrize("count", [1, 12])
