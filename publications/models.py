@@ -228,6 +228,17 @@ class Publication(PlainTextFields, models.Model):
                 name="publication_type_live_idx",
             ),
             GinIndex(fields=["search_vector"], name="publication_search_idx"),
+            # The admin's list (every piece not in the trash, newest first, drafts without a date on top),
+            # its count and its date hierarchy, filtered by state or type or not: each read every row of the
+            # table at 100,000 pieces, 0.1-0.2 s apiece.
+            models.Index(
+                fields=["-published_at", "-id"],
+                include=["status", "type"],
+                condition=Q(trashed_at__isnull=True),
+                name="publication_admin_idx",
+            ),
+            # The admin's language filter lists the languages in use (a read of every row, 0.1 s, without it).
+            models.Index(fields=["language"], name="publication_language_idx"),
         ]
 
     def __str__(self) -> str:

@@ -200,9 +200,12 @@ def plans_taken(marker: str) -> list[tuple[int, int]]:
         return cursor.fetchall()
 
 
+# The deep page is page 10 of this catalogue's 1,500 pieces: past page 20 the generic plan expects to read
+# most of the ~470 rows it estimates live at any time, where a scan and sort of the small table truly costs
+# less, and Postgres's choice between the two swung with the dead rows earlier tests left in the table.
 @pytest.mark.parametrize(
     "query",
-    [{"topic": "busiest"}, {"page": "20"}, {"type": "commentary"}],
+    [{"topic": "busiest"}, {"page": "10"}, {"type": "commentary"}],
     ids=["topic filter", "deep page", "type filter"],
 )
 def test_a_filtered_or_deep_lists_statement_keeps_its_generic_plan_and_is_not_planned_per_request(
