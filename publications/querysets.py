@@ -163,6 +163,10 @@ class SearchWindow(NamedTuple):
     ranked_ids: tuple[int, ...] | None
 
 
+# What page_summary() says of a list: its count (up to the bound), whether that is exact, a search's window.
+PageSummary = tuple[int, bool, SearchWindow | None]
+
+
 class PublicationQuerySet(models.QuerySet["Publication"]):
     def __init__(self, model: Any = None, query: Any = None, using: Any = None, hints: Any = None) -> None:
         super().__init__(model, query, using, hints)
@@ -897,9 +901,7 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         return self._shaped(found, "_search", query_text)
 
     # --- Pages ------------------------------------------------------------------------------------------
-    def page_summary(
-        self, *, limit: int, keep_ranking: bool = False
-    ) -> tuple[int, bool, SearchWindow | None]:
+    def page_summary(self, *, limit: int, keep_ranking: bool = False) -> PageSummary:
         """The number of rows up to `limit` and whether that is all of them (else the count is `limit`);
         and, for a search, its ranked window (SearchWindow: where it ends and, with `keep_ranking`, its ids
         best first). Cacheable until the catalogue changes.

@@ -22,10 +22,7 @@ from django.views.decorators.http import require_safe
 
 from cissapi.api.http_caching import ResponseMeta, cache_public_response, finalize, surrogate_headers
 from cissapi.prepared import server_binding
-from publications.querysets import SearchWindow
-
-# What a list's page_summary() says: its count (up to the bound), whether that is exact, a search's window.
-Summary = tuple[int, bool, SearchWindow | None]
+from publications.querysets import PageSummary
 
 # Pages are the same for every client: no cookies are read, no credentials honoured.
 PAGE_VARY = ("Accept-Encoding",)
@@ -94,18 +91,10 @@ class Paging:
         return self.number < self.pages
 
 
-def paged(
-    publications: Any,
-    number: int,
-    *,
-    count: int | None = None,
-    summarize: Callable[[Any], Summary] | None = None,
-) -> Paging | None:
-    """Page `number` of a PublicationQuerySet (two queries: the count, then the page sliced by id first), or
-    None when there is no such page (past the last; page 1 of an empty list exists). `count`: the list's
-    number of rows when known already (a topic's or series' stored count), for one query instead of two;
-    `summarize(publications)`: their page_summary() when kept elsewhere (a search's, kept_summary), asked
-    only for a page its count may reach."""
+def paged(publications: Any, number: int, *, summarize: Callable[[Any], PageSummary]) -> Paging | None:
+    """Page `number` of a PublicationQuerySet (the page sliced by id first), or None when there is no such
+    page (past the last; page 1 of an empty list exists). `summarize(publications)`: their page_summary(),
+    kept (kept_summary) or stored (stored_summary), asked only for a page its count may reach."""
     size = settings.API_PAGE_SIZE
     limit = settings.API_EXACT_COUNT_LIMIT
     offset = (number - 1) * size
@@ -116,19 +105,20 @@ def paged(
     # As the API's lists: their statements bound on the server, prepared and planned once per connection
     # (cissapi.prepared; planning a list's statement cost more than running it).
     with server_binding(publications.db):
-        if summarize is not None:
-            count, exact, window = summarize(publications)
-        elif count is None:
-            count, exact, window = publications.page_summary(limit=limit)
-        else:
-            # As page_summary() would say it: the bound past the bound (a topic or series is never a search).
-            count, exact, window = min(count, limit), count <= limit, None
+        count, exact, window = summarize(publications)
         if exact and number > 1 and offset >= count:
             return None
         rows = publications.page(offset, size, window=window) if count else []
     if not rows and number > 1:
         return None
     return Paging(rows=rows, number=number, count=count, size=size, exact=exact, bound=bound)
+
+
+def stored_summary(count: int) -> Callable[[Any], PageSummary]:
+    """paged()'s `summarize` for a list whose count is stored (a topic's or series'), as page_summary()
+    would say it: the bound past the bound (a topic or series is never a search)."""
+    limit = settings.API_EXACT_COUNT_LIMIT
+    return lambda publications: (min(count, limit), count <= limit, None)
 
 
 def site_context() -> dict[str, Any]:

@@ -27,18 +27,23 @@ from publications.api.views import surrogate_keys_of
 from publications.invalidation import EDITS_KEY, LIST_KEY
 from publications.metadata import author_jsonld, author_meta
 from publications.models import Publication
-from publications.querysets import PublicationQuerySet, with_live_publications, with_publication_counts
+from publications.querysets import (
+    PageSummary,
+    PublicationQuerySet,
+    with_live_publications,
+    with_publication_counts,
+)
 from taxonomy.models import Series, Topic
 from website.pages import (
     MAX_QUERY_LENGTH,
     BadParameter,
     Paging,
-    Summary,
     page_number,
     page_response,
     paged,
     public_page,
     single,
+    stored_summary,
 )
 
 # How many of each type the home page shows.
@@ -92,12 +97,9 @@ def _list_page(
     context: dict[str, Any],
     keys: list[str],
     *,
-    count: int | None = None,
-    summarize: Callable[[PublicationQuerySet], Summary] | None = None,
+    summarize: Callable[[PublicationQuerySet], PageSummary],
 ) -> HttpResponse:
-    paging = paged(
-        publications.as_items(item_addresses(ApiUrls(request))), number, count=count, summarize=summarize
-    )
+    paging = paged(publications.as_items(item_addresses(ApiUrls(request))), number, summarize=summarize)
     if paging is None:
         raise Http404("No such page.")
     return _render_list(request, template, paging, context, keys)
@@ -343,7 +345,7 @@ def _collection_page(
         number,
         context,
         [f"{kind}-{found.pk}"],
-        count=found.publication_count,
+        summarize=stored_summary(found.publication_count),
     )
 
 

@@ -28,10 +28,10 @@ from cissapi.api.pagination import ApiCursorPagination, ApiPagination
 from cissapi.prepared import server_binding
 from publications.api.filters import edit_sensitive
 from publications.invalidation import EDITS_KEY, LIST_KEY
-from publications.querysets import PublicationQuerySet, SearchWindow, public_ordering
+from publications.querysets import PageSummary, PublicationQuerySet, public_ordering
 
 
-def summary_size(summary: tuple[int, bool, SearchWindow | None]) -> int:
+def summary_size(summary: PageSummary) -> int:
     """About how many bytes a kept summary takes: a search's ranked ids are most of it."""
     window = summary[2]
     return 200 + 40 * len(window.ranked_ids or ()) if window is not None else 200
@@ -43,7 +43,7 @@ def kept_summary(
     *,
     surrogate_keys: list[str],
     meta: ResponseMeta | None = None,
-) -> tuple[int, bool, SearchWindow | None]:
+) -> PageSummary:
     """The page_summary() of `queryset`, the list `name` tells apart (an API list's filter_key(), the site's
     search), kept until a change of what `surrogate_keys` name (or, with API_CACHE_COUNTS off, taken now).
     `meta`: the response's, whose catalogue generation is read with it (and noted there).
@@ -59,7 +59,7 @@ def kept_summary(
         return PublicationPagination.summary(queryset, limit, keep_ranking=False)
     key = entry_key("summary", f"{limit}:{name}")
 
-    def shared() -> tuple[Generation, tuple[int, bool, SearchWindow | None]]:
+    def shared() -> tuple[Generation, PageSummary]:
         generation, value = cached_value(
             key,
             lambda: PublicationPagination.summary(queryset, limit),
@@ -290,9 +290,7 @@ class PublicationPagination(ApiPagination):
         return super().get_next_link()
 
     @staticmethod
-    def summary(
-        queryset: PublicationQuerySet, limit: int, *, keep_ranking: bool = True
-    ) -> tuple[int, bool, SearchWindow | None]:
+    def summary(queryset: PublicationQuerySet, limit: int, *, keep_ranking: bool = True) -> PageSummary:
         """The list's page_summary(), its statements prepared as the page's are."""
         with server_binding(queryset.db):
             return queryset.page_summary(limit=limit, keep_ranking=keep_ranking)
