@@ -227,6 +227,13 @@ class Publication(PlainTextFields, models.Model):
                 condition=_PUBLISHED_KEPT,
                 name="publication_type_live_idx",
             ),
+            # A language's pieces newest first (`?language=`), for the same reason: the live index walked
+            # past the other languages' pieces, a rare language's deep pages most of the catalogue.
+            models.Index(
+                fields=["language", "-published_at", "-id"],
+                condition=_PUBLISHED_KEPT,
+                name="publication_language_live_idx",
+            ),
             GinIndex(fields=["search_vector"], name="publication_search_idx"),
             # The admin's list (every piece not in the trash, newest first, drafts without a date on top),
             # its count and its date hierarchy, filtered by state or type or not: each read every row of the

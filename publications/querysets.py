@@ -772,6 +772,16 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
             return self._recorded("of_type", publication_type)
         return self._shaped(self.filter(type=publication_type), "of_type", publication_type)
 
+    def in_language(self, language: str) -> PublicationQuerySet:
+        """Publications in one language (a code, as Publication.language holds it).
+
+        A step of a list's shape (issue 16), as of_type(): `?language=` lists share one prepared statement
+        whatever the code, walking publication_language_live_idx (its plan kept, _TIME_UNPLANNED_STEPS)
+        where a code spelt in the statement's text was planned on every request."""
+        if self._records():
+            return self._recorded("in_language", language)
+        return self._shaped(self.filter(language=language), "in_language", language)
+
     def _at_one_outlet(self, slug: str, at: datetime) -> PublicationQuerySet:
         """cross_posted_at() of one outlet among the pieces published at `at`, joined to the outlet's pieces
         (OutletPiece: one row a piece, with its date) by date (the `posting_date` alias), as
@@ -1744,6 +1754,7 @@ _LIST_STEPS = {
     "in_few_series": "text",
     "at_few_outlets": "text",
     "of_type": "text",
+    "in_language": "text",
     "_search": "text",
     "_among": "id",
     # A cursor page's position past which it starts (PublicationQuerySet.filter).
@@ -1783,6 +1794,7 @@ _TIME_UNPLANNED_STEPS = frozenset(
         "in_series",
         "cross_posted_at",
         "of_type",
+        "in_language",
         *_FEW_STEPS,
         *_POSITION_STEPS,
     }

@@ -72,7 +72,7 @@ class PublicationFilterSet(filters.FilterSet):
     type = filters.ChoiceFilter(choices=Publication.Type.choices, method="filter_type")
     series = SlugsFilter(method="filter_series", help_text="Series slug(s).")
     outlet = SlugsFilter(method="filter_outlet", help_text="Outlet slug(s) the piece was cross-posted at.")
-    language = filters.CharFilter(help_text="Language code, e.g. en or ur.")
+    language = filters.CharFilter(method="filter_language", help_text="Language code, e.g. en or ur.")
     published_after = UtcDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = UtcDateTimeFilter(field_name="published_at", lookup_expr="lte")
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -147,6 +147,9 @@ class PublicationFilterSet(filters.FilterSet):
 
     def filter_type(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         return queryset.of_type(value)
+
+    def filter_language(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
+        return queryset.in_language(value)
 
     def filter_nothing(self, queryset: PublicationQuerySet, name: str, value: str) -> PublicationQuerySet:
         # topic_match only changes how `topic` filters.

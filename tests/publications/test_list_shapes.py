@@ -69,6 +69,7 @@ def test_a_second_list_of_a_shape_compiles_nothing_and_reads_its_own_values():
             .filter(published_at__lt="2025-03-01 10:00:00.250000+00:00")[0:21]
         ),
         lambda live: live.in_topics(["ice"]).as_items(ADDRESSES).order_by("-published_at", "-id")[0:21],
+        lambda live: live.of_type("book").in_language("ur").as_items(ADDRESSES)[20:40],
     ],
     ids=[
         "list",
@@ -79,6 +80,7 @@ def test_a_second_list_of_a_shape_compiles_nothing_and_reads_its_own_values():
         "ranked-ids",
         "cursor",
         "cursor-1",
+        "type-language",
     ],
 )
 def test_a_shapes_statement_is_the_one_the_orm_writes_for_the_same_list(build):
@@ -104,8 +106,9 @@ def test_a_shapes_statement_is_the_one_the_orm_writes_for_the_same_list(build):
         lambda live: live.in_topics(["water", "ice", "water"]),
         lambda live: live.by_author_slugs(["amna", "bilal"]).in_series(["insight"]),
         lambda live: live.search("glacier melt").cross_posted_at(["dawn"]),
+        lambda live: live.of_type("book").in_language("ur"),
     ],
-    ids=["list", "topics", "authors-series", "search-outlet"],
+    ids=["list", "topics", "authors-series", "search-outlet", "type-language"],
 )
 def test_a_shapes_count_is_the_one_the_orm_writes_for_the_same_list(build):
     queryset = build(Publication.objects.published())

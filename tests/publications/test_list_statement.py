@@ -73,8 +73,19 @@ def generic_plan(statement: str) -> str:
         # pieces (a rare type's deep pages read most of the catalogue), and one plan kept for every type.
         ({"type": "commentary"}, "publication_type_live_idx"),
         ({"type": "book"}, "publication_type_live_idx"),
+        # The same for a language: the catalogue is mostly English, with a few pieces in French.
+        ({"language": "en"}, "publication_language_live_idx"),
+        ({"language": "fr"}, "publication_language_live_idx"),
     ],
-    ids=["newest first", "by title", "by title backwards", "a common type", "a rare type"],
+    ids=[
+        "newest first",
+        "by title",
+        "by title backwards",
+        "a common type",
+        "a rare type",
+        "a common language",
+        "a rare language",
+    ],
 )
 def test_a_list_pages_prepared_statement_walks_its_index_in_order_on_its_generic_plan(
     client, catalogue, query, index
@@ -195,8 +206,8 @@ def plans_taken(marker: str) -> list[tuple[int, int]]:
 # less, and Postgres's choice between the two swung with the dead rows earlier tests left in the table.
 @pytest.mark.parametrize(
     "query",
-    [{"topic": "busiest"}, {"page": "10"}, {"type": "commentary"}],
-    ids=["topic filter", "deep page", "type filter"],
+    [{"topic": "busiest"}, {"page": "10"}, {"type": "commentary"}, {"language": "en"}],
+    ids=["topic filter", "deep page", "type filter", "language filter"],
 )
 def test_a_filtered_or_deep_lists_statement_keeps_its_generic_plan_and_is_not_planned_per_request(
     client, catalogue, query
