@@ -115,6 +115,8 @@ def test_the_search_p99_table_shows_the_floors_p99_beside_ours():
 
     assert len(lines) == 2
     assert all("missed x2.41" in line and "floor's p99 61.25 ms" in line for line in lines)
+    # 16 closed-loop clients at the floor's 100 req/s wait 160 ms on average (Little's law).
+    assert all("bound 160.0 ms" in line for line in lines)
 
 
 def test_servers_are_named_as_gunicorn_runs_them_gthread_workers_with_the_bench_threads(monkeypatch):
