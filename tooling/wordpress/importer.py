@@ -209,6 +209,8 @@ class _Importer:
         self.images: dict[int, Image | None] = {}
         self.outlets: dict[str, Outlet] = {}
         self.pending: list[_NewPiece] = []
+        # WordPress ids of the pieces read so far: an id the export repeats is imported once.
+        self.piece_ids: set[int] = set()
         # Slugs of pieces and old slugs, loaded once: new pieces are checked against it, not the database.
         self.taken_slugs: set[str] | None = None
         self.records: dict[tuple[str, str], ImportedObject] = {
@@ -448,6 +450,12 @@ class _Importer:
 
     def import_piece(self, item: wxr.WxrItem) -> None:
         label = f"{item.post_type} {item.wp_id} “{html_to_text(item.title)}”"
+        if item.wp_id in self.piece_ids:
+            # Exports joined from several files (or a plugin's) can hold an item twice: the first one counts.
+            self.report.skipped["repeated id"] += 1
+            self.report.notes.append(f"{label}: its id is in the export twice, imported once (the first)")
+            return
+        self.piece_ids.add(item.wp_id)
         if item.status in SKIPPED_STATUSES or not item.status:
             self.report.skipped[item.status or "no status"] += 1
             self.report.note(f"skipped {label} ({item.status or 'no status'})")
@@ -709,6 +717,8 @@ class _Importer:
             moment = _parse_date(item.post_date) - (self.site.offset or dt.timedelta())
         else:
             moment = None
+        if {item.post_date, item.post_date_gmt} - {"", _EMPTY_DATE} and moment is None:
+            self.report.notes.append(f"{label}: “{item.post_date}” is not a valid date, left out")
         if item.status in {"publish", "future"} and item.password:
             self.report.notes.append(f"{label}: password-protected on WordPress, imported unpublished")
             return self.options.unpublished_status, moment
@@ -871,7 +881,12 @@ def _source_fingerprint(
 
 
 def _has_date(value: str) -> bool:
-    return bool(value) and value != _EMPTY_DATE
+    """Whether `value` is a date: drafts have 0000-00-00, and MySQL without strict mode keeps 2020-02-30."""
+    try:
+        _parse_date(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_date(value: str) -> dt.datetime:

@@ -1,0 +1,60 @@
+"""Exports as real WordPress sites write them, mess included: each test is one thing seen in the wild."""
+
+from __future__ import annotations
+
+import pytest
+
+from publications.models import Publication
+
+from .test_import import piece, run
+
+pytestmark = pytest.mark.django_db
+
+
+def post(wp_id: int, *, title: str = "A post", status: str = "publish", extra: str = "", **dates: str) -> str:
+    """One `<item>` as WordPress 6 exports a post; `dates` may override post_date and post_date_gmt."""
+    post_date = dates.get("post_date", "2022-06-01 10:00:00")
+    post_date_gmt = dates.get("post_date_gmt", "2022-06-01 05:00:00")
+    return f"""
+	<item>
+		<title><![CDATA[{title}]]></title>
+		<link>https://thinktank.example.org/post-{wp_id}/</link>
+		<dc:creator><![CDATA[editor]]></dc:creator>
+		<guid isPermaLink="false">https://thinktank.example.org/?p={wp_id}</guid>
+		<content:encoded><![CDATA[Words of post {wp_id}.]]></content:encoded>
+		<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+		<wp:post_id>{wp_id}</wp:post_id>
+		<wp:post_date><![CDATA[{post_date}]]></wp:post_date>
+		<wp:post_date_gmt><![CDATA[{post_date_gmt}]]></wp:post_date_gmt>
+		<wp:comment_status><![CDATA[open]]></wp:comment_status>
+		<wp:post_name><![CDATA[post-{wp_id}]]></wp:post_name>
+		<wp:status><![CDATA[{status}]]></wp:status>
+		<wp:post_type><![CDATA[post]]></wp:post_type>
+		<wp:post_password><![CDATA[]]></wp:post_password>
+		<wp:is_sticky>0</wp:is_sticky>{extra}
+	</item>
+"""
+
+
+def with_posts(site_xml: str, *items: str) -> str:
+    """The test site's export with `items` added at its end."""
+    return site_xml.replace("</channel>", "".join(items) + "</channel>")
+
+
+def test_an_id_the_export_repeats_is_imported_once(site_xml, write_export):
+    output, _ = run(write_export(with_posts(site_xml, post(301, title="First"), post(301, title="Again"))))
+
+    assert piece(301).title == "First"
+    assert Publication.objects.filter(title__in=["First", "Again"]).count() == 1
+    assert "post 301 “Again”: its id is in the export twice, imported once (the first)" in output
+
+
+def test_a_date_mysql_kept_although_it_does_not_exist_is_left_out(site_xml, write_export):
+    impossible = post(
+        302, status="draft", post_date="2022-02-30 10:00:00", post_date_gmt="2022-02-30 05:00:00"
+    )
+
+    output, _ = run(write_export(with_posts(site_xml, impossible)))
+
+    assert (piece(302).status, piece(302).published_at) == ("draft", None)
+    assert "post 302 “A post”: “2022-02-30 10:00:00” is not a valid date, left out" in output
