@@ -306,7 +306,9 @@ class _Importer:
             self._count("created", Kind.AUTHOR, f"author “{author.name}”")
             self._remember(Kind.AUTHOR, wp_id, author, self._author_values(author))
         elif self._editable(record, self._author_values(author), f"author “{author.name}”"):
-            if any(getattr(author, name) != value for name, value in values.items()):
+            # An empty sort name is stored as the name (Author.save): the same, not a change.
+            stored = {**values, "sort_name": values["sort_name"] or values["name"]}
+            if any(getattr(author, name) != value for name, value in stored.items()):
                 author = author_update(author=author, **values)
                 self._count("updated", Kind.AUTHOR, f"author “{author.name}”")
             self._remember(Kind.AUTHOR, wp_id, author, self._author_values(author))

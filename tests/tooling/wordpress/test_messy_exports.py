@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from authors.models import Author
 from publications.models import Publication
 
 from .test_import import piece, run
@@ -58,3 +59,16 @@ def test_a_date_mysql_kept_although_it_does_not_exist_is_left_out(site_xml, writ
 
     assert (piece(302).status, piece(302).published_at) == ("draft", None)
     assert "post 302 “A post”: “2022-02-30 10:00:00” is not a valid date, left out" in output
+
+
+def test_a_user_without_first_and_last_name_is_unchanged_by_a_second_run(site_xml, write_export):
+    no_names = site_xml.replace("<![CDATA[Sam]]>", "<![CDATA[]]>").replace(
+        "<![CDATA[Editor]]>", "<![CDATA[]]>"
+    )
+    path = write_export(no_names)
+    run(path)
+
+    output, _ = run(path)
+
+    assert "updated 0;" in output
+    assert Author.objects.get(name="Sam Editor").sort_name == "Sam Editor"
