@@ -492,6 +492,8 @@ class _Importer:
         if not self._editable(record, current, label):
             self._legacy_paths(item, publication)
             return
+        if values["published_at"] is None and values["status"] == Status.PUBLISHED:
+            values["published_at"] = publication.published_at or timezone.now()
         self._update_piece(publication, values, byline, topics, found, label)
         if publication.status == Status.PUBLISHED:
             self._check_readiness(publication, label, readiness=publication_readiness(publication))
@@ -607,6 +609,7 @@ class _Importer:
         publication.body = sanitize_html(publication.body)
         publication.word_count = word_count(html_to_text(publication.body))
         if publication.status == Status.PUBLISHED:
+            publication.published_at = publication.published_at or timezone.now()
             publication.first_published_at = publication.published_at
         try:
             # The slug is free (_new_slug) and the lead image stored: no query per piece.
@@ -725,8 +728,9 @@ class _Importer:
             self.report.notes.append(f"{label}: password-protected on WordPress, imported unpublished")
             return self.options.unpublished_status, moment
         if item.status in {"publish", "future"}:
-            # "future" is published with a time to come: scheduled, live by itself at its time.
-            return Status.PUBLISHED, moment or dt.datetime.now(dt.UTC)
+            # "future" is published with a time to come: scheduled, live by itself at its time. Without a
+            # date the piece is dated as it is first imported (_new_publication), and keeps that date.
+            return Status.PUBLISHED, moment
         if item.status not in UNPUBLISHED_STATUSES:
             self.report.notes.append(f"{label}: unknown status “{item.status}”, imported unpublished")
         return self.options.unpublished_status, moment

@@ -72,3 +72,16 @@ def test_a_user_without_first_and_last_name_is_unchanged_by_a_second_run(site_xm
 
     assert "updated 0;" in output
     assert Author.objects.get(name="Sam Editor").sort_name == "Sam Editor"
+
+
+def test_a_live_post_without_a_date_keeps_the_date_of_its_first_import(site_xml, write_export):
+    undated = post(303, post_date="0000-00-00 00:00:00", post_date_gmt="0000-00-00 00:00:00")
+    path = write_export(with_posts(site_xml, undated))
+    run(path)
+    first = piece(303).published_at
+
+    output, _ = run(path)
+
+    assert piece(303).is_live and piece(303).published_at == first
+    assert "unchanged 7 publication" in output
+    assert piece(303).history.count() == 1
