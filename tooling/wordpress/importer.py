@@ -51,7 +51,7 @@ from publications.models import (
 from publications.readiness import Readiness, publication_readiness, readiness_of
 from publications.revisions import related_snapshot
 from publications.search import refresh_search_vectors
-from publications.services import publication_update
+from publications.services import publication_trash, publication_update
 from publications.tasks import request_related_rebuild
 from publications.workflow import transition_between
 from taxonomy.models import Outlet, Topic, normalize_domain
@@ -458,6 +458,8 @@ class _Importer:
             self.report.notes.append(f"{label}: its id is in the export twice, imported once (the first)")
             return
         self.piece_ids.add(item.wp_id)
+        if item.status == "trash" and self._trash_imported(item, label):
+            return
         if item.status in SKIPPED_STATUSES or not item.status:
             self.report.skipped[item.status or "no status"] += 1
             self.report.note(f"skipped {label} ({item.status or 'no status'})")
@@ -501,6 +503,19 @@ class _Importer:
             Kind.PUBLICATION, wp_id, publication, self._piece_fingerprint_values(publication), source=source
         )
         self._legacy_paths(item, publication)
+
+    def _trash_imported(self, item: wxr.WxrItem, label: str) -> bool:
+        """Move a piece imported before to the trash, as WordPress's editors did since; False: nothing to
+        trash (never imported, deleted or trashed here already), the post is skipped as any trashed one."""
+        record = self.records.get((Kind.PUBLICATION, str(item.wp_id)))
+        publication = Publication.objects.filter(pk=record.object_id).first() if record else None
+        if record is None or publication is None or publication.trashed_at is not None:
+            return False
+        if self._editable(record, self._piece_fingerprint_values(publication), label):
+            publication_trash(publication=publication)
+            self.report.updated[Kind.PUBLICATION] += 1
+            self.report.note(f"trashed {label} (in the trash on WordPress)")
+        return True
 
     def flush(self) -> None:
         """Create the pieces new to the catalogue, a batch at a time, with every side effect of

@@ -6,6 +6,7 @@ import pytest
 
 from authors.models import Author
 from publications.models import Publication
+from publications.services import publication_update
 
 from .test_import import piece, run
 
@@ -85,3 +86,26 @@ def test_a_live_post_without_a_date_keeps_the_date_of_its_first_import(site_xml,
     assert piece(303).is_live and piece(303).published_at == first
     assert "unchanged 7 publication" in output
     assert piece(303).history.count() == 1
+
+
+def test_a_post_trashed_on_wordpress_since_the_last_run_leaves_the_public_site(site_xml, write_export):
+    run(write_export(with_posts(site_xml, post(304)), "first.xml"))
+    assert piece(304).is_live
+
+    output, _ = run(write_export(with_posts(site_xml, post(304, status="trash")), "second.xml"))
+
+    assert piece(304).trashed_at is not None
+    assert not Publication.objects.published().filter(pk=piece(304).pk).exists()
+    assert "updated 1 publication" in output
+
+
+def test_a_post_trashed_on_wordpress_is_kept_when_an_editor_changed_it(site_xml, write_export):
+    run(write_export(with_posts(site_xml, post(305)), "first.xml"))
+    edited = piece(305)
+    edited.title = "The editor's title"
+    publication_update(publication=edited)
+
+    output, _ = run(write_export(with_posts(site_xml, post(305, status="trash")), "second.xml"))
+
+    assert piece(305).is_live and piece(305).trashed_at is None
+    assert "kept editor's changes 1 publication" in output
