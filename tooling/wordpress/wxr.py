@@ -97,13 +97,41 @@ class WxrSite:
 WxrRecord = WxrSite | WxrAuthor | WxrCategory | WxrItem
 
 
+# C0 control characters other than tab and newlines: XML 1.0 forbids them even in CDATA, yet WordPress exports
+# them as stored (text pasted from Word carries \x0b and \x08), and expat refuses the whole file for one.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
 def read(path: Path | str) -> Iterator[WxrRecord]:
     """Every record of the export at `path`, in file order; the header comes before the first item."""
     with open(path, "rb") as source:
-        yield from _records(source)
+        yield from _records(_ExportBytes(source))
 
 
-def _records(source: IO[bytes]) -> Iterator[WxrRecord]:
+class _ExportBytes:
+    """The export's bytes as expat can read them: without the blank lines a plugin or theme printed before
+    the XML declaration (a PHP file with a newline before `<?php`), and without control characters.
+
+    Both are done only for UTF-8 and single-byte encodings (what WordPress writes), where these bytes are
+    never part of another character; a UTF-16 file is passed through as it is.
+    """
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        head = source.read(4096)
+        if head.startswith(b"\x1f\x8b"):
+            raise WxrError("The file is gzip-compressed: decompress it (gunzip) and import the .xml file.")
+        if head.startswith(b"PK\x03\x04"):
+            raise WxrError("The file is a zip archive: unzip it and import the .xml file in it.")
+        self.cleaned = b"\x00" not in head[:4] and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        self.head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n") if self.cleaned else head
+
+    def read(self, size: int = -1) -> bytes:
+        data, self.head = (self.head, b"") if self.head else (self.source.read(size), b"")
+        return data.translate(None, _CONTROL_BYTES) if self.cleaned else data
+
+
+def _records(source: _ExportBytes) -> Iterator[WxrRecord]:
     prefixes: dict[str, str] = {}
     channel: ET.Element | None = None
     site_sent = False
