@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -712,7 +712,9 @@ class _Importer:
             "type": self.options.post_types[item.post_type],
             # WordPress titles may carry markup and entities; ours are plain text.
             "title": html_to_text(item.title)[:300] or f"Untitled ({item.post_type} {item.wp_id})",
-            "slug": item.slug or slugify(html_to_text(item.title)) or f"wp-{item.wp_id}",
+            # WordPress stores a non-Latin slug percent-encoded ("%d8%a7..."); ours are ASCII, so an Urdu
+            # title's piece is named by its WordPress id rather than by the hex of its bytes.
+            "slug": slugify(unquote(item.slug)) or slugify(html_to_text(item.title)) or f"wp-{item.wp_id}",
             "summary": summary,
             "body": body,
             "status": status,
@@ -816,7 +818,7 @@ class _Importer:
         paths = {_path_of(item.link), _path_of(item.guid)}
         if item.slug and item.status == "publish":
             # Pretty permalinks without a date resolve by the slug alone on WordPress.
-            paths.add(f"/{item.slug}")
+            paths.add(f"/{unquote(item.slug)}")
         return sorted(path for path in paths if path and len(path) <= LEGACY_PATH_LENGTH)
 
     def _legacy_paths(self, item: wxr.WxrItem, publication: Publication) -> None:
@@ -927,5 +929,6 @@ def _uploads_path(url: str) -> str | None:
 def _path_of(url: str) -> str:
     """The path of an old address without its trailing slash; "" for `?p=` links and the home page."""
     parts = urlsplit(url)
-    path = parts.path.rstrip("/")
+    # Requests are matched by their decoded path (request.path): "/اردو", never "/%d8%a7%d8%b1%d8%af%d9%88".
+    path = unquote(parts.path).rstrip("/")
     return "" if not path or parts.query else path

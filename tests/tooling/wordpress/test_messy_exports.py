@@ -109,3 +109,18 @@ def test_a_post_trashed_on_wordpress_is_kept_when_an_editor_changed_it(site_xml,
 
     assert piece(305).is_live and piece(305).trashed_at is None
     assert "kept editor's changes 1 publication" in output
+
+
+def test_an_urdu_post_keeps_its_old_address_and_gets_a_readable_slug(client, site_xml, write_export):
+    encoded = "%d8%af%d9%81%d8%a7%d8%b9"  # دفاع, as WordPress stores and links a non-Latin slug
+    urdu = (
+        post(306, title="دفاع")
+        .replace("post-306/", f"2022/06/01/{encoded}/")
+        .replace("<![CDATA[post-306]]>", f"<![CDATA[{encoded}]]>")
+    )
+    run(write_export(with_posts(site_xml, urdu)))
+
+    assert piece(306).slug == "wp-306"
+    for address in ["/2022/06/01/دفاع/", f"/2022/06/01/{encoded}/", "/دفاع"]:
+        response = client.get(address)
+        assert (response.status_code, response["Location"]) == (301, piece(306).public_url), address
