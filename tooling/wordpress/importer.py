@@ -702,6 +702,10 @@ class _Importer:
             html_to_text(shortcodes.expand(item.excerpt, removed))
         )
         self.report.removed_shortcodes.update(removed)
+        if "\ufffd" in item.title + item.content + item.excerpt:
+            self.report.notes.append(
+                f"{label}: characters the export garbled are shown as � (check the text)"
+            )
         body = self._body_images(body)
         status, published_at = self._state(item, label)
         notes = []

@@ -124,3 +124,13 @@ def test_an_urdu_post_keeps_its_old_address_and_gets_a_readable_slug(client, sit
     for address in ["/2022/06/01/دفاع/", f"/2022/06/01/{encoded}/", "/دفاع"]:
         response = client.get(address)
         assert (response.status_code, response["Location"]) == (301, piece(306).public_url), address
+
+
+def test_windows_1252_quotes_in_a_utf_8_export_are_marked_not_fatal(site_xml, write_export):
+    # A plugin wrote cp1252 bytes (0x93, 0x94) into a database WordPress exports as UTF-8.
+    export = with_posts(site_xml, post(307)).encode().replace(b"Words of post 307", b"\x93Quoted\x94 words")
+
+    output, _ = run(write_export(export))
+
+    assert piece(307).body == "<p>\ufffdQuoted\ufffd words.</p>"
+    assert "post 307 “A post”: characters the export garbled are shown as � (check the text)" in output
