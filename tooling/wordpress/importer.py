@@ -76,6 +76,7 @@ CROSS_POST_URL_LENGTH = 500
 # Pieces created per batch (one bulk insert each); bounds the memory a batch holds.
 BATCH_SIZE = 500
 LEGACY_PATH_LENGTH = LegacyPath._meta.get_field("path").max_length or 500
+RECORD_ID_LENGTH = ImportedObject._meta.get_field("wp_id").max_length or 200
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*["'])([^"']+)(["'])""", re.IGNORECASE)
 
 
@@ -231,7 +232,8 @@ class _Importer:
 
     def import_terms(self) -> None:
         """Categories (with their parents, which may come after them) and tags, as topics."""
-        pending = list(self.site.terms)
+        # A term with neither a slug nor a name (left by a plugin's bulk edit) names no topic and no piece's.
+        pending = [term for term in self.site.terms if term.nicename or unescape(term.name).strip()]
         while pending:
             ready = [term for term in pending if not term.parent or ("category", term.parent) in self.topics]
             if not ready:
@@ -246,9 +248,9 @@ class _Importer:
         if key in self.topics:
             return self.topics[key]
         parent = self.topics.get(("category", term.parent)) if term.parent else None
-        name = unescape(term.name or term.nicename)[:120]
+        name = (unescape(term.name).strip() or unquote(term.nicename))[:120]
         values = {"name": name, "description": html_to_text(unescape(term.description)), "parent": parent}
-        wp_id = f"{term.taxonomy}:{term.nicename}"
+        wp_id = _record_id(f"{term.taxonomy}:{term.nicename}")
         record = self.records.get((Kind.TOPIC, wp_id))
         topic = Topic.objects.filter(pk=record.object_id).first() if record else None
         if topic is None:
@@ -294,7 +296,7 @@ class _Importer:
         values, links = self._author_values_from_export(key)
         if values is None:
             return None
-        wp_id = key if key.startswith("cap-") else f"cap-{key}"
+        wp_id = _record_id(key if key.startswith("cap-") else f"cap-{key}")
         record = self.records.get((Kind.AUTHOR, wp_id))
         author = Author.objects.filter(pk=record.object_id).first() if record else None
         if author is None:
@@ -882,6 +884,15 @@ class _Importer:
                 return slug
             number += 1
             slug = f"{base}-{number}"
+
+
+def _record_id(wp_id: str) -> str:
+    """`wp_id` as ImportedObject keeps it: a term's slug may be 200 characters on WordPress (an Urdu name is
+    six per letter, percent-encoded) before its taxonomy is put in front, so a long one ends in its hash."""
+    if len(wp_id) <= RECORD_ID_LENGTH:
+        return wp_id
+    digest = hashlib.sha256(wp_id.encode()).hexdigest()
+    return f"{wp_id[: RECORD_ID_LENGTH - len(digest) - 1]}#{digest}"
 
 
 def _fingerprint(values: dict[str, Any]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from authors.models import Author
 from publications.models import Publication
 from publications.services import publication_update
+from taxonomy.models import Topic
 
 from .test_import import piece, run
 
@@ -134,3 +137,37 @@ def test_windows_1252_quotes_in_a_utf_8_export_are_marked_not_fatal(site_xml, wr
 
     assert piece(307).body == "<p>\ufffdQuoted\ufffd words.</p>"
     assert "post 307 “A post”: characters the export garbled are shown as � (check the text)" in output
+
+
+def category(nicename: str, name: str, parent: str = "") -> str:
+    return (
+        f"<wp:category><wp:category_nicename><![CDATA[{nicename}]]></wp:category_nicename>"
+        f"<wp:category_parent><![CDATA[{parent}]]></wp:category_parent>"
+        f"<wp:cat_name><![CDATA[{name}]]></wp:cat_name></wp:category>\n"
+    )
+
+
+def with_terms(site_xml: str, *terms: str) -> str:
+    """The test site's export with `terms` added to its categories and tags."""
+    return site_xml.replace("\t<wp:tag>", "".join(terms) + "\t<wp:tag>", 1)
+
+
+def test_a_category_with_a_long_urdu_slug_is_imported_again_without_a_duplicate(site_xml, write_export):
+    # WordPress keeps a term's slug percent-encoded up to 200 characters: 33 Urdu letters and a space.
+    name = "پاکستان کی خارجہ پالیسی اور علاقائی سلامتی"
+    nicename = quote(name.replace(" ", "-")).lower()[:200]
+    filed = f'<category domain="category" nicename="{nicename}"><![CDATA[{name}]]></category>'
+    path = write_export(with_terms(with_posts(site_xml, post(308, extra=filed)), category(nicename, name)))
+    run(path)
+
+    output, _ = run(path)
+
+    assert [topic.name for topic in piece(308).topics.all()] == [name]
+    assert Topic.objects.filter(name=name).count() == 1
+    assert "unchanged 7 publication" in output
+
+
+def test_a_category_with_neither_slug_nor_name_is_left_out(site_xml, write_export):
+    run(write_export(with_terms(site_xml, category("", ""), category("", "&nbsp;"))))
+
+    assert Topic.objects.count() == 4
