@@ -206,6 +206,7 @@ class _Importer:
         self.dry_run = dry_run
         self.report = ImportReport()
         self.topics: dict[tuple[str, str], Topic] = {}
+        self.topic_ids: set[int] = set()
         self.authors: dict[str, Author] = {}
         self.images: dict[int, Image | None] = {}
         self.outlets: dict[str, Outlet] = {}
@@ -231,9 +232,10 @@ class _Importer:
     # --- Topics -----------------------------------------------------------------------------------
 
     def import_terms(self) -> None:
-        """Categories (with their parents, which may come after them) and tags, as topics."""
+        """Categories (with their parents, which may come after them), then tags, as topics."""
         # A term with neither a slug nor a name (left by a plugin's bulk edit) names no topic and no piece's.
-        pending = [term for term in self.site.terms if term.nicename or unescape(term.name).strip()]
+        terms = [term for term in self.site.terms if term.nicename or unescape(term.name).strip()]
+        pending = [term for term in terms if term.taxonomy == "category"]
         while pending:
             ready = [term for term in pending if not term.parent or ("category", term.parent) in self.topics]
             if not ready:
@@ -242,6 +244,9 @@ class _Importer:
             for term in ready:
                 self._topic(term)
             pending = [term for term in pending if term not in ready]
+        for term in terms:
+            if term.taxonomy != "category":
+                self._topic(term)
 
     def _topic(self, term: wxr.WxrCategory) -> Topic:
         key = (term.taxonomy, term.nicename)
@@ -260,6 +265,10 @@ class _Importer:
                 topic = topic_create(slug=self._free_slug(Topic, term.nicename or name), **values)
                 self._count("created", Kind.TOPIC, f"topic “{topic.name}”")
             self._remember(Kind.TOPIC, wp_id, topic, self._topic_values(topic))
+        elif topic.pk in self.topic_ids:
+            # A tag named as a category is the category's topic (above); the category, first in the export,
+            # says what it is, or each run would write the one over the other (its parent, its description).
+            pass
         elif self._editable(record, self._topic_values(topic), f"topic “{topic.name}”"):
             written = {**values, "parent": parent}
             if self._topic_values(Topic(slug=topic.slug, **written)) != self._topic_values(topic):
@@ -267,6 +276,7 @@ class _Importer:
                 self._count("updated", Kind.TOPIC, f"topic “{topic.name}”")
             self._remember(Kind.TOPIC, wp_id, topic, self._topic_values(topic))
         self.topics[key] = topic
+        self.topic_ids.add(topic.pk)
         return topic
 
     @staticmethod

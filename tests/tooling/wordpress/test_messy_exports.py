@@ -171,3 +171,18 @@ def test_a_category_with_neither_slug_nor_name_is_left_out(site_xml, write_expor
     run(write_export(with_terms(site_xml, category("", ""), category("", "&nbsp;"))))
 
     assert Topic.objects.count() == 4
+
+
+def test_a_tag_named_as_a_nested_category_leaves_the_category_as_it_is_on_every_run(site_xml, write_export):
+    # Sites often have both a "Nuclear" category (under "Security") and a "nuclear" tag: one topic here.
+    tag = (
+        "<wp:tag><wp:tag_slug><![CDATA[nuclear]]></wp:tag_slug>"
+        "<wp:tag_name><![CDATA[Nuclear]]></wp:tag_name></wp:tag>"
+    )
+    path = write_export(site_xml.replace("</channel>", tag + "</channel>"))
+    run(path)
+
+    outputs = [run(path)[0], run(path)[0]]
+
+    assert Topic.objects.get(slug="nuclear").parent.slug == "security"
+    assert all("updated 0;" in output and "kept editor's changes 0;" in output for output in outputs)
