@@ -414,7 +414,7 @@ class _Importer:
             # The library's service trusts its admin form to have checked the pixels; a file is checked here.
             with PILImage.open(source) as pixels:
                 pixels.verify()
-        except (OSError, SyntaxError, ValueError) as error:
+        except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
             self.report.notes.append(f"image {relative} not imported: not an image Pillow reads ({error})")
             self.report.kept_urls.append(attachment.attachment_url)
             return None

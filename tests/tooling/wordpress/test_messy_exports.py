@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from urllib.parse import quote
 
 import pytest
@@ -186,3 +188,17 @@ def test_a_tag_named_as_a_nested_category_leaves_the_category_as_it_is_on_every_
 
     assert Topic.objects.get(slug="nuclear").parent.slug == "security"
     assert all("updated 0;" in output and "kept editor's changes 0;" in output for output in outputs)
+
+
+def test_an_upload_too_large_for_pillow_stays_where_it_was(site_xml, write_export, uploads):
+    # A 20,000 by 20,000 infographic: Pillow refuses it (DecompressionBombError); its header suffices.
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0))
+    (uploads / "2021" / "03" / "ship.jpg").write_bytes(b"\x89PNG\r\n\x1a\n" + header + chunk(b"IEND", b""))
+
+    output, _ = run(write_export(site_xml), "--media-dir", str(uploads))
+
+    assert piece(101).lead_image is None
+    assert "note: image 2021/03/ship.jpg not imported: not an image Pillow reads" in output
