@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -51,7 +51,7 @@ from publications.models import (
 from publications.readiness import Readiness, publication_readiness, readiness_of
 from publications.revisions import related_snapshot
 from publications.search import refresh_search_vectors
-from publications.services import publication_update
+from publications.services import publication_trash, publication_update
 from publications.tasks import request_related_rebuild
 from publications.workflow import transition_between
 from taxonomy.models import Outlet, Topic, normalize_domain
@@ -76,6 +76,7 @@ CROSS_POST_URL_LENGTH = 500
 # Pieces created per batch (one bulk insert each); bounds the memory a batch holds.
 BATCH_SIZE = 500
 LEGACY_PATH_LENGTH = LegacyPath._meta.get_field("path").max_length or 500
+RECORD_ID_LENGTH = ImportedObject._meta.get_field("wp_id").max_length or 200
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*["'])([^"']+)(["'])""", re.IGNORECASE)
 
 
@@ -205,10 +206,13 @@ class _Importer:
         self.dry_run = dry_run
         self.report = ImportReport()
         self.topics: dict[tuple[str, str], Topic] = {}
+        self.topic_ids: set[int] = set()
         self.authors: dict[str, Author] = {}
         self.images: dict[int, Image | None] = {}
         self.outlets: dict[str, Outlet] = {}
         self.pending: list[_NewPiece] = []
+        # WordPress ids of the pieces read so far: an id the export repeats is imported once.
+        self.piece_ids: set[int] = set()
         # Slugs of pieces and old slugs, loaded once: new pieces are checked against it, not the database.
         self.taken_slugs: set[str] | None = None
         self.records: dict[tuple[str, str], ImportedObject] = {
@@ -228,8 +232,10 @@ class _Importer:
     # --- Topics -----------------------------------------------------------------------------------
 
     def import_terms(self) -> None:
-        """Categories (with their parents, which may come after them) and tags, as topics."""
-        pending = list(self.site.terms)
+        """Categories (with their parents, which may come after them), then tags, as topics."""
+        # A term with neither a slug nor a name (left by a plugin's bulk edit) names no topic and no piece's.
+        terms = [term for term in self.site.terms if term.nicename or unescape(term.name).strip()]
+        pending = [term for term in terms if term.taxonomy == "category"]
         while pending:
             ready = [term for term in pending if not term.parent or ("category", term.parent) in self.topics]
             if not ready:
@@ -238,15 +244,18 @@ class _Importer:
             for term in ready:
                 self._topic(term)
             pending = [term for term in pending if term not in ready]
+        for term in terms:
+            if term.taxonomy != "category":
+                self._topic(term)
 
     def _topic(self, term: wxr.WxrCategory) -> Topic:
         key = (term.taxonomy, term.nicename)
         if key in self.topics:
             return self.topics[key]
         parent = self.topics.get(("category", term.parent)) if term.parent else None
-        name = unescape(term.name or term.nicename)[:120]
+        name = (unescape(term.name).strip() or unquote(term.nicename))[:120]
         values = {"name": name, "description": html_to_text(unescape(term.description)), "parent": parent}
-        wp_id = f"{term.taxonomy}:{term.nicename}"
+        wp_id = _record_id(f"{term.taxonomy}:{term.nicename}")
         record = self.records.get((Kind.TOPIC, wp_id))
         topic = Topic.objects.filter(pk=record.object_id).first() if record else None
         if topic is None:
@@ -256,6 +265,10 @@ class _Importer:
                 topic = topic_create(slug=self._free_slug(Topic, term.nicename or name), **values)
                 self._count("created", Kind.TOPIC, f"topic “{topic.name}”")
             self._remember(Kind.TOPIC, wp_id, topic, self._topic_values(topic))
+        elif topic.pk in self.topic_ids:
+            # A tag named as a category is the category's topic (above); the category, first in the export,
+            # says what it is, or each run would write the one over the other (its parent, its description).
+            pass
         elif self._editable(record, self._topic_values(topic), f"topic “{topic.name}”"):
             written = {**values, "parent": parent}
             if self._topic_values(Topic(slug=topic.slug, **written)) != self._topic_values(topic):
@@ -263,6 +276,7 @@ class _Importer:
                 self._count("updated", Kind.TOPIC, f"topic “{topic.name}”")
             self._remember(Kind.TOPIC, wp_id, topic, self._topic_values(topic))
         self.topics[key] = topic
+        self.topic_ids.add(topic.pk)
         return topic
 
     @staticmethod
@@ -292,7 +306,7 @@ class _Importer:
         values, links = self._author_values_from_export(key)
         if values is None:
             return None
-        wp_id = key if key.startswith("cap-") else f"cap-{key}"
+        wp_id = _record_id(key if key.startswith("cap-") else f"cap-{key}")
         record = self.records.get((Kind.AUTHOR, wp_id))
         author = Author.objects.filter(pk=record.object_id).first() if record else None
         if author is None:
@@ -304,7 +318,9 @@ class _Importer:
             self._count("created", Kind.AUTHOR, f"author “{author.name}”")
             self._remember(Kind.AUTHOR, wp_id, author, self._author_values(author))
         elif self._editable(record, self._author_values(author), f"author “{author.name}”"):
-            if any(getattr(author, name) != value for name, value in values.items()):
+            # An empty sort name is stored as the name (Author.save): the same, not a change.
+            stored = {**values, "sort_name": values["sort_name"] or values["name"]}
+            if any(getattr(author, name) != value for name, value in stored.items()):
                 author = author_update(author=author, **values)
                 self._count("updated", Kind.AUTHOR, f"author “{author.name}”")
             self._remember(Kind.AUTHOR, wp_id, author, self._author_values(author))
@@ -398,7 +414,7 @@ class _Importer:
             # The library's service trusts its admin form to have checked the pixels; a file is checked here.
             with PILImage.open(source) as pixels:
                 pixels.verify()
-        except (OSError, SyntaxError, ValueError) as error:
+        except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
             self.report.notes.append(f"image {relative} not imported: not an image Pillow reads ({error})")
             self.report.kept_urls.append(attachment.attachment_url)
             return None
@@ -448,6 +464,14 @@ class _Importer:
 
     def import_piece(self, item: wxr.WxrItem) -> None:
         label = f"{item.post_type} {item.wp_id} “{html_to_text(item.title)}”"
+        if item.wp_id in self.piece_ids:
+            # Exports joined from several files (or a plugin's) can hold an item twice: the first one counts.
+            self.report.skipped["repeated id"] += 1
+            self.report.notes.append(f"{label}: its id is in the export twice, imported once (the first)")
+            return
+        self.piece_ids.add(item.wp_id)
+        if item.status == "trash" and self._trash_imported(item, label):
+            return
         if item.status in SKIPPED_STATUSES or not item.status:
             self.report.skipped[item.status or "no status"] += 1
             self.report.note(f"skipped {label} ({item.status or 'no status'})")
@@ -482,6 +506,8 @@ class _Importer:
         if not self._editable(record, current, label):
             self._legacy_paths(item, publication)
             return
+        if values["published_at"] is None and values["status"] == Status.PUBLISHED:
+            values["published_at"] = publication.published_at or timezone.now()
         self._update_piece(publication, values, byline, topics, found, label)
         if publication.status == Status.PUBLISHED:
             self._check_readiness(publication, label, readiness=publication_readiness(publication))
@@ -489,6 +515,19 @@ class _Importer:
             Kind.PUBLICATION, wp_id, publication, self._piece_fingerprint_values(publication), source=source
         )
         self._legacy_paths(item, publication)
+
+    def _trash_imported(self, item: wxr.WxrItem, label: str) -> bool:
+        """Move a piece imported before to the trash, as WordPress's editors did since; False: nothing to
+        trash (never imported, deleted or trashed here already), the post is skipped as any trashed one."""
+        record = self.records.get((Kind.PUBLICATION, str(item.wp_id)))
+        publication = Publication.objects.filter(pk=record.object_id).first() if record else None
+        if record is None or publication is None or publication.trashed_at is not None:
+            return False
+        if self._editable(record, self._piece_fingerprint_values(publication), label):
+            publication_trash(publication=publication)
+            self.report.updated[Kind.PUBLICATION] += 1
+            self.report.note(f"trashed {label} (in the trash on WordPress)")
+        return True
 
     def flush(self) -> None:
         """Create the pieces new to the catalogue, a batch at a time, with every side effect of
@@ -597,6 +636,7 @@ class _Importer:
         publication.body = sanitize_html(publication.body)
         publication.word_count = word_count(html_to_text(publication.body))
         if publication.status == Status.PUBLISHED:
+            publication.published_at = publication.published_at or timezone.now()
             publication.first_published_at = publication.published_at
         try:
             # The slug is free (_new_slug) and the lead image stored: no query per piece.
@@ -674,6 +714,10 @@ class _Importer:
             html_to_text(shortcodes.expand(item.excerpt, removed))
         )
         self.report.removed_shortcodes.update(removed)
+        if "\ufffd" in item.title + item.content + item.excerpt:
+            self.report.notes.append(
+                f"{label}: characters the export garbled are shown as � (check the text)"
+            )
         body = self._body_images(body)
         status, published_at = self._state(item, label)
         notes = []
@@ -684,7 +728,9 @@ class _Importer:
             "type": self.options.post_types[item.post_type],
             # WordPress titles may carry markup and entities; ours are plain text.
             "title": html_to_text(item.title)[:300] or f"Untitled ({item.post_type} {item.wp_id})",
-            "slug": item.slug or slugify(html_to_text(item.title)) or f"wp-{item.wp_id}",
+            # WordPress stores a non-Latin slug percent-encoded ("%d8%a7..."); ours are ASCII, so an Urdu
+            # title's piece is named by its WordPress id rather than by the hex of its bytes.
+            "slug": slugify(unquote(item.slug)) or slugify(html_to_text(item.title)) or f"wp-{item.wp_id}",
             "summary": summary,
             "body": body,
             "status": status,
@@ -709,12 +755,15 @@ class _Importer:
             moment = _parse_date(item.post_date) - (self.site.offset or dt.timedelta())
         else:
             moment = None
+        if {item.post_date, item.post_date_gmt} - {"", _EMPTY_DATE} and moment is None:
+            self.report.notes.append(f"{label}: “{item.post_date}” is not a valid date, left out")
         if item.status in {"publish", "future"} and item.password:
             self.report.notes.append(f"{label}: password-protected on WordPress, imported unpublished")
             return self.options.unpublished_status, moment
         if item.status in {"publish", "future"}:
-            # "future" is published with a time to come: scheduled, live by itself at its time.
-            return Status.PUBLISHED, moment or dt.datetime.now(dt.UTC)
+            # "future" is published with a time to come: scheduled, live by itself at its time. Without a
+            # date the piece is dated as it is first imported (_new_publication), and keeps that date.
+            return Status.PUBLISHED, moment
         if item.status not in UNPUBLISHED_STATUSES:
             self.report.notes.append(f"{label}: unknown status “{item.status}”, imported unpublished")
         return self.options.unpublished_status, moment
@@ -785,7 +834,7 @@ class _Importer:
         paths = {_path_of(item.link), _path_of(item.guid)}
         if item.slug and item.status == "publish":
             # Pretty permalinks without a date resolve by the slug alone on WordPress.
-            paths.add(f"/{item.slug}")
+            paths.add(f"/{unquote(item.slug)}")
         return sorted(path for path in paths if path and len(path) <= LEGACY_PATH_LENGTH)
 
     def _legacy_paths(self, item: wxr.WxrItem, publication: Publication) -> None:
@@ -847,6 +896,15 @@ class _Importer:
             slug = f"{base}-{number}"
 
 
+def _record_id(wp_id: str) -> str:
+    """`wp_id` as ImportedObject keeps it: a term's slug may be 200 characters on WordPress (an Urdu name is
+    six per letter, percent-encoded) before its taxonomy is put in front, so a long one ends in its hash."""
+    if len(wp_id) <= RECORD_ID_LENGTH:
+        return wp_id
+    digest = hashlib.sha256(wp_id.encode()).hexdigest()
+    return f"{wp_id[: RECORD_ID_LENGTH - len(digest) - 1]}#{digest}"
+
+
 def _fingerprint(values: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -871,7 +929,12 @@ def _source_fingerprint(
 
 
 def _has_date(value: str) -> bool:
-    return bool(value) and value != _EMPTY_DATE
+    """Whether `value` is a date: drafts have 0000-00-00, and MySQL without strict mode keeps 2020-02-30."""
+    try:
+        _parse_date(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_date(value: str) -> dt.datetime:
@@ -891,5 +954,6 @@ def _uploads_path(url: str) -> str | None:
 def _path_of(url: str) -> str:
     """The path of an old address without its trailing slash; "" for `?p=` links and the home page."""
     parts = urlsplit(url)
-    path = parts.path.rstrip("/")
+    # Requests are matched by their decoded path (request.path): "/اردو", never "/%d8%a7%d8%b1%d8%af%d9%88".
+    path = unquote(parts.path).rstrip("/")
     return "" if not path or parts.query else path

@@ -7,6 +7,7 @@ truncated file raises WxrError naming the line.
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -97,13 +98,56 @@ class WxrSite:
 WxrRecord = WxrSite | WxrAuthor | WxrCategory | WxrItem
 
 
+# C0 control characters other than tab and newlines: XML 1.0 forbids them even in CDATA, yet WordPress exports
+# them as stored (text pasted from Word carries \x0b and \x08), and expat refuses the whole file for one.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
 def read(path: Path | str) -> Iterator[WxrRecord]:
     """Every record of the export at `path`, in file order; the header comes before the first item."""
     with open(path, "rb") as source:
-        yield from _records(source)
+        yield from _records(_ExportBytes(source))
 
 
-def _records(source: IO[bytes]) -> Iterator[WxrRecord]:
+class _ExportBytes:
+    """The export's bytes as expat can read them: without the blank lines a plugin or theme printed before
+    the XML declaration (a PHP file with a newline before `<?php`), without control characters, and in a
+    UTF-8 file with each byte that is not UTF-8 (a Windows-1252 quote a plugin wrote as it was) read as
+    U+FFFD, as WordPress's own importer takes such a file rather than refusing it for one byte.
+
+    All is done only for UTF-8 and single-byte encodings (what WordPress writes), where these bytes are
+    never part of another character; a UTF-16 file is passed through as it is.
+    """
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self.source = source
+        head = source.read(4096)
+        if head.startswith(b"\x1f\x8b"):
+            raise WxrError("The file is gzip-compressed: decompress it (gunzip) and import the .xml file.")
+        if head.startswith(b"PK\x03\x04"):
+            raise WxrError("The file is a zip archive: unzip it and import the .xml file in it.")
+        self.cleaned = b"\x00" not in head[:4] and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        self.head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n") if self.cleaned else head
+        declared = _DECLARED_ENCODING.match(self.head)
+        self.utf8 = self.cleaned and (declared is None or declared.group(1).lower() in {b"utf-8", b"utf8"})
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            data, self.head = (self.head, b"") if self.head else (self.source.read(size), b"")
+            if not self.cleaned:
+                return data
+            data = data.translate(None, _CONTROL_BYTES)
+            if not self.utf8:
+                return data
+            text = self.decoder.decode(data, final=not data)
+            # A chunk ending inside a character decodes to nothing yet; an empty answer would mean the end.
+            if text or not data:
+                return text.encode("utf-8")
+
+
+def _records(source: _ExportBytes) -> Iterator[WxrRecord]:
     prefixes: dict[str, str] = {}
     channel: ET.Element | None = None
     site_sent = False

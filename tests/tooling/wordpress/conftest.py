@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 
 FILES = Path(__file__).resolve().parent / "files"
 SITE = FILES / "site.xml"
@@ -29,3 +30,17 @@ def write_export(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def uploads(tmp_path):
+    """A copy of the site's wp-content/uploads with the one image the export names."""
+    folder = tmp_path / "uploads"
+    (folder / "2021" / "03").mkdir(parents=True)
+    PILImage.new("RGB", (60, 40), "navy").save(folder / "2021" / "03" / "ship.jpg")
+    return folder

@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from PIL import Image as PILImage
 
 from authors.models import Author
 from media.models import Image
@@ -25,20 +24,6 @@ from tooling.wordpress import importer
 pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def uploads(tmp_path):
-    """A copy of the site's wp-content/uploads with the one image the export names."""
-    folder = tmp_path / "uploads"
-    (folder / "2021" / "03").mkdir(parents=True)
-    PILImage.new("RGB", (60, 40), "navy").save(folder / "2021" / "03" / "ship.jpg")
-    return folder
 
 
 def run(path, *args):

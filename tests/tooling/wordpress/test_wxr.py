@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import tracemalloc
 
 import pytest
@@ -95,6 +96,34 @@ def test_a_malformed_export_names_the_line(site_xml, write_export):
 def test_a_feed_that_is_no_wordpress_export_is_refused(write_export):
     with pytest.raises(wxr.WxrError, match="no <wp:wxr_version>"):
         list(wxr.read(write_export('<rss version="2.0"><channel><title>A blog</title></channel></rss>')))
+
+
+def test_blank_lines_a_plugin_printed_before_the_xml_declaration_are_ignored(site_xml, write_export):
+    # A theme's functions.php with a newline before `<?php` prints it ahead of every export.
+    assert len(items(write_export("\n\n  " + site_xml))) == len(items(write_export(site_xml)))
+
+
+def test_control_characters_pasted_into_a_post_are_dropped(site_xml, write_export):
+    pasted = site_xml.replace("Second line of it.", "Second\x0b line\x08 of it.\x01")
+
+    post = next(item for item in items(write_export(pasted)) if item.wp_id == 101)
+
+    assert "Second line of it." in post.content
+
+
+def test_a_utf_16_export_is_read_as_it_is(site_xml, write_export):
+    utf16 = site_xml.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+    assert len(items(write_export(utf16))) == len(items(write_export(site_xml)))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(gzip.compress(b"<rss/>"), "gzip-compressed: decompress it"), (b"PK\x03\x04rest", "a zip archive")],
+)
+def test_a_compressed_export_is_refused_saying_so(write_export, content, message):
+    with pytest.raises(wxr.WxrError, match=message):
+        list(wxr.read(write_export(content)))
 
 
 def test_a_large_export_is_read_in_bounded_memory(write_export):
