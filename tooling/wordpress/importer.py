@@ -77,6 +77,17 @@ CROSS_POST_URL_LENGTH = 500
 BATCH_SIZE = 500
 LEGACY_PATH_LENGTH = LegacyPath._meta.get_field("path").max_length or 500
 RECORD_ID_LENGTH = ImportedObject._meta.get_field("wp_id").max_length or 200
+# The post meta where SEO plugins keep a post's search description: Yoast, Rank Math, All in One SEO (3.x;
+# 4.x keeps its own table, not exported), SEOPress, The SEO Framework.
+SEO_DESCRIPTION_KEYS = (
+    "_yoast_wpseo_metadesc",
+    "rank_math_description",
+    "_aioseop_description",
+    "_seopress_titles_desc",
+    "_genesis_description",
+)
+# A plugin's replacement variable: Yoast's %%excerpt%%, Rank Math's %excerpt% or %sep%.
+_SEO_VARIABLE = re.compile(r"%%?[a-z_]+%?%")
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*["'])([^"']+)(["'])""", re.IGNORECASE)
 
 
@@ -714,6 +725,7 @@ class _Importer:
             html_to_text(shortcodes.expand(item.excerpt, removed))
         )
         self.report.removed_shortcodes.update(removed)
+        summary = summary or _seo_description(item.meta)
         if "\ufffd" in item.title + item.content + item.excerpt:
             self.report.notes.append(
                 f"{label}: characters the export garbled are shown as � (check the text)"
@@ -894,6 +906,17 @@ class _Importer:
                 return slug
             number += 1
             slug = f"{base}-{number}"
+
+
+def _seo_description(meta: dict[str, str]) -> str:
+    """The description an SEO plugin keeps for a post (what search results show of it), written by its
+    editors for the purpose: a summary where the post has no excerpt. "" when none is set, or when it is a
+    template of the plugin's variables ("%%excerpt%% %%sep%%"), which only the plugin can fill in."""
+    for key in SEO_DESCRIPTION_KEYS:
+        text = html_to_text(unescape(meta.get(key, ""))).strip()
+        if text and not _SEO_VARIABLE.search(text):
+            return text
+    return ""
 
 
 def _record_id(wp_id: str) -> str:

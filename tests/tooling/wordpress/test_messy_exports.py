@@ -202,3 +202,29 @@ def test_an_upload_too_large_for_pillow_stays_where_it_was(site_xml, write_expor
 
     assert piece(101).lead_image is None
     assert "note: image 2021/03/ship.jpg not imported: not an image Pillow reads" in output
+
+
+def meta(key: str, value: str) -> str:
+    return f"""
+		<wp:postmeta>
+			<wp:meta_key><![CDATA[{key}]]></wp:meta_key>
+			<wp:meta_value><![CDATA[{value}]]></wp:meta_value>
+		</wp:postmeta>"""
+
+
+def test_a_post_without_an_excerpt_is_summarized_by_its_seo_description(site_xml, write_export):
+    yoast = post(
+        311, extra=meta("_yoast_wpseo_metadesc", "Why the Indus Waters Treaty still holds &amp; matters.")
+    )
+    rank_math = post(312, extra=meta("rank_math_description", "Deterrence after 1998."))
+    template = post(313, extra=meta("_yoast_wpseo_metadesc", "%%excerpt%% %%sep%% %%sitename%%"))
+    with_excerpt = post(314, extra=meta("_yoast_wpseo_metadesc", "The plugin's line.")).replace(
+        "<excerpt:encoded><![CDATA[]]>", "<excerpt:encoded><![CDATA[The editor's excerpt.]]>"
+    )
+
+    run(write_export(with_posts(site_xml, yoast, rank_math, template, with_excerpt)))
+
+    assert piece(311).summary == "Why the Indus Waters Treaty still holds & matters."
+    assert piece(312).summary == "Deterrence after 1998."
+    assert piece(313).summary == ""
+    assert piece(314).summary == "The editor's excerpt."
