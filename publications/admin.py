@@ -81,6 +81,7 @@ from publications.workflow import (
     WRITE_PERMISSION,
     Action,
     available_actions,
+    editable_by,
     may_edit,
     transition_between,
 )
@@ -1137,6 +1138,33 @@ class CrossPostAdmin(admin.ModelAdmin):
     list_select_related = ["publication", "outlet"]
     search_fields = ["publication__title", "url", "outlet__name"]
     autocomplete_fields = ["publication", "outlet"]
+
+    # The rows carry their piece's rules: contributors hold the row permissions for the inlines of their own
+    # drafts, which must not open every piece's cross-posts (another's draft, a live piece) here.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CrossPost]:
+        pieces = publication_admin().get_queryset(request).order_by().values("pk")
+        return super().get_queryset(request).filter(publication__in=pieces)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "publication":
+            kwargs["queryset"] = Publication.objects.filter(editable_by(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: CrossPost | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or publication_admin().has_change_permission(request, obj.publication)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: CrossPost | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (
+            obj is None or publication_admin().has_change_permission(request, obj.publication)
+        )
+
+
+def publication_admin() -> PublicationAdmin:
+    """The registered PublicationAdmin, whose rules (which pieces a person sees and may change) the cross-post
+    rows follow."""
+    return cast(PublicationAdmin, admin.site._registry[Publication])
 
 
 # The index opens with what waits for the person's role (publications/templatetags/workflow.py).

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 
 from publications.choices import PublicationStatus
 
@@ -144,6 +145,15 @@ def may_edit(user: AbstractUser | AnonymousUser | None, *, status: str | None, o
     if not user.has_perm(WRITE_PERMISSION):
         return False
     return status is None or (owner_id == user.pk and status in OWNER_EDITABLE)
+
+
+def editable_by(user: AbstractUser | AnonymousUser) -> Q:
+    """The pieces whose content `user` may change, as a filter: may_edit's twin."""
+    if user.has_perm(EDIT_ANY_PERMISSION):
+        return Q()
+    if not user.has_perm(WRITE_PERMISSION):
+        return Q(pk__in=[])
+    return Q(created_by=user.pk, status__in=OWNER_EDITABLE)
 
 
 def available_actions(

@@ -4,14 +4,14 @@ hidden one is refused by the service."""
 import pytest
 from django.urls import reverse
 
-from publications.models import Publication
+from publications.models import CrossPost, Publication
 from publications.services import (
     publication_approve,
     publication_create,
     publication_send_back,
     publication_submit,
 )
-from tests.factories import PublicationFactory
+from tests.factories import CrossPostFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 Status = Publication.Status
@@ -175,3 +175,37 @@ def test_changelist_actions_are_filtered_by_permission(client, roles):
     assert actions(roles["contributors"]) == {"submit"}
     assert actions(roles["editors"]) == {"submit", "approve", "revoke_previews"}
     assert actions(roles["publishers"]) >= {"submit", "approve", "publish", "unpublish"}
+
+
+def test_a_contributor_reaches_only_the_cross_posts_of_their_own_drafts_in_the_cross_post_list(client, roles):
+    contributor = roles["contributors"]
+    login(client, contributor)
+    theirs_live = CrossPostFactory(publication=PublicationFactory(published=True))
+    theirs_draft = CrossPostFactory(publication=PublicationFactory(title="Another's unannounced draft"))
+    mine = CrossPostFactory(publication=own_draft(contributor))
+    rows = reverse("admin:publications_crosspost_changelist")
+
+    listed = client.get(rows)
+    assert list(listed.context["cl"].result_list) == [mine]
+    assert theirs_draft.publication.title not in listed.content.decode()
+    # Neither another's live piece's row (public at once) nor another's draft's can be changed or deleted.
+    change = reverse("admin:publications_crosspost_change", args=[theirs_live.pk])
+    edited = {"publication": theirs_live.publication_id, "outlet": theirs_live.outlet_id,
+              "url": "https://elsewhere.example/", "relation": theirs_live.relation}  # fmt: skip
+    client.post(change, edited)
+    client.post(reverse("admin:publications_crosspost_delete", args=[theirs_draft.pk]), {"post": "yes"})
+    theirs_live.refresh_from_db()
+    assert theirs_live.url != "https://elsewhere.example/"
+    assert CrossPost.objects.filter(pk=theirs_draft.pk).exists()
+    # Nor is a new row put on a piece that is not theirs to change.
+    added = client.post(
+        reverse("admin:publications_crosspost_add"), {**edited, "url": "https://new.example/"}
+    )
+    assert added.status_code == 200
+    assert not CrossPost.objects.filter(url="https://new.example/").exists()
+    # Their own draft's rows stay theirs to edit.
+    client.post(reverse("admin:publications_crosspost_change", args=[mine.pk]),
+                {"publication": mine.publication_id, "outlet": mine.outlet_id,
+                 "url": "https://mine.example/", "relation": mine.relation})  # fmt: skip
+    mine.refresh_from_db()
+    assert mine.url == "https://mine.example/"
