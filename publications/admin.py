@@ -78,11 +78,14 @@ from publications.workflow import (
     EDIT_ANY_PERMISSION,
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
+    TRANSITIONS,
     WRITE_PERMISSION,
     Action,
     available_actions,
     editable_by,
     may_edit,
+    permission_refusal,
+    state_refusal,
     transition_between,
 )
 
@@ -998,6 +1001,9 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             except ValidationError as error:
                 # Blocking problems: the service refuses them, whatever was posted.
                 self.message_user(request, f"{publication}: {' '.join(error.messages)}", messages.ERROR)
+            except PermissionDenied as error:
+                # Not this person's to publish (another's unreviewed draft): the others still go.
+                self.message_user(request, f"{publication}: {error}", messages.ERROR)
         self.message_user(request, f"Published or scheduled {done} publication(s).", messages.SUCCESS)
         return None
 
@@ -1013,8 +1019,15 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             if publication.is_live:
                 already_live.append(publication)
                 continue
-            # Each piece with its check, as the template lists them.
+            # Each piece with its check, as the template lists them; a piece the person may not publish
+            # (another's unreviewed draft, one in review) is held back with the reason the service gives.
             checked = (publication, publication_readiness(publication))
+            publish = TRANSITIONS[Action.PUBLISH]
+            status, owner_id = publication.status, publication.created_by_id
+            if refusal := permission_refusal(
+                publish, user=request.user, owner_id=owner_id, status=status
+            ) or state_refusal(publish, status=status, published_at=publication.published_at, now=now):
+                checked[1].blocking.insert(0, refusal)
             if checked[1].blocking:
                 blocked.append(checked)
             elif publication.published_at is not None and publication.published_at > now:

@@ -11,7 +11,7 @@ from publications.services import (
     publication_send_back,
     publication_submit,
 )
-from tests.factories import CrossPostFactory, PublicationFactory
+from tests.factories import AuthorFactory, CrossPostFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 Status = Publication.Status
@@ -209,3 +209,33 @@ def test_a_contributor_reaches_only_the_cross_posts_of_their_own_drafts_in_the_c
                  "url": "https://mine.example/", "relation": mine.relation})  # fmt: skip
     mine.refresh_from_db()
     assert mine.url == "https://mine.example/"
+
+
+def test_a_publisher_cannot_publish_a_contributors_draft_that_skipped_review(client, roles):
+    # Ready in every other way: a byline, a body, a summary and a topic.
+    draft = PublicationFactory(title="Half-finished", authors=[AuthorFactory()], topics=[TopicFactory()])
+    Publication.objects.filter(pk=draft.pk).update(created_by=roles["contributors"])
+    draft.refresh_from_db()
+    client = login(client, roles["publishers"])
+
+    assert not {"publish", "schedule"} & buttons(client.get(change_url(draft)))
+    refused = client.post(workflow_url(draft), {"action": "publish"})
+    assert refused.status_code == 403
+    changelist = reverse("admin:publications_publication_changelist")
+    selected = {"action": "publish", "_selected_action": [draft.pk]}
+    confirmation = client.post(changelist, selected)
+    [(held, readiness)] = confirmation.context["blocked"]
+    assert held == draft and readiness.blocking[0].startswith(
+        "Someone else's draft goes live only after review"
+    )
+    assert not confirmation.context["can_publish_some"]
+    # Confirmed anyway (a crafted POST): the piece stays a draft and the list says why, not a 403 page.
+    done = client.post(changelist, {**selected, "post": "yes", "publish_anyway": [draft.pk]}, follow=True)
+    assert done.status_code == 200
+    told = [str(message) for message in done.context["messages"]]
+    assert any(m.startswith("Half-finished: Someone else's draft goes live only after review") for m in told)
+    assert Publication.objects.get(pk=draft.pk).status == Status.DRAFT
+    # Once submitted and approved it is theirs to publish.
+    publication_submit(publication=draft, by=roles["contributors"])
+    publication_approve(publication=draft, by=roles["editors"])
+    assert {"publish", "schedule"} <= buttons(client.get(change_url(draft)))
