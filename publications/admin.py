@@ -369,8 +369,10 @@ class PublicationForm(forms.ModelForm):
     not_ready: tuple[str, ...] = ()
     # Set by clean() when someone else saved the piece after the form was loaded.
     conflict = False
-    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means.
+    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means,
+    # and who is editing, whose permission that transition needs.
     stored_status: str | None = None
+    acting_user: AbstractUser | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -420,6 +422,11 @@ class PublicationForm(forms.ModelForm):
                     f"A piece cannot go from {Publication.Status(source).label} to "
                     f"{Publication.Status(status).label} here; use the workflow buttons.",
                 )
+            elif refusal := permission_refusal(
+                transition, user=self.acting_user, owner_id=self.instance.created_by_id, status=source
+            ):
+                # As the service would refuse it, but next to the field with the typing kept, not a 403 page.
+                self.add_error("status", refusal)
         return cleaned
 
     def _confirm_live_slug_change(self, slug: str | None) -> None:
@@ -612,6 +619,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         form.related_conflict = getattr(request, "publication_related_conflict", False)
         form.not_ready = getattr(request, "publication_not_ready", ())
         form.stored_status = obj.status if obj is not None else None
+        form.acting_user = editor(request)
         return form
 
     def changeform_view(

@@ -239,3 +239,22 @@ def test_a_publisher_cannot_publish_a_contributors_draft_that_skipped_review(cli
     publication_submit(publication=draft, by=roles["contributors"])
     publication_approve(publication=draft, by=roles["editors"])
     assert {"publish", "schedule"} <= buttons(client.get(change_url(draft)))
+
+
+def test_a_publisher_setting_a_contributors_draft_live_in_the_form_gets_a_form_error_not_a_403(client, roles):
+    draft = PublicationFactory(title="Half-finished", slug="half-finished", ready=True)
+    Publication.objects.filter(pk=draft.pk).update(created_by=roles["contributors"])
+    response = login(client, roles["publishers"]).post(
+        change_url(draft),
+        {
+            "type": draft.type, "title": "Half-finished, retitled", "slug": "half-finished", "language": "en",
+            "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
+            "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
+            "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["status"][0].startswith("Someone else's draft goes live only after review")
+    assert form["title"].value() == "Half-finished, retitled"
+    assert Publication.objects.get(pk=draft.pk).status == Status.DRAFT
