@@ -1115,7 +1115,11 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
 
 def _parse_local(text: str) -> datetime:
     """A datetime-local input's value, in the site's time zone."""
-    moment = parse_datetime(text)
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        # Well formed but no such time (February 30th), typed where the browser has no date picker.
+        moment = None
     if moment is None:
         raise ValidationError("Give the time it goes live.")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

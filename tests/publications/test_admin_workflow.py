@@ -258,3 +258,14 @@ def test_a_publisher_setting_a_contributors_draft_live_in_the_form_gets_a_form_e
     assert form.errors["status"][0].startswith("Someone else's draft goes live only after review")
     assert form["title"].value() == "Half-finished, retitled"
     assert Publication.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+@pytest.mark.parametrize("at", ["", "next tuesday", "2030-02-30T10:00"])
+def test_a_schedule_time_that_is_no_time_is_an_error_message_not_a_500(client, roles, at):
+    approved = PublicationFactory(status=Status.APPROVED, ready=True)
+    response = login(client, roles["publishers"]).post(
+        workflow_url(approved), {"action": "schedule", "at": at}, follow=True
+    )
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == ["Give the time it goes live."]
+    assert Publication.objects.get(pk=approved.pk).status == Status.APPROVED
