@@ -6,11 +6,12 @@ from adminsortable2.admin import SortableAdminBase, SortableStackedInline, Sorta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from authors.models import Author, AuthorLink, Education, Position, Work
@@ -70,11 +71,48 @@ class AuthorLinkInline(SortableTabularInline):
 
 
 class AuthorForm(forms.ModelForm):
+    # The newest revision when the form was loaded ("0": none yet). Every save that changes the bio or its
+    # rows keeps one, so a save over someone else's newer one is refused instead of silently undoing it.
+    loaded_revision = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Author
         fields = "__all__"  # noqa: DJ007 (the admin fieldsets choose the fields shown)
         widgets = {"bio": editor_widget()}
         help_texts = {"bio": EDITOR_HELP_TEXT}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["loaded_revision"].initial = newest_revision_id(self.instance)
+
+    def clean(self) -> dict:
+        # A ModelForm's clean() returns its cleaned_data; the stubs allow None, which subclasses may return.
+        cleaned = cast(dict, super().clean())
+        loaded = cleaned.get("loaded_revision")
+        if self.instance.pk and loaded and loaded != newest_revision_id(self.instance):
+            raise ValidationError(stale_save_message(self.instance))
+        return cleaned
+
+
+def stale_save_message(author: Author) -> str:
+    """Who saved the author after the editor loaded the form, and when."""
+    newest = revisions_of(author).first()
+    saved = "Someone else saved this author"
+    if newest is not None:
+        when = timezone.localtime(newest.history_date)
+        saved = (
+            f"Someone else ({newest.history_user or 'a script'}) saved this author at {when:%Y-%m-%d %H:%M}"
+        )
+    return (
+        f"{saved} after you opened it, so nothing was saved. Copy your changes, reload the page and apply "
+        "them again, so neither edit is lost."
+    )
+
+
+def newest_revision_id(author: Author) -> str:
+    """The author's newest revision as the form carries it ("0" when there is none)."""
+    return str(revisions_of(author).values_list("history_id", flat=True).first() or 0)
 
 
 @admin.register(Author)
@@ -101,7 +139,21 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at", "photo_preview"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["honorific", "name", "slug", "sort_name", "headline", "kind", "affiliation"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "honorific",
+                    "name",
+                    "slug",
+                    "sort_name",
+                    "headline",
+                    "kind",
+                    "affiliation",
+                    "loaded_revision",
+                ]
+            },
+        ),
         ("Bio", {"fields": ["short_bio", "bio", "photo", "photo_preview", "interests", "outlets"]}),
         ("Private", {"fields": ["email"], "description": "Never shown publicly."}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

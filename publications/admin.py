@@ -78,10 +78,14 @@ from publications.workflow import (
     EDIT_ANY_PERMISSION,
     PUBLISH_PERMISSION,
     REVIEW_PERMISSION,
+    TRANSITIONS,
     WRITE_PERMISSION,
     Action,
     available_actions,
+    editable_by,
     may_edit,
+    permission_refusal,
+    state_refusal,
     transition_between,
 )
 
@@ -365,8 +369,10 @@ class PublicationForm(forms.ModelForm):
     not_ready: tuple[str, ...] = ()
     # Set by clean() when someone else saved the piece after the form was loaded.
     conflict = False
-    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means.
+    # The status the piece has as stored (PublicationAdmin.get_form), to name the transition an edit means,
+    # and who is editing, whose permission that transition needs.
     stored_status: str | None = None
+    acting_user: AbstractUser | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -416,6 +422,11 @@ class PublicationForm(forms.ModelForm):
                     f"A piece cannot go from {Publication.Status(source).label} to "
                     f"{Publication.Status(status).label} here; use the workflow buttons.",
                 )
+            elif refusal := permission_refusal(
+                transition, user=self.acting_user, owner_id=self.instance.created_by_id, status=source
+            ):
+                # As the service would refuse it, but next to the field with the typing kept, not a 403 page.
+                self.add_error("status", refusal)
         return cleaned
 
     def _confirm_live_slug_change(self, slug: str | None) -> None:
@@ -608,6 +619,7 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
         form.related_conflict = getattr(request, "publication_related_conflict", False)
         form.not_ready = getattr(request, "publication_not_ready", ())
         form.stored_status = obj.status if obj is not None else None
+        form.acting_user = editor(request)
         return form
 
     def changeform_view(
@@ -997,6 +1009,9 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             except ValidationError as error:
                 # Blocking problems: the service refuses them, whatever was posted.
                 self.message_user(request, f"{publication}: {' '.join(error.messages)}", messages.ERROR)
+            except PermissionDenied as error:
+                # Not this person's to publish (another's unreviewed draft): the others still go.
+                self.message_user(request, f"{publication}: {error}", messages.ERROR)
         self.message_user(request, f"Published or scheduled {done} publication(s).", messages.SUCCESS)
         return None
 
@@ -1012,8 +1027,15 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             if publication.is_live:
                 already_live.append(publication)
                 continue
-            # Each piece with its check, as the template lists them.
+            # Each piece with its check, as the template lists them; a piece the person may not publish
+            # (another's unreviewed draft, one in review) is held back with the reason the service gives.
             checked = (publication, publication_readiness(publication))
+            publish = TRANSITIONS[Action.PUBLISH]
+            status, owner_id = publication.status, publication.created_by_id
+            if refusal := permission_refusal(
+                publish, user=request.user, owner_id=owner_id, status=status
+            ) or state_refusal(publish, status=status, published_at=publication.published_at, now=now):
+                checked[1].blocking.insert(0, refusal)
             if checked[1].blocking:
                 blocked.append(checked)
             elif publication.published_at is not None and publication.published_at > now:
@@ -1093,7 +1115,11 @@ class PublicationAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
 
 def _parse_local(text: str) -> datetime:
     """A datetime-local input's value, in the site's time zone."""
-    moment = parse_datetime(text)
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        # Well formed but no such time (February 30th), typed where the browser has no date picker.
+        moment = None
     if moment is None:
         raise ValidationError("Give the time it goes live.")
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
@@ -1137,6 +1163,33 @@ class CrossPostAdmin(admin.ModelAdmin):
     list_select_related = ["publication", "outlet"]
     search_fields = ["publication__title", "url", "outlet__name"]
     autocomplete_fields = ["publication", "outlet"]
+
+    # The rows carry their piece's rules: contributors hold the row permissions for the inlines of their own
+    # drafts, which must not open every piece's cross-posts (another's draft, a live piece) here.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CrossPost]:
+        pieces = publication_admin().get_queryset(request).order_by().values("pk")
+        return super().get_queryset(request).filter(publication__in=pieces)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "publication":
+            kwargs["queryset"] = Publication.objects.filter(editable_by(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: CrossPost | None = None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or publication_admin().has_change_permission(request, obj.publication)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: CrossPost | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (
+            obj is None or publication_admin().has_change_permission(request, obj.publication)
+        )
+
+
+def publication_admin() -> PublicationAdmin:
+    """The registered PublicationAdmin, whose rules (which pieces a person sees and may change) the cross-post
+    rows follow."""
+    return cast(PublicationAdmin, admin.site._registry[Publication])
 
 
 # The index opens with what waits for the person's role (publications/templatetags/workflow.py).

@@ -749,7 +749,7 @@ def _check_transition(
     # The state as stored, not as the caller's instance says: a crafted request cannot claim another state.
     source = before.public["status"] if before is not None else Publication.Status.DRAFT
     published_at = before.public["published_at"] if before is not None else None
-    if refusal := permission_refusal(transition, user=by, owner_id=publication.created_by_id):
+    if refusal := permission_refusal(transition, user=by, owner_id=publication.created_by_id, status=source):
         raise PermissionDenied(refusal)
     if refusal := state_refusal(transition, status=source, published_at=published_at, now=timezone.now()):
         raise ValidationError(refusal)

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
 
 from publications.choices import PublicationStatus
 
@@ -123,16 +124,21 @@ def state_refusal(
 
 
 def permission_refusal(
-    transition: Transition, *, user: AbstractUser | AnonymousUser | None, owner_id: int | None
+    transition: Transition, *, user: AbstractUser | AnonymousUser | None, owner_id: int | None, status: str
 ) -> str | None:
-    """Why `user` may not take `transition` (None: they may). None as user is the system itself (a
-    command), which needs no permission."""
+    """Why `user` may not take `transition` on a piece in `status` (None: they may). None as user is the
+    system itself (a command), which needs no permission."""
     if user is None:
         return None
     if not user.has_perm(transition.permission):
         return f"You may not {transition.action.label.lower()} publications."
     if transition.action == Action.SUBMIT and not user.has_perm(EDIT_ANY_PERMISSION) and owner_id != user.pk:
         return "You may submit only your own pieces."
+    # Only a publisher's own draft skips review (a piece nobody owns, imported or made by a command, too):
+    # someone else's may be unfinished, and goes live once submitted and approved.
+    skips_review = transition.action in (Action.PUBLISH, Action.SCHEDULE) and status == Status.DRAFT
+    if skips_review and owner_id is not None and owner_id != user.pk:
+        return "Someone else's draft goes live only after review: they submit it and an editor approves it."
     return None
 
 
@@ -144,6 +150,15 @@ def may_edit(user: AbstractUser | AnonymousUser | None, *, status: str | None, o
     if not user.has_perm(WRITE_PERMISSION):
         return False
     return status is None or (owner_id == user.pk and status in OWNER_EDITABLE)
+
+
+def editable_by(user: AbstractUser | AnonymousUser) -> Q:
+    """The pieces whose content `user` may change, as a filter: may_edit's twin."""
+    if user.has_perm(EDIT_ANY_PERMISSION):
+        return Q()
+    if not user.has_perm(WRITE_PERMISSION):
+        return Q(pk__in=[])
+    return Q(created_by=user.pk, status__in=OWNER_EDITABLE)
 
 
 def available_actions(
@@ -159,5 +174,5 @@ def available_actions(
         t
         for t in TRANSITIONS.values()
         if state_refusal(t, status=status, published_at=published_at, now=now) is None
-        and permission_refusal(t, user=user, owner_id=owner_id) is None
+        and permission_refusal(t, user=user, owner_id=owner_id, status=status) is None
     ]

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from authors.models import Author
+from authors.services import author_update
 from tests.factories import AuthorFactory, OutletFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,25 @@ def test_a_library_image_is_bounded_and_must_be_an_image(editor_client, settings
     assert fine.status_code == 302
     image = Image.objects.get()
     assert image.file.read() == photo and (image.width, image.height) == (2, 2)
+
+
+def test_a_stale_save_of_an_author_is_refused_with_who_saved_and_keeps_what_was_typed(editor_client, editor):
+    editor_client.post(ADD, author_post())
+    author = Author.objects.get(slug="mobeen-jafar-mir")
+    change = reverse("admin:authors_author_change", args=[author.pk])
+    loaded = editor_client.get(change).context["adminform"].form["loaded_revision"].value()
+
+    # Someone else changes the headline after the editor opened the form.
+    author_update(author=author, by=editor, headline="Senior Research Officer")
+    mine = author_post() | {"short_bio": "Works on arms control.", "loaded_revision": loaded}
+    refused = editor_client.post(change, mine)
+
+    assert refused.status_code == 200
+    [error] = refused.context["adminform"].form.non_field_errors()
+    assert error.startswith("Someone else (editor) saved this author at ")
+    assert refused.context["adminform"].form["short_bio"].value() == "Works on arms control."
+    author.refresh_from_db()
+    assert (author.headline, author.short_bio) == ("Senior Research Officer", "")
+    # Reloaded, the form saves.
+    reloaded = editor_client.get(change).context["adminform"].form["loaded_revision"].value()
+    assert editor_client.post(change, mine | {"loaded_revision": reloaded}).status_code == 302

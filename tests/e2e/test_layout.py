@@ -114,6 +114,19 @@ def test_inline_tables_at_375_px_scroll_sideways_with_a_hint(open_tab, desk_user
     step(page, "byline scrolled sideways", full_page=False)
 
 
+def test_the_workflow_panels_comment_boxes_fit_a_375_px_screen(open_tab, desk_user, step):
+    live = PublicationFactory(title="A live piece", published=True)
+    page = open_tab(viewport=PHONE)
+    log_in(page)
+
+    page.goto(f"/admin/publications/publication/{live.pk}/change/")
+    step(page, "workflow panel at 375 px", full_page=False)
+
+    assert page_overflow(page) == 0
+    for box in ("#workflow-withdraw-comment", "#workflow-correct-comment"):
+        assert page.locator(box).evaluate("el => el.getBoundingClientRect().right") <= PHONE["width"]
+
+
 def test_the_server_time_note_appears_once_on_a_form_with_dated_rows(open_tab, desk_user, step, catalogue):
     # Five hours from Karachi (the server's TIME_ZONE), as the issue saw it.
     page = open_tab(timezone_id="Europe/London")

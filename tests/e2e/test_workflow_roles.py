@@ -21,12 +21,14 @@ PASSWORD = "a-long-test-password"
 
 
 def roles() -> None:
-    """The groups migration 0011_workflow makes: the flush after each browser test empties the tables (Django
-    makes the permissions again, not the groups), so they are made here as the migration does."""
-    migration = importlib.import_module("publications.migrations.0011_workflow")
-    for name, codes in migration.ROLES.items():
+    """The groups migrations 0011_workflow and 0027_media_roles make: the flush after each browser test
+    empties the tables (Django makes the permissions again, not the groups), so they are made here as they
+    do."""
+    workflow = importlib.import_module("publications.migrations.0011_workflow")
+    media = importlib.import_module("publications.migrations.0027_media_roles")
+    for name, codes in workflow.ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in codes:
+        for app_label, codename in [*codes, *media.MEDIA_ROLES[name]]:
             group.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )

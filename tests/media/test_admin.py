@@ -39,3 +39,19 @@ def test_the_picker_is_for_editors_only(client):
     response = client.get(reverse("admin:media_image_picker"))
 
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ["contributors", "editors", "publishers"])
+def test_every_role_chooses_a_lead_image_and_browses_the_library_from_the_body_editor(
+    client, member_of, role
+):
+    stored_image("images/2026/map.jpg", alt="A map of the region")
+    client.force_login(member_of(role))
+    lead_image = {"app_label": "publications", "model_name": "publication", "field_name": "lead_image"}
+
+    chosen = client.get(reverse("admin:autocomplete"), {**lead_image, "term": "map"})
+    browsed = client.get(reverse("admin:media_image_picker"), {"q": "map"})
+
+    assert chosen.status_code == 200 and [r["text"] for r in chosen.json()["results"]] != []
+    assert browsed.status_code == 200 and 'data-alt="A map of the region"' in browsed.content.decode()
+    assert client.get(reverse("admin:media_image_add")).status_code == 200

@@ -439,8 +439,11 @@ def test_publish_action_first_shows_what_goes_live_and_what_is_scheduled(editor_
 
     assert response.status_code == 200
     assert response.templates[0].name == "admin/publications/publication/publish_confirmation.html"
-    assert [publication for publication, _ in response.context["live_now"]] == [draft, in_review]
+    assert [publication for publication, _ in response.context["live_now"]] == [draft]
     assert [publication for publication, _ in response.context["scheduled"]] == [dated_later]
+    # A piece in review waits for an editor's approval: held back with the reason the service gives.
+    [(held, readiness)] = response.context["blocked"]
+    assert (held, readiness.blocking) == (in_review, ["A piece that is in review cannot be given “Publish”."])
     assert response.context["already_live"] == [live]
     # Nothing changed until the editor confirms.
     assert set(Publication.objects.published()) == {live}

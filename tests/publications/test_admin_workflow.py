@@ -4,14 +4,14 @@ hidden one is refused by the service."""
 import pytest
 from django.urls import reverse
 
-from publications.models import Publication
+from publications.models import CrossPost, Publication
 from publications.services import (
     publication_approve,
     publication_create,
     publication_send_back,
     publication_submit,
 )
-from tests.factories import PublicationFactory
+from tests.factories import AuthorFactory, CrossPostFactory, PublicationFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 Status = Publication.Status
@@ -175,3 +175,97 @@ def test_changelist_actions_are_filtered_by_permission(client, roles):
     assert actions(roles["contributors"]) == {"submit"}
     assert actions(roles["editors"]) == {"submit", "approve", "revoke_previews"}
     assert actions(roles["publishers"]) >= {"submit", "approve", "publish", "unpublish"}
+
+
+def test_a_contributor_reaches_only_the_cross_posts_of_their_own_drafts_in_the_cross_post_list(client, roles):
+    contributor = roles["contributors"]
+    login(client, contributor)
+    theirs_live = CrossPostFactory(publication=PublicationFactory(published=True))
+    theirs_draft = CrossPostFactory(publication=PublicationFactory(title="Another's unannounced draft"))
+    mine = CrossPostFactory(publication=own_draft(contributor))
+    rows = reverse("admin:publications_crosspost_changelist")
+
+    listed = client.get(rows)
+    assert list(listed.context["cl"].result_list) == [mine]
+    assert theirs_draft.publication.title not in listed.content.decode()
+    # Neither another's live piece's row (public at once) nor another's draft's can be changed or deleted.
+    change = reverse("admin:publications_crosspost_change", args=[theirs_live.pk])
+    edited = {"publication": theirs_live.publication_id, "outlet": theirs_live.outlet_id,
+              "url": "https://elsewhere.example/", "relation": theirs_live.relation}  # fmt: skip
+    client.post(change, edited)
+    client.post(reverse("admin:publications_crosspost_delete", args=[theirs_draft.pk]), {"post": "yes"})
+    theirs_live.refresh_from_db()
+    assert theirs_live.url != "https://elsewhere.example/"
+    assert CrossPost.objects.filter(pk=theirs_draft.pk).exists()
+    # Nor is a new row put on a piece that is not theirs to change.
+    added = client.post(
+        reverse("admin:publications_crosspost_add"), {**edited, "url": "https://new.example/"}
+    )
+    assert added.status_code == 200
+    assert not CrossPost.objects.filter(url="https://new.example/").exists()
+    # Their own draft's rows stay theirs to edit.
+    client.post(reverse("admin:publications_crosspost_change", args=[mine.pk]),
+                {"publication": mine.publication_id, "outlet": mine.outlet_id,
+                 "url": "https://mine.example/", "relation": mine.relation})  # fmt: skip
+    mine.refresh_from_db()
+    assert mine.url == "https://mine.example/"
+
+
+def test_a_publisher_cannot_publish_a_contributors_draft_that_skipped_review(client, roles):
+    # Ready in every other way: a byline, a body, a summary and a topic.
+    draft = PublicationFactory(title="Half-finished", authors=[AuthorFactory()], topics=[TopicFactory()])
+    Publication.objects.filter(pk=draft.pk).update(created_by=roles["contributors"])
+    draft.refresh_from_db()
+    client = login(client, roles["publishers"])
+
+    assert not {"publish", "schedule"} & buttons(client.get(change_url(draft)))
+    refused = client.post(workflow_url(draft), {"action": "publish"})
+    assert refused.status_code == 403
+    changelist = reverse("admin:publications_publication_changelist")
+    selected = {"action": "publish", "_selected_action": [draft.pk]}
+    confirmation = client.post(changelist, selected)
+    [(held, readiness)] = confirmation.context["blocked"]
+    assert held == draft and readiness.blocking[0].startswith(
+        "Someone else's draft goes live only after review"
+    )
+    assert not confirmation.context["can_publish_some"]
+    # Confirmed anyway (a crafted POST): the piece stays a draft and the list says why, not a 403 page.
+    done = client.post(changelist, {**selected, "post": "yes", "publish_anyway": [draft.pk]}, follow=True)
+    assert done.status_code == 200
+    told = [str(message) for message in done.context["messages"]]
+    assert any(m.startswith("Half-finished: Someone else's draft goes live only after review") for m in told)
+    assert Publication.objects.get(pk=draft.pk).status == Status.DRAFT
+    # Once submitted and approved it is theirs to publish.
+    publication_submit(publication=draft, by=roles["contributors"])
+    publication_approve(publication=draft, by=roles["editors"])
+    assert {"publish", "schedule"} <= buttons(client.get(change_url(draft)))
+
+
+def test_a_publisher_setting_a_contributors_draft_live_in_the_form_gets_a_form_error_not_a_403(client, roles):
+    draft = PublicationFactory(title="Half-finished", slug="half-finished", ready=True)
+    Publication.objects.filter(pk=draft.pk).update(created_by=roles["contributors"])
+    response = login(client, roles["publishers"]).post(
+        change_url(draft),
+        {
+            "type": draft.type, "title": "Half-finished, retitled", "slug": "half-finished", "language": "en",
+            "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
+            "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
+            "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["status"][0].startswith("Someone else's draft goes live only after review")
+    assert form["title"].value() == "Half-finished, retitled"
+    assert Publication.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+@pytest.mark.parametrize("at", ["", "next tuesday", "2030-02-30T10:00"])
+def test_a_schedule_time_that_is_no_time_is_an_error_message_not_a_500(client, roles, at):
+    approved = PublicationFactory(status=Status.APPROVED, ready=True)
+    response = login(client, roles["publishers"]).post(
+        workflow_url(approved), {"action": "schedule", "at": at}, follow=True
+    )
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == ["Give the time it goes live."]
+    assert Publication.objects.get(pk=approved.pk).status == Status.APPROVED
