@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Bounds request bodies before anything reads them; after authentication, which tells editors apart.
     "cissapi.request_size.RequestSizeMiddleware",
+    # A NUL in the admin's filters or search is a 400, not a 500 from Postgres (cissapi/admin_queries.py).
+    "cissapi.admin_queries.AdminQueryMiddleware",
     "cissapi.request_state.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Old WordPress addresses of imported pieces → 301 to their public address (publications/legacy.py).

@@ -146,3 +146,23 @@ def test_queue_job_admin_renders(editor_client):
 @pytest.mark.parametrize("model_name", ["accessattempt", "accesslog", "accessfailurelog"])
 def test_login_attempt_admins_render(editor_client, model_name):
     assert editor_client.get(reverse(f"admin:axes_{model_name}_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/publications/publication/?language=%00",
+        "/admin/publications/publication/?type=%00",
+        "/admin/authors/author/?kind=%00",
+        "/admin/publications/crosspost/?relation=%00",
+        "/admin/publications/publication/?o=1&%00=1",
+    ],
+)
+def test_a_nul_in_an_admin_lists_filters_is_a_400_not_a_500(editor_client, url):
+    PublicationFactory(published=True, language="en")
+
+    response = editor_client.get(url)
+
+    assert response.status_code == 400
+    # The same list without the NUL still answers.
+    assert editor_client.get(url.replace("%00", "en")).status_code in (200, 302)
