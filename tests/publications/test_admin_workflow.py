@@ -43,6 +43,17 @@ def buttons(response) -> set[str]:
     } | ({"correct"} if 'id="workflow-correct"' in html else set())
 
 
+def set_live_in_the_form(publication, *, title: str) -> dict:
+    """The change form of `publication` posted with `title`, its status set to published (a past time) in the
+    form itself rather than by a workflow button, and no byline or cross-post rows."""
+    return {
+        "type": publication.type, "title": title, "slug": publication.slug, "language": "en",
+        "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
+        "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
+        "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
+    }  # fmt: skip
+
+
 def login(client, user):
     client.force_login(user)
     return client
@@ -99,14 +110,8 @@ def test_a_crafted_post_for_a_hidden_button_is_refused(client, roles, role, acti
 def test_a_crafted_status_in_the_change_form_is_refused(client, roles):
     publication = PublicationFactory(in_review=True, title="Reviewed", slug="reviewed")
     response = login(client, roles["publishers"]).post(
-        change_url(publication),
-        {
-            "type": publication.type, "title": "Reviewed", "slug": "reviewed", "language": "en",
-            "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
-            "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
-            "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
-        },
-    )  # fmt: skip
+        change_url(publication), set_live_in_the_form(publication, title="Reviewed")
+    )
     assert response.status_code == 200
     assert "use the workflow buttons" in response.content.decode()
     assert Publication.objects.get(pk=publication.pk).status == Status.IN_REVIEW
@@ -245,14 +250,8 @@ def test_a_publisher_setting_a_contributors_draft_live_in_the_form_gets_a_form_e
     draft = PublicationFactory(title="Half-finished", slug="half-finished", ready=True)
     Publication.objects.filter(pk=draft.pk).update(created_by=roles["contributors"])
     response = login(client, roles["publishers"]).post(
-        change_url(draft),
-        {
-            "type": draft.type, "title": "Half-finished, retitled", "slug": "half-finished", "language": "en",
-            "status": Status.PUBLISHED, "published_at_0": "2026-01-01", "published_at_1": "10:00",
-            "authorships-TOTAL_FORMS": 0, "authorships-INITIAL_FORMS": 0,
-            "cross_posts-TOTAL_FORMS": 0, "cross_posts-INITIAL_FORMS": 0,
-        },
-    )  # fmt: skip
+        change_url(draft), set_live_in_the_form(draft, title="Half-finished, retitled")
+    )
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert form.errors["status"][0].startswith("Someone else's draft goes live only after review")
