@@ -2,16 +2,16 @@
 body and none of the cookies that make a request its sender's own.
 
 Below the early hits, every request pays a dozen middleware and Django's handler: sessions, messages, CSRF,
-authentication, the request-size bound, legacy redirects, django-axes, the URL resolver. For such a read
-all but three of them do nothing: no session or message is read or stored (no such cookie came, and the
-API never touches them), CSRF checks no safe method and DRF's views are exempt, no body is there to bound,
-no login to lock out, and legacy addresses are never looked up under /api/ (publications.legacy). Those
-three are the trailing-slash middleware (Content-Length, and the problem+json redirect of an address
-without its slash, which never resolves here), the database's statement timeout and 503, and
-X-Frame-Options. So such a read goes through just those three, in their order, and then to the view, its
-URL resolved once per process and path; every other request, and every read of any other view, goes
-through the whole stack as before. The answer is the same byte for byte and header for header
-(tests/test_anonymous_reads.py compares both ways for every kind of answer).
+authentication, the request-size bound, the admin's query check, legacy redirects, django-axes, the URL
+resolver. For such a read all but three of them do nothing: no session or message is read or stored (no
+such cookie came, and the API never touches them), CSRF checks no safe method and DRF's views are exempt,
+no body is there to bound, no admin address is read, no login to lock out, and legacy addresses are never
+looked up under /api/ (publications.legacy). Those three are the trailing-slash middleware (Content-Length,
+and the problem+json redirect of an address without its slash, which never resolves here), the database's
+statement timeout and 503, and X-Frame-Options. So such a read goes through just those three, in their
+order, and then to the view, its URL resolved once per process and path; every other request, and every
+read of any other view, goes through the whole stack as before. The answer is the same byte for byte and
+header for header (tests/test_anonymous_reads.py compares both ways for every kind of answer).
 
 Optimization (issue 16): the middleware and the resolver cost an author's bio about a tenth of its time.
 The lane knows what each middleware below it does for such a read (`KEPT`, `IDLE`): with any other
@@ -48,6 +48,7 @@ IDLE = (
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cissapi.request_size.RequestSizeMiddleware",
+    "cissapi.admin_queries.AdminQueryMiddleware",
     "cissapi.request_state.LazyMessageMiddleware",
     "publications.legacy.LegacyRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
