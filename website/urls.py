@@ -13,8 +13,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("publications/", views.publication_list, name="publication-list"),
     path("publications/<slug:slug>/", views.publication, name="publication"),
+    path("authors/", views.people, name="people"),
     path("authors/<slug:slug>/", views.author, name="author"),
+    path("topics/", views.topics, name="topics"),
     path("topics/<slug:slug>/", views.topic, name="topic"),
+    path("series/", views.series_index, name="series-index"),
     path("series/<slug:slug>/", views.series, name="series"),
     path("search/", views.search, name="search"),
 ]

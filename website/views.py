@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 import orjson
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 
-from authors.api.documents import author_detail
+from authors.api.documents import author_detail, author_item
 from authors.models import Author, AuthorLink
 from cissapi.api.documents import ApiUrls
 from cissapi.prepared import server_binding
@@ -30,6 +31,7 @@ from publications.models import Publication
 from publications.querysets import (
     PageSummary,
     PublicationQuerySet,
+    authors_with_publication_counts,
     with_live_publications,
     with_publication_counts,
 )
@@ -48,6 +50,14 @@ from website.pages import (
 
 # How many of each type the home page shows.
 HOME_PER_TYPE = 4
+# How many people, topics or series a page of their index lists.
+INDEX_PAGE_SIZE = 50
+# The people index's tabs.
+KIND_PLURALS = {
+    Author.Kind.STAFF: "Staff",
+    Author.Kind.FELLOW: "Fellows",
+    Author.Kind.GUEST: "Guest contributors",
+}
 # The citation formats the cite endpoint (/api/v1/publications/{slug}/cite/) serves, as the page links them.
 CITATION_FORMATS = (
     ("bibtex", "BibTeX", "application/x-bibtex"),
@@ -365,6 +375,123 @@ def series(request: HttpRequest, slug: str, *, params: dict[str, Any]) -> HttpRe
     found = with_publication_counts(with_live_publications(Series.objects.filter(slug=slug))).first()
     publications = Publication.objects.published().in_series([slug])
     return _collection_page(request, found, publications, params["page"], "series")
+
+
+# --- Indexes: people, topics, series ----------------------------------------------------------------------
+def _index_paging(listed: QuerySet, counted: QuerySet, number: int) -> Paging | None:
+    """Page `number` of an index: `listed` (ordered, with its counts of published pieces) sliced, `counted`
+    (the same rows, without the counts) counted; None past the last page (page 1 of an empty index exists)."""
+    count = counted.count()
+    offset = (number - 1) * INDEX_PAGE_SIZE
+    if number > 1 and offset >= count:
+        return None
+    rows = list(listed[offset : offset + INDEX_PAGE_SIZE]) if count else []
+    return Paging(rows=rows, number=number, count=count, size=INDEX_PAGE_SIZE)
+
+
+def _choice(request: HttpRequest, name: str, choices: list[str]) -> str:
+    value = single(request, name)
+    if value and value not in choices:
+        raise BadParameter(name, f"one of {', '.join(choices)}.")
+    return value
+
+
+def _people_parameters(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "kind": _choice(request, "kind", Author.Kind.values),
+        "affiliation": _choice(request, "affiliation", Author.Affiliation.values),
+        "page": page_number(request),
+    }
+
+
+@public_page(_people_parameters)
+def people(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
+    """Every author not in the trash, alphabetically, with their counts of published pieces (as the API's
+    author list: whether or not anything of theirs is published yet); `?kind=`, `?affiliation=`."""
+    authors = Author.objects.public()
+    chosen = {name: params[name] for name in ("kind", "affiliation") if params[name]}
+    authors = authors.filter(**chosen)
+    paging = _index_paging(
+        authors_with_publication_counts(authors.select_related("photo")), authors, params["page"]
+    )
+    if paging is None:
+        raise Http404("No such page.")
+    urls = ApiUrls(request)
+    kinds = dict(Author.Kind.choices)
+    people = []
+    for found in paging.rows:
+        document = author_item(found, urls=urls)
+        people.append(
+            {
+                **document,
+                "kind_label": kinds[found.kind],
+                "alumni": found.affiliation == Author.Affiliation.ALUMNI,
+                "photo_srcset": _srcset(document["photo"]),
+                "href": reverse("website:author", args=[found.slug]),
+            }
+        )
+    query = "".join(f"{name}={value}&" for name, value in chosen.items())
+    return page_response(
+        request,
+        "website/people.html",
+        {
+            "people": people,
+            "paging": paging,
+            "page_query": query,
+            "kind": params["kind"],
+            "affiliation": params["affiliation"],
+            "kinds": [(value, KIND_PLURALS[Author.Kind(value)]) for value in Author.Kind.values],
+            "affiliations": [(value, label) for value, label in Author.Affiliation.choices],
+            "filtered": bool(chosen),
+        },
+        # `authors`: the key of every list of authors, dropped by a new author and by a piece going live or
+        # leaving (publications.invalidation.LIST_KEYS), as the API's author list.
+        keys=["authors", *(f"author-{found.pk}" for found in paging.rows)],
+        modified=[moment for found in paging.rows for moment in (found.updated_at, found.last_published_at)],
+    )
+
+
+def _collection_index(
+    request: HttpRequest, collections: QuerySet, number: int, kind: str, heading: str
+) -> HttpResponse:
+    live = with_live_publications(collections)
+    paging = _index_paging(with_publication_counts(live), live, number)
+    if paging is None:
+        raise Http404("No such page.")
+    plural = str(collections.model._meta.verbose_name_plural)
+    listed = [
+        {
+            "href": reverse(f"website:{kind}", args=[found.slug]),
+            "name": found.name,
+            "description": found.description,
+            "count": found.publication_count,
+            # A series' kind (journal, newsletter), a subtopic's parent.
+            "context": found.get_kind_display() if kind == "series" else getattr(found.parent, "name", None),
+        }
+        for found in paging.rows
+    ]
+    return page_response(
+        request,
+        "website/collection_index.html",
+        {"collections": listed, "paging": paging, "page_query": "", "kind": kind, "heading": heading},
+        # The plural (`topics`) is dropped whenever a piece enters or leaves a list, as the counts and which
+        # of them have a live piece change with it (publications.invalidation.LIST_KEYS).
+        keys=[plural, *(f"{kind}-{found.pk}" for found in paging.rows)],
+        modified=[found.last_published_at for found in paging.rows],
+    )
+
+
+@public_page(_page_only)
+def topics(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
+    """Every topic with a published piece, by name, with how many (the others have no page)."""
+    listed = Topic.objects.select_related("parent")
+    return _collection_index(request, listed, params["page"], "topic", "Topics")
+
+
+@public_page(_page_only)
+def series_index(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
+    """Every journal, series or newsletter with a published piece, by name, with how many."""
+    return _collection_index(request, Series.objects.all(), params["page"], "series", "Journals and series")
 
 
 # --- Search -----------------------------------------------------------------------------------------------

@@ -106,6 +106,9 @@ def test_a_reader_browses_the_public_site(page, step, catalogue):
         ("author", "/authors/syed-ali-abbas/", "Mr Syed Ali Abbas"),
         ("topic", "/topics/space-policy/", "Space Policy"),
         ("search", "/search/?q=space", "Search"),
+        ("people", "/authors/", "People"),
+        ("topics", "/topics/", "Topics"),
+        ("series", "/series/", "Journals and series"),
     ]
     for name, url, heading in visits:
         response = page.goto(url)
@@ -131,5 +134,11 @@ def test_the_site_works_on_a_phone(open_tab, step, catalogue):
 
     step(page, "article on a phone")
     # Nothing wider than the screen: no sideways scrolling of the page itself.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert axe_violations(page) == []
+
+    page.goto("/authors/")
+
+    step(page, "people on a phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert axe_violations(page) == []

@@ -139,6 +139,8 @@ def test_home_shows_the_latest_pieces_grouped_by_type(client, world):
         "/topics/nuclear-deterrence/",
         "/search/?q=piece",
         "/publications/deterrence-stability/",
+        "/authors/",
+        "/topics/",
     ],
 )
 def test_nothing_unpublished_appears_on_any_page(client, world, url):
@@ -348,6 +350,157 @@ def test_a_topic_with_nothing_published_has_no_page(client):
     assert client.get("/series/nothing-here/").status_code == 404
 
 
+# --- Indexes: people, topics, series ------------------------------------------------------------------------
+def test_the_people_index_lists_every_public_author_alphabetically(client, world):
+    for author, sort_name in ((world["first"], "Qureshi, Amna"), (world["second"], "Khan, Bilal")):
+        author.sort_name = sort_name
+        author.save(update_fields=["sort_name"])
+    AuthorFactory(
+        name="Zara Ahmed",
+        slug="zara-ahmed",
+        honorific="",
+        sort_name="Ahmed, Zara",
+        kind="fellow",
+        email="zara@example.org",
+    )
+    AuthorFactory(
+        name="Former Fellow", honorific="", sort_name="Fellow, Former", kind="fellow", affiliation="alumni"
+    )
+    gone = AuthorFactory(name="Trashed Person", sort_name="Person, Trashed")
+    gone.trashed_at = timezone.now()
+    gone.save(update_fields=["trashed_at"])
+
+    response = client.get("/authors/")
+
+    assert response.status_code == 200
+    names = [
+        text for href, text in links_of(response) if href.startswith("/authors/") and href.count("/") == 3
+    ]
+    # By sort name: Ahmed, Fellow, Khan, Qureshi; the trashed one nowhere.
+    assert names == ["Zara Ahmed", "Former Fellow", "Bilal Khan", "Dr Amna Qureshi"]
+    assert "/authors/zara-ahmed/" in hrefs(response)
+    text = text_of(response)
+    assert "Director Research" in text
+    assert "Fellow · Alumni" in text
+    assert "Trashed Person" not in response.content.decode()
+    # Private, as everywhere public.
+    assert "zara@example.org" not in response.content.decode()
+
+
+def test_the_people_index_counts_only_live_pieces(client, world):
+    # The first author also has a draft, a scheduled and a trashed piece (world): one is live.
+    response = client.get("/authors/")
+
+    text = text_of(response)
+    assert "Director Research Staff · 1 publication" in text
+    with pytest.MonkeyPatch.context() as patch:
+        later = timezone.now() + dt.timedelta(days=2)
+        patch.setattr(timezone, "now", lambda: later)
+        assert "Director Research Staff · 2 publications" in text_of(client.get("/authors/"))
+
+
+def test_the_people_index_filters_by_kind_and_affiliation(client, world):
+    AuthorFactory(name="Guest Writer", kind="guest")
+    AuthorFactory(name="Former Fellow", kind="fellow", affiliation="alumni")
+
+    guests = text_of(client.get("/authors/?kind=guest"))
+    alumni = text_of(client.get("/authors/?affiliation=alumni"))
+
+    assert "Guest Writer" in guests and "Amna Qureshi" not in guests
+    assert "Former Fellow" in alumni and "Guest Writer" not in alumni
+
+
+def test_the_people_index_is_paged(client, monkeypatch):
+    monkeypatch.setattr("website.views.INDEX_PAGE_SIZE", 2)
+    for letter in "ABCDE":
+        AuthorFactory(name=f"{letter} Person", sort_name=f"Person, {letter}", kind="guest")
+
+    first = client.get("/authors/?kind=guest")
+    last = client.get("/authors/?kind=guest&page=3")
+
+    assert "Page 1 of 3" in text_of(first)
+    assert "?kind=guest&page=2" in hrefs(first)
+    assert "E Person" in text_of(last) and "A Person" not in text_of(last)
+    assert client.get("/authors/?kind=guest&page=4").status_code == 404
+    # Past page 1 or filtered: a crawler follows the links but indexes the index once.
+    assert 'name="robots" content="noindex, follow"' in first.content.decode()
+    assert "noindex" not in client.get("/authors/").content.decode()
+
+
+def test_the_topics_index_lists_topics_with_a_live_piece_and_their_counts(client, world):
+    parent = TopicFactory(name="Strategic Stability", slug="strategic-stability")
+    child = TopicFactory(name="Arms Control", slug="arms-control", parent=parent)
+    PublicationFactory(published=True, topics=[child, world["topic"]])
+    PublicationFactory(topics=[TopicFactory(name="Only Drafts Here")])
+
+    response = client.get("/topics/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    # The parent has no live piece of its own: it has no page, so it is not listed (its child names it).
+    assert [
+        text for href, text in links_of(response) if href.startswith("/topics/") and href.count("/") == 3
+    ] == [
+        "Arms Control",
+        "Nuclear Deterrence",
+    ]
+    assert "Arms Control in Strategic Stability · 1 publication" in text
+    assert "Nuclear Deterrence 2 publications" in text
+    assert "Only Drafts Here" not in text
+
+
+def test_a_topic_joins_the_index_when_its_scheduled_piece_goes_live(client, world):
+    PublicationFactory(scheduled=True, topics=[TopicFactory(name="Space Security")])
+
+    assert "Space Security" not in text_of(client.get("/topics/"))
+    with pytest.MonkeyPatch.context() as patch:
+        later = timezone.now() + dt.timedelta(days=2)
+        patch.setattr(timezone, "now", lambda: later)
+        assert "Space Security" in text_of(client.get("/topics/"))
+
+
+def test_the_series_index_lists_journals_with_a_live_piece(client, world):
+    journal = SeriesFactory(name="CISS Insight", slug="ciss-insight", kind="journal")
+    PublicationFactory(published=True, type="journal_article", series=journal)
+    PublicationFactory(series=SeriesFactory(name="Draft Newsletter"))
+
+    response = client.get("/series/")
+
+    assert response.status_code == 200
+    assert "/series/ciss-insight/" in hrefs(response)
+    assert "CISS Insight Journal · 1 publication" in text_of(response)
+    assert "Draft Newsletter" not in text_of(response)
+
+
+def test_an_index_follows_a_piece_going_live(client, world, editor):
+    assert "Director Research Staff · 1 publication" in text_of(client.get("/authors/"))
+    assert "Nuclear Deterrence 1 publication" in text_of(client.get("/topics/"))
+    draft = world["hidden"]["draft"]
+    draft.status = "approved"
+    draft.save(update_fields=["status"])
+
+    publication_publish(publication=draft, by=editor)
+
+    assert "Director Research Staff · 2 publications" in text_of(client.get("/authors/"))
+    assert "Nuclear Deterrence 2 publications" in text_of(client.get("/topics/"))
+
+
+def test_indexes_carry_the_keys_of_what_they_show(client, world):
+    people = client.get("/authors/")
+    topics = client.get("/topics/")
+
+    assert {"pages", "authors", f"author-{world['first'].pk}"} <= set(people["Surrogate-Key"].split())
+    assert {"pages", "topics", f"topic-{world['topic'].pk}"} <= set(topics["Surrogate-Key"].split())
+    assert people["Last-Modified"] and topics["Last-Modified"]
+    assert client.get("/topics/", HTTP_IF_NONE_MATCH=topics["ETag"]).status_code == 304
+
+
+def test_the_header_links_the_indexes(client, world):
+    links = hrefs(client.get("/"))
+
+    assert "/authors/" in links and "/topics/" in links and "/series/" in links
+
+
 def test_publication_list_filters_by_type(client, world):
     PublicationFactory(published=True, type="commentary", title="A Commentary On Space")
 
@@ -386,6 +539,10 @@ def test_search_escapes_what_it_echoes(client, world):
         ("/search/?q=" + "a" * 201, "q"),
         ("/search/?q=a%00b", "q"),
         ("/authors/amna-qureshi/?page=-1", "page"),
+        ("/authors/?kind=robot", "kind"),
+        ("/authors/?affiliation=former", "affiliation"),
+        ("/authors/?kind=staff&kind=fellow", "kind"),
+        ("/topics/?page=0", "page"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(client, world, url, name):
@@ -636,8 +793,9 @@ def test_the_home_pages_sections_share_one_prepared_statement(client, settings):
 def test_list_pages_cost_the_same_whatever_their_size(client, django_assert_num_queries, count):
     author = AuthorFactory(slug="writer")
     topic = TopicFactory(slug="space")
+    series = SeriesFactory(slug="insight")
     for _ in range(count):
-        PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[topic])
+        PublicationFactory(published=True, authors=[author, AuthorFactory()], topics=[topic], series=series)
 
     # The count, then the page by id.
     with django_assert_num_queries(2):
@@ -654,6 +812,10 @@ def test_list_pages_cost_the_same_whatever_their_size(client, django_assert_num_
     # One query per type.
     with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
+    # The indexes: the count, the page (with each row's count of live pieces).
+    for index in ("/authors/", "/topics/", "/series/"):
+        with django_assert_num_queries(2):
+            assert client.get(index).status_code == 200
 
 
 @pytest.mark.usefixtures("response_cache_off")
