@@ -273,7 +273,7 @@ class _Importer:
             # A topic editors made already (or a tag named as a category) is the same topic.
             topic = Topic.objects.filter(models.Q(slug=slugify(term.nicename)) | models.Q(name=name)).first()
             if topic is None:
-                topic = topic_create(slug=self._free_slug(Topic, term.nicename or name), **values)
+                topic = topic_create(slug=self._free_slug(Topic, _topic_slug(term, name)), **values)
                 self._count("created", Kind.TOPIC, f"topic “{topic.name}”")
             self._remember(Kind.TOPIC, wp_id, topic, self._topic_values(topic))
         elif topic.pk in self.topic_ids:
@@ -906,6 +906,16 @@ class _Importer:
                 return slug
             number += 1
             slug = f"{base}-{number}"
+
+
+def _topic_slug(term: wxr.WxrCategory, name: str) -> str:
+    """What a new topic's slug is made from: WordPress's own slug, else its name; a non-Latin one (an Urdu
+    category's, kept percent-encoded) is named by its WordPress id, as a piece is, rather than by the hex of
+    its bytes ("d8afd981..."), when the export gives the id."""
+    readable = slugify(unquote(term.nicename)) or slugify(name)
+    if readable:
+        return readable
+    return f"topic-{term.term_id}" if term.term_id.isdigit() else term.nicename or name
 
 
 def _seo_description(meta: dict[str, str]) -> str:

@@ -83,6 +83,8 @@ class WxrCategory:
     name: str
     parent: str
     description: str
+    # WordPress's id of the term ("" where the export has none: a term only an item names).
+    term_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ def _category(element: ET.Element, prefixes: dict[str, str]) -> WxrCategory:
         name=values.get("wp:cat_name", "").strip(),
         parent=values.get("wp:category_parent", "").strip(),
         description=values.get("wp:category_description", "").strip(),
+        term_id=values.get("wp:term_id", "").strip(),
     )
 
 
@@ -266,6 +269,7 @@ def _tag(element: ET.Element, prefixes: dict[str, str]) -> WxrCategory:
         name=values.get("wp:tag_name", "").strip(),
         parent="",
         description=values.get("wp:tag_description", "").strip(),
+        term_id=values.get("wp:term_id", "").strip(),
     )
 
 

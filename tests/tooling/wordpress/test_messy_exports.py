@@ -169,6 +169,21 @@ def test_a_category_with_a_long_urdu_slug_is_imported_again_without_a_duplicate(
     assert "unchanged 7 publication" in output
 
 
+def test_an_urdu_category_is_named_by_its_wordpress_id_rather_than_the_hex_of_its_bytes(
+    client, site_xml, write_export
+):
+    name = "دفاعی امور"
+    nicename = quote(name.replace(" ", "-")).lower()
+    term = category(nicename, name).replace("<wp:category>", "<wp:category><wp:term_id>57</wp:term_id>")
+    filed = f'<category domain="category" nicename="{nicename}"><![CDATA[{name}]]></category>'
+    run(write_export(with_terms(with_posts(site_xml, post(309, extra=filed)), term)))
+
+    topic = Topic.objects.get(name=name)
+    assert topic.slug == "topic-57"
+    assert [found.slug for found in piece(309).topics.all()] == ["topic-57"]
+    assert client.get("/topics/topic-57/").status_code == 200
+
+
 def test_a_category_with_neither_slug_nor_name_is_left_out(site_xml, write_export):
     run(write_export(with_terms(site_xml, category("", ""), category("", "&nbsp;"))))
 
