@@ -200,7 +200,8 @@ def publication_approve(
 def publication_publish(
     *, publication: Publication, by: AbstractUser | None = None, at: datetime | None = None
 ) -> Publication:
-    """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given.
+    """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given. A
+    piece already live is refused (publications.workflow.state_refusal): this would re-date or hide it.
 
     `by` is the user asking, who needs the publish permission; None means the system itself (a command).
     A piece with blocking problems (publications.readiness) is refused with PublicationNotReady; its
