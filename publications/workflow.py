@@ -55,8 +55,10 @@ class Transition:
     sources: frozenset[str]
     target: Status
     permission: str
-    # Whether the person must say why (a send-back's comment, a withdrawal's public notice).
+    # Whether the person must say why (a send-back's comment, a withdrawal's public notice), and what to
+    # write when they left it empty (or only spaces).
     needs_comment: bool = False
+    comment_prompt: str = ""
 
 
 TRANSITIONS: dict[Action, Transition] = {
@@ -71,6 +73,7 @@ TRANSITIONS: dict[Action, Transition] = {
             Status.RETURNED,
             REVIEW_PERMISSION,
             needs_comment=True,
+            comment_prompt="“Send back” needs a comment: tell the writer what to change.",
         ),
         Transition(Action.APPROVE, frozenset({Status.IN_REVIEW}), Status.APPROVED, REVIEW_PERMISSION),
         # A publisher's own draft may skip review; a piece under review waits for an editor's approval.
@@ -95,6 +98,7 @@ TRANSITIONS: dict[Action, Transition] = {
             Status.WITHDRAWN,
             PUBLISH_PERMISSION,
             needs_comment=True,
+            comment_prompt="“Withdraw” needs a public notice: tell readers why the piece was withdrawn.",
         ),
         Transition(Action.RESTORE, frozenset({Status.WITHDRAWN}), Status.PUBLISHED, PUBLISH_PERMISSION),
     ]

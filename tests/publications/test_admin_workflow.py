@@ -316,3 +316,36 @@ def test_a_live_pieces_date_is_still_changed_by_editing_its_publication_time(cli
     assert response.status_code == 302
     assert f"{Publication.objects.get(pk=live.pk).published_at:%Y-%m-%d}" == "2026-01-01"
 
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("correct", "A correction needs its note: say what was wrong and what the piece now says."),
+        ("withdraw", "“Withdraw” needs a public notice: tell readers why the piece was withdrawn."),
+    ],
+)
+def test_a_whitespace_only_correction_or_notice_says_what_is_needed_and_saves_nothing(
+    client, roles, action, expected
+):
+    live = PublicationFactory(published=True, ready=True)
+    before = Publication.objects.get(pk=live.pk)
+    response = login(client, roles["publishers"]).post(
+        workflow_url(live), {"action": action, "comment": " \n\t "}, follow=True
+    )
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == [expected]
+    after = Publication.objects.get(pk=live.pk)
+    assert (after.status, after.updated_at) == (before.status, before.updated_at)
+    assert not live.corrections.exists() and not live.transitions.exists()
+
+
+def test_a_whitespace_only_send_back_comment_says_what_is_needed(client, roles):
+    publication = PublicationFactory(in_review=True)
+    response = login(client, roles["editors"]).post(
+        workflow_url(publication), {"action": "send_back", "comment": "   "}, follow=True
+    )
+    assert [str(message) for message in response.context["messages"]] == [
+        "“Send back” needs a comment: tell the writer what to change."
+    ]
+    assert Publication.objects.get(pk=publication.pk).status == Status.IN_REVIEW
+    assert not publication.transitions.exists()
