@@ -1,5 +1,6 @@
 """Who may keep author bios, as the real admin pages answer each role: editors (and publishers) add and change
-authors and their rows, publishers alone move them to the trash, contributors only read them for bylines."""
+authors and their rows, publishers alone move them to the trash, contributors only read them for bylines,
+and never an author's private email."""
 
 from __future__ import annotations
 
@@ -177,3 +178,44 @@ def test_a_contributor_reads_authors_for_bylines_but_changes_none(client, roles)
          "term": author.name},
     )  # fmt: skip
     assert [row["id"] for row in picked.json()["results"]] == [str(author.pk)]
+
+
+# --- The private email ------------------------------------------------------------------------------------
+
+
+def test_a_contributor_never_sees_an_authors_email(client, roles):
+    author = AuthorFactory(email="private.address@ciss.example")
+    author_update(author=author, by=roles["editors"], email="new.private@ciss.example")
+    client = as_user(client, roles["contributors"])
+
+    pages = [
+        client.get(change_url(author)),
+        client.get(CHANGELIST),
+        client.get(reverse("admin:authors_author_revisions", args=[author.pk])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "private.address" not in html and "new.private" not in html
+    # An address typed into a search finds nobody: it would tell whose it is.
+    assert list(client.get(CHANGELIST, {"q": "new.private@ciss.example"}).context["cl"].result_list) == []
+    picked = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "publications", "model_name": "publicationauthor", "field_name": "author",
+         "term": "new.private"},
+    )  # fmt: skip
+    assert picked.status_code == 200 and picked.json()["results"] == []
+
+
+def test_an_editor_sees_and_searches_an_authors_email(client, roles):
+    author = AuthorFactory(email="private.address@ciss.example")
+    client = as_user(client, roles["editors"])
+
+    assert client.get(change_url(author)).context["adminform"].form["email"].value() == (
+        "private.address@ciss.example"
+    )
+    found = client.get(CHANGELIST, {"q": "private.address@ciss.example"}).context["cl"].result_list
+    assert list(found) == [author]
+    author_update(author=author, by=roles["editors"], email="new.private@ciss.example")
+    revisions = client.get(reverse("admin:authors_author_revisions", args=[author.pk])).content.decode()
+    assert "new.private@ciss.example" in revisions
