@@ -131,6 +131,10 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display_links = ["display_name"]
+    # The model's own order, said again: get_queryset's count of pieces groups the query, and Django drops a
+    # model's default ordering from grouped queries, so the pickers' autocomplete paged unordered authors
+    # (each page of 20 could repeat or skip some). The admin's ordering is applied as an explicit order_by.
+    ordering = ["sort_name", "name"]
     list_display = [
         "photo_thumbnail",
         "display_name",
