@@ -5,6 +5,7 @@ from typing import cast
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -25,16 +26,26 @@ from authors.services import (
     author_update,
 )
 from cissapi.public_site import public_or_api
-from cissapi.revisions import history_entries
+from cissapi.revisions import FieldChange, Revision, history_entries
 from cissapi.richtext import EDITOR_HELP_TEXT, editor_widget, page_media
 from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import uploads_not_kept
 from media.admin import thumbnail_html
 
+# An author's email is private: only those who may change authors (editors and up) see it or search by it;
+# contributors see bios for their bylines, never the address.
+CHANGE_PERMISSION = "authors.change_author"
+PRIVATE_FIELDS = frozenset({"email"})
+
 
 def editor(request: HttpRequest) -> AbstractUser:
     """Who is acting: the admin answers signed-in staff only, never an anonymous request."""
     return cast(AbstractUser, request.user)
+
+
+def may_see_private(request: HttpRequest) -> bool:
+    """Whether the person may see an author's private fields (the email): whoever may change authors."""
+    return request.user.has_perm(CHANGE_PERMISSION)
 
 
 # The bio's rows are ordered by dragging (django-admin-sortable2 over each model's `position`, hidden);
@@ -120,6 +131,10 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     form = AuthorForm
     inlines = [PositionInline, EducationInline, WorkInline, AuthorLinkInline]
     list_display_links = ["display_name"]
+    # The model's own order, said again: get_queryset's count of pieces groups the query, and Django drops a
+    # model's default ordering from grouped queries, so the pickers' autocomplete paged unordered authors
+    # (each page of 20 could repeat or skip some). The admin's ordering is applied as an explicit order_by.
+    ordering = ["sort_name", "name"]
     list_display = [
         "photo_thumbnail",
         "display_name",
@@ -134,6 +149,7 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
     # Names go through the API's typo-tolerant search (get_search_results); these are matched as typed.
     search_fields = ["slug", "headline", "email"]
     search_help_text = 'Name (typos and accents forgiven: "Zubair" finds "Zubayr"), slug, headline or email.'
+    search_help_text_public = 'Name (typos and accents forgiven: "Zubair" finds "Zubayr"), slug or headline.'
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["interests", "outlets", "photo"]
     readonly_fields = ["created_at", "updated_at", "photo_preview"]
@@ -176,13 +192,40 @@ class AuthorAdmin(TrashAdminMixin, SortableAdminBase, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Author | None = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if may_see_private(request):
+            return list(fieldsets)
+        # The view page and its form are built from these, so the email is neither shown nor posted.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in PRIVATE_FIELDS]})
+            for name, options in fieldsets
+            if set(options["fields"]) - PRIVATE_FIELDS
+        ]
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # Matching an address someone typed would tell them whose it is (the list, the byline's autocomplete).
+        fields = list(super().get_search_fields(request))
+        return fields if may_see_private(request) else [f for f in fields if f not in PRIVATE_FIELDS]
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        if not may_see_private(request):
+            changelist.search_help_text = self.search_help_text_public
+        return changelist
+
     def revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The author's revisions, newest first, with what each changed (old | new); each restorable."""
         author = self.get_object(request, object_id)
         if author is None or not self.has_view_or_change_permission(request, author):
             raise Http404("No such author.")
         saved = list(revisions_of(author)[:51])
-        entries = history_entries(saved, changed_fields)
+        private_shown = may_see_private(request)
+
+        def changes(old: Revision | None, new: Revision) -> list[FieldChange]:
+            return [c for c in changed_fields(old, new) if private_shown or c.name not in PRIVATE_FIELDS]
+
+        entries = history_entries(saved, changes)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

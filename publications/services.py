@@ -200,7 +200,8 @@ def publication_approve(
 def publication_publish(
     *, publication: Publication, by: AbstractUser | None = None, at: datetime | None = None
 ) -> Publication:
-    """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given.
+    """Publish now, or schedule for `at`; a piece already dated keeps its date unless `at` is given. A
+    piece already live is refused (publications.workflow.state_refusal): this would re-date or hide it.
 
     `by` is the user asking, who needs the publish permission; None means the system itself (a command).
     A piece with blocking problems (publications.readiness) is refused with PublicationNotReady; its
@@ -260,6 +261,12 @@ def publication_correct(
     _require_publish_permission(by)
     if not publication.is_live:
         raise ValidationError("Only a live piece can be corrected; edit a draft instead.")
+    if not text.strip():
+        # Checked here rather than by the model's blank check, whose "This field cannot be blank." names
+        # no field on the workflow panel.
+        raise ValidationError(
+            {"text": "A correction needs its note: say what was wrong and what the piece now says."}
+        )
     before = stored_publication(publication.pk)
     correction = Correction(
         publication=publication,
@@ -690,7 +697,7 @@ def _transition(
     """
     transition = TRANSITIONS[action]
     if transition.needs_comment and not comment.strip():
-        raise ValidationError({"comment": f"Say why: “{action.label}” needs a comment."})
+        raise ValidationError({"comment": transition.comment_prompt or f"“{action.label}” needs a comment."})
     _check_transition(publication, transition, by=by, before=stored_publication(publication.pk))
     for name, value in (fields or {}).items():
         setattr(publication, name, value)

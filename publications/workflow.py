@@ -55,8 +55,10 @@ class Transition:
     sources: frozenset[str]
     target: Status
     permission: str
-    # Whether the person must say why (a send-back's comment, a withdrawal's public notice).
+    # Whether the person must say why (a send-back's comment, a withdrawal's public notice), and what to
+    # write when they left it empty (or only spaces).
     needs_comment: bool = False
+    comment_prompt: str = ""
 
 
 TRANSITIONS: dict[Action, Transition] = {
@@ -71,10 +73,12 @@ TRANSITIONS: dict[Action, Transition] = {
             Status.RETURNED,
             REVIEW_PERMISSION,
             needs_comment=True,
+            comment_prompt="“Send back” needs a comment: tell the writer what to change.",
         ),
         Transition(Action.APPROVE, frozenset({Status.IN_REVIEW}), Status.APPROVED, REVIEW_PERMISSION),
         # A publisher's own draft may skip review; a piece under review waits for an editor's approval.
-        # From published: a scheduled piece goes live now, or gets a new time.
+        # From published: a scheduled piece goes live now, or gets a new time. Not a live one (state_refusal):
+        # publishing it again would re-date it to now, scheduling it would hide it until then.
         Transition(
             Action.PUBLISH,
             frozenset({Status.DRAFT, Status.APPROVED, Status.PUBLISHED}),
@@ -94,6 +98,7 @@ TRANSITIONS: dict[Action, Transition] = {
             Status.WITHDRAWN,
             PUBLISH_PERMISSION,
             needs_comment=True,
+            comment_prompt="“Withdraw” needs a public notice: tell readers why the piece was withdrawn.",
         ),
         Transition(Action.RESTORE, frozenset({Status.WITHDRAWN}), Status.PUBLISHED, PUBLISH_PERMISSION),
     ]
@@ -118,8 +123,14 @@ def state_refusal(
     """Why a piece in `status` cannot take `transition` (None: it can)."""
     if status not in transition.sources:
         return f"A piece that is {Status(status).label.lower()} cannot be given “{transition.action.label}”."
-    if transition.action == Action.WITHDRAW and (published_at is None or published_at > now):
+    live = status == Status.PUBLISHED and published_at is not None and published_at <= now
+    if transition.action == Action.WITHDRAW and not live:
         return "Only a live piece can be withdrawn; unpublish a scheduled one instead."
+    if transition.action in (Action.PUBLISH, Action.SCHEDULE) and live:
+        return (
+            f"This piece is already live, so it cannot be given “{transition.action.label}”: to take it "
+            "down, unpublish or withdraw it; to change its date, edit its publication time."
+        )
     return None
 
 

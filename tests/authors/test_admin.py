@@ -193,3 +193,28 @@ def test_a_stale_save_of_an_author_is_refused_with_who_saved_and_keeps_what_was_
     # Reloaded, the form saves.
     reloaded = editor_client.get(change).context["adminform"].form["loaded_revision"].value()
     assert editor_client.post(change, mine | {"loaded_revision": reloaded}).status_code == 302
+
+
+def test_the_author_pickers_autocomplete_pages_authors_in_order(editor_client):
+    import warnings
+
+    from django.core.paginator import UnorderedObjectListWarning
+
+    names = [f"Writer {n:02d}" for n in range(25)]
+    for name in reversed(names):
+        AuthorFactory(name=name, honorific="")
+    picker = {
+        "app_label": "publications",
+        "model_name": "publication",
+        "field_name": "authors",
+        "term": "Writer",
+    }
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        pages = [
+            editor_client.get(reverse("admin:autocomplete"), picker | {"page": page}).json()
+            for page in (1, 2)
+        ]
+
+    assert [row["text"] for page in pages for row in page["results"]] == names

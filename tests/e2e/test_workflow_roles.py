@@ -21,14 +21,15 @@ PASSWORD = "a-long-test-password"
 
 
 def roles() -> None:
-    """The groups migrations 0011_workflow and 0027_media_roles make: the flush after each browser test
-    empties the tables (Django makes the permissions again, not the groups), so they are made here as they
-    do."""
+    """The groups migrations 0011_workflow, 0027_media_roles and 0028_author_roles make: the flush after each
+    browser test empties the tables (Django makes the permissions again, not the groups), so they are made
+    here as they do."""
     workflow = importlib.import_module("publications.migrations.0011_workflow")
     media = importlib.import_module("publications.migrations.0027_media_roles")
+    authors = importlib.import_module("publications.migrations.0028_author_roles")
     for name, codes in workflow.ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in [*codes, *media.MEDIA_ROLES[name]]:
+        for app_label, codename in [*codes, *media.MEDIA_ROLES[name], *authors.AUTHOR_ROLES.get(name, [])]:
             group.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )

@@ -78,11 +78,16 @@ def test_each_role_sees_only_its_buttons(client, roles):
     assert buttons(login(client, roles["publishers"]).get(change_url(draft))) == {
         "send_back", "publish", "schedule",
     }  # fmt: skip
+    # A live piece is not published or scheduled again (that would re-date or hide it); a scheduled one is.
     live = PublicationFactory(published=True)
     assert buttons(login(client, roles["publishers"]).get(change_url(live))) == {
-        "publish", "schedule", "unpublish", "withdraw", "correct",
+        "unpublish", "withdraw", "correct",
     }  # fmt: skip
     assert buttons(login(client, roles["editors"]).get(change_url(live))) == set()
+    scheduled = PublicationFactory(scheduled=True)
+    assert buttons(login(client, roles["publishers"]).get(change_url(scheduled))) == {
+        "publish", "schedule", "unpublish",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -268,3 +273,79 @@ def test_a_schedule_time_that_is_no_time_is_an_error_message_not_a_500(client, r
     assert response.status_code == 200
     assert [str(message) for message in response.context["messages"]] == ["Give the time it goes live."]
     assert Publication.objects.get(pk=approved.pk).status == Status.APPROVED
+
+
+@pytest.mark.parametrize(("action", "data"), [("publish", {}), ("schedule", {"at": "2099-01-01T10:00"})])
+def test_a_live_piece_pressed_publish_or_schedule_keeps_its_date_and_says_why(client, roles, action, data):
+    live = PublicationFactory(published=True, ready=True)
+    dated = Publication.objects.get(pk=live.pk).published_at
+    response = login(client, roles["publishers"]).post(
+        workflow_url(live), {"action": action, **data}, follow=True
+    )
+    assert response.status_code == 200
+    [message] = [str(message) for message in response.context["messages"]]
+    assert message.startswith("This piece is already live") and "unpublish or withdraw" in message
+    stored = Publication.objects.get(pk=live.pk)
+    assert (stored.published_at, stored.is_live) == (dated, True)
+    assert not stored.transitions.exists()
+
+
+def test_a_scheduled_piece_pressed_publish_goes_live_now(client, roles):
+    scheduled = PublicationFactory(scheduled=True, ready=True)
+    login(client, roles["publishers"]).post(workflow_url(scheduled), {"action": "publish"})
+    stored = Publication.objects.get(pk=scheduled.pk)
+    assert stored.is_live and stored.published_at < scheduled.published_at
+
+
+def test_a_confirmed_publish_selected_leaves_a_live_piece_and_its_date_alone(client, roles):
+    live = PublicationFactory(published=True, ready=True)
+    dated = Publication.objects.get(pk=live.pk).published_at
+    changelist = reverse("admin:publications_publication_changelist")
+    login(client, roles["publishers"]).post(
+        changelist, {"action": "publish", "post": "yes", "_selected_action": [live.pk]}
+    )
+    assert Publication.objects.get(pk=live.pk).published_at == dated
+    assert not live.transitions.exists()
+
+
+def test_a_live_pieces_date_is_still_changed_by_editing_its_publication_time(client, roles):
+    live = PublicationFactory(published=True, ready=True, title="Live", slug="live")
+    response = login(client, roles["publishers"]).post(
+        change_url(live), set_live_in_the_form(live, title="Live")
+    )
+    assert response.status_code == 302
+    assert f"{Publication.objects.get(pk=live.pk).published_at:%Y-%m-%d}" == "2026-01-01"
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("correct", "A correction needs its note: say what was wrong and what the piece now says."),
+        ("withdraw", "“Withdraw” needs a public notice: tell readers why the piece was withdrawn."),
+    ],
+)
+def test_a_whitespace_only_correction_or_notice_says_what_is_needed_and_saves_nothing(
+    client, roles, action, expected
+):
+    live = PublicationFactory(published=True, ready=True)
+    before = Publication.objects.get(pk=live.pk)
+    response = login(client, roles["publishers"]).post(
+        workflow_url(live), {"action": action, "comment": " \n\t "}, follow=True
+    )
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] == [expected]
+    after = Publication.objects.get(pk=live.pk)
+    assert (after.status, after.updated_at) == (before.status, before.updated_at)
+    assert not live.corrections.exists() and not live.transitions.exists()
+
+
+def test_a_whitespace_only_send_back_comment_says_what_is_needed(client, roles):
+    publication = PublicationFactory(in_review=True)
+    response = login(client, roles["editors"]).post(
+        workflow_url(publication), {"action": "send_back", "comment": "   "}, follow=True
+    )
+    assert [str(message) for message in response.context["messages"]] == [
+        "“Send back” needs a comment: tell the writer what to change."
+    ]
+    assert Publication.objects.get(pk=publication.pk).status == Status.IN_REVIEW
+    assert not publication.transitions.exists()

@@ -161,6 +161,30 @@ def test_a_transition_from_the_wrong_state_is_refused(editor, status, action):
     assert not PublicationTransition.objects.exists()
 
 
+def test_a_live_piece_is_not_published_or_scheduled_again(editor):
+    live = PublicationFactory(published=True, ready=True)
+    dated = Publication.objects.get(pk=live.pk).published_at
+    for service in (
+        lambda: publication_publish(publication=live, by=editor),
+        lambda: publication_publish(publication=live, by=editor, at=timezone.now()),
+        lambda: publication_schedule(publication=live, by=editor, at=timezone.now() + dt.timedelta(days=1)),
+    ):
+        with pytest.raises(ValidationError, match=r"already live.*unpublish or withdraw"):
+            service()
+    assert Publication.objects.get(pk=live.pk).published_at == dated
+    assert live.published_at == dated  # refused before the caller's instance is touched
+    assert not PublicationTransition.objects.exists()
+
+
+def test_a_scheduled_piece_is_published_now_or_given_a_new_time(editor):
+    scheduled = PublicationFactory(scheduled=True, ready=True)
+    later = timezone.now() + dt.timedelta(days=3)
+    publication_schedule(publication=scheduled, by=editor, at=later)
+    assert Publication.objects.get(pk=scheduled.pk).published_at == later
+    publication_publish(publication=scheduled, by=editor, at=timezone.now())
+    assert Publication.objects.get(pk=scheduled.pk).is_live
+
+
 def test_a_scheduled_piece_cannot_be_withdrawn(editor):
     scheduled = PublicationFactory(scheduled=True)
     with pytest.raises(ValidationError, match="live"):
