@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils.safestring import SafeString
 
 from cissapi.uploads import clean_image_upload, uploads_not_kept
 from media.models import Image
+from media.originals import ACCEPTED, ACCEPTED_CONTENT_TYPES, read_original
 from media.services import image_delete, image_update
 
 if TYPE_CHECKING:
@@ -45,6 +47,14 @@ PICKER_SIZE = 60
 
 
 class ImageForm(forms.ModelForm):
+    # A plain file field: the checks are the library's own (media.originals, as the image service runs
+    # them), whose errors name what is wrong and the formats accepted, not Django's "not an image".
+    file = forms.FileField(
+        # Listing the formats (not image/*) also makes iPhones send a HEIC photo as JPEG.
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_CONTENT_TYPES)}),
+        help_text=f"{ACCEPTED}. Location and camera details are removed from the file when it is stored.",
+    )
+
     class Meta:
         model = Image
         fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
@@ -54,7 +64,10 @@ class ImageForm(forms.ModelForm):
         }
 
     def clean_file(self) -> object:
-        return clean_image_upload(self.cleaned_data.get("file"))
+        upload = clean_image_upload(self.cleaned_data.get("file"))
+        if isinstance(upload, UploadedFile):
+            read_original(upload)  # refused here as a form error; the service stores what it keeps
+        return upload
 
 
 @admin.register(Image)

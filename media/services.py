@@ -7,17 +7,17 @@ request. Deleting an image deletes its files after commit (media.signals, for ba
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image as PILImage
 
 from media import renditions
 from media.files import delete_files_on_commit
 from media.models import Image
+from media.originals import read_original
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -66,15 +66,10 @@ def image_renditions_make(*, image_id: int) -> None:
 
 @transaction.atomic
 def _save(image: Image, *, before: Image | None) -> Image:
-    image.full_clean()
     if before is None or before.file.name != image.file.name:
-        check_pixels(image)
+        take_original(image)
+    image.full_clean()
     stale = before is None or any(getattr(before, name) != getattr(image, name) for name in RENDERED_FROM)
-    if stale:
-        # The pixels' size, measured once here (Pillow reads the header only); a stored file gone missing
-        # keeps the size last known rather than failing the edit of its text.
-        with contextlib.suppress(OSError):
-            image.width, image.height = image.file.width, image.file.height
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:
@@ -87,20 +82,19 @@ def _save(image: Image, *, before: Image | None) -> Image:
     return image
 
 
-def check_pixels(image: Image) -> None:
-    """Refuse a new file that is not an image Pillow can read."""
+def take_original(image: Image) -> None:
+    """Check a new file (media.originals) and measure it as displayed; a new upload is stored as the
+    library keeps it: private metadata removed, named for its real format."""
     # The model's ImageField checks nothing on save (only the admin's form field opens the file): without
     # this a PDF renamed .jpg would be stored with no size and fail in the worker.
     try:
-        image.file.open()
-        with PILImage.open(image.file) as pixels:
-            pixels.verify()
-    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
-        raise ValidationError(
-            {"file": "This file is not an image that can be read (JPEG, PNG, WebP, GIF)."}
-        ) from error
-    finally:
-        image.file.seek(0)
+        original = read_original(image.file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.error_list}) from error
+    # FieldFile's flag for a file not yet in storage (the stubs do not declare it): a new upload.
+    if not getattr(image.file, "_committed", True):
+        image.file = ContentFile(original.data, name=original.name_for(cast(str, image.file.name)))
+    image.width, image.height = original.width, original.height
 
 
 def queue_renditions(image_id: int) -> None:
