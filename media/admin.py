@@ -106,11 +106,13 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Renditions")
     def rendition_count(self, image: Image) -> str:
-        return str(len(image.renditions)) if image.renditions else "in progress"
+        return str(len(image.renditions)) if image.renditions or image.thumbnail else "in progress"
 
     @admin.display(description="Renditions")
     def rendition_list(self, image: Image) -> str:
         if not image.renditions:
+            if image.thumbnail:
+                return "None: the original is shown at every width (it is narrow, or animated)."
             return "Being made by the worker; reload in a moment."
         return ", ".join(f"{r['width']}x{r['height']} {r['format']}" for r in image.renditions)
 

@@ -245,3 +245,77 @@ def test_the_upload_field_lists_the_accepted_formats_so_phones_send_jpeg(editor_
     html = editor_client.get(reverse("admin:media_image_add")).content.decode()
 
     assert 'accept="image/jpeg,image/png,image/gif,image/webp"' in html
+
+
+# --- Colours, animation, odd shapes -------------------------------------------------------------------------
+
+
+def as_displayed(image: PILImage.Image) -> PILImage.Image:
+    """The pixels in sRGB, as a browser shows them: by the embedded profile, else taken to be sRGB."""
+    image = image.convert("RGB")
+    if profile := image.info.get("icc_profile"):
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(BytesIO(profile)), srgb)
+    return image
+
+
+def test_renditions_of_a_display_p3_photo_keep_its_colours(editor_client, _media_root):
+    upload(editor_client, "IMG_0044.jpg", phone_photo(orientation=1, icc_profile=display_p3()))
+    image = Image.objects.get()
+
+    make_renditions(image_id=image.pk)
+
+    image.refresh_from_db()
+    with PILImage.open(_media_root / image.file.name) as original:
+        expected = as_displayed(original).getpixel((2000, 1500))
+    assert expected[0] - 200 > 10  # P3's red is a redder red than sRGB's: not the numbers as stored
+    for path in [image.thumbnail, *(r["path"] for r in image.renditions)]:
+        with PILImage.open(_media_root / path) as rendition:
+            shown = as_displayed(rendition).getpixel((rendition.width // 2, rendition.height // 2))
+            assert max(abs(a - b) for a, b in zip(shown, expected, strict=True)) <= 3, path
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "WEBP"])
+def test_an_animated_image_is_served_whole_without_still_renditions(editor_client, client, image_format):
+    frames = [PILImage.new("RGB", (1200, 800), colour) for colour in ("red", "green", "blue")]
+    animation = saved(frames[0], image_format, save_all=True, append_images=frames[1:], duration=200, loop=0)
+    upload(editor_client, f"chart.{image_format.lower()}", animation, alt="A chart")
+    image = Image.objects.get()
+
+    make_renditions(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert image.renditions == [] and image.thumbnail
+    listing = editor_client.get(reverse("admin:media_image_changelist")).content.decode()
+    assert "in progress" not in listing
+
+
+@pytest.mark.parametrize(
+    ("name", "pixels", "widths"),
+    [
+        ("dot.png", PILImage.new("RGB", (1, 1), "red"), []),
+        ("panorama.jpg", PILImage.new("RGB", (20000, 500), "red"), [320, 640, 1024, 1600]),
+        ("cmyk.jpg", PILImage.new("CMYK", (1200, 800), (0, 255, 255, 0)), [320, 640, 1024]),
+        ("depth.png", PILImage.new("I;16", (800, 600), 40000), [320, 640]),
+        ("grey-alpha.png", PILImage.new("LA", (800, 600), (90, 128)), [320, 640]),
+    ],
+    ids=["1x1", "panorama", "cmyk", "16-bit", "grey-alpha"],
+)
+def test_odd_images_get_renditions_of_their_shape_and_colour(
+    editor_client, _media_root, name, pixels, widths
+):
+    image_format = "JPEG" if name.endswith(".jpg") else "PNG"
+    upload(editor_client, name, saved(pixels, image_format))
+    image = Image.objects.get()
+
+    make_renditions(image_id=image.pk)
+
+    image.refresh_from_db()
+    assert sorted({r["width"] for r in image.renditions}) == widths and image.thumbnail
+    expected = as_displayed(pixels if pixels.mode != "I;16" else pixels.point(lambda v: v / 256).convert("L"))
+    for rendition in image.renditions:
+        assert rendition["height"] == max(1, round(rendition["width"] * image.height / image.width))
+        with PILImage.open(_media_root / rendition["path"]) as made:
+            shown = as_displayed(made).getpixel((made.width // 2, made.height // 2))
+            wanted = expected.getpixel((0, 0))
+            assert max(abs(a - b) for a, b in zip(shown, wanted, strict=True)) <= 8, rendition
