@@ -106,10 +106,17 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Renditions")
     def rendition_count(self, image: Image) -> str:
+        if image.rendition_error:
+            return "failed"
         return str(len(image.renditions)) if image.renditions or image.thumbnail else "in progress"
 
     @admin.display(description="Renditions")
     def rendition_list(self, image: Image) -> str:
+        if image.rendition_error:
+            return (
+                f"Could not be made ({image.rendition_error}). Pages show the original instead. Upload the "
+                "file again (exported anew) to try again."
+            )
         if not image.renditions:
             if image.thumbnail:
                 return "None: the original is shown at every width (it is narrow, or animated)."

@@ -7,12 +7,14 @@ request. Deleting an image deletes its files after commit (media.signals, for ba
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image as PILImage
 
 from media import renditions
 from media.files import delete_files_on_commit
@@ -22,8 +24,12 @@ from media.originals import read_original
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+logger = logging.getLogger(__name__)
+
 # Fields whose change makes the renditions stale.
 RENDERED_FROM = ("file", "focal_x", "focal_y")
+# What reading or decoding a stored file raises when it is missing, damaged or too large for Pillow.
+RENDITION_ERRORS = (OSError, ValueError, SyntaxError, EOFError, PILImage.DecompressionBombError)
 
 
 def image_create(*, by: AbstractUser | None = None, **fields: Any) -> Image:
@@ -55,12 +61,21 @@ def image_renditions_make(*, image_id: int) -> None:
     if image is None or not image.file:
         return
     stale = image.derived_paths()
-    made, thumbnail = renditions.make_renditions(
-        image.file, focal_x=image.focal_x, focal_y=image.focal_y, storage=image.file.storage
-    )
+    try:
+        made, thumbnail = renditions.make_renditions(
+            image.file, focal_x=image.focal_x, focal_y=image.focal_y, storage=image.file.storage
+        )
+    except RENDITION_ERRORS as error:
+        # A file that cannot be read now will not be readable on a retry: the job ends, and the admin says
+        # why instead of "in progress" forever. A new file or focal point tries again.
+        logger.warning("Could not make the renditions of image %s", image_id, exc_info=True)
+        made, thumbnail = [], ""
+        image.rendition_error = f"{type(error).__name__}: {error}"[:300]
+    else:
+        image.rendition_error = ""
     kept = {rendition["path"] for rendition in made} | {thumbnail}
     image.renditions, image.thumbnail = made, thumbnail
-    image.save(update_fields=["renditions", "thumbnail"])
+    image.save(update_fields=["renditions", "thumbnail", "rendition_error"])
     delete_files_on_commit(path for path in stale if path not in kept)
 
 
@@ -75,7 +90,7 @@ def _save(image: Image, *, before: Image | None) -> Image:
         if before.file.name != image.file.name:
             old_files.append(cast(str, before.file.name))  # a stored image always has its file
         delete_files_on_commit(old_files)
-        image.renditions, image.thumbnail = [], ""
+        image.renditions, image.thumbnail, image.rendition_error = [], "", ""
     image.save()
     if stale:
         transaction.on_commit(lambda: queue_renditions(image.pk))

@@ -9,6 +9,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -16,7 +17,7 @@ from PIL import ImageCms
 
 from media.models import Image
 from media.tasks import make_renditions
-from tests.factories import PublicationFactory
+from tests.factories import ImageFactory, PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +286,7 @@ def test_an_animated_image_is_served_whole_without_still_renditions(editor_clien
     make_renditions(image_id=image.pk)
 
     image.refresh_from_db()
-    assert image.renditions == [] and image.thumbnail
+    assert image.renditions == [] and image.thumbnail and image.rendition_error == ""
     listing = editor_client.get(reverse("admin:media_image_changelist")).content.decode()
     assert "in progress" not in listing
 
@@ -319,3 +320,29 @@ def test_odd_images_get_renditions_of_their_shape_and_colour(
             shown = as_displayed(made).getpixel((made.width // 2, made.height // 2))
             wanted = expected.getpixel((0, 0))
             assert max(abs(a - b) for a, b in zip(shown, wanted, strict=True)) <= 8, rendition
+
+
+# --- When the worker cannot make them -----------------------------------------------------------------------
+
+
+def test_a_stored_file_the_worker_cannot_read_is_reported_in_the_admin_and_the_original_still_shown(
+    editor_client, client, settings, _media_root
+):
+    settings.API_CACHE = False
+    image = ImageFactory(file=ContentFile(saved(PILImage.new("RGB", (2000, 1000)), "JPEG"), name="map.jpg"))
+    piece = PublicationFactory(published=True, lead_image=image)
+    # Damaged in storage after it was checked (a disk error, a restore of half a file).
+    stored = _media_root / image.file.name
+    stored.write_bytes(stored.read_bytes()[:300])
+
+    make_renditions(image_id=image.pk)  # ends: a retry would fail the same way
+
+    image.refresh_from_db()
+    assert image.renditions == [] and image.thumbnail == ""
+    assert image.rendition_error
+    listing = editor_client.get(reverse("admin:media_image_changelist")).content.decode()
+    assert "failed" in listing and "in progress" not in listing
+    change = editor_client.get(reverse("admin:media_image_change", args=[image.pk])).content.decode()
+    assert "Could not be made" in change and "Upload the file again" in change
+    document = client.get(reverse("v1:publication-detail", kwargs={"slug": piece.slug})).json()["image"]
+    assert document["renditions"] == [] and document["url"].endswith(image.file.name)
