@@ -80,6 +80,40 @@ def image_renditions_make(*, image_id: int) -> None:
 
 
 @transaction.atomic
+def image_original_clean(*, image: Image, dry_run: bool = False) -> bool:
+    """Make an image stored before uploads were cleaned (media.originals) what an upload is now: its file
+    rewritten in place without private metadata, its size as displayed. Whether anything changed (or would,
+    with `dry_run`); a ValidationError for a file the library would refuse today, which is left as it is.
+
+    The pixels stay the same (a PNG or WebP turned by EXIF is stored turned, as its renditions already
+    are), so the renditions stand. The name stays too: pieces' bodies point at it.
+    """
+    try:
+        original = read_original(image.file)
+        with image.file.open("rb") as stored:
+            before = stored.read()
+    except ValidationError as error:
+        raise ValidationError({"file": error.error_list}) from error
+    changed_file = before != original.data
+    changed_size = (image.width, image.height) != (original.width, original.height)
+    if dry_run or not (changed_file or changed_size):
+        return changed_file or changed_size
+    if changed_file:
+        # Storage cannot replace a file: it is deleted and saved again under its name (the old bytes put
+        # back if that fails).
+        storage, name = image.file.storage, cast(str, image.file.name)
+        storage.delete(name)
+        try:
+            storage.save(name, ContentFile(original.data))
+        except Exception:
+            storage.save(name, ContentFile(before))
+            raise
+    Image.objects.filter(pk=image.pk).update(width=original.width, height=original.height)
+    image.width, image.height = original.width, original.height
+    return True
+
+
+@transaction.atomic
 def _save(image: Image, *, before: Image | None) -> Image:
     if before is None or before.file.name != image.file.name:
         take_original(image)

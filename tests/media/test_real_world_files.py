@@ -346,3 +346,37 @@ def test_a_stored_file_the_worker_cannot_read_is_reported_in_the_admin_and_the_o
     assert "Could not be made" in change and "Upload the file again" in change
     document = client.get(reverse("v1:publication-detail", kwargs={"slug": piece.slug})).json()["image"]
     assert document["renditions"] == [] and document["url"].endswith(image.file.name)
+
+
+# --- Images stored before uploads were cleaned --------------------------------------------------------------
+
+
+def test_clean_image_originals_strips_and_measures_what_was_stored_before_and_leaves_what_it_would_refuse(
+    _media_root,
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from media.services import image_original_clean
+
+    folder = _media_root / "images/2025"
+    folder.mkdir(parents=True)
+    (folder / "IMG_0042.jpg").write_bytes(phone_photo(orientation=6))
+    (folder / "scan.tif").write_bytes(saved(PILImage.new("RGB", (80, 60)), "TIFF"))
+    # As the library stored them before: the file as sent, its size as Pillow reads the header.
+    photo = Image.objects.create(file="images/2025/IMG_0042.jpg", width=4000, height=3000, alt="A rally")
+    Image.objects.create(file="images/2025/scan.tif", width=80, height=60, alt="A scan")
+    out, err = StringIO(), StringIO()
+
+    call_command("clean_image_originals", stdout=out, stderr=err)
+
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (3000, 4000)
+    assert photo.file.name == "images/2025/IMG_0042.jpg"
+    with PILImage.open(folder / "IMG_0042.jpg") as kept:
+        assert dict(kept.getexif()) == {ORIENTATION: 6} and kept.getexif().get_ifd(GPS_IFD) == {}
+    assert out.getvalue() == "images/2025/IMG_0042.jpg\n"
+    assert "images/2025/scan.tif left as it is: This image is in TIFF format" in err.getvalue()
+    assert "1 image(s) cleaned; 1 left as they are." in err.getvalue()
+    assert image_original_clean(image=photo) is False  # once is enough
