@@ -50,7 +50,7 @@ class ImageForm(forms.ModelForm):
     # A plain file field: the checks are the library's own (media.originals, as the image service runs
     # them), whose errors name what is wrong and the formats accepted, not Django's "not an image".
     file = forms.FileField(
-        # Listing the formats (not image/*) also makes iPhones send a HEIC photo as JPEG.
+        # The formats listed (not image/*): iOS Safari converts a HEIC photo to JPEG for such a field.
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_CONTENT_TYPES)}),
         help_text=f"{ACCEPTED}. Location and camera details are removed from the file when it is stored.",
     )
