@@ -16,7 +16,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from PIL import Image as PILImage
-from PIL import ImageOps
 
 from media.metadata import ORIENTATION, strip_private_metadata
 
@@ -26,6 +25,16 @@ ACCEPTED = "JPEG, PNG, GIF or WebP"
 ACCEPTED_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 # EXIF orientations that turn the picture a quarter: its displayed width is the stored height.
 _QUARTER_TURNS = {5, 6, 7, 8}
+# How each EXIF orientation is undone (as ImageOps.exif_transpose does).
+_TURNS = {
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_270,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_90,
+}
 # The brands of an ISO media file (ftyp box) that hold a HEIF image: iPhones' photos by default.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 
@@ -88,10 +97,13 @@ def read_original(file: Any) -> Original:
                 raise PILImage.DecompressionBombError
             _read_to_the_end(pixels)
             orientation = pixels.getexif().get(ORIENTATION, 1)
+            # A tag of the wrong type (6.0, a rational) still turns the picture (easy-thumbnails compares
+            # with ==); one out of range or not a number turns nothing.
+            orientation = int(orientation) if orientation in range(1, 9) else 1
             if image_format != "JPEG" and orientation != 1 and not getattr(pixels, "is_animated", False):
                 # Only a JPEG keeps its orientation tag (every browser turns a JPEG by it); other formats
                 # are turned here, losslessly for PNG.
-                return _measured(_upright(pixels, image_format), image_format)
+                return _measured(_upright(pixels, image_format, orientation), image_format)
     except PILImage.DecompressionBombError as error:
         raise ValidationError(
             f"This image has too many pixels; the most is {PILImage.MAX_IMAGE_PIXELS or 0:,}.",
@@ -99,7 +111,8 @@ def read_original(file: Any) -> Original:
         ) from error
     except (PILImage.UnidentifiedImageError, SyntaxError) as error:
         raise ValidationError(HEIC if _is_heif(data) else NOT_AN_IMAGE, code="not_image") from error
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError) as error:
+        # What Pillow's decoders and EXIF parser raise on damaged data (tried on randomly damaged files).
         raise ValidationError(DAMAGED, code="damaged") from error
     try:
         stripped = strip_private_metadata(data, image_format, orientation=orientation)
@@ -124,16 +137,16 @@ def _read_to_the_end(pixels: PILImage.Image) -> None:
         pixels.load()
 
 
-def _upright(pixels: PILImage.Image, image_format: str) -> bytes:
-    pixels.seek(0)
-    upright = ImageOps.exif_transpose(pixels)
+def _upright(pixels: PILImage.Image, image_format: str, orientation: int) -> bytes:
+    # Turned here rather than by ImageOps.exif_transpose, which writes the EXIF back (and fails on a
+    # damaged tag of it): nothing of the EXIF is kept.
+    upright = pixels.transpose(_TURNS[orientation])
     options: dict[str, Any] = {"icc_profile": pixels.info.get("icc_profile")}
     if "transparency" in pixels.info:
         options["transparency"] = pixels.info["transparency"]
     if image_format == "WEBP":
         options["quality"] = 90
     buffer = io.BytesIO()
-    # Saved without `exif`: the orientation is applied and nothing private is written back.
     upright.save(buffer, format=image_format, **{k: v for k, v in options.items() if v is not None})
     return buffer.getvalue()
 

@@ -182,6 +182,23 @@ def test_a_png_turned_by_exif_is_stored_upright(editor_client, _media_root):
         assert kept.getpixel((5, 395)) == (230, 40, 40)
 
 
+def test_a_webp_turned_by_exif_with_a_damaged_tag_is_still_stored_upright(editor_client, _media_root):
+    # Orientation 6, and XPosition (a rational) written as text by some editing tool.
+    entries = struct.pack(">HHII", ORIENTATION, 3, 1, 6 << 16) + struct.pack(
+        ">HHI4s", 0x011E, 2, 2, b"A\0\0\0"
+    )
+    tiff = b"MM\x00*" + struct.pack(">IH", 8, 2) + entries + struct.pack(">I", 0)
+    sent = saved(PILImage.new("RGB", (400, 300), (20, 120, 200)), "WEBP", exif=b"Exif\x00\x00" + tiff)
+
+    response = upload(editor_client, "scan.webp", sent)
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    with PILImage.open(_media_root / image.file.name) as kept:
+        assert kept.size == (300, 400) == (image.width, image.height)
+        assert dict(kept.getexif()) == {}
+
+
 # --- Formats and damaged files ------------------------------------------------------------------------------
 
 
