@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 # What pypdf raises on a file it cannot read. DependencyError: an AES-encrypted file, which it reads only
 # with the `cryptography` package (not installed): nothing can be said of it, and it stays downloadable.
-UNREADABLE = (PyPdfError, DependencyError, ValueError, OSError, KeyError, TypeError)
+# NotImplementedError: encryption other than by password (certificates, DRM servers).
+UNREADABLE = (PyPdfError, DependencyError, NotImplementedError, ValueError, OSError, KeyError, TypeError)
 # Actions that run something: scripts, or another program (/Launch). Written as names in the file; only
 # objects outside compressed object streams are seen this way, and the catalog is read with pypdf too.
 _RUNS_CODE = re.compile(rb"/(?:JavaScript|JS|Launch)(?=[\s()<>\[\]{}/%])")
@@ -25,6 +26,10 @@ _CODE_ACTIONS = {"/JavaScript", "/Launch"}
 NEEDS_PASSWORD = (
     "This PDF needs a password to open, so readers could not open it. Upload a copy without an open "
     "password (restrictions on editing or printing may stay)."
+)
+NEEDS_CERTIFICATE = (
+    "This PDF is encrypted for its recipients (with certificates or a rights server), so readers could "
+    "not open it. Upload a copy saved without that security."
 )
 RUNS_CODE = (
     "This PDF runs JavaScript or starts a program when it is opened or clicked, which readers' browsers "
@@ -41,7 +46,12 @@ def check_pdf(file: Any) -> None:
         if _RUNS_CODE.search(content):
             raise ValidationError(RUNS_CODE, code="pdf_runs_code")
         file.seek(0)
-        reader = PdfReader(file)
+        try:
+            reader = PdfReader(file)
+        except NotImplementedError as error:
+            # pypdf knows only the standard (password) security handler; the others need what readers
+            # do not have.
+            raise ValidationError(NEEDS_CERTIFICATE, code="pdf_needs_certificate") from error
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise ValidationError(NEEDS_PASSWORD, code="pdf_needs_password")
         if _catalog_runs_code(reader):

@@ -70,6 +70,15 @@ def aes_256_protected() -> bytes:
     )
 
 
+def certificate_encrypted() -> bytes:
+    """Encrypted for named recipients' certificates (Acrobat's "Certificate Security"), no password."""
+    encrypt = b"<< /Filter /Adobe.PubSec /SubFilter /adbe.pkcs7.s5 /V 4 /Length 128 /Recipients [<3082>] >>"
+    return pdf_from(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>", encrypt],
+        b"/Root 1 0 R /Encrypt 3 0 R /ID [<" + b"ab" * 16 + b"> <" + b"ab" * 16 + b">]",
+    )
+
+
 def long_report(pages: int) -> bytes:
     kids = b" ".join(b"%d 0 R" % (3 + page) for page in range(pages))
     objects = [
@@ -119,9 +128,10 @@ def test_a_pdf_readers_can_open_is_stored_and_counted_when_pypdf_can(editor_clie
     ("content", "error"),
     [
         (paper(2, user_password="secret", owner_password="owner", algorithm="RC4-128"), "needs a password"),
+        (certificate_encrypted(), "encrypted for its recipients"),
         (with_script(), "runs JavaScript or starts a program"),
     ],
-    ids=["password-to-open", "javascript-on-open"],
+    ids=["password-to-open", "certificate-encrypted", "javascript-on-open"],
 )
 def test_a_pdf_readers_could_not_open_or_that_runs_a_script_is_a_form_error(
     editor_client, _media, content, error
