@@ -27,6 +27,8 @@ from PIL import ImageCms
 # Pillow's format names and the extension each rendition gets.
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 THUMBNAIL_SIZE = 240
+# The longest side each format can hold, in pixels: WebP's 16,383 is 41 screens of a tall infographic.
+MAX_SIDE = {"JPEG": 65_535, "PNG": 2**31 - 1, "GIF": 65_535, "WEBP": 16_383}
 # Modes a colour profile converts from, and the mode of their sRGB result (alpha kept).
 _CONVERTIBLE_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB"}
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -68,6 +70,8 @@ def make_renditions(
             continue
         scaled = engine.process_image(source, {"size": (width, 0), "target": target})
         for image_format in dict.fromkeys([original_format, "WEBP"]):
+            if scaled.height > MAX_SIDE[image_format]:
+                continue  # a tall infographic's wider copies: the format cannot hold them
             path = _save(scaled, rendition_name(file.name, f"{width}w", EXTENSIONS[image_format]), storage)
             renditions.append(
                 {"path": path, "width": scaled.width, "height": scaled.height, "format": image_format.lower()}

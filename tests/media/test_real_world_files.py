@@ -339,6 +339,23 @@ def test_odd_images_get_renditions_of_their_shape_and_colour(
             assert max(abs(a - b) for a, b in zip(shown, wanted, strict=True)) <= 8, rendition
 
 
+def test_a_tall_infographic_gets_the_renditions_its_formats_can_hold(editor_client, settings):
+    settings.MEDIA_RENDITION_WIDTHS = [320, 640]
+    upload(editor_client, "infographic.png", saved(PILImage.new("L", (700, 30000), 200), "PNG"))
+    image = Image.objects.get()
+
+    make_renditions(image_id=image.pk)
+
+    image.refresh_from_db()
+    # At 640 px wide it is 27,429 px tall: more than WebP holds (16,383), so that one is PNG only.
+    assert [(r["width"], r["height"], r["format"]) for r in image.renditions] == [
+        (320, 13714, "png"),
+        (320, 13714, "webp"),
+        (640, 27429, "png"),
+    ]
+    assert image.rendition_error == ""
+
+
 # --- When the worker cannot make them -----------------------------------------------------------------------
 
 
