@@ -17,7 +17,9 @@ class RenditionSerializer(serializers.Serializer):
 class ImageSerializer(serializers.Serializer):
     """A library image: the original and its renditions."""
 
-    url = serializers.URLField(help_text="The original, as uploaded.")
+    url = serializers.URLField(
+        help_text="The original, as uploaded less its private metadata (GPS, camera, names)."
+    )
     width = serializers.IntegerField(
         help_text="Of the original as displayed (turned by its EXIF), in pixels."
     )

@@ -142,6 +142,32 @@ def test_a_phone_photo_is_stored_without_location_camera_or_names_its_pixels_and
     assert stored.endswith(b"\xff\xd9") and stored.count(b"\xff\xd8") == 1
 
 
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [
+        ("RGB", {"progressive": True, "restart_marker_blocks": 4}),
+        ("CMYK", {}),  # a designer's: its Adobe marker says how the inks are stored
+        ("L", {"optimize": True}),
+    ],
+    ids=["progressive-with-restarts", "cmyk", "greyscale-optimized"],
+)
+def test_the_metadata_of_every_kind_of_jpeg_goes_and_its_pixels_stay(
+    editor_client, _media_root, mode, options
+):
+    exif = PILImage.Exif()
+    exif[GPS_IFD] = GPS
+    pixels = PILImage.effect_noise((640, 480), 60).convert(mode)
+    sent = saved(pixels, "JPEG", exif=exif, xmp=XMP, **options)
+
+    upload(editor_client, "design.jpg", sent)
+
+    stored = (_media_root / Image.objects.get().file.name).read_bytes()
+    with PILImage.open(BytesIO(stored)) as kept, PILImage.open(BytesIO(sent)) as original:
+        assert kept.getexif().get_ifd(GPS_IFD) == {} and "xmp" not in kept.info
+        assert kept.mode == mode and kept.info.get("adobe") == original.info.get("adobe")
+        assert kept.tobytes() == original.tobytes()
+
+
 @pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
 def test_exif_and_text_are_removed_from_a_png_or_webp(editor_client, _media_root, image_format):
     exif = PILImage.Exif()
