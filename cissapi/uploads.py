@@ -17,7 +17,7 @@ PDF_HEADER = b"%PDF-"
 def clean_image_upload(value: object) -> object:
     """A newly uploaded image must fit MAX_IMAGE_UPLOAD_BYTES; a kept file passes as it is.
 
-    forms.ImageField has already opened the upload with Pillow, so it is an image Pillow can read.
+    Whether it is an image, and one the library keeps, is the media library's check (media.originals).
     """
     if isinstance(value, UploadedFile):
         _check_size(value, settings.MAX_IMAGE_UPLOAD_BYTES)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils.safestring import SafeString
 
 from cissapi.uploads import clean_image_upload, uploads_not_kept
 from media.models import Image
+from media.originals import ACCEPTED, ACCEPTED_CONTENT_TYPES, read_original
 from media.services import image_delete, image_update
 
 if TYPE_CHECKING:
@@ -45,6 +47,14 @@ PICKER_SIZE = 60
 
 
 class ImageForm(forms.ModelForm):
+    # A plain file field: the checks are the library's own (media.originals, as the image service runs
+    # them), whose errors name what is wrong and the formats accepted, not Django's "not an image".
+    file = forms.FileField(
+        # The formats listed (not image/*): iOS Safari converts a HEIC photo to JPEG for such a field.
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_CONTENT_TYPES)}),
+        help_text=f"{ACCEPTED}. Location and camera details are removed from the file when it is stored.",
+    )
+
     class Meta:
         model = Image
         fields = ["file", "alt", "caption", "credit", "focal_x", "focal_y"]
@@ -54,7 +64,10 @@ class ImageForm(forms.ModelForm):
         }
 
     def clean_file(self) -> object:
-        return clean_image_upload(self.cleaned_data.get("file"))
+        upload = clean_image_upload(self.cleaned_data.get("file"))
+        if isinstance(upload, UploadedFile):
+            read_original(upload)  # refused here as a form error; the service stores what it keeps
+        return upload
 
 
 @admin.register(Image)
@@ -93,11 +106,20 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="Renditions")
     def rendition_count(self, image: Image) -> str:
-        return str(len(image.renditions)) if image.renditions else "in progress"
+        if image.rendition_error:
+            return "failed"
+        return str(len(image.renditions)) if image.renditions or image.thumbnail else "in progress"
 
     @admin.display(description="Renditions")
     def rendition_list(self, image: Image) -> str:
+        if image.rendition_error:
+            return (
+                f"Could not be made ({image.rendition_error}). Pages show the original instead. Upload the "
+                "file again (exported anew) to try again."
+            )
         if not image.renditions:
+            if image.thumbnail:
+                return "None: the original is shown at every width (it is narrow, or animated)."
             return "Being made by the worker; reload in a moment."
         return ", ".join(f"{r['width']}x{r['height']} {r['format']}" for r in image.renditions)
 

@@ -36,6 +36,9 @@ class Image(PlainTextFields, models.Model):
     renditions = models.JSONField(default=list, blank=True, editable=False)
     # The admin's square thumbnail, cropped around the focal point (made with the renditions).
     thumbnail = models.CharField(max_length=300, blank=True, editable=False)
+    # Why the worker could not make them, for the admin to say (empty while none failed). The image is
+    # still shown: its original is every srcset's one candidate.
+    rendition_error = models.CharField(max_length=300, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

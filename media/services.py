@@ -7,23 +7,29 @@ request. Deleting an image deletes its files after commit (media.signals, for ba
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image as PILImage
 
 from media import renditions
 from media.files import delete_files_on_commit
 from media.models import Image
+from media.originals import read_original
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+logger = logging.getLogger(__name__)
+
 # Fields whose change makes the renditions stale.
 RENDERED_FROM = ("file", "focal_x", "focal_y")
+# What reading or decoding a stored file raises when it is missing, damaged or too large for Pillow.
+RENDITION_ERRORS = (OSError, ValueError, SyntaxError, EOFError, PILImage.DecompressionBombError)
 
 
 def image_create(*, by: AbstractUser | None = None, **fields: Any) -> Image:
@@ -55,52 +61,89 @@ def image_renditions_make(*, image_id: int) -> None:
     if image is None or not image.file:
         return
     stale = image.derived_paths()
-    made, thumbnail = renditions.make_renditions(
-        image.file, focal_x=image.focal_x, focal_y=image.focal_y, storage=image.file.storage
-    )
+    try:
+        made, thumbnail = renditions.make_renditions(
+            image.file, focal_x=image.focal_x, focal_y=image.focal_y, storage=image.file.storage
+        )
+    except RENDITION_ERRORS as error:
+        # A file that cannot be read now will not be readable on a retry: the job ends, and the admin says
+        # why instead of "in progress" forever. A new file or focal point tries again.
+        logger.warning("Could not make the renditions of image %s", image_id, exc_info=True)
+        made, thumbnail = [], ""
+        image.rendition_error = f"{type(error).__name__}: {error}"[:300]
+    else:
+        image.rendition_error = ""
     kept = {rendition["path"] for rendition in made} | {thumbnail}
     image.renditions, image.thumbnail = made, thumbnail
-    image.save(update_fields=["renditions", "thumbnail"])
+    image.save(update_fields=["renditions", "thumbnail", "rendition_error"])
     delete_files_on_commit(path for path in stale if path not in kept)
 
 
 @transaction.atomic
+def image_original_clean(*, image: Image, dry_run: bool = False) -> bool:
+    """Make an image stored before uploads were cleaned (media.originals) what an upload is now: its file
+    rewritten in place without private metadata, its size as displayed. Whether anything changed (or would,
+    with `dry_run`); a ValidationError for a file the library would refuse today, which is left as it is.
+
+    The pixels stay the same (a PNG or WebP turned by EXIF is stored turned, as its renditions already
+    are), so the renditions stand. The name stays too: pieces' bodies point at it.
+    """
+    try:
+        original = read_original(image.file)
+        with image.file.open("rb") as stored:
+            before = stored.read()
+    except ValidationError as error:
+        raise ValidationError({"file": error.error_list}) from error
+    changed_file = before != original.data
+    changed_size = (image.width, image.height) != (original.width, original.height)
+    if dry_run or not (changed_file or changed_size):
+        return changed_file or changed_size
+    if changed_file:
+        # Storage cannot replace a file: it is deleted and saved again under its name (the old bytes put
+        # back if that fails).
+        storage, name = image.file.storage, cast(str, image.file.name)
+        storage.delete(name)
+        try:
+            storage.save(name, ContentFile(original.data))
+        except Exception:
+            storage.save(name, ContentFile(before))
+            raise
+    Image.objects.filter(pk=image.pk).update(width=original.width, height=original.height)
+    image.width, image.height = original.width, original.height
+    return True
+
+
+@transaction.atomic
 def _save(image: Image, *, before: Image | None) -> Image:
-    image.full_clean()
     if before is None or before.file.name != image.file.name:
-        check_pixels(image)
+        take_original(image)
+    image.full_clean()
     stale = before is None or any(getattr(before, name) != getattr(image, name) for name in RENDERED_FROM)
-    if stale:
-        # The pixels' size, measured once here (Pillow reads the header only); a stored file gone missing
-        # keeps the size last known rather than failing the edit of its text.
-        with contextlib.suppress(OSError):
-            image.width, image.height = image.file.width, image.file.height
     if stale and before is not None:
         old_files = before.derived_paths()
         if before.file.name != image.file.name:
             old_files.append(cast(str, before.file.name))  # a stored image always has its file
         delete_files_on_commit(old_files)
-        image.renditions, image.thumbnail = [], ""
+        image.renditions, image.thumbnail, image.rendition_error = [], "", ""
     image.save()
     if stale:
         transaction.on_commit(lambda: queue_renditions(image.pk))
     return image
 
 
-def check_pixels(image: Image) -> None:
-    """Refuse a new file that is not an image Pillow can read."""
+def take_original(image: Image) -> None:
+    """Check a new file (media.originals) and measure it as displayed; a new upload is stored as the
+    library keeps it: private metadata removed, named for its real format."""
     # The model's ImageField checks nothing on save (only the admin's form field opens the file): without
     # this a PDF renamed .jpg would be stored with no size and fail in the worker.
     try:
-        image.file.open()
-        with PILImage.open(image.file) as pixels:
-            pixels.verify()
-    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
-        raise ValidationError(
-            {"file": "This file is not an image that can be read (JPEG, PNG, WebP, GIF)."}
-        ) from error
-    finally:
-        image.file.seek(0)
+        original = read_original(image.file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.error_list}) from error
+    # FieldFile's flag for a file not yet in storage (the stubs do not declare it): a new upload.
+    if not getattr(image.file, "_committed", True):
+        image.file = ContentFile(original.data, name=original.name_for(cast(str, image.file.name)))
+    image.width, image.height = original.width, original.height
 
 
 def queue_renditions(image_id: int) -> None:

@@ -15,6 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import (
@@ -44,6 +45,7 @@ from cissapi.trash import TrashAdminMixin, TrashFilter
 from cissapi.uploads import clean_pdf_upload, uploads_not_kept
 from media.admin import thumbnail_html
 from media.checks import publication_image_problems
+from media.pdf import check_pdf
 from publications.models import CrossPost, Publication, PublicationAuthor
 from publications.preview import preview_token
 from publications.querysets import PublicationQuerySet
@@ -416,7 +418,10 @@ class PublicationForm(forms.ModelForm):
             )
 
     def clean_pdf(self) -> object:
-        return clean_pdf_upload(self.cleaned_data.get("pdf"))
+        upload = clean_pdf_upload(self.cleaned_data.get("pdf"))
+        if isinstance(upload, UploadedFile):
+            check_pdf(upload)
+        return upload
 
     def clean(self) -> dict:
         # A ModelForm's clean() returns its cleaned_data; the stubs allow None, which subclasses may return.

@@ -17,9 +17,15 @@ class RenditionSerializer(serializers.Serializer):
 class ImageSerializer(serializers.Serializer):
     """A library image: the original and its renditions."""
 
-    url = serializers.URLField(help_text="The original, as uploaded.")
-    width = serializers.IntegerField(help_text="Of the original, in pixels.")
-    height = serializers.IntegerField(help_text="Of the original, in pixels.")
+    url = serializers.URLField(
+        help_text="The original, as uploaded less its private metadata (GPS, camera, names)."
+    )
+    width = serializers.IntegerField(
+        help_text="Of the original as displayed (turned by its EXIF), in pixels."
+    )
+    height = serializers.IntegerField(
+        help_text="Of the original as displayed (turned by its EXIF), in pixels."
+    )
     alt = BlankAsNullCharField()
     caption = BlankAsNullCharField()
     credit = BlankAsNullCharField()
@@ -27,5 +33,6 @@ class ImageSerializer(serializers.Serializer):
         many=True,
         help_text="Narrower copies, in the original format and in WebP, narrowest first: a srcset a "
         'frontend can use directly (`url` + " " + `width` + "w" for each of one format). Empty for a '
-        "moment after upload, while the worker makes them.",
+        "moment after upload, while the worker makes them, and for good for an animated image or one "
+        "narrower than the narrowest width: the original is then the only candidate.",
     )
