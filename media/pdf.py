@@ -14,9 +14,9 @@ from pypdf.generic import PdfObject
 
 logger = logging.getLogger(__name__)
 
-# What pypdf raises on a file it cannot read. DependencyError: an AES-encrypted file, which it reads only
-# with the `cryptography` package (not installed): nothing can be said of it, and it stays downloadable.
-# NotImplementedError: encryption other than by password (certificates, DRM servers).
+# What pypdf raises on a file it cannot read. DependencyError: an AES-encrypted file without the
+# `cryptography` package (a dependency, so only if it goes missing): nothing can be said of it, and it stays
+# downloadable. NotImplementedError: encryption other than by password (certificates, DRM servers).
 UNREADABLE = (PyPdfError, DependencyError, NotImplementedError, ValueError, OSError, KeyError, TypeError)
 # Actions that run something: scripts, or another program (/Launch). Written as names in the file; only
 # objects outside compressed object streams are seen this way, and the catalog is read with pypdf too.
