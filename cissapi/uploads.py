@@ -12,16 +12,35 @@ from django.template.defaultfilters import filesizeformat
 
 # Every PDF starts with this header (ISO 32000-1, 7.5.2); a renamed HTML page or executable does not.
 PDF_HEADER = b"%PDF-"
+# The image formats the site shows and the worker renders (by Pillow's names), and the extensions such files
+# are stored under. Pillow reads some seventy more that no browser shows, and some are programs: PostScript
+# (.eps, .ps), which Pillow hands to Ghostscript to draw.
+IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF"})
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "gif"})
 
 
 def clean_image_upload(value: object) -> object:
     """A newly uploaded image must fit MAX_IMAGE_UPLOAD_BYTES; a kept file passes as it is.
 
-    forms.ImageField has already opened the upload with Pillow, so it is an image Pillow can read.
+    forms.ImageField has already opened the upload with Pillow, so it is an image Pillow can read; it must
+    also be one of IMAGE_FORMATS.
     """
     if isinstance(value, UploadedFile):
         _check_size(value, settings.MAX_IMAGE_UPLOAD_BYTES)
+        # forms.ImageField keeps the Pillow image it opened on the upload.
+        check_image_format(cast(str, value.name), getattr(getattr(value, "image", None), "format", None))
     return value
+
+
+def check_image_format(name: str, image_format: str | None) -> None:
+    """Refuse an image file whose format (as Pillow read it) or extension is not one the site shows."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if image_format not in IMAGE_FORMATS or extension not in IMAGE_EXTENSIONS:
+        raise ValidationError(
+            f"This file is {image_format or 'of no known format'}, named .{extension}; upload a JPEG, PNG, "
+            "WebP or GIF image (.jpg, .png, .webp or .gif).",
+            code="image_format",
+        )
 
 
 def clean_pdf_upload(value: object) -> object:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from PIL import Image as PILImage
 
+from cissapi.uploads import check_image_format
 from media import renditions
 from media.files import delete_files_on_commit
 from media.models import Image
@@ -88,19 +89,25 @@ def _save(image: Image, *, before: Image | None) -> Image:
 
 
 def check_pixels(image: Image) -> None:
-    """Refuse a new file that is not an image Pillow can read."""
+    """Refuse a new file that is not an image Pillow can read, or not of a format the site shows."""
     # The model's ImageField checks nothing on save (only the admin's form field opens the file): without
     # this a PDF renamed .jpg would be stored with no size and fail in the worker.
     try:
         image.file.open()
         with PILImage.open(image.file) as pixels:
             pixels.verify()
+            image_format = pixels.format
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
         raise ValidationError(
             {"file": "This file is not an image that can be read (JPEG, PNG, WebP, GIF)."}
         ) from error
     finally:
         image.file.seek(0)
+    try:
+        # A new file always has the name it was given.
+        check_image_format(cast(str, image.file.name), image_format)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
 
 
 def queue_renditions(image_id: int) -> None:

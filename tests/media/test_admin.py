@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cissapi.richtext import EXTENSIONS
+from media.models import Image
 from tests.factories import stored_image
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,18 @@ def test_every_role_chooses_a_lead_image_and_browses_the_library_from_the_body_e
     assert chosen.status_code == 200 and [r["text"] for r in chosen.json()["results"]] != []
     assert browsed.status_code == 200 and 'data-alt="A map of the region"' in browsed.content.decode()
     assert client.get(reverse("admin:media_image_add")).status_code == 200
+
+
+def test_the_library_refuses_a_postscript_upload_with_a_form_error(client, member_of, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(member_of("contributors"))
+    postscript = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\nshowpage\n"
+    fields = {"alt": "A chart", "caption": "", "credit": "", "focal_x": 0.5, "focal_y": 0.5}
+
+    response = client.post(
+        reverse("admin:media_image_add"), {**fields, "file": SimpleUploadedFile("chart.eps", postscript)}
+    )
+
+    assert response.status_code == 200
+    assert "upload a JPEG, PNG, WebP or GIF image" in response.context["adminform"].form.errors["file"][0]
+    assert not Image.objects.exists() and not any(tmp_path.rglob("*.eps"))

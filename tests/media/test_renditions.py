@@ -139,3 +139,35 @@ def test_a_file_that_is_not_a_readable_image_is_refused_and_nothing_is_stored(co
     assert "file" in refused.value.message_dict
     assert not Image.objects.exists()
     assert not ProcrastinateJob.objects.exists()
+
+
+# A PostScript program with the header Pillow's EPS reader looks for: Pillow hands such a file to Ghostscript.
+POSTSCRIPT = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n(/etc/passwd) (r) file pop\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("drawing.eps", POSTSCRIPT),
+        ("scan.tif", image_bytes(20, 10, "TIFF")),
+        ("chart.bmp", image_bytes(20, 10, "BMP")),
+        ("launch.pdf", image_bytes(20, 10, "PNG")),
+    ],
+    ids=["postscript", "a tiff", "a bmp", "a png named .pdf"],
+)
+def test_an_image_of_a_format_the_site_does_not_show_is_refused(name, content, _media_root):
+    with pytest.raises(ValidationError) as refused:
+        image_create(file=ContentFile(content, name=name), alt="A rocket")
+
+    assert "upload a JPEG, PNG, WebP or GIF image" in refused.value.message_dict["file"][0]
+    assert not Image.objects.exists()
+    assert files_under(_media_root) == set()
+
+
+@pytest.mark.parametrize(
+    ("image_format", "name"), [("JPEG", "a.jpeg"), ("PNG", "a.PNG"), ("WEBP", "a.webp"), ("GIF", "a.gif")]
+)
+def test_jpeg_png_webp_and_gif_images_are_taken(image_format, name):
+    image = image_create(file=ContentFile(image_bytes(20, 10, image_format), name=name), alt="A rocket")
+
+    assert (image.width, image.height) == (20, 10)
