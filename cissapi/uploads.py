@@ -23,12 +23,15 @@ def clean_image_upload(value: object) -> object:
     """A newly uploaded image must fit MAX_IMAGE_UPLOAD_BYTES; a kept file passes as it is.
 
     forms.ImageField has already opened the upload with Pillow, so it is an image Pillow can read; it must
-    also be one of IMAGE_FORMATS.
+    also be one of IMAGE_FORMATS, and of at most MAX_IMAGE_PIXELS pixels.
     """
     if isinstance(value, UploadedFile):
         _check_size(value, settings.MAX_IMAGE_UPLOAD_BYTES)
         # forms.ImageField keeps the Pillow image it opened on the upload.
-        check_image_format(cast(str, value.name), getattr(getattr(value, "image", None), "format", None))
+        pixels = getattr(value, "image", None)
+        check_image_format(cast(str, value.name), getattr(pixels, "format", None))
+        if pixels is not None:
+            check_image_pixels(pixels.size)
     return value
 
 
@@ -53,6 +56,17 @@ def clean_pdf_upload(value: object) -> object:
         if header != PDF_HEADER:
             raise ValidationError("This file is not a PDF (it does not start with %PDF-).", code="not_pdf")
     return value
+
+
+def check_image_pixels(size: tuple[int, int]) -> None:
+    """Refuse an image of more than MAX_IMAGE_PIXELS pixels, however few bytes it takes."""
+    width, height = size
+    if width * height > settings.MAX_IMAGE_PIXELS:
+        raise ValidationError(
+            f"This image is {width:,} x {height:,} pixels; the most allowed is "
+            f"{settings.MAX_IMAGE_PIXELS / 1_000_000:g} megapixels. Scale it down before uploading.",
+            code="too_many_pixels",
+        )
 
 
 def _check_size(upload: UploadedFile, limit: int) -> None:

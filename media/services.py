@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from PIL import Image as PILImage
 
-from cissapi.uploads import check_image_format
+from cissapi.uploads import check_image_format, check_image_pixels
 from media import renditions
 from media.files import delete_files_on_commit
 from media.models import Image
@@ -89,14 +89,15 @@ def _save(image: Image, *, before: Image | None) -> Image:
 
 
 def check_pixels(image: Image) -> None:
-    """Refuse a new file that is not an image Pillow can read, or not of a format the site shows."""
+    """Refuse a new file that is not an image Pillow can read, not of a format the site shows, or of more
+    pixels than the worker may decode (MAX_IMAGE_PIXELS)."""
     # The model's ImageField checks nothing on save (only the admin's form field opens the file): without
     # this a PDF renamed .jpg would be stored with no size and fail in the worker.
     try:
         image.file.open()
         with PILImage.open(image.file) as pixels:
             pixels.verify()
-            image_format = pixels.format
+            image_format, size = pixels.format, pixels.size
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
         raise ValidationError(
             {"file": "This file is not an image that can be read (JPEG, PNG, WebP, GIF)."}
@@ -106,6 +107,7 @@ def check_pixels(image: Image) -> None:
     try:
         # A new file always has the name it was given.
         check_image_format(cast(str, image.file.name), image_format)
+        check_image_pixels(size)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from error
 

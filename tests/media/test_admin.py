@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image as PILImage
 
 from cissapi.richtext import EXTENSIONS
 from media.models import Image
@@ -72,3 +75,27 @@ def test_the_library_refuses_a_postscript_upload_with_a_form_error(client, membe
     assert response.status_code == 200
     assert "upload a JPEG, PNG, WebP or GIF image" in response.context["adminform"].form.errors["file"][0]
     assert not Image.objects.exists() and not any(tmp_path.rglob("*.eps"))
+
+
+def test_the_library_refuses_a_small_file_of_too_many_pixels_with_a_form_error(
+    client, member_of, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(member_of("contributors"))
+    # 64 megapixels of one colour: a few hundred kilobytes, far under MAX_IMAGE_UPLOAD_BYTES.
+    buffer = BytesIO()
+    PILImage.new("L", (8000, 8000)).save(buffer, format="PNG")
+    assert len(buffer.getvalue()) < 1024 * 1024
+    fields = {"alt": "A chart", "caption": "", "credit": "", "focal_x": 0.5, "focal_y": 0.5}
+
+    response = client.post(
+        reverse("admin:media_image_add"),
+        {**fields, "file": SimpleUploadedFile("chart.png", buffer.getvalue())},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["file"] == [
+        "This image is 8,000 x 8,000 pixels; the most allowed is 50 megapixels. "
+        "Scale it down before uploading."
+    ]
+    assert not Image.objects.exists() and not any(tmp_path.rglob("*.png"))

@@ -171,3 +171,16 @@ def test_jpeg_png_webp_and_gif_images_are_taken(image_format, name):
     image = image_create(file=ContentFile(image_bytes(20, 10, image_format), name=name), alt="A rocket")
 
     assert (image.width, image.height) == (20, 10)
+
+
+def test_an_image_of_more_pixels_than_the_worker_may_decode_is_refused(settings, _media_root):
+    settings.MAX_IMAGE_PIXELS = 200 * 100
+
+    with pytest.raises(ValidationError) as refused:
+        image_create(file=ContentFile(image_bytes(201, 100, "PNG"), name="wide.png"), alt="A chart")
+
+    assert refused.value.message_dict["file"] == [
+        "This image is 201 x 100 pixels; the most allowed is 0.02 megapixels. Scale it down before uploading."
+    ]
+    assert not Image.objects.exists() and files_under(_media_root) == set()
+    assert image_create(file=ContentFile(image_bytes(200, 100, "PNG"), name="fits.png"), alt="A chart")
