@@ -99,3 +99,11 @@ def test_the_library_refuses_a_small_file_of_too_many_pixels_with_a_form_error(
         "Scale it down before uploading."
     ]
     assert not Image.objects.exists() and not any(tmp_path.rglob("*.png"))
+
+
+def test_a_nul_in_the_pickers_search_is_a_400_not_a_500(editor_client):
+    stored_image("images/2026/map.jpg", alt="A map of the region")
+
+    response = editor_client.get(reverse("admin:media_image_picker"), {"q": "map\x00"})
+
+    assert response.status_code == 400
