@@ -120,7 +120,8 @@ class Publication(PlainTextFields, models.Model):
     single_line_fields = (
         "title", "subtitle", "volume", "issue", "report_number",
     )  # fmt: skip
-    multi_line_fields = ("summary",)
+    # The withdrawal notice is typed into the workflow panel, not the form, and is public (the 410 answer).
+    multi_line_fields = ("summary", "withdrawal_notice")
 
     objects = PublicationQuerySet.as_manager()
     # Revisions (publications.revisions): fields that follow from every save are never in the history.
@@ -461,7 +462,7 @@ class PublicationSlug(models.Model):
         return self.slug
 
 
-class PublicationTransition(models.Model):
+class PublicationTransition(PlainTextFields, models.Model):
     """One move of a piece through the workflow (publications.workflow), written by its service."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="transitions")
@@ -475,6 +476,10 @@ class PublicationTransition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
+    # Typed into the workflow panel's text box, which no form field checks: a send-back's comment, a
+    # withdrawal's public notice.
+    multi_line_fields = ("comment",)
+
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["publication", "at"], name="transition_publication_idx")]
@@ -483,7 +488,7 @@ class PublicationTransition(models.Model):
         return f"{self.publication}: {self.from_status} → {self.to_status}"
 
 
-class Correction(models.Model):
+class Correction(PlainTextFields, models.Model):
     """A dated correction note on a live piece: public, and kept with it for good."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="corrections")
@@ -493,6 +498,9 @@ class Correction(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="publication_corrections"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Public at once, typed into the workflow panel's text box, which no form field checks.
+    multi_line_fields = ("text",)
 
     class Meta:
         ordering = ["date", "id"]
