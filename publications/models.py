@@ -3,6 +3,7 @@ are in taxonomy)."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -31,6 +32,16 @@ if TYPE_CHECKING:
 
 # The rows the published rule can find, whatever the time: the partial indexes' condition (Publication.Meta).
 _PUBLISHED_KEPT = Q(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
+
+
+def pdf_upload_path(publication: Publication, filename: str) -> str:
+    """Where a publication's PDF is stored: `publications/pdf/<year>/<random>/<name>.pdf`.
+
+    Uploads are served as soon as they are stored, by address alone, often while their piece is a draft
+    under embargo; an address made of the year and the name the editor gave the file would be found by
+    guessing. The file keeps its name, which readers download it under.
+    """
+    return f"publications/pdf/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
 
 
 class Publication(PlainTextFields, models.Model):
@@ -64,7 +75,7 @@ class Publication(PlainTextFields, models.Model):
     )
     pdf = models.FileField(
         "PDF",
-        upload_to="publications/pdf/%Y/",
+        upload_to=pdf_upload_path,
         blank=True,
         validators=[FileExtensionValidator(["pdf"])],
     )
