@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image as PILImage
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -184,3 +185,26 @@ def test_an_image_of_more_pixels_than_the_worker_may_decode_is_refused(settings,
     ]
     assert not Image.objects.exists() and files_under(_media_root) == set()
     assert image_create(file=ContentFile(image_bytes(200, 100, "PNG"), name="fits.png"), alt="A chart")
+
+
+def test_an_image_is_stored_at_an_address_no_one_can_guess_from_its_name(settings, _media_root):
+    # Served as soon as it is stored, while the piece it was uploaded for may be a draft under embargo.
+    settings.MEDIA_RENDITION_WIDTHS = [320]
+    first, second = (
+        image_create(file=ContentFile(image_bytes(), name="report-cover.jpg"), alt="A cover")
+        for _ in range(2)
+    )
+    make_renditions(image_id=first.pk)
+    first.refresh_from_db()
+
+    year = f"{timezone.now():%Y}"
+    directories = []
+    for image in (first, second):
+        directory, _, filename = image.file.name.rpartition("/")
+        assert filename == "report-cover.jpg"
+        assert directory.startswith(f"images/{year}/") and len(directory) >= len(f"images/{year}/") + 16
+        directories.append(directory)
+    assert directories[0] != directories[1]
+    # Renditions and the thumbnail go under the same random folder.
+    random_folder = directories[0].removeprefix("images/")
+    assert all(path.startswith(f"renditions/{random_folder}/") for path in first.derived_paths())
