@@ -327,6 +327,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Bigger files are a form error naming the limit (cissapi/uploads.py).
 MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 MAX_PDF_UPLOAD_BYTES = int(os.environ.get("MAX_PDF_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+# Most pixels (width x height) a library image may have. Bytes say little: a 12,000 x 12,000 PNG of one
+# colour is 410 KB, and the worker making its renditions decodes all of it (1.1 GB and 25 s of CPU).
+# A 45-megapixel camera's photos fit.
+MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(50_000_000)))
 
 # --- Media library: renditions (issue #11) -----------------------------------------------------------
 # Widths (px) of each library image's renditions, made by the worker in the original format and in WebP.

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from cissapi import v1 as api_v1
 from cissapi.public_site import public_or_api
+from cissapi.view_on_site import view_on_site
 
 admin.site.site_header = "CISS publications"
 admin.site.site_title = "CISS publications"
@@ -18,6 +19,9 @@ admin.site.index_title = "Catalogue"
 admin.site.site_url = lazy(lambda: public_or_api(f"{settings.SITE_URL}/", reverse("v1:index")), str)()
 
 urlpatterns = [
+    # Before the admin's own: its "view on site" redirect, only for rows the person may see there
+    # (cissapi/view_on_site.py).
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1.urlpatterns, "v1"), namespace="v1")),
     path(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -132,12 +132,16 @@ class ImageAdmin(admin.ModelAdmin):
         alt text and caption (django-prose-editor's Figure picker protocol, CKEditor's callFunction)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        images, _ = self.get_search_results(request, self.get_queryset(request), request.GET.get("q", ""))
+        query = request.GET.get("q", "")
+        # The changelist's search form refuses a NUL (Postgres text cannot hold one); this search has no form.
+        if "\x00" in query:
+            raise BadRequest("The search holds a NUL character (%00).")
+        images, _ = self.get_search_results(request, self.get_queryset(request), query)
         context = {
             **self.admin_site.each_context(request),
             "title": "Choose an image",
             "images": [(image, thumbnail_html(image, size=120)) for image in images[:PICKER_SIZE]],
-            "query": request.GET.get("q", ""),
+            "query": query,
             "callback": request.GET.get("CKEditorFuncNum", ""),
             "opts": self.opts,
         }

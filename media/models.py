@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import cast
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from cissapi.text import PlainTextFields
 
 FOCAL_RANGE = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
+def image_upload_path(image: Image, filename: str) -> str:
+    """Where a library image is stored: `images/<year>/<random>/<name>` (its renditions follow, under
+    `renditions/`).
+
+    Uploads are served as soon as they are stored, by address alone, often while the piece they were
+    uploaded for is a draft under embargo; an address made of the year and the file's name would be found
+    by guessing.
+    """
+    return f"images/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
+
+
 class Image(PlainTextFields, models.Model):
     # No width_field/height_field: Django would open the file to measure it whenever a row with no size
     # is loaded (a missing file would break the page); the image service measures it once, on upload.
-    file = models.ImageField(upload_to="images/%Y/")
+    file = models.ImageField(upload_to=image_upload_path)
     alt = models.CharField(
         "alt text",
         max_length=300,

@@ -97,7 +97,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    @admin.action(description="Revoke the selected keys")
+    # Revoking changes the key (Django offers an action without permissions to anyone who may view the list).
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
@@ -165,7 +166,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Send the selected deliveries again")
+    # Sends requests to partners, so it is for those who may change deliveries, not everyone who sees them.
+    @admin.action(description="Send the selected deliveries again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         with transaction.atomic():
             queue_deliveries(webhook_resend(deliveries=queryset))

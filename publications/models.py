@@ -3,6 +3,7 @@ are in taxonomy)."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -31,6 +32,16 @@ if TYPE_CHECKING:
 
 # The rows the published rule can find, whatever the time: the partial indexes' condition (Publication.Meta).
 _PUBLISHED_KEPT = Q(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
+
+
+def pdf_upload_path(publication: Publication, filename: str) -> str:
+    """Where a publication's PDF is stored: `publications/pdf/<year>/<random>/<name>.pdf`.
+
+    Uploads are served as soon as they are stored, by address alone, often while their piece is a draft
+    under embargo; an address made of the year and the name the editor gave the file would be found by
+    guessing. The file keeps its name, which readers download it under.
+    """
+    return f"publications/pdf/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
 
 
 class Publication(PlainTextFields, models.Model):
@@ -64,7 +75,7 @@ class Publication(PlainTextFields, models.Model):
     )
     pdf = models.FileField(
         "PDF",
-        upload_to="publications/pdf/%Y/",
+        upload_to=pdf_upload_path,
         blank=True,
         validators=[FileExtensionValidator(["pdf"])],
     )
@@ -120,7 +131,8 @@ class Publication(PlainTextFields, models.Model):
     single_line_fields = (
         "title", "subtitle", "volume", "issue", "report_number",
     )  # fmt: skip
-    multi_line_fields = ("summary",)
+    # The withdrawal notice is typed into the workflow panel, not the form, and is public (the 410 answer).
+    multi_line_fields = ("summary", "withdrawal_notice")
 
     objects = PublicationQuerySet.as_manager()
     # Revisions (publications.revisions): fields that follow from every save are never in the history.
@@ -461,7 +473,7 @@ class PublicationSlug(models.Model):
         return self.slug
 
 
-class PublicationTransition(models.Model):
+class PublicationTransition(PlainTextFields, models.Model):
     """One move of a piece through the workflow (publications.workflow), written by its service."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="transitions")
@@ -475,6 +487,10 @@ class PublicationTransition(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
+    # Typed into the workflow panel's text box, which no form field checks: a send-back's comment, a
+    # withdrawal's public notice.
+    multi_line_fields = ("comment",)
+
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["publication", "at"], name="transition_publication_idx")]
@@ -483,7 +499,7 @@ class PublicationTransition(models.Model):
         return f"{self.publication}: {self.from_status} → {self.to_status}"
 
 
-class Correction(models.Model):
+class Correction(PlainTextFields, models.Model):
     """A dated correction note on a live piece: public, and kept with it for good."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="corrections")
@@ -493,6 +509,9 @@ class Correction(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="publication_corrections"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Public at once, typed into the workflow panel's text box, which no form field checks.
+    multi_line_fields = ("text",)
 
     class Meta:
         ordering = ["date", "id"]

@@ -3,7 +3,8 @@
 
 A token is `django.core.signing` over (piece id, its `preview_version`, expiry), keyed by SECRET_KEY and a
 salt of its own, so it cannot be forged or altered, reaches only its one piece, stops at its expiry, and
-stops as soon as the piece's `preview_version` moves on (publications.services.publication_revoke_previews).
+stops as soon as the piece's `preview_version` moves on (publications.services.publication_revoke_previews)
+or the piece goes live or is withdrawn.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.core import signing
 from django.utils import timezone
 
 from publications.models import Publication
+from publications.querysets import is_live_at
 
 SALT = "publications.preview"
 
@@ -53,11 +55,21 @@ def read_preview(token: str, *, now: dt.datetime | None = None) -> Preview:
     expires_at = dt.datetime.fromtimestamp(expires, tz=dt.UTC)
     if expires_at <= (now or timezone.now()):
         raise ExpiredPreview(f"this preview link expired at {expires_at.isoformat()}")
-    stored_version = (
-        Publication.objects.kept().filter(pk=publication_id).values_list("preview_version", flat=True).first()
+    stored = (
+        Publication.objects.kept()
+        .filter(pk=publication_id)
+        .values_list("preview_version", "status", "published_at")
+        .first()
     )
-    if stored_version is None:
+    if stored is None:
         raise InvalidPreview("the previewed publication no longer exists")
+    stored_version, status, published_at = stored
     if stored_version != version:
         raise ExpiredPreview("this preview link was revoked")
+    # A preview is of a piece not yet public. Once live (or withdrawn, its text taken down) the link would
+    # show whatever an editor is typing into it, unsaved (the newest autosave), to whoever holds the link.
+    if status == Publication.Status.WITHDRAWN or is_live_at(
+        status, published_at, now or timezone.now(), trashed_at=None
+    ):
+        raise ExpiredPreview("this piece is published, so its preview links have ended")
     return Preview(publication_id=publication_id, expires_at=expires_at)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import tarfile
+from io import StringIO
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from tests.factories import AuthorFactory, PublicationFactory
@@ -114,3 +117,14 @@ def test_restore_refuses_an_archive_that_is_not_a_backup(tmp_path, fresh_databas
     )
 
     assert restore.returncode != 0 and "Not a backup: no database.dump in the archive." in restore.stderr
+
+
+def test_a_backup_file_is_readable_by_its_owner_only(tmp_path, settings):
+    # It holds the whole database: sessions of signed-in editors, webhook secrets, authors' emails, drafts.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = tmp_path / "backups" / "site.tar"
+
+    call_command("backup", output=str(path), stdout=StringIO())
+
+    assert tarfile.is_tarfile(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

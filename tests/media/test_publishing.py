@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from pypdf import PdfWriter
 
+from publications.models import Publication
 from publications.readiness import PublicationNotReady
 from publications.services import publication_delete, publication_publish, publication_update
 from tests.factories import ImageFactory, PublicationFactory
@@ -64,6 +66,25 @@ def test_a_stored_pdf_keeps_its_size_and_page_count(_media_root):
 
     piece.refresh_from_db()
     assert (piece.pdf_size, piece.pdf_pages) == (len(content), 3)
+
+
+def test_a_drafts_pdf_is_stored_at_an_address_no_one_can_guess_from_its_name(_media_root):
+    # The file is served as soon as it is stored, while its piece may be a draft under embargo: an address
+    # made of the year and the name the editor gave it ("annual-report.pdf") would be found by guessing.
+    first, second = PublicationFactory(), PublicationFactory()
+    for piece in (first, second):
+        piece.pdf = ContentFile(pdf_bytes(1), name="annual-report.pdf")
+        publication_update(publication=piece)
+
+    names = [Publication.objects.get(pk=piece.pk).pdf.name for piece in (first, second)]
+    year = f"{timezone.now():%Y}"
+    for name in names:
+        directory, _, filename = name.rpartition("/")
+        assert filename == "annual-report.pdf"  # readers still download it under its name
+        assert directory.startswith(f"publications/pdf/{year}/")
+        assert len(directory.removeprefix(f"publications/pdf/{year}/")) >= 16
+        assert (_media_root / name).is_file()
+    assert names[0].rpartition("/")[0] != names[1].rpartition("/")[0]
 
 
 def test_a_deleted_piece_leaves_no_pdf_behind(_media_root, django_capture_on_commit_callbacks):

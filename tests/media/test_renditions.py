@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image as PILImage
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -139,3 +140,70 @@ def test_a_file_that_is_not_a_readable_image_is_refused_and_nothing_is_stored(co
     assert "file" in refused.value.message_dict
     assert not Image.objects.exists()
     assert not ProcrastinateJob.objects.exists()
+
+
+# A PostScript program with the header Pillow's EPS reader looks for: Pillow hands such a file to Ghostscript.
+POSTSCRIPT = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n(/etc/passwd) (r) file pop\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("drawing.eps", POSTSCRIPT),
+        ("scan.tif", image_bytes(20, 10, "TIFF")),
+        ("chart.bmp", image_bytes(20, 10, "BMP")),
+    ],
+    ids=["postscript", "a tiff", "a bmp"],
+)
+def test_an_image_of_a_format_the_site_does_not_show_is_refused(name, content, _media_root):
+    with pytest.raises(ValidationError) as refused:
+        image_create(file=ContentFile(content, name=name), alt="A rocket")
+
+    assert "Upload it as JPEG, PNG, GIF or WebP" in refused.value.message_dict["file"][0]
+    assert not Image.objects.exists()
+    assert files_under(_media_root) == set()
+
+
+@pytest.mark.parametrize(
+    ("image_format", "name"), [("JPEG", "a.jpeg"), ("PNG", "a.PNG"), ("WEBP", "a.webp"), ("GIF", "a.gif")]
+)
+def test_jpeg_png_webp_and_gif_images_are_taken(image_format, name):
+    image = image_create(file=ContentFile(image_bytes(20, 10, image_format), name=name), alt="A rocket")
+
+    assert (image.width, image.height) == (20, 10)
+
+
+def test_an_image_of_more_pixels_than_the_worker_may_decode_is_refused(settings, _media_root):
+    settings.MAX_IMAGE_PIXELS = 200 * 100
+
+    with pytest.raises(ValidationError) as refused:
+        image_create(file=ContentFile(image_bytes(201, 100, "PNG"), name="wide.png"), alt="A chart")
+
+    assert refused.value.message_dict["file"] == [
+        "This image is 201 x 100 pixels; the most allowed is 0.02 megapixels. Scale it down before uploading."
+    ]
+    assert not Image.objects.exists() and files_under(_media_root) == set()
+    assert image_create(file=ContentFile(image_bytes(200, 100, "PNG"), name="fits.png"), alt="A chart")
+
+
+def test_an_image_is_stored_at_an_address_no_one_can_guess_from_its_name(settings, _media_root):
+    # Served as soon as it is stored, while the piece it was uploaded for may be a draft under embargo.
+    settings.MEDIA_RENDITION_WIDTHS = [320]
+    first, second = (
+        image_create(file=ContentFile(image_bytes(), name="report-cover.jpg"), alt="A cover")
+        for _ in range(2)
+    )
+    make_renditions(image_id=first.pk)
+    first.refresh_from_db()
+
+    year = f"{timezone.now():%Y}"
+    directories = []
+    for image in (first, second):
+        directory, _, filename = image.file.name.rpartition("/")
+        assert filename == "report-cover.jpg"
+        assert directory.startswith(f"images/{year}/") and len(directory) >= len(f"images/{year}/") + 16
+        directories.append(directory)
+    assert directories[0] != directories[1]
+    # Renditions and the thumbnail go under the same random folder.
+    random_folder = directories[0].removeprefix("images/")
+    assert all(path.startswith(f"renditions/{random_folder}/") for path in first.derived_paths())

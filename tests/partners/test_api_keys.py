@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from partners.models import ApiKey, ApiKeyUsage
@@ -159,6 +160,23 @@ def test_admin_issues_a_key_shown_once_on_its_own_page_and_revokes_it(editor_cli
     )
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
+
+
+def test_someone_who_may_only_view_keys_cannot_revoke_them(client, partner_key, django_user_model):
+    api_key, _ = partner_key
+    # Say an analyst who follows partners' usage: view permissions on keys and their usage, nothing else.
+    analyst = django_user_model.objects.create_user("analyst", password="a-long-test-password", is_staff=True)
+    analyst.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_apikey", "view_apikeyusage", "view_partner"])
+    )
+    client.force_login(analyst)
+    assert client.get("/admin/partners/apikey/").status_code == 200
+
+    response = client.post("/admin/partners/apikey/", {"action": "revoke", "_selected_action": [api_key.pk]})
+
+    assert response.status_code == 200  # the list again, with Django's "No action selected."
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is None
 
 
 def test_admin_shows_usage_by_day(editor_client, client, partner_key):

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -199,6 +200,24 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_resent(fast_r
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("delivered", 5)
     assert len(receiver.requests) == 5
+
+
+def test_someone_who_may_only_view_deliveries_cannot_send_them_again(client, django_user_model):
+    # Never reached: nothing is sent unless the delivery is queued again.
+    WebhookSubscription.objects.create(partner=PartnerFactory(), url="http://127.0.0.1:9/hook")
+    webhook_scan_changes()  # the first scan starts from the present
+    publication_publish(publication=PublicationFactory(ready=True))
+    webhook_scan_changes()
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
+    viewer = django_user_model.objects.create_user("viewer", password="a-long-test-password", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
+    client.force_login(viewer)
+
+    client.post("/admin/partners/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]})
+
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.FAILED
 
 
 def test_a_scheduled_go_live_fires_on_the_minute_scan_after_its_time(fast_retries, started_scanner):

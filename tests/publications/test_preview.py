@@ -18,7 +18,9 @@ from publications.services import (
     publication_autosave,
     publication_publish,
     publication_revoke_previews,
+    publication_schedule,
     publication_trash,
+    publication_withdraw,
 )
 from tests.factories import AuthorFactory, CrossPostFactory, PublicationFactory, TopicFactory
 from tests.publications.documents import without_update_times
@@ -149,6 +151,46 @@ def test_a_trashed_piece_has_no_preview(client, editor):
     publication_trash(publication=publication, by=editor)
 
     assert client.get(preview_path(token)).status_code == 404
+
+
+def test_a_link_given_before_a_piece_went_live_ends_there_and_shows_no_edit_in_progress(client, editor):
+    publication = draft()
+    token = preview_token(publication)
+    publication_publish(publication=publication, by=editor)
+    # An editor's unsaved work on the live piece: kept as an autosave, never public.
+    live = Publication.objects.get(pk=publication.pk)
+    live.body = "<p>Correction under legal review: the minister named was not at the meeting.</p>"
+    publication_autosave(publication=live, by=editor, related={})
+
+    response = client.get(preview_path(token))
+
+    assert response.status_code == 410
+    assert (
+        response.json()["detail"] == "No preview: this piece is published, so its preview links have ended."
+    )
+    assert "legal review" not in response.content.decode()
+
+
+def test_a_withdrawn_piece_has_no_preview(client, editor):
+    publication = draft()
+    token = preview_token(publication)
+    publication_publish(publication=publication, by=editor)
+    publication_withdraw(publication=publication, by=editor, notice="Withdrawn at the author's request.")
+
+    response = client.get(preview_path(token))
+
+    assert response.status_code == 410
+    assert "Body of" not in response.content.decode()
+
+
+def test_a_scheduled_piece_is_previewed_until_it_goes_live(client, editor):
+    publication = draft()
+    token = preview_token(publication)
+    publication_schedule(publication=publication, by=editor, at=timezone.now() + dt.timedelta(hours=1))
+
+    assert client.get(preview_path(token)).status_code == 200
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1, minutes=1)):
+        assert client.get(preview_path(token)).status_code == 410
 
 
 def test_unknown_query_parameters_are_a_400(client):

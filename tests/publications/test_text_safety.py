@@ -6,11 +6,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from authors.models import Author
 from cissapi.text import clean_text, xml_text, xml_text_sql
-from publications.models import Outlet, Publication, Topic
+from publications.models import Outlet, Publication, PublicationChange, Topic
 from tests.factories import (
     AuthorFactory,
     CrossPostFactory,
@@ -73,6 +74,38 @@ def test_publication_plain_text_fields_are_cleaned_on_save():
     image = ImageFactory(caption="Caption\nwith a break", credit=f"Credit{JUNK}", alt=f"Alt\ttext{JUNK}")
     image.refresh_from_db()
     assert (image.caption, image.credit, image.alt) == ("Caption with a break", "Credit", "Alt text")
+
+
+@pytest.mark.parametrize(
+    ("action", "ready"),
+    [
+        ("send_back", {"status": "in_review"}),
+        ("withdraw", {"published": True}),
+        ("correct", {"published": True}),
+    ],
+)
+def test_workflow_comments_notices_and_corrections_are_cleaned_on_save_not_a_500(
+    editor_client, action, ready
+):
+    # Typed into the workflow panel's text box: a NUL (which Postgres text cannot hold) and bidi overrides.
+    piece = PublicationFactory(ready=True, **ready)
+    workflow = reverse("admin:publications_publication_workflow", args=[piece.pk])
+
+    response = editor_client.post(
+        workflow, {"action": action, "comment": f"Fix the\x00 date{JUNK}\x0bplease"}
+    )
+
+    assert response.status_code == 302
+    piece.refresh_from_db()
+    said = {
+        "send_back": lambda: piece.transitions.get().comment,
+        "withdraw": lambda: piece.withdrawal_notice,
+        "correct": lambda: piece.corrections.get().text,
+    }[action]()
+    assert said == "Fix the date\nplease"
+    if action == "withdraw":
+        assert piece.transitions.get().comment == said
+        assert PublicationChange.objects.get(kind="withdrawn").notice == said
 
 
 def test_names_and_descriptions_of_authors_topics_series_and_outlets_are_cleaned_on_save():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +29,10 @@ class Command(BaseCommand):
                 return
             path = Path(output or settings.BACKUP_DIR / f"cissapi-{timezone.now():%Y%m%d-%H%M%S}.tar")
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb") as file:
+            # Readable by its owner only, from its creation: it holds the whole database (editors' sessions,
+            # webhook secrets, authors' emails, drafts). O_EXCL: an existing file is never overwritten.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as file:
                 backup_write(output=file)
         except (BackupError, FileExistsError) as error:
             raise CommandError(str(error)) from error
