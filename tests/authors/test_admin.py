@@ -166,7 +166,8 @@ def test_a_library_image_is_bounded_and_must_be_an_image(editor_client, settings
         "This file is 2.0\xa0KB; the most allowed is 1000\xa0bytes."
     ]
     assert not_an_image.context["adminform"].form.errors["file"] == [
-        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+        "This file is not an image the library can read. Upload a JPEG, PNG, GIF or WebP image (export other "
+        "formats, such as SVG drawings or PDF pages, as one of these)."
     ]
     assert fine.status_code == 302
     image = Image.objects.get()
