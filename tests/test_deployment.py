@@ -75,6 +75,13 @@ def test_compose_requires_a_secret_key_and_reads_only_known_settings():
     assert set(environment) <= settings_read()
 
 
+def test_compose_serves_uploads_so_images_and_pdfs_are_found():
+    # Nothing else in compose serves MEDIA_URL: without it every image and PDF would be a 404.
+    assert compose_environment(SECRET_KEY="k", POSTGRES_PASSWORD="p")["SERVE_MEDIA"] == "1"
+    # A .env copied from the example must not turn it off.
+    assert re.search(r"^SERVE_MEDIA=1$", (ROOT / ".env.example").read_text(), re.MULTILINE)
+
+
 def test_env_example_lists_every_setting_with_a_comment():
     text = (ROOT / ".env.example").read_text()
     listed = EXAMPLE_LINE.findall(text)
