@@ -383,6 +383,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Where a login lands when its `next` is missing or unsafe (another site): the admin, the only place people
+# log in to, rather than Django's /accounts/profile/, which this project has not (a 404).
+LOGIN_REDIRECT_URL = "admin:index"
 # Axes checks first and refuses a locked-out login before any password is tried.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -42,6 +42,15 @@ def test_the_right_password_logs_in(client, chief):
     assert log_in(client, PASSWORD)
 
 
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/admin/", "/\\evil.example"])
+def test_a_login_whose_next_leads_elsewhere_lands_on_the_admin(client, chief, target):
+    response = client.post(LOGIN, {"username": "chief", "password": PASSWORD, "next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
 def test_five_failures_lock_the_username_out_from_that_address(client, chief, settings):
     assert settings.AXES_FAILURE_LIMIT == 5
 
