@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import cast
 
 from django.conf import settings
@@ -9,9 +10,20 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 # Every PDF starts with this header (ISO 32000-1, 7.5.2); a renamed HTML page or executable does not.
 PDF_HEADER = b"%PDF-"
+
+
+def unguessable_path(folder: str, filename: str) -> str:
+    """Where an upload is stored: `<folder>/<year>/<random>/<name>`, keeping the name it is downloaded under.
+
+    Uploads are served as soon as they are stored, by address alone, often while the piece they were
+    uploaded for is a draft under embargo; an address made of the year and the file's name would be found
+    by guessing.
+    """
+    return f"{folder}/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
 
 
 def clean_image_upload(value: object) -> object:

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import cast
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 
 from cissapi.text import PlainTextFields
+from cissapi.uploads import unguessable_path
 
 FOCAL_RANGE = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
 def image_upload_path(image: Image, filename: str) -> str:
     """Where a library image is stored: `images/<year>/<random>/<name>` (its renditions follow, under
-    `renditions/`).
-
-    Uploads are served as soon as they are stored, by address alone, often while the piece they were
-    uploaded for is a draft under embargo; an address made of the year and the file's name would be found
-    by guessing.
-    """
-    return f"images/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
+    `renditions/`; see cissapi.uploads.unguessable_path)."""
+    return unguessable_path("images", filename)
 
 
 class Image(PlainTextFields, models.Model):

@@ -3,7 +3,6 @@ are in taxonomy)."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Collection
 from datetime import datetime
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from cissapi.revisions import RevisionRecords
 from cissapi.text import PlainTextFields, html_to_text, reading_minutes, sanitize_html, word_count
+from cissapi.uploads import unguessable_path
 from publications.choices import PublicationStatus, PublicationType
 from publications.querysets import PublicationChangeQuerySet, PublicationQuerySet, is_live_at
 from publications.validators import validate_doi, validate_language
@@ -35,13 +35,9 @@ _PUBLISHED_KEPT = Q(status=PublicationStatus.PUBLISHED, trashed_at__isnull=True)
 
 
 def pdf_upload_path(publication: Publication, filename: str) -> str:
-    """Where a publication's PDF is stored: `publications/pdf/<year>/<random>/<name>.pdf`.
-
-    Uploads are served as soon as they are stored, by address alone, often while their piece is a draft
-    under embargo; an address made of the year and the name the editor gave the file would be found by
-    guessing. The file keeps its name, which readers download it under.
-    """
-    return f"publications/pdf/{timezone.now():%Y}/{secrets.token_urlsafe(16)}/{filename}"
+    """Where a publication's PDF is stored: `publications/pdf/<year>/<random>/<name>.pdf` (see
+    cissapi.uploads.unguessable_path)."""
+    return unguessable_path("publications/pdf", filename)
 
 
 class Publication(PlainTextFields, models.Model):

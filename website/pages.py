@@ -51,6 +51,14 @@ def single(request: HttpRequest, name: str) -> str:
     return value
 
 
+def choice(request: HttpRequest, name: str, choices: list[str]) -> str:
+    """The one value of parameter `name` ("" when absent), which must be one of `choices`."""
+    value = single(request, name)
+    if value and value not in choices:
+        raise BadParameter(name, f"one of {', '.join(choices)}.")
+    return value
+
+
 def page_number(request: HttpRequest) -> int:
     """`?page=` as a number from 1 to MAX_PAGE (1 when absent)."""
     raw = single(request, "page")

@@ -40,6 +40,7 @@ from website.pages import (
     MAX_QUERY_LENGTH,
     BadParameter,
     Paging,
+    choice,
     page_number,
     page_response,
     paged,
@@ -162,10 +163,7 @@ def home(request: HttpRequest, *, params: dict[str, Any]) -> HttpResponse:
 
 # --- Publications -----------------------------------------------------------------------------------------
 def _list_parameters(request: HttpRequest) -> dict[str, Any]:
-    publication_type = single(request, "type")
-    if publication_type and publication_type not in Publication.Type.values:
-        raise BadParameter("type", f"one of {', '.join(Publication.Type.values)}.")
-    return {"type": publication_type, "page": page_number(request)}
+    return {"type": choice(request, "type", Publication.Type.values), "page": page_number(request)}
 
 
 @public_page(_list_parameters)
@@ -389,17 +387,10 @@ def _index_paging(listed: QuerySet, counted: QuerySet, number: int) -> Paging | 
     return Paging(rows=rows, number=number, count=count, size=INDEX_PAGE_SIZE)
 
 
-def _choice(request: HttpRequest, name: str, choices: list[str]) -> str:
-    value = single(request, name)
-    if value and value not in choices:
-        raise BadParameter(name, f"one of {', '.join(choices)}.")
-    return value
-
-
 def _people_parameters(request: HttpRequest) -> dict[str, Any]:
     return {
-        "kind": _choice(request, "kind", Author.Kind.values),
-        "affiliation": _choice(request, "affiliation", Author.Affiliation.values),
+        "kind": choice(request, "kind", Author.Kind.values),
+        "affiliation": choice(request, "affiliation", Author.Affiliation.values),
         "page": page_number(request),
     }
 
